@@ -1,0 +1,25 @@
+import { ConnectionsPanel } from "~/components/settings/connections-panel";
+import { TokensPanel } from "~/components/settings/tokens-panel";
+import { UsersPanel } from "~/components/settings/users-panel";
+import { PageHeader } from "~/components/ui";
+import { currentUser } from "~/server/auth/current-user";
+import { hasRole } from "~/server/auth/principal";
+
+export default async function SettingsPage() {
+  const user = await currentUser();
+  const isAdmin = user ? hasRole(user, "admin") : false;
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Settings" />
+      <ConnectionsPanel />
+      {isAdmin ? (
+        <>
+          <UsersPanel />
+          <TokensPanel />
+        </>
+      ) : (
+        <p className="text-sm text-slate-500">Users and API tokens are managed by admins.</p>
+      )}
+    </div>
+  );
+}

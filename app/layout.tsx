@@ -1,0 +1,19 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { TRPCReactProvider } from "~/components/trpc";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: "Redrive",
+  description: "Operations console for event-driven systems: consumer lag, DLQs, replays, sagas, outbox.",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <TRPCReactProvider>{children}</TRPCReactProvider>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,97 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { Card, ErrorBox, formatTime, PageHeader, Stat } from "./ui";
+import { useTRPC } from "./trpc";
+
+const REFRESH_MS = 5_000;
+
+export function OverviewView() {
+  const trpc = useTRPC();
+  const overview = useQuery(trpc.overview.get.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
+
+  return (
+    <div>
+      <PageHeader title="Overview">
+        {overview.data ? (
+          <span data-testid="last-updated">Last updated {formatTime(overview.data.fetchedAt)}</span>
+        ) : null}
+        {overview.isFetching ? <span className="text-xs">refreshing…</span> : null}
+      </PageHeader>
+      {overview.error ? <ErrorBox title="Could not load the overview" message={overview.error.message} /> : null}
+      {overview.isPending ? <p className="text-sm text-slate-500">Asking the brokers…</p> : null}
+      {overview.data ? (
+        <div className="space-y-6">
+          <section className="space-y-3">
+            <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Kafka clusters</h2>
+            {overview.data.kafka.length === 0 ? <p className="text-sm text-slate-500">No Kafka connection configured.</p> : null}
+            {overview.data.kafka.map(({ connection, result }) => (
+              <div key={connection} data-testid={`kafka-${connection}`}>
+                <Card title={`Kafka · ${connection}`}>
+                  {result.ok ? (
+                    <div className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+                      <Stat label="Brokers" value={result.data.brokers.length} testId="kafka-brokers" />
+                      <Stat label="Topics" value={result.data.topicCount} testId="kafka-topics" />
+                      <Stat label="Partitions" value={result.data.partitionCount} testId="kafka-partitions" />
+                      <Stat label="Consumer groups" value={result.data.consumerGroupCount} testId="kafka-groups" />
+                    </div>
+                  ) : (
+                    <ErrorBox title={`Kafka connection "${connection}" failed`} message={result.error} />
+                  )}
+                </Card>
+              </div>
+            ))}
+          </section>
+
+          <section className="space-y-3">
+            <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">SQS endpoints</h2>
+            {overview.data.sqs.length === 0 ? <p className="text-sm text-slate-500">No SQS connection configured.</p> : null}
+            {overview.data.sqs.map(({ connection, result }) => (
+              <div key={connection} data-testid={`sqs-${connection}`}>
+                <Card title={`SQS · ${connection}`}>
+                  {result.ok ? (
+                    <div className="space-y-4">
+                      <div className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+                        <Stat label="Queues" value={result.data.queueCount} testId="sqs-queues" />
+                        <Stat label="Dead-letter queues" value={result.data.deadLetterQueues.length} testId="sqs-dlqs" />
+                        <Stat
+                          label="Messages in DLQs"
+                          value={result.data.deadLetterQueues.reduce((sum, dlq) => sum + dlq.depth, 0)}
+                          testId="sqs-dlq-total"
+                        />
+                      </div>
+                      {result.data.deadLetterQueues.length > 0 ? (
+                        <table className="w-full text-left text-sm">
+                          <thead className="text-xs uppercase text-slate-500">
+                            <tr>
+                              <th className="py-1 font-medium">Dead-letter queue</th>
+                              <th className="py-1 font-medium">Source queues</th>
+                              <th className="py-1 text-right font-medium">Depth</th>
+                            </tr>
+                          </thead>
+                          <tbody>
+                            {result.data.deadLetterQueues.map((dlq) => (
+                              <tr key={dlq.arn} className="border-t border-slate-100" data-testid={`dlq-row-${dlq.name}`}>
+                                <td className="py-1 font-mono">{dlq.name}</td>
+                                <td className="py-1 font-mono text-slate-600">{dlq.sourceQueues.join(", ")}</td>
+                                <td className="py-1 text-right tabular-nums" data-testid="dlq-depth">
+                                  {dlq.depth}
+                                </td>
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
+                      ) : null}
+                    </div>
+                  ) : (
+                    <ErrorBox title={`SQS connection "${connection}" failed`} message={result.error} />
+                  )}
+                </Card>
+              </div>
+            ))}
+          </section>
+        </div>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import { auditRouter } from "./routers/audit";
+import { authRouter } from "./routers/auth";
+import { connectionsRouter } from "./routers/connections";
+import { overviewRouter } from "./routers/overview";
+import { tokensRouter } from "./routers/tokens";
+import { usersRouter } from "./routers/users";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  auth: authRouter,
+  overview: overviewRouter,
+  connections: connectionsRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,54 @@
+import { TRPCError } from "@trpc/server";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { createApiToken } from "~/server/auth/sessions";
+import { apiTokens, roles, users } from "~/server/db/schema";
+import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
+
+export const tokensRouter = createTRPCRouter({
+  list: adminProcedure.query(({ ctx }) =>
+    ctx.db
+      .select({
+        id: apiTokens.id,
+        name: apiTokens.name,
+        prefix: apiTokens.prefix,
+        role: apiTokens.role,
+        createdBy: users.username,
+        createdAt: apiTokens.createdAt,
+        expiresAt: apiTokens.expiresAt,
+        lastUsedAt: apiTokens.lastUsedAt,
+        revokedAt: apiTokens.revokedAt,
+      })
+      .from(apiTokens)
+      .leftJoin(users, eq(users.id, apiTokens.createdBy))
+      .orderBy(desc(apiTokens.createdAt)),
+  ),
+
+  /** The token is returned once and stored only as a hash. */
+  create: adminProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1).max(100),
+        role: z.enum(roles),
+        expiresInDays: z.number().int().min(1).max(3650).nullable().default(90),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      createApiToken(ctx.db, {
+        name: input.name,
+        role: input.role,
+        createdBy: ctx.principal.kind === "user" ? ctx.principal.id : null,
+        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      }),
+    ),
+
+  revoke: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const revoked = await ctx.db
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.id, input.id), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
+    if (revoked.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such active token." });
+    return { ok: true };
+  }),
+});

@@ -1,0 +1,76 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, count, eq, ne } from "drizzle-orm";
+import { z } from "zod";
+import { hashPassword } from "~/server/auth/secrets";
+import { roles, sessions, users } from "~/server/db/schema";
+import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
+
+const password = z.string().min(12, "at least 12 characters").max(1000);
+const username = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z0-9._@-]{2,64}$/, "2-64 letters, digits, '.', '_', '@' or '-'");
+
+export const usersRouter = createTRPCRouter({
+  list: adminProcedure.query(({ ctx }) =>
+    ctx.db
+      .select({
+        id: users.id,
+        username: users.username,
+        role: users.role,
+        disabled: users.disabled,
+        createdAt: users.createdAt,
+        lastSignInAt: users.lastSignInAt,
+      })
+      .from(users)
+      .orderBy(asc(users.username)),
+  ),
+
+  create: adminProcedure
+    .input(z.object({ username, role: z.enum(roles), password }))
+    .mutation(async ({ ctx, input }) => {
+      const inserted = await ctx.db
+        .insert(users)
+        .values({ username: input.username, role: input.role, passwordHash: await hashPassword(input.password) })
+        .onConflictDoNothing()
+        .returning({ id: users.id });
+      if (inserted.length === 0) throw new TRPCError({ code: "CONFLICT", message: `User "${input.username}" exists.` });
+      return inserted[0];
+    }),
+
+  update: adminProcedure
+    .input(
+      z.object({
+        id: z.uuid(),
+        role: z.enum(roles).optional(),
+        disabled: z.boolean().optional(),
+        password: password.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const demotesOrDisables = (input.role && input.role !== "admin") || input.disabled === true;
+      if (demotesOrDisables) {
+        // Never leave Redrive without an enabled admin.
+        const [others] = await ctx.db
+          .select({ n: count() })
+          .from(users)
+          .where(and(eq(users.role, "admin"), eq(users.disabled, false), ne(users.id, input.id)));
+        if ((others?.n ?? 0) === 0) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: "This is the last enabled admin." });
+        }
+      }
+      const updated = await ctx.db
+        .update(users)
+        .set({
+          role: input.role,
+          disabled: input.disabled,
+          passwordHash: input.password ? await hashPassword(input.password) : undefined,
+        })
+        .where(eq(users.id, input.id))
+        .returning({ id: users.id });
+      if (updated.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such user." });
+      // A changed password, role or a disabled account ends that user's sessions.
+      await ctx.db.delete(sessions).where(eq(sessions.userId, input.id));
+      return { ok: true };
+    }),
+});

@@ -1,0 +1,78 @@
+/**
+ * The tRPC setup: request context and the procedure kinds. Every procedure is one of
+ * viewerProcedure (reads), operatorProcedure (changes a broker or an application database) or
+ * adminProcedure (settings, users, tokens); only sign-in is public. Every mutation is audited.
+ */
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import { recordAudit } from "~/server/audit";
+import { hasRole, type Principal } from "~/server/auth/principal";
+import { identify, isSameOrigin, remoteAddress, type RequestIdentity } from "~/server/auth/request";
+import { controlStore, type ControlDb } from "~/server/db/control-store";
+import type { Role } from "~/server/db/schema";
+
+export interface Context extends RequestIdentity {
+  db: ControlDb;
+  request: Request;
+  resHeaders: Headers;
+}
+
+export async function createContext(opts: { req: Request; resHeaders: Headers }): Promise<Context> {
+  const { db } = await controlStore();
+  return { db, request: opts.req, resHeaders: opts.resHeaders, ...(await identify(db, opts.req.headers)) };
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Field-level messages for the forms; never the stack in production.
+        zodError: error.cause instanceof ZodError ? error.cause.flatten() : null,
+        stack: process.env.NODE_ENV === "production" ? undefined : shape.data.stack,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  if (type !== "mutation") return next();
+  const result = await next();
+  // Read after the call: sign-in sets ctx.principal on the shared context object.
+  const principal: Principal | null = ctx.principal;
+  await recordAudit(ctx.db, {
+    actor: principal ?? { kind: "anonymous", name: "anonymous" },
+    procedure: path,
+    parameters: await getRawInput().catch(() => null),
+    outcome: result.ok ? "ok" : "error",
+    error: result.ok ? null : result.error.message,
+    remoteAddress: remoteAddress(ctx.request.headers),
+  });
+  return result;
+});
+
+/** Only for signing in: everything else needs a session or an API token. */
+export const publicProcedure = t.procedure.use(audited);
+
+function requireRole(role: Role) {
+  return t.middleware(({ ctx, type, next }) => {
+    if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token." });
+    if (!hasRole(ctx.principal, role)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.principal.role}.` });
+    }
+    if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "Cross-origin request refused." });
+    }
+    return next({ ctx: { ...ctx, principal: ctx.principal } });
+  });
+}
+
+export const viewerProcedure = t.procedure.use(audited).use(requireRole("viewer"));
+export const operatorProcedure = t.procedure.use(audited).use(requireRole("operator"));
+export const adminProcedure = t.procedure.use(audited).use(requireRole("admin"));

@@ -1,0 +1,68 @@
+/** What every broker adapter offers. Broker-specific detail stays inside the adapter; the UI only sees these shapes. */
+export interface BrokerAdapter<TOverview> {
+  readonly kind: "kafka" | "sqs";
+  readonly name: string;
+  /** A cheap round trip that proves the broker answers; returns its version where the protocol tells it. */
+  ping(): Promise<{ version: string | null }>;
+  overview(): Promise<TOverview>;
+  close(): Promise<void>;
+}
+
+export interface KafkaOverview {
+  brokers: { nodeId: number; host: string; port: number }[];
+  controllerId: number | null;
+  clusterId: string;
+  /** Topics whose names do not start with "__" (Kafka's internal topics are counted apart). */
+  topicCount: number;
+  internalTopicCount: number;
+  partitionCount: number;
+  consumerGroupCount: number;
+}
+
+export interface SqsQueueSummary {
+  name: string;
+  url: string;
+  arn: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  fifo: boolean;
+  /** ARN of this queue's dead-letter queue, from its RedrivePolicy. */
+  deadLetterTargetArn: string | null;
+  maxReceiveCount: number | null;
+}
+
+export interface SqsDeadLetterQueue {
+  name: string;
+  url: string;
+  arn: string;
+  depth: number;
+  sourceQueues: string[];
+}
+
+export interface SqsOverview {
+  queueCount: number;
+  queues: SqsQueueSummary[];
+  deadLetterQueues: SqsDeadLetterQueue[];
+}
+
+export class BrokerTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} did not answer within ${ms} ms`);
+    this.name = "BrokerTimeoutError";
+  }
+}
+
+export async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BrokerTimeoutError(what, ms)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+// Connection names appear in URLs and metric labels, so keep them simple.
+const connectionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "use lowercase letters, digits, '-' or '_' (max 63 chars)");
+
+const kafkaConnection = z
+  .object({
+    name: connectionName,
+    brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, "expected host:port")).min(1),
+    clientId: z.string().default("redrive"),
+    ssl: z.boolean().default(false),
+    sasl: z
+      .object({
+        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
+        username: z.string().min(1),
+        password: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+    sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+  })
+  .strict();
+
+const sqsConnection = z
+  .object({
+    name: connectionName,
+    region: z.string().min(1).default("us-east-1"),
+    endpoint: z.url().optional(),
+    credentials: z
+      .object({
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(1),
+        sessionToken: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    queueNamePrefix: z.string().optional(),
+    sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+  })
+  .strict();
+
+const databaseConnection = z
+  .object({
+    name: connectionName,
+    url: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL"),
+    schema: z.string().default("public"),
+    // Redrive only writes to an application database through documented operator commands, and only when allowed.
+    writable: z.boolean().default(false),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    kafka: z.array(kafkaConnection).default([]),
+    sqs: z.array(sqsConnection).default([]),
+    databases: z.array(databaseConnection).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, string>();
+    for (const kind of ["kafka", "sqs", "databases"] as const) {
+      config[kind].forEach((connection, index) => {
+        const key = `${kind}.${connection.name}`;
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [kind, index, "name"],
+            message: `duplicate connection name "${connection.name}" (also at ${seen.get(key)})`,
+          });
+        }
+        seen.set(key, `${kind}[${index}]`);
+      });
+    }
+  });
+
+export type RedriveConfig = z.infer<typeof configSchema>;
+export type KafkaConnectionConfig = RedriveConfig["kafka"][number];
+export type SqsConnectionConfig = RedriveConfig["sqs"][number];
+export type DatabaseConnectionConfig = RedriveConfig["databases"][number];
+export type ConnectionKind = "kafka" | "sqs" | "database";

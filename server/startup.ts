@@ -1,0 +1,30 @@
+import { ensureFirstAdmin } from "~/server/auth/bootstrap";
+import { deleteExpiredSessions } from "~/server/auth/sessions";
+import { ConfigError } from "~/server/config/load";
+import { connections } from "~/server/connections/registry";
+import { controlStore } from "~/server/db/control-store";
+import { healthMonitor } from "~/server/jobs/health-monitor";
+
+/** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
+export async function startServer(): Promise<void> {
+  try {
+    const { config } = connections();
+    console.log(
+      `[redrive] config: ${config.kafka.length} Kafka, ${config.sqs.length} SQS, ${config.databases.length} database connection(s)`,
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`[redrive] ${error.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const store = await controlStore().catch((error: unknown) => {
+    console.error(`[redrive] cannot open the control store: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+  console.log(`[redrive] control store: ${store.kind} (${store.location}), migrations applied`);
+  await ensureFirstAdmin(store.db);
+  await deleteExpiredSessions(store.db);
+  healthMonitor().start();
+}
