@@ -23,7 +23,12 @@ export async function createContext(opts: { req: Request; resHeaders: Headers })
   return { db, request: opts.req, resHeaders: opts.resHeaders, ...(await identify(db, opts.req.headers)) };
 }
 
-const t = initTRPC.context<Context>().create({
+/** Every procedure declares who may call it; tests enumerate this to check authorisation over HTTP. */
+export interface ProcedureMeta {
+  access: "public" | Role;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     return {
@@ -58,7 +63,7 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
 });
 
 /** Only for signing in: everything else needs a session or an API token. */
-export const publicProcedure = t.procedure.use(audited);
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(audited);
 
 function requireRole(role: Role) {
   return t.middleware(({ ctx, type, next }) => {
@@ -73,6 +78,6 @@ function requireRole(role: Role) {
   });
 }
 
-export const viewerProcedure = t.procedure.use(audited).use(requireRole("viewer"));
-export const operatorProcedure = t.procedure.use(audited).use(requireRole("operator"));
-export const adminProcedure = t.procedure.use(audited).use(requireRole("admin"));
+export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(audited).use(requireRole("viewer"));
+export const operatorProcedure = t.procedure.meta({ access: "operator" }).use(audited).use(requireRole("operator"));
+export const adminProcedure = t.procedure.meta({ access: "admin" }).use(audited).use(requireRole("admin"));

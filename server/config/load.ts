@@ -16,7 +16,7 @@ export class ConfigError extends Error {
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.REDRIVE_CONFIG ?? "redrive.yaml");
+  return path.resolve(/*turbopackIgnore: true*/ env.REDRIVE_CONFIG ?? "redrive.yaml");
 }
 
 const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -69,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RedriveConfig 
   const file = configPath(env);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(file, "", code === "ENOENT" ? "file not found (set REDRIVE_CONFIG or create redrive.yaml)" : String(error));

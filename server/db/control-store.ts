@@ -20,7 +20,7 @@ export interface ControlStore {
   close(): Promise<void>;
 }
 
-const migrationsFolder = path.resolve(process.cwd(), "drizzle");
+const migrationsFolder = path.join(/*turbopackIgnore: true*/ process.cwd(), "drizzle");
 // Arbitrary constant: serialises migrations when several Redrive replicas start at once.
 const MIGRATION_LOCK_KEY = 7_346_211_001;
 
@@ -53,7 +53,7 @@ async function openPostgres(url: string): Promise<ControlStore> {
 }
 
 async function openEmbedded(dataDir: string): Promise<ControlStore> {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(/*turbopackIgnore: true*/ dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
@@ -67,7 +67,7 @@ export interface ControlStoreOptions {
 
 export function openControlStore(options: ControlStoreOptions): Promise<ControlStore> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openEmbedded(path.resolve(options.dataDir ?? path.join(".redrive", "pgdata")));
+  return openEmbedded(path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? path.join(".redrive", "pgdata")));
 }
 
 // Next.js may load this module in several bundles (route handlers, instrumentation): keep one store per process.
