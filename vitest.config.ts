@@ -1,18 +1,18 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-const alias = { "~": path.resolve(import.meta.dirname) };
-
 export default defineConfig({
-  resolve: { alias },
+  resolve: { alias: { "~": path.resolve(import.meta.dirname) } },
   test: {
+    // The AWS SDK warns that it will need Node 22 from 2027; Node 20 is supported until then.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     projects: [
       {
-        resolve: { alias },
+        extends: true,
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" },
       },
       {
-        resolve: { alias },
+        extends: true,
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],

@@ -7,8 +7,10 @@ import { healthMonitor } from "~/server/jobs/health-monitor";
 
 /** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
 export async function startServer(): Promise<void> {
+  let all;
   try {
-    const { config } = connections();
+    all = connections();
+    const { config } = all;
     console.log(
       `[redrive] config: ${config.kafka.length} Kafka, ${config.sqs.length} SQS, ${config.databases.length} database connection(s)`,
     );
@@ -26,5 +28,5 @@ export async function startServer(): Promise<void> {
   console.log(`[redrive] control store: ${store.kind} (${store.location}), migrations applied`);
   await ensureFirstAdmin(store.db);
   await deleteExpiredSessions(store.db);
-  healthMonitor().start();
+  healthMonitor(all).start();
 }

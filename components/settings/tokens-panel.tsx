@@ -73,7 +73,7 @@ export function TokensPanel() {
       </table>
       <form onSubmit={submit} className="flex flex-wrap items-end gap-2 text-sm">
         <label className="flex flex-col">
-          <span className="text-xs text-slate-500">Name</span>
+          <span className="text-xs text-slate-500">Token name</span>
           <input required value={name} onChange={(e) => setName(e.target.value)} className="rounded border border-slate-300 px-2 py-1" />
         </label>
         <label className="flex flex-col">

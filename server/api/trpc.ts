@@ -9,19 +9,37 @@ import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
 import { hasRole, type Principal } from "~/server/auth/principal";
 import { identify, isSameOrigin, remoteAddress, type RequestIdentity } from "~/server/auth/request";
+import { connections, type Connections } from "~/server/connections/registry";
 import { controlStore, type ControlDb } from "~/server/db/control-store";
 import type { Role } from "~/server/db/schema";
 
 export interface Context extends RequestIdentity {
   db: ControlDb;
+  connections: Connections;
   request: Request;
   resHeaders: Headers;
 }
 
-export async function createContext(opts: { req: Request; resHeaders: Headers }): Promise<Context> {
-  const { db } = await controlStore();
-  return { db, request: opts.req, resHeaders: opts.resHeaders, ...(await identify(db, opts.req.headers)) };
+export interface ContextDependencies {
+  db: ControlDb;
+  connections: Connections;
 }
+
+/** Tests build contexts over their own store and connections; the server uses the process-wide ones. */
+export function contextFactory(dependencies: () => Promise<ContextDependencies>) {
+  return async (opts: { req: Request; resHeaders: Headers }): Promise<Context> => {
+    const { db, connections } = await dependencies();
+    return {
+      db,
+      connections,
+      request: opts.req,
+      resHeaders: opts.resHeaders,
+      ...(await identify(db, opts.req.headers)),
+    };
+  };
+}
+
+export const createContext = contextFactory(async () => ({ db: (await controlStore()).db, connections: connections() }));
 
 /** Every procedure declares who may call it; tests enumerate this to check authorisation over HTTP. */
 export interface ProcedureMeta {

@@ -1,4 +1,5 @@
 import { count } from "drizzle-orm";
+import type { Env } from "~/server/config/load";
 import type { ControlDb } from "~/server/db/control-store";
 import { auditLog, users } from "~/server/db/schema";
 import { hashPassword, newSecret } from "./secrets";
@@ -9,7 +10,7 @@ export const FIRST_ADMIN = "admin";
  * On first run (no users at all) creates the admin account. Its password comes from
  * REDRIVE_ADMIN_PASSWORD, or is generated and printed once: it is never stored in clear.
  */
-export async function ensureFirstAdmin(db: ControlDb, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function ensureFirstAdmin(db: ControlDb, env: Env = process.env): Promise<void> {
   const [existing] = await db.select({ n: count() }).from(users);
   if ((existing?.n ?? 0) > 0) return;
   const given = env.REDRIVE_ADMIN_PASSWORD;

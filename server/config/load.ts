@@ -4,6 +4,8 @@ import { parse, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { configSchema, type RedriveConfig } from "./schema";
 
+export type Env = Record<string, string | undefined>;
+
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
@@ -15,14 +17,14 @@ export class ConfigError extends Error {
   }
 }
 
-export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+export function configPath(env: Env = process.env): string {
   return path.resolve(/*turbopackIgnore: true*/ env.REDRIVE_CONFIG ?? "redrive.yaml");
 }
 
 const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces ${VAR} and ${VAR:-default} in every string of the parsed document, so secrets stay out of the file. */
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv, file: string, at: string[] = []): unknown {
+export function interpolate(value: unknown, env: Env, file: string, at: string[] = []): unknown {
   if (typeof value === "string") {
     return value.replace(reference, (_match, name: string, fallback: string | undefined) => {
       const resolved = env[name];
@@ -44,7 +46,7 @@ function describeIssue(issue: z.core.$ZodIssue): { key: string; problem: string 
   return { key: issue.path.map(String).join("."), problem: issue.message };
 }
 
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): RedriveConfig {
+export function parseConfig(text: string, file: string, env: Env = process.env): RedriveConfig {
   let document: unknown;
   try {
     document = parse(text) ?? {};
@@ -65,7 +67,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   return result.data;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): RedriveConfig {
+export function loadConfig(env: Env = process.env): RedriveConfig {
   const file = configPath(env);
   let text: string;
   try {

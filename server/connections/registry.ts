@@ -52,3 +52,11 @@ export function connections(): Connections {
   holder.__redriveConnections ??= buildConnections(loadConfig());
   return holder.__redriveConnections;
 }
+
+export async function closeConnections(all: Connections): Promise<void> {
+  await Promise.allSettled([
+    ...[...all.kafka.values()].map((adapter) => adapter.close()),
+    ...[...all.sqs.values()].map((adapter) => adapter.close()),
+    ...[...all.databases.values()].map((database) => database.close()),
+  ]);
+}

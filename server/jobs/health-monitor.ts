@@ -1,5 +1,5 @@
 import { withTimeout } from "~/server/brokers/types";
-import { connectionRefs, connections, pingerFor, type ConnectionRef, type Connections } from "~/server/connections/registry";
+import { connectionRefs, pingerFor, type ConnectionRef, type Connections } from "~/server/connections/registry";
 
 export interface ConnectionHealth extends ConnectionRef {
   reachable: boolean;
@@ -56,7 +56,9 @@ export async function checkConnection(
 
 const key = (ref: ConnectionRef) => `${ref.kind}/${ref.name}`;
 
-class HealthMonitor {
+export class HealthMonitor {
+  constructor(private readonly all: Connections) {}
+
   private readonly latest = new Map<string, ConnectionHealth>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<ConnectionHealth[]> | null = null;
@@ -64,7 +66,7 @@ class HealthMonitor {
   /** Checks every connection now (concurrent calls share one round). */
   checkAll(): Promise<ConnectionHealth[]> {
     this.running ??= (async () => {
-      const all = connections();
+      const all = this.all;
       const results = await Promise.all(
         connectionRefs(all).map((ref) => checkConnection(all, ref, this.latest.get(key(ref)))),
       );
@@ -78,7 +80,7 @@ class HealthMonitor {
 
   /** The last results, checking first when nothing was checked yet or the results are older than one interval. */
   async current(): Promise<ConnectionHealth[]> {
-    const refs = connectionRefs(connections());
+    const refs = connectionRefs(this.all);
     const known = refs.map((ref) => this.latest.get(key(ref)));
     const stale = known.some((health) => !health || Date.now() - health.checkedAt.getTime() > INTERVAL_MS);
     return stale ? this.checkAll() : (known as ConnectionHealth[]);
@@ -92,9 +94,14 @@ class HealthMonitor {
   }
 }
 
-const holder = globalThis as unknown as { __redriveHealthMonitor?: HealthMonitor };
+// One monitor per set of connections (one per process in production), so its results are shared.
+const monitors = new WeakMap<Connections, HealthMonitor>();
 
-export function healthMonitor(): HealthMonitor {
-  holder.__redriveHealthMonitor ??= new HealthMonitor();
-  return holder.__redriveHealthMonitor;
+export function healthMonitor(all: Connections): HealthMonitor {
+  let monitor = monitors.get(all);
+  if (!monitor) {
+    monitor = new HealthMonitor(all);
+    monitors.set(all, monitor);
+  }
+  return monitor;
 }

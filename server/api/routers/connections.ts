@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { connections } from "~/server/connections/registry";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -15,10 +14,10 @@ function describeDatabaseUrl(url: string): string {
 
 export const connectionsRouter = createTRPCRouter({
   list: viewerProcedure.input(z.object({ refresh: z.boolean().default(false) }).default({ refresh: false })).query(
-    async ({ input }) => {
-      const monitor = healthMonitor();
+    async ({ ctx, input }) => {
+      const monitor = healthMonitor(ctx.connections);
       const health = input.refresh ? await monitor.checkAll() : await monitor.current();
-      const { config } = connections();
+      const { config } = ctx.connections;
       const describe = new Map<string, string>([
         ...config.kafka.map((c) => [
           `kafka/${c.name}`,

@@ -1,5 +1,4 @@
 import { withTimeout } from "~/server/brokers/types";
-import { connections } from "~/server/connections/registry";
 import { errorMessage } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -17,8 +16,8 @@ async function settle<T>(what: string, work: () => Promise<T>): Promise<Outcome<
 }
 
 export const overviewRouter = createTRPCRouter({
-  get: viewerProcedure.query(async () => {
-    const all = connections();
+  get: viewerProcedure.query(async ({ ctx }) => {
+    const all = ctx.connections;
     const [kafka, sqs] = await Promise.all([
       Promise.all(
         [...all.kafka.values()].map(async (adapter) => ({

@@ -1,0 +1,50 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+import { E2E_ADMIN_PASSWORD, E2E_SECRET_MARKER } from "./e2e/support/constants";
+
+// The AWS SDK warns that it will need Node 22 from 2027; Node 20 is supported until then.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+// A fresh embedded control store per run: the e2e suite never depends on an earlier run's data.
+const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "redrive-e2e-"));
+process.env.E2E_DATA_DIR = dataDir;
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    },
+  },
+  webServer: {
+    // Tests run against the production build (`npm test` builds first).
+    command: `node_modules/.bin/next start -p ${port} -H 127.0.0.1`,
+    url: `http://127.0.0.1:${port}/sign-in`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      REDRIVE_CONFIG: "redrive.yaml",
+      REDRIVE_DATA_DIR: dataDir,
+      REDRIVE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
+      SQS_SECRET_ACCESS_KEY: E2E_SECRET_MARKER,
+      DATABASE_URL: "",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
+  },
+});

@@ -1,0 +1,92 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import superjson from "superjson";
+import { appRouter } from "~/server/api/root";
+import { contextFactory, type ProcedureMeta } from "~/server/api/trpc";
+import { ensureFirstAdmin } from "~/server/auth/bootstrap";
+import { createApiToken } from "~/server/auth/sessions";
+import type { RedriveConfig } from "~/server/config/schema";
+import { buildConnections, closeConnections, type Connections } from "~/server/connections/registry";
+import { openControlStore, type ControlStore } from "~/server/db/control-store";
+import type { Role } from "~/server/db/schema";
+import { createTestDataDir } from "./environment";
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+/**
+ * Redrive's real tRPC HTTP handler over a real control store and real broker connections,
+ * called with Request objects (no server process needed).
+ */
+export class ApiHarness {
+  private constructor(
+    readonly store: ControlStore,
+    readonly connections: Connections,
+    private readonly cleanup: () => void,
+  ) {}
+
+  static async start(config: RedriveConfig): Promise<ApiHarness> {
+    const { dir, remove } = createTestDataDir();
+    const store = await openControlStore({ dataDir: dir });
+    await ensureFirstAdmin(store.db, { REDRIVE_ADMIN_PASSWORD: "harness-admin-password" });
+    return new ApiHarness(store, buildConnections(config), remove);
+  }
+
+  async tokenFor(role: Role): Promise<string> {
+    return (await createApiToken(this.store.db, { name: `test-${role}`, role, createdBy: null, expiresAt: null })).token;
+  }
+
+  async call(
+    procedure: string,
+    options: { kind: "query" | "mutation"; input?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResponse> {
+    const base = `http://redrive.test/api/trpc/${procedure}`;
+    const serialized = options.input === undefined ? undefined : JSON.stringify(superjson.serialize(options.input));
+    const request =
+      options.kind === "query"
+        ? new Request(serialized ? `${base}?input=${encodeURIComponent(serialized)}` : base, { headers: options.headers })
+        : new Request(base, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...options.headers },
+            body: serialized ?? "{}",
+          });
+    const response = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: request,
+      router: appRouter,
+      createContext: contextFactory(async () => ({ db: this.store.db, connections: this.connections })),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  }
+
+  /** The result of a successful call, deserialised. */
+  async data<T>(procedure: string, options: Parameters<ApiHarness["call"]>[1]): Promise<T> {
+    const response = await this.call(procedure, options);
+    if (response.status !== 200) throw new Error(`${procedure} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    const body = response.body as { result: { data: Parameters<typeof superjson.deserialize>[0] } };
+    return superjson.deserialize<T>(body.result.data);
+  }
+
+  async close(): Promise<void> {
+    await closeConnections(this.connections);
+    await this.store.close();
+    this.cleanup();
+  }
+}
+
+/** Every procedure of the router with its declared access and kind. */
+export function listProcedures(): { path: string; access: ProcedureMeta["access"]; kind: "query" | "mutation" }[] {
+  const procedures = appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { meta?: ProcedureMeta; type: "query" | "mutation" | "subscription" } }
+  >;
+  return Object.entries(procedures).map(([path, procedure]) => {
+    const access = procedure._def.meta?.access;
+    if (!access) throw new Error(`procedure ${path} declares no access level`);
+    if (procedure._def.type === "subscription") throw new Error(`subscription ${path} is not covered by this helper`);
+    return { path, access, kind: procedure._def.type };
+  });
+}

@@ -1,0 +1,158 @@
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { Kafka, logLevel, type Admin } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KafkaOverview, SqsOverview } from "~/server/brokers/types";
+import type { ConnectionHealth } from "~/server/jobs/health-monitor";
+import { ApiHarness } from "./helpers/api";
+import { KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
+
+type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
+interface Overview {
+  kafka: { connection: string; result: Outcome<KafkaOverview> }[];
+  sqs: { connection: string; result: Outcome<SqsOverview> }[];
+}
+
+const sqs = new SQSClient({ endpoint: SQS_ENDPOINT, region: "elasticmq", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+const kafka = new Kafka({ clientId: "overview-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
+let admin: Admin;
+let api: ApiHarness;
+let viewer: string;
+
+const topics = [uniqueName("ov-a"), uniqueName("ov-b")];
+const source = uniqueName("ov-orders");
+const dlq = `${source}-dlq`;
+const queueUrls: string[] = [];
+
+beforeAll(async () => {
+  admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      { topic: topics[0]!, numPartitions: 3 },
+      { topic: topics[1]!, numPartitions: 2 },
+    ],
+    waitForLeaders: true,
+  });
+  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: dlq }))).QueueUrl!;
+  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] })))
+    .Attributes!.QueueArn!;
+  const sourceUrl = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: source,
+        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) },
+      }),
+    )
+  ).QueueUrl!;
+  queueUrls.push(dlqUrl, sourceUrl);
+  await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: dlqUrl,
+      Entries: Array.from({ length: 7 }, (_, i) => ({ Id: `m${i}`, MessageBody: JSON.stringify({ n: i }) })),
+    }),
+  );
+
+  api = await ApiHarness.start({
+    kafka: [{ name: "local", brokers: [KAFKA_BROKER], clientId: "redrive-test", ssl: false, sampleIntervalSeconds: 15 }],
+    sqs: [
+      {
+        name: "local",
+        endpoint: SQS_ENDPOINT,
+        region: "elasticmq",
+        credentials: { accessKeyId: "x", secretAccessKey: "x" },
+        sampleIntervalSeconds: 15,
+      },
+    ],
+    databases: [],
+  });
+  viewer = await api.tokenFor("viewer");
+});
+
+afterAll(async () => {
+  await admin?.deleteTopics({ topics }).catch(() => undefined);
+  await admin?.disconnect();
+  for (const url of queueUrls) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+  sqs.destroy();
+  await api?.close();
+});
+
+const overview = () =>
+  api.data<Overview>("overview.get", { kind: "query", headers: { authorization: `Bearer ${viewer}` } });
+
+describe("overview against the local stack", () => {
+  it("shows the brokers, topics, partitions and groups that Kafka reports", async () => {
+    const [result, metadata, groups, cluster] = await Promise.all([
+      overview(),
+      admin.fetchTopicMetadata(),
+      admin.listGroups(),
+      admin.describeCluster(),
+    ]);
+    const userTopics = metadata.topics.filter((t) => !t.name.startsWith("__"));
+    const local = result.kafka[0]!.result;
+    if (!local.ok) throw new Error(local.error);
+    expect(local.data.brokers.length).toBe(cluster.brokers.length);
+    expect(local.data.topicCount).toBe(userTopics.length);
+    expect(local.data.partitionCount).toBe(userTopics.reduce((sum, t) => sum + t.partitions.length, 0));
+    expect(local.data.consumerGroupCount).toBe(groups.groups.length);
+    expect(local.data.topicCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it("finds the DLQ from the source's RedrivePolicy and shows its depth", async () => {
+    const result = await overview();
+    const local = result.sqs[0]!.result;
+    if (!local.ok) throw new Error(local.error);
+    const found = local.data.deadLetterQueues.find((queue) => queue.name === dlq);
+    expect(found).toMatchObject({ depth: 7, sourceQueues: [source] });
+    expect(local.data.queues.find((queue) => queue.name === source)?.maxReceiveCount).toBe(3);
+  });
+
+  it("reports a broken connection next to the working ones, and health says why", async () => {
+    const broken = await ApiHarness.start({
+      kafka: [
+        { name: "down", brokers: ["127.0.0.1:1"], clientId: "redrive-test", ssl: false, sampleIntervalSeconds: 15 },
+        { name: "local", brokers: [KAFKA_BROKER], clientId: "redrive-test", ssl: false, sampleIntervalSeconds: 15 },
+      ],
+      sqs: [
+        {
+          name: "nowhere",
+          endpoint: "http://127.0.0.1:1",
+          region: "elasticmq",
+          credentials: { accessKeyId: "x", secretAccessKey: "x" },
+          sampleIntervalSeconds: 15,
+        },
+      ],
+      databases: [{ name: "nodb", url: "postgres://postgres@127.0.0.1:1/none", schema: "public", writable: false }],
+    });
+    try {
+      const token = await broken.tokenFor("viewer");
+      const headers = { authorization: `Bearer ${token}` };
+      const result = await broken.data<Overview>("overview.get", { kind: "query", headers });
+      const byName = Object.fromEntries(result.kafka.map((k) => [k.connection, k.result]));
+      expect(byName.down).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED|connect/i) });
+      expect(byName.local).toMatchObject({ ok: true });
+      expect(result.sqs[0]!.result).toMatchObject({ ok: false });
+
+      const health = await broken.data<(ConnectionHealth & { target: string })[]>("connections.list", {
+        kind: "query",
+        input: { refresh: true },
+        headers,
+      });
+      const state = Object.fromEntries(health.map((h) => [`${h.kind}/${h.name}`, h]));
+      expect(state["kafka/local"]).toMatchObject({ reachable: true, lastError: null });
+      expect(state["kafka/local"]!.roundTripMs).toBeGreaterThan(0);
+      for (const key of ["kafka/down", "sqs/nowhere", "database/nodb"]) {
+        expect(state[key]).toMatchObject({ reachable: false, lastError: expect.any(String) });
+      }
+      // Nothing secret in what the browser gets.
+      expect(JSON.stringify(health)).not.toMatch(/secretAccessKey|"x"/);
+    } finally {
+      await broken.close();
+    }
+  });
+});
