@@ -3,6 +3,7 @@ import { deleteExpiredSessions } from "~/server/auth/sessions";
 import { ConfigError } from "~/server/config/load";
 import { connections } from "~/server/connections/registry";
 import { controlStore } from "~/server/db/control-store";
+import { Collector } from "~/server/jobs/collector";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 
 /** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
@@ -29,4 +30,5 @@ export async function startServer(): Promise<void> {
   await ensureFirstAdmin(store.db);
   await deleteExpiredSessions(store.db);
   healthMonitor(all).start();
+  await new Collector(store, all, all.config).start();
 }

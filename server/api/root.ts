@@ -1,6 +1,8 @@
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectionsRouter } from "./routers/connections";
+import { depthRouter } from "./routers/depth";
+import { lagRouter } from "./routers/lag";
 import { overviewRouter } from "./routers/overview";
 import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   auth: authRouter,
   overview: overviewRouter,
   connections: connectionsRouter,
+  lag: lagRouter,
+  depth: depthRouter,
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,

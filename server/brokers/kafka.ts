@@ -1,6 +1,44 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from "kafkajs";
+import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from "kafkajs";
+import pLimit from "p-limit";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
+import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
 import type { BrokerAdapter, KafkaOverview } from "./types";
+
+export interface KafkaGroupMember {
+  memberId: string;
+  clientId: string;
+  host: string;
+  assignments: { topic: string; partitions: number[] }[];
+}
+
+export interface KafkaGroupSnapshot {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: KafkaGroupMember[];
+  /** Committed offsets; partitions without a commit are absent. */
+  offsets: { topic: string; partition: number; offset: number }[];
+}
+
+export interface KafkaClusterSnapshot {
+  takenAt: Date;
+  partitions: PartitionOffsets[];
+  groups: KafkaGroupSnapshot[];
+}
+
+// Describe this many groups per DescribeGroups request.
+const DESCRIBE_CHUNK = 50;
+
+function decodeAssignments(protocolType: string, raw: Buffer): KafkaGroupMember["assignments"] {
+  if (protocolType !== "consumer" || raw.length === 0) return [];
+  try {
+    const decoded = AssignerProtocol.MemberAssignment.decode(raw);
+    return Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions }));
+  } catch {
+    return []; // a client with a custom assignment encoding
+  }
+}
 
 function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
   const sasl = config.sasl;
@@ -27,12 +65,16 @@ export const isInternalTopic = (topic: string) => topic.startsWith("__");
 export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   readonly kind = "kafka" as const;
   readonly name: string;
+  readonly config: KafkaConnectionConfig;
   private readonly kafka: Kafka;
+  private readonly cluster: KafkaCluster;
   private admin: Promise<Admin> | null = null;
 
   constructor(config: KafkaConnectionConfig) {
     this.name = config.name;
+    this.config = config;
     this.kafka = new Kafka(kafkaClientConfig(config));
+    this.cluster = new KafkaCluster(this.kafka);
   }
 
   /** One long-lived admin client; dropped after a failure so the next call reconnects. */
@@ -90,7 +132,58 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     });
   }
 
+  /**
+   * Everything needed for consumer lag in a few batched round trips: topic metadata, every partition's
+   * log-start and log-end offset (one ListOffsets per leader), every group's description (batched per
+   * coordinator) and committed offsets (one OffsetFetch per group, `concurrency` at a time).
+   */
+  lagSnapshot(concurrency: number): Promise<KafkaClusterSnapshot> {
+    return this.withAdmin(async (admin) => {
+      const takenAt = new Date();
+      const [metadata, listed] = await Promise.all([admin.fetchTopicMetadata(), admin.listGroups()]);
+      const topics = metadata.topics
+        .filter((topic) => !isInternalTopic(topic.name))
+        .map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.partitionId) }));
+      const groupIds = listed.groups.map((group) => group.groupId).sort();
+      const chunks: string[][] = [];
+      for (let i = 0; i < groupIds.length; i += DESCRIBE_CHUNK) chunks.push(groupIds.slice(i, i + DESCRIBE_CHUNK));
+      const limit = pLimit(concurrency);
+      const [partitions, described, offsets] = await Promise.all([
+        this.cluster.listOffsets(topics),
+        Promise.all(chunks.map((chunk) => limit(() => admin.describeGroups(chunk)))),
+        Promise.all(groupIds.map((groupId) => limit(async () => ({ groupId, topics: await admin.fetchOffsets({ groupId }) })))),
+      ]);
+      const offsetsByGroup = new Map(offsets.map((entry) => [entry.groupId, entry.topics]));
+      const groups = described.flatMap((response) =>
+        response.groups.map((group): KafkaGroupSnapshot => ({
+          groupId: group.groupId,
+          state: group.state,
+          protocolType: group.protocolType,
+          protocol: group.protocol,
+          members: group.members.map((member) => ({
+            memberId: member.memberId,
+            clientId: member.clientId,
+            host: member.clientHost,
+            assignments: decodeAssignments(group.protocolType, member.memberAssignment),
+          })),
+          offsets: (offsetsByGroup.get(group.groupId) ?? []).flatMap(({ topic, partitions: committed }) =>
+            committed
+              .filter((p) => Number(p.offset) >= 0)
+              .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })),
+          ),
+        })),
+      );
+      return { takenAt, partitions, groups };
+    });
+  }
+
+  /** Records of a partition from an offset, read without a consumer group. */
+  readRecords(topic: string, partition: number, offset: number, maxBytes?: number): Promise<FetchedRecord[]> {
+    return this.cluster.readRecords(topic, partition, offset, maxBytes);
+  }
+
   async close(): Promise<void> {
+    await this.cluster.close();
     const pending = this.admin;
     this.admin = null;
     if (pending) await pending.then((admin) => admin.disconnect()).catch(() => undefined);

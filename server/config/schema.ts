@@ -20,6 +20,15 @@ const kafkaConnection = z
       .strict()
       .optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    dlq: z
+      .object({
+        // Glob patterns ('*' = any characters) naming dead-letter topics.
+        patterns: z.array(z.string().min(1)).default(["*.DLQ", "*.dlq", "*-dlt", "dlq.*"]),
+        // Explicit source -> DLQ topic pairs, for names no pattern catches.
+        mappings: z.array(z.object({ source: z.string().min(1), topic: z.string().min(1) }).strict()).default([]),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -51,8 +60,30 @@ const databaseConnection = z
   })
   .strict();
 
+const collectorSettings = z
+  .object({
+    rawRetentionHours: z.number().positive().max(24 * 30).default(24),
+    rollupRetentionDays: z.number().positive().max(365).default(7),
+    /** Samples per partition that the health rules look at (Burrow's "intervals"). */
+    statusWindowSamples: z.number().int().min(2).max(100).default(10),
+    /** How many of the most-lagging partitions get an exact lag in seconds from their record timestamp. */
+    exactLagSecondsPartitions: z.number().int().min(0).max(1000).default(20),
+    /** Parallel admin requests per cluster (group offsets, queue attributes). */
+    concurrency: z.number().int().min(1).max(64).default(16),
+  })
+  .strict();
+
+const metricsSettings = z
+  .object({
+    /** When set, GET /api/metrics needs "Authorization: Bearer <token>". */
+    bearerToken: z.string().min(16).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
+    collector: collectorSettings.prefault({}),
+    metrics: metricsSettings.prefault({}),
     kafka: z.array(kafkaConnection).default([]),
     sqs: z.array(sqsConnection).default([]),
     databases: z.array(databaseConnection).default([]),
@@ -76,7 +107,10 @@ export const configSchema = z
   });
 
 export type RedriveConfig = z.infer<typeof configSchema>;
+/** The config as written in the file, before defaults are filled in. */
+export type RedriveConfigInput = z.input<typeof configSchema>;
 export type KafkaConnectionConfig = RedriveConfig["kafka"][number];
 export type SqsConnectionConfig = RedriveConfig["sqs"][number];
 export type DatabaseConnectionConfig = RedriveConfig["databases"][number];
+export type CollectorSettings = RedriveConfig["collector"];
 export type ConnectionKind = "kafka" | "sqs" | "database";

@@ -17,7 +17,46 @@ export interface ControlStore {
   kind: "postgres" | "embedded";
   /** Where the data lives, without credentials. */
   location: string;
+  /**
+   * Tries to become the one process that runs a singleton job (e.g. the collector) among all Redrive
+   * replicas sharing this store: a session-level Postgres advisory lock, held while the lease lives.
+   * The embedded store belongs to one process, so it always grants the lease.
+   */
+  tryLease(key: number): Promise<Lease | null>;
   close(): Promise<void>;
+}
+
+export interface Lease {
+  /** False once the lock's connection is gone: the holder must stop and try again. */
+  readonly held: boolean;
+  release(): Promise<void>;
+}
+
+async function tryAdvisoryLease(url: string, key: number): Promise<Lease | null> {
+  const client = new pg.Client({ connectionString: url, application_name: "redrive-lease" });
+  await client.connect();
+  let held = false;
+  try {
+    const result = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [key]);
+    held = result.rows[0]?.locked === true;
+  } finally {
+    if (!held) await client.end().catch(() => undefined);
+  }
+  if (!held) return null;
+  const lease = {
+    held: true,
+    async release() {
+      lease.held = false;
+      await client.end().catch(() => undefined);
+    },
+  };
+  client.on("error", () => {
+    lease.held = false;
+  });
+  client.on("end", () => {
+    lease.held = false;
+  });
+  return lease;
 }
 
 const migrationsFolder = path.join(/*turbopackIgnore: true*/ process.cwd(), "drizzle");
@@ -48,6 +87,7 @@ async function openPostgres(url: string): Promise<ControlStore> {
     db: drizzlePg(pool, { schema }),
     kind: "postgres",
     location: redactUrl(url),
+    tryLease: (key) => tryAdvisoryLease(url, key),
     close: () => pool.end(),
   };
 }
@@ -57,7 +97,13 @@ async function openEmbedded(dataDir: string): Promise<ControlStore> {
   const client = await PGlite.create(dataDir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return { db, kind: "embedded", location: dataDir, close: () => client.close() };
+  return {
+    db,
+    kind: "embedded",
+    location: dataDir,
+    tryLease: async () => ({ held: true, release: async () => undefined }),
+    close: () => client.close(),
+  };
 }
 
 export interface ControlStoreOptions {

@@ -1,5 +1,18 @@
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 // Redrive's own control store. Application databases (sagas, outbox) are never described here.
 
@@ -69,4 +82,129 @@ export const auditLog = pgTable(
     remoteAddress: text("remote_address"),
   },
   (table) => [index("audit_log_at_idx").on(table.at), index("audit_log_procedure_idx").on(table.procedure)],
+);
+
+// ---- Samples written by the collector (server/jobs/collector.ts) -------------------------------------
+// Raw samples are kept for 24 h, then averaged into 1-minute rows (resolution_seconds = 60) kept for 7 days.
+
+/** One row per collection attempt and connection: the age and error of the last snapshot come from here. */
+export const collectorRuns = pgTable(
+  "collector_runs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    connectionKind: text("connection_kind", { enum: ["kafka", "sqs"] }).notNull(),
+    connection: text("connection").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }).notNull(),
+    ok: boolean("ok").notNull(),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (table) => [index("collector_runs_connection_idx").on(table.connectionKind, table.connection, table.startedAt)],
+);
+
+export const kafkaPartitionSamples = pgTable(
+  "kafka_partition_samples",
+  {
+    connection: text("connection").notNull(),
+    topic: text("topic").notNull(),
+    partition: integer("partition").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    logStartOffset: bigint("log_start_offset", { mode: "number" }).notNull(),
+    logEndOffset: bigint("log_end_offset", { mode: "number" }).notNull(),
+  },
+  (table) => [
+    index("kafka_partition_samples_time_idx").on(table.connection, table.sampledAt),
+    // Lag in seconds looks up when the log end crossed a committed offset (log end only grows).
+    index("kafka_partition_samples_offset_idx").on(table.connection, table.topic, table.partition, table.logEndOffset),
+  ],
+);
+
+export const kafkaLagSamples = pgTable(
+  "kafka_lag_samples",
+  {
+    connection: text("connection").notNull(),
+    groupId: text("group_id").notNull(),
+    topic: text("topic").notNull(),
+    partition: integer("partition").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    committedOffset: bigint("committed_offset", { mode: "number" }),
+    logStartOffset: bigint("log_start_offset", { mode: "number" }).notNull(),
+    logEndOffset: bigint("log_end_offset", { mode: "number" }).notNull(),
+    lag: bigint("lag", { mode: "number" }),
+    lagSeconds: doublePrecision("lag_seconds"),
+    lagSecondsKind: text("lag_seconds_kind", { enum: ["exact", "estimated", "moreThan", "unknown"] }),
+    ownerMember: text("owner_member"),
+    status: text("status").notNull(),
+  },
+  (table) => [
+    index("kafka_lag_samples_group_idx").on(table.connection, table.groupId, table.sampledAt),
+    index("kafka_lag_samples_time_idx").on(table.sampledAt),
+  ],
+);
+
+export const kafkaGroupSamples = pgTable(
+  "kafka_group_samples",
+  {
+    connection: text("connection").notNull(),
+    groupId: text("group_id").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    state: text("state").notNull(),
+    protocolType: text("protocol_type").notNull(),
+    protocol: text("protocol").notNull(),
+    members: integer("members").notNull(),
+    topics: text("topics").array().notNull(),
+    totalLag: bigint("total_lag", { mode: "number" }).notNull(),
+    maxLag: bigint("max_lag", { mode: "number" }).notNull(),
+    maxLagSeconds: doublePrecision("max_lag_seconds"),
+    maxLagSecondsKind: text("max_lag_seconds_kind", { enum: ["exact", "estimated", "moreThan", "unknown"] }),
+    /** Committed offsets below log start: messages that expired before they were consumed. */
+    expiredPartitions: integer("expired_partitions").notNull().default(0),
+    status: text("status").notNull(),
+  },
+  (table) => [
+    index("kafka_group_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("kafka_group_samples_group_idx").on(table.connection, table.groupId, table.sampledAt),
+  ],
+);
+
+/** SQS queue depth per sample. */
+export const sqsQueueSamples = pgTable(
+  "sqs_queue_samples",
+  {
+    connection: text("connection").notNull(),
+    queue: text("queue").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    visible: bigint("visible", { mode: "number" }).notNull(),
+    inFlight: bigint("in_flight", { mode: "number" }).notNull(),
+    delayed: bigint("delayed", { mode: "number" }).notNull(),
+    isDeadLetterQueue: boolean("is_dead_letter_queue").notNull(),
+    sourceQueues: text("source_queues").array().notNull(),
+    oldestMessageAgeSeconds: doublePrecision("oldest_message_age_seconds"),
+  },
+  (table) => [
+    index("sqs_queue_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("sqs_queue_samples_queue_idx").on(table.connection, table.queue, table.sampledAt),
+  ],
+);
+
+/** Kafka DLQ topics (by name pattern or explicit mapping) with their retained message count. */
+export const kafkaDlqSamples = pgTable(
+  "kafka_dlq_samples",
+  {
+    connection: text("connection").notNull(),
+    topic: text("topic").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    retainedMessages: bigint("retained_messages", { mode: "number" }).notNull(),
+    sourceTopic: text("source_topic"),
+  },
+  (table) => [
+    index("kafka_dlq_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("kafka_dlq_samples_topic_idx").on(table.connection, table.topic, table.sampledAt),
+  ],
 );

@@ -4,7 +4,7 @@ import { appRouter } from "~/server/api/root";
 import { contextFactory, type ProcedureMeta } from "~/server/api/trpc";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { createApiToken } from "~/server/auth/sessions";
-import type { RedriveConfig } from "~/server/config/schema";
+import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import { buildConnections, closeConnections, type Connections } from "~/server/connections/registry";
 import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import type { Role } from "~/server/db/schema";
@@ -27,11 +27,11 @@ export class ApiHarness {
     private readonly cleanup: () => void,
   ) {}
 
-  static async start(config: RedriveConfig): Promise<ApiHarness> {
+  static async start(config: RedriveConfigInput): Promise<ApiHarness> {
     const { dir, remove } = createTestDataDir();
     const store = await openControlStore({ dataDir: dir });
     await ensureFirstAdmin(store.db, { REDRIVE_ADMIN_PASSWORD: "harness-admin-password" });
-    return new ApiHarness(store, buildConnections(config), remove);
+    return new ApiHarness(store, buildConnections(configSchema.parse(config)), remove);
   }
 
   async tokenFor(role: Role): Promise<string> {

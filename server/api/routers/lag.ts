@@ -1,0 +1,108 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, desc, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { kafkaGroupSamples } from "~/server/db/schema";
+import { partitionStatuses, severity } from "~/server/lag/health-rules";
+import {
+  bucketSeconds,
+  groupHistory,
+  groupRowsAt,
+  latestGroupSampleTime,
+  partitionRowsAt,
+  ranges,
+  snapshotState,
+  type RangeKey,
+} from "~/server/lag/queries";
+import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+
+const rangeInput = z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h");
+const sortable = {
+  group: kafkaGroupSamples.groupId,
+  state: kafkaGroupSamples.state,
+  members: kafkaGroupSamples.members,
+  totalLag: kafkaGroupSamples.totalLag,
+  maxLag: kafkaGroupSamples.maxLag,
+  lagSeconds: kafkaGroupSamples.maxLagSeconds,
+  // Worst first when descending, by the rules' own severity order.
+  status: sql`array_position(array[${sql.join(partitionStatuses.map((s) => sql`${s}`), sql`, `)}]::text[], ${kafkaGroupSamples.status})`,
+} as const;
+
+function knownConnection(names: Iterable<string>, connection: string): void {
+  if (![...names].includes(connection)) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+}
+
+export const lagRouter = createTRPCRouter({
+  /** Consumer groups of one cluster from the latest stored snapshot: sortable, filterable, paginated. */
+  groups: viewerProcedure
+    .input(
+      z.object({
+        connection: z.string().min(1),
+        search: z.string().max(200).optional(),
+        statuses: z.array(z.enum(partitionStatuses)).optional(),
+        sortBy: z.enum(Object.keys(sortable) as [keyof typeof sortable, ...(keyof typeof sortable)[]]).default("status"),
+        sortDir: z.enum(["asc", "desc"]).default("desc"),
+        page: z.number().int().min(0).default(0),
+        pageSize: z.number().int().min(1).max(500).default(50),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      knownConnection(ctx.connections.kafka.keys(), input.connection);
+      const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
+      const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
+      if (!sampledAt) return { snapshot, total: 0, rows: [] };
+      const filters: SQL[] = [];
+      if (input.search) filters.push(ilike(kafkaGroupSamples.groupId, `%${input.search.replace(/[%_\\]/g, "\\$&")}%`));
+      if (input.statuses?.length) filters.push(inArray(kafkaGroupSamples.status, input.statuses));
+      const where = filters.length ? and(...filters) : undefined;
+      const order = input.sortDir === "asc" ? asc : desc;
+      const rows = await groupRowsAt(ctx.db, input.connection, sampledAt, where)
+        .orderBy(order(sortable[input.sortBy]), desc(kafkaGroupSamples.totalLag), asc(kafkaGroupSamples.groupId))
+        .limit(input.pageSize)
+        .offset(input.page * input.pageSize);
+      const [counted] = await ctx.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(groupRowsAt(ctx.db, input.connection, sampledAt, where).as("g"));
+      return { snapshot, total: counted?.n ?? 0, rows };
+    }),
+
+  /** One group: totals, and a row per topic and partition. */
+  group: viewerProcedure
+    .input(z.object({ connection: z.string().min(1), groupId: z.string().min(1).max(500) }))
+    .query(async ({ ctx, input }) => {
+      knownConnection(ctx.connections.kafka.keys(), input.connection);
+      const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
+      const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
+      if (!sampledAt) return { snapshot, group: null, topics: [], partitions: [] };
+      const [group] = await groupRowsAt(ctx.db, input.connection, sampledAt, sql`${kafkaGroupSamples.groupId} = ${input.groupId}`);
+      if (!group) return { snapshot, group: null, topics: [], partitions: [] };
+      const partitions = await partitionRowsAt(ctx.db, input.connection, input.groupId, sampledAt);
+      const topics = new Map<string, { topic: string; partitions: number; lag: number; maxLagSeconds: number | null; status: string }>();
+      for (const p of partitions) {
+        const entry = topics.get(p.topic) ?? { topic: p.topic, partitions: 0, lag: 0, maxLagSeconds: null, status: "OK" };
+        entry.partitions += 1;
+        entry.lag += p.lag ?? 0;
+        if (p.lagSeconds !== null) entry.maxLagSeconds = Math.max(entry.maxLagSeconds ?? 0, p.lagSeconds);
+        if (severity(p.status as (typeof partitionStatuses)[number]) > severity(entry.status as (typeof partitionStatuses)[number])) entry.status = p.status;
+        topics.set(p.topic, entry);
+      }
+      return { snapshot, group, topics: [...topics.values()], partitions };
+    }),
+
+  /** Lag, lag seconds and produce vs consume rate over time, for the group or one topic or partition. */
+  history: viewerProcedure
+    .input(
+      z.object({
+        connection: z.string().min(1),
+        groupId: z.string().min(1).max(500),
+        range: rangeInput,
+        topic: z.string().min(1).optional(),
+        partition: z.number().int().min(0).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const adapter = ctx.connections.kafka.get(input.connection);
+      if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${input.connection}".` });
+      const bucket = bucketSeconds(input.range, adapter.config.sampleIntervalSeconds);
+      return { bucketSeconds: bucket, points: await groupHistory(ctx.db, { ...input, bucket }) };
+    }),
+});

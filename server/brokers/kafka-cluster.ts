@@ -1,0 +1,136 @@
+import type { Kafka } from "kafkajs";
+
+/**
+ * kafkajs' Admin API asks ListOffsets one topic at a time and cannot read a record without joining a
+ * consumer group. Its internal Cluster can do both: one ListOffsets per leader broker for any number
+ * of topics, and a group-less Fetch at an exact offset. kafkajs 2.2.4 is the final release, so this
+ * internal surface is frozen; it is reached only from this file.
+ */
+
+interface InternalBroker {
+  fetch(request: {
+    replicaId?: number;
+    isolationLevel?: number;
+    maxWaitTime?: number;
+    minBytes?: number;
+    maxBytes?: number;
+    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+  }): Promise<{
+    responses: {
+      topicName: string;
+      partitions: { partition: number; errorCode: number; highWatermark: string; messages: FetchedRecord[] }[];
+    }[];
+  }>;
+}
+
+export interface FetchedRecord {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Record<string, Buffer | Buffer[] | undefined>;
+}
+
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(options: { nodeId: string }): Promise<InternalBroker>;
+  fetchTopicsOffset(
+    topics: { topic: string; partitions: { partition: number }[]; fromBeginning: boolean }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+type ClusterFactory = (options: { allowAutoTopicCreation: boolean }) => InternalCluster;
+
+function clusterFactory(kafka: Kafka): ClusterFactory {
+  const symbol = Object.getOwnPropertySymbols(kafka).find((s) => s.description === "private:Kafka:createCluster");
+  const factory = symbol ? (kafka as unknown as Record<symbol, unknown>)[symbol] : undefined;
+  if (typeof factory !== "function") throw new Error("this kafkajs version does not expose its cluster factory");
+  return factory as ClusterFactory;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+export interface PartitionOffsets {
+  topic: string;
+  partition: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+const READ_UNCOMMITTED = 0;
+
+export class KafkaCluster {
+  private readonly cluster: InternalCluster;
+  private connected: Promise<void> | null = null;
+
+  constructor(kafka: Kafka) {
+    this.cluster = clusterFactory(kafka)({ allowAutoTopicCreation: false });
+  }
+
+  private async ready(topics: string[]): Promise<void> {
+    this.connected ??= this.cluster.connect().catch((error: unknown) => {
+      this.connected = null;
+      throw error;
+    });
+    await this.connected;
+    await this.cluster.addMultipleTargetTopics(topics);
+  }
+
+  /** Log-start and log-end offsets of every given partition, in one ListOffsets request per leader and direction. */
+  async listOffsets(topics: TopicPartitions[]): Promise<PartitionOffsets[]> {
+    if (topics.length === 0) return [];
+    await this.ready(topics.map((t) => t.topic));
+    const request = (fromBeginning: boolean) =>
+      this.cluster.fetchTopicsOffset(
+        topics.map(({ topic, partitions }) => ({ topic, fromBeginning, partitions: partitions.map((partition) => ({ partition })) })),
+      );
+    const [earliest, latest] = await Promise.all([request(true), request(false)]);
+    const start = new Map<string, number>();
+    for (const { topic, partitions } of earliest) {
+      for (const { partition, offset } of partitions) start.set(`${topic}\u0000${partition}`, Number(offset));
+    }
+    return latest.flatMap(({ topic, partitions }) =>
+      partitions.map(({ partition, offset }) => ({
+        topic,
+        partition,
+        logStartOffset: start.get(`${topic}\u0000${partition}`) ?? 0,
+        logEndOffset: Number(offset),
+      })),
+    );
+  }
+
+  /**
+   * Reads records of one partition from an offset, without a consumer group (so nothing is committed and
+   * no group appears on the cluster). Returns at most about maxBytes of records at or after the offset.
+   */
+  async readRecords(topic: string, partition: number, offset: number, maxBytes = 64 * 1024): Promise<FetchedRecord[]> {
+    await this.ready([topic]);
+    const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
+    const nodeId = Object.keys(leaders)[0];
+    if (nodeId === undefined) throw new Error(`no leader for ${topic}/${partition}`);
+    const broker = await this.cluster.findBroker({ nodeId });
+    const response = await broker.fetch({
+      isolationLevel: READ_UNCOMMITTED,
+      maxWaitTime: 0,
+      minBytes: 1,
+      maxBytes,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes }] }],
+    });
+    const records = response.responses.flatMap((r) => r.partitions.flatMap((p) => p.messages));
+    // A fetch returns whole batches: drop records before the requested offset.
+    return records.filter((record) => Number(record.offset) >= offset);
+  }
+
+  async close(): Promise<void> {
+    const connected = this.connected;
+    this.connected = null;
+    if (connected) await connected.then(() => this.cluster.disconnect()).catch(() => undefined);
+  }
+}

@@ -1,0 +1,117 @@
+import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlStore, Lease } from "~/server/db/control-store";
+import { collectorRuns } from "~/server/db/schema";
+import { errorMessage } from "./health-monitor";
+import { KafkaSampler } from "./kafka-sampler";
+import { applyRetention } from "./retention";
+import { SqsSampler } from "./sqs-sampler";
+
+// Arbitrary constant naming the collector's advisory lock.
+const COLLECTOR_LOCK_KEY = 7_346_211_002;
+const RETENTION_INTERVAL_MS = 15 * 60_000;
+const LEASE_RETRY_MS = 15_000;
+
+interface Target {
+  kind: Extract<ConnectionKind, "kafka" | "sqs">;
+  name: string;
+  intervalMs: number;
+  sample: () => Promise<unknown>;
+}
+
+/**
+ * Samples every configured Kafka cluster and SQS endpoint on its interval and stores the samples, so no
+ * page ever waits on a broker. With several replicas, only the holder of the collector lease samples.
+ */
+export class Collector {
+  private readonly targets: Target[];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Map<string, Promise<void>>();
+  private lease: Lease | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: ControlStore,
+    connections: Connections,
+    private readonly config: RedriveConfig,
+  ) {
+    this.targets = [
+      ...[...connections.kafka.values()].map((adapter) => {
+        const sampler = new KafkaSampler(store.db, adapter, config.collector);
+        return { kind: "kafka" as const, name: adapter.name, intervalMs: adapter.config.sampleIntervalSeconds * 1000, sample: () => sampler.sample() };
+      }),
+      ...[...connections.sqs.values()].map((adapter) => {
+        const sampler = new SqsSampler(store.db, adapter);
+        const interval = config.sqs.find((c) => c.name === adapter.name)?.sampleIntervalSeconds ?? 15;
+        return { kind: "sqs" as const, name: adapter.name, intervalMs: interval * 1000, sample: () => sampler.sample() };
+      }),
+    ];
+  }
+
+  /** Samples one connection now and records the run; a sample already in progress is awaited instead. */
+  collect(kind: Target["kind"], name: string): Promise<void> {
+    const target = this.targets.find((t) => t.kind === kind && t.name === name);
+    if (!target) return Promise.reject(new Error(`unknown ${kind} connection "${name}"`));
+    const key = `${kind}/${name}`;
+    const existing = this.running.get(key);
+    if (existing) return existing;
+    const run = this.record(target).finally(() => this.running.delete(key));
+    this.running.set(key, run);
+    return run;
+  }
+
+  private async record(target: Target): Promise<void> {
+    const startedAt = new Date();
+    let error: string | null = null;
+    try {
+      await target.sample();
+    } catch (caught) {
+      error = errorMessage(caught);
+    }
+    const finishedAt = new Date();
+    await this.store.db.insert(collectorRuns).values({
+      connectionKind: target.kind,
+      connection: target.name,
+      startedAt,
+      finishedAt,
+      ok: error === null,
+      error,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    });
+  }
+
+  private every(ms: number, work: () => Promise<unknown>): void {
+    const timer = setInterval(() => {
+      if (this.lease?.held) void work().catch((error: unknown) => console.error(`[redrive] collector: ${errorMessage(error)}`));
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Keeps trying to hold the lease; while held, samples each target on its interval. */
+  async start(): Promise<void> {
+    const acquire = async () => {
+      if (this.stopped || this.lease?.held) return;
+      this.lease = await this.store.tryLease(COLLECTOR_LOCK_KEY).catch(() => null);
+      if (this.lease) {
+        console.log("[redrive] collector: this process collects samples");
+        await Promise.all(this.targets.map((t) => this.collect(t.kind, t.name).catch(() => undefined)));
+      }
+    };
+    await acquire();
+    const retry = setInterval(() => void acquire(), LEASE_RETRY_MS);
+    retry.unref();
+    this.timers.add(retry);
+    for (const target of this.targets) this.every(target.intervalMs, () => this.collect(target.kind, target.name));
+    this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
+    await Promise.allSettled(this.running.values());
+    await this.lease?.release();
+    this.lease = null;
+  }
+}

@@ -1,0 +1,57 @@
+import { sql } from "drizzle-orm";
+import type { CollectorSettings } from "~/server/config/schema";
+import type { ControlDb } from "~/server/db/control-store";
+
+/**
+ * Per sample table: the columns that identify a series and the numeric columns averaged when raw rows
+ * older than the raw retention are folded into 1-minute rows.
+ */
+const tables = [
+  { name: "kafka_partition_samples", keys: ["connection", "topic", "partition"], averaged: ["log_start_offset", "log_end_offset"], kept: [] },
+  {
+    name: "kafka_lag_samples",
+    keys: ["connection", "group_id", "topic", "partition"],
+    averaged: ["committed_offset", "log_start_offset", "log_end_offset", "lag", "lag_seconds"],
+    kept: ["lag_seconds_kind", "owner_member", "status"],
+  },
+  {
+    name: "kafka_group_samples",
+    keys: ["connection", "group_id"],
+    averaged: ["members", "total_lag", "max_lag", "max_lag_seconds", "expired_partitions"],
+    kept: ["state", "protocol_type", "protocol", "topics", "max_lag_seconds_kind", "status"],
+  },
+  {
+    name: "sqs_queue_samples",
+    keys: ["connection", "queue"],
+    averaged: ["visible", "in_flight", "delayed", "oldest_message_age_seconds"],
+    kept: ["is_dead_letter_queue", "source_queues"],
+  },
+  { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic"] },
+] as const;
+
+/** Folds raw samples older than the raw retention into 1-minute averages, and drops what is past all retention. */
+export async function applyRetention(db: ControlDb, settings: CollectorSettings, now = new Date()): Promise<void> {
+  // On a minute boundary, so one minute is never folded in two runs.
+  const rawCutoffMs = now.getTime() - settings.rawRetentionHours * 3_600_000;
+  const rawCutoff = new Date(rawCutoffMs - (rawCutoffMs % 60_000)).toISOString();
+  const rollupCutoff = new Date(now.getTime() - settings.rollupRetentionDays * 86_400_000).toISOString();
+  for (const table of tables) {
+    const keys = table.keys.join(", ");
+    const averaged = table.averaged.map((column) => `avg(${column})`).join(", ");
+    // Non-numeric columns keep the value of the last raw sample in the minute.
+    const kept = table.kept.map((column) => `(array_agg(${column} order by sampled_at desc))[1]`);
+    const columns = [keys, "sampled_at", "resolution_seconds", ...table.averaged, ...table.kept].join(", ");
+    const selected = [keys, "date_trunc('minute', sampled_at)", "60", averaged, ...kept].join(", ");
+    await db.transaction(async (tx) => {
+      await tx.execute(
+        sql.raw(`insert into ${table.name} (${columns})
+                 select ${selected} from ${table.name}
+                  where resolution_seconds = 0 and sampled_at < '${rawCutoff}'
+                  group by ${keys}, date_trunc('minute', sampled_at)`),
+      );
+      await tx.execute(sql.raw(`delete from ${table.name} where resolution_seconds = 0 and sampled_at < '${rawCutoff}'`));
+      await tx.execute(sql.raw(`delete from ${table.name} where sampled_at < '${rollupCutoff}'`));
+    });
+  }
+  await db.execute(sql.raw(`delete from collector_runs where started_at < '${rollupCutoff}'`));
+}

@@ -1,0 +1,84 @@
+import { timingSafeEqual } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { Gauge, Registry } from "prom-client";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import { kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
+import { latestDepths } from "~/server/api/routers/depth";
+import { partitionStatuses } from "~/server/lag/health-rules";
+import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
+
+/**
+ * The Prometheus exposition of the latest stored samples. Names and labels follow kafka-lag-exporter, so
+ * dashboards built for it work unchanged; redrive_* metrics add what it lacks. A fresh registry per scrape
+ * keeps series of deleted groups or topics from lingering.
+ */
+export async function renderMetrics(db: ControlDb, connections: Connections): Promise<{ contentType: string; body: string }> {
+  const registry = new Registry();
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [registry] });
+
+  const partitionLabels = ["cluster_name", "group", "topic", "partition"] as const;
+  const groupLabels = ["cluster_name", "group"] as const;
+  const lag = gauge("kafka_consumergroup_group_lag", "Group offset lag of a partition", partitionLabels);
+  const lagSeconds = gauge("kafka_consumergroup_group_lag_seconds", "Group time lag of a partition", partitionLabels);
+  const maxLag = gauge("kafka_consumergroup_group_max_lag", "Max group offset lag", groupLabels);
+  const maxLagSeconds = gauge("kafka_consumergroup_group_max_lag_seconds", "Max group time lag", groupLabels);
+  const sumLag = gauge("kafka_consumergroup_group_sum_lag", "Sum of group offset lag", groupLabels);
+  const latestOffset = gauge("kafka_partition_latest_offset", "Latest offset of a partition", ["cluster_name", "topic", "partition"]);
+  const earliestOffset = gauge("kafka_partition_earliest_offset", "Earliest offset of a partition", ["cluster_name", "topic", "partition"]);
+  const status = gauge("redrive_consumergroup_status", "1 for the group's current health status, 0 for the others", [
+    "cluster_name",
+    "group",
+    "status",
+  ]);
+  const dlqDepth = gauge("redrive_dlq_depth", "Messages in a dead-letter queue or topic", ["connection", "dlq"]);
+  const queueMessages = gauge("redrive_queue_messages", "SQS queue messages by state", ["connection", "queue", "state"]);
+
+  for (const cluster of connections.kafka.keys()) {
+    const sampledAt = await latestGroupSampleTime(db, cluster);
+    if (!sampledAt) continue;
+    const [groups, partitions, offsets] = await Promise.all([
+      groupRowsAt(db, cluster, sampledAt),
+      db.select().from(kafkaLagSamples).where(and(eq(kafkaLagSamples.connection, cluster), eq(kafkaLagSamples.sampledAt, sampledAt))),
+      db.select().from(kafkaPartitionSamples).where(and(eq(kafkaPartitionSamples.connection, cluster), eq(kafkaPartitionSamples.sampledAt, sampledAt))),
+    ]);
+    for (const g of groups) {
+      const labels = { cluster_name: cluster, group: g.groupId };
+      maxLag.set(labels, g.maxLag);
+      sumLag.set(labels, g.totalLag);
+      if (g.maxLagSeconds !== null) maxLagSeconds.set(labels, g.maxLagSeconds);
+      for (const s of partitionStatuses) status.set({ ...labels, status: s }, g.status === s ? 1 : 0);
+    }
+    for (const p of partitions) {
+      if (p.lag === null) continue; // no committed offset: no lag to report
+      const labels = { cluster_name: cluster, group: p.groupId, topic: p.topic, partition: String(p.partition) };
+      lag.set(labels, p.lag);
+      if (p.lagSeconds !== null) lagSeconds.set(labels, p.lagSeconds);
+    }
+    for (const o of offsets) {
+      const labels = { cluster_name: cluster, topic: o.topic, partition: String(o.partition) };
+      latestOffset.set(labels, o.logEndOffset);
+      earliestOffset.set(labels, o.logStartOffset);
+    }
+  }
+
+  const depths = await latestDepths(db, connections);
+  for (const d of depths.dlqs) dlqDepth.set({ connection: d.connection, dlq: d.name }, d.depth);
+  for (const { snapshot, queues } of depths.sqs) {
+    for (const q of queues) {
+      queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "visible" }, q.visible);
+      queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "in_flight" }, q.inFlight);
+      queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "delayed" }, q.delayed);
+    }
+  }
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+export function metricsAuthorised(expected: string | undefined, authorization: string | null): boolean {
+  if (!expected) return true;
+  const given = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
