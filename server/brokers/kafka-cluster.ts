@@ -31,7 +31,18 @@ export interface FetchedRecord {
   headers?: Record<string, Buffer | Buffer[] | undefined>;
 }
 
+interface InternalCoordinator {
+  offsetCommit(request: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime?: number;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<unknown>;
+}
+
 interface InternalCluster {
+  findGroupCoordinator(options: { groupId: string }): Promise<InternalCoordinator>;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   refreshMetadata(): Promise<void>;
@@ -126,6 +137,24 @@ export class KafkaCluster {
     const records = response.responses.flatMap((r) => r.partitions.flatMap((p) => p.messages));
     // A fetch returns whole batches: drop records before the requested offset.
     return records.filter((record) => Number(record.offset) >= offset);
+  }
+
+  /**
+   * Commits offsets for a group that has no members, as a standalone ("simple") consumer does: generation
+   * -1 and no member id. Unlike kafkajs' admin.setOffsets it does not join the group first, so it takes
+   * one round trip. The broker refuses it while the group has members.
+   */
+  async commitOffsets(groupId: string, offsets: { topic: string; partition: number; offset: number }[]): Promise<void> {
+    await this.ready([...new Set(offsets.map((o) => o.topic))]);
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: String(o.offset) }]);
+    const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+    await coordinator.offsetCommit({
+      groupId,
+      groupGenerationId: -1,
+      memberId: "",
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    });
   }
 
   async close(): Promise<void> {

@@ -18,13 +18,13 @@ const tables = [
     name: "kafka_group_samples",
     keys: ["connection", "group_id"],
     averaged: ["members", "total_lag", "max_lag", "max_lag_seconds", "expired_partitions"],
-    kept: ["state", "protocol_type", "protocol", "topics", "max_lag_seconds_kind", "status"],
+    kept: ["state", "protocol_type", "protocol", "topics[]", "max_lag_seconds_kind", "status"],
   },
   {
     name: "sqs_queue_samples",
     keys: ["connection", "queue"],
     averaged: ["visible", "in_flight", "delayed", "oldest_message_age_seconds"],
-    kept: ["is_dead_letter_queue", "source_queues"],
+    kept: ["is_dead_letter_queue", "source_queues[]"],
   },
   { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic"] },
 ] as const;
@@ -38,9 +38,15 @@ export async function applyRetention(db: ControlDb, settings: CollectorSettings,
   for (const table of tables) {
     const keys = table.keys.join(", ");
     const averaged = table.averaged.map((column) => `avg(${column})`).join(", ");
-    // Non-numeric columns keep the value of the last raw sample in the minute.
-    const kept = table.kept.map((column) => `(array_agg(${column} order by sampled_at desc))[1]`);
-    const columns = [keys, "sampled_at", "resolution_seconds", ...table.averaged, ...table.kept].join(", ");
+    // Non-numeric columns keep the value of the last raw sample in the minute ("name[]" marks a text[]
+    // column, carried through a string because array_agg of arrays would make a 2-D array).
+    const kept = table.kept.map((column) =>
+      column.endsWith("[]")
+        ? `string_to_array((array_agg(array_to_string(${column.slice(0, -2)}, chr(31)) order by sampled_at desc))[1], chr(31))`
+        : `(array_agg(${column} order by sampled_at desc))[1]`,
+    );
+    const keptColumns = table.kept.map((column) => column.replace("[]", ""));
+    const columns = [keys, "sampled_at", "resolution_seconds", ...table.averaged, ...keptColumns].join(", ");
     const selected = [keys, "date_trunc('minute', sampled_at)", "60", averaged, ...kept].join(", ");
     await db.transaction(async (tx) => {
       await tx.execute(
