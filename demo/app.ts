@@ -1,0 +1,120 @@
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { Partitioners, type Producer } from "kafkajs";
+import { queueUrl, type DemoConfig } from "./config";
+import { inventoryService } from "./consumers/inventory-service";
+import { NotificationSender } from "./consumers/notification-sender";
+import { paymentProcessor } from "./consumers/payment-processor";
+import type { ConsumerRunner } from "./consumers/runner";
+import { shippingService } from "./consumers/shipping-service";
+import { connect, type DbHandle } from "./db/client";
+import type { FaultStore } from "./faults";
+import { createKafka, ensureTopics } from "./kafka/topics";
+import { OutboxRelay } from "./outbox/relay";
+import { PoisonInjector } from "./poison";
+import { SagaOrchestrator } from "./saga/orchestrator";
+import { TrafficGenerator } from "./traffic";
+
+// Wires the whole order-fulfilment system for one config. main.ts runs it; tests run it with a
+// unique database and topic prefix. Shutdown order: traffic, injectors, consumers, relay, producer, pools.
+
+export interface DemoApp {
+  handle: DbHandle;
+  producer: Producer;
+  sqs: SQSClient;
+  relay: OutboxRelay;
+  orchestrator: SagaOrchestrator;
+  consumers: ConsumerRunner[];
+  notifications: NotificationSender;
+  traffic: TrafficGenerator;
+  poison: PoisonInjector;
+  stats(): Record<string, unknown>;
+  stop(): Promise<void>;
+}
+
+export function createProducer(config: DemoConfig): Producer {
+  return createKafka(config).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+export function createSqsClient(config: DemoConfig): SQSClient {
+  return new SQSClient({
+    endpoint: config.sqs.endpoint,
+    region: config.sqs.region,
+    credentials: { accessKeyId: config.sqs.accessKeyId, secretAccessKey: config.sqs.secretAccessKey },
+  });
+}
+
+export async function startDemo(
+  config: DemoConfig,
+  faults: FaultStore,
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; log?: (m: string) => void } = {},
+): Promise<DemoApp> {
+  const handle = connect(config.databaseUrl, 20);
+  const kafka = createKafka(config);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, config);
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createProducer(config);
+  await producer.connect();
+  const sqs = createSqsClient(config);
+  const deps = { kafka, producer, db: handle.db, config, faults, log: opts.log };
+
+  const relay = new OutboxRelay({ db: handle.db, producer, sqs, config, faults });
+  const orchestrator = new SagaOrchestrator(deps);
+  const consumers = [paymentProcessor(deps), inventoryService(deps), shippingService(deps)];
+  const notifications = new NotificationSender({
+    sqs,
+    db: handle.db,
+    faults,
+    queues: Object.fromEntries(config.notificationQueues.map((q) => [q, queueUrl(config, q)])),
+    log: opts.log,
+  });
+  const traffic = new TrafficGenerator(handle.db, faults);
+  const poison = new PoisonInjector(producer, config, faults);
+
+  relay.start();
+  await Promise.all([orchestrator.start(), ...consumers.map((c) => c.start())]);
+  if (opts.notifications ?? true) notifications.start();
+  if (opts.traffic ?? true) traffic.start();
+  if (opts.poison ?? true) poison.start();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    handle,
+    producer,
+    sqs,
+    relay,
+    orchestrator,
+    consumers,
+    notifications,
+    traffic,
+    poison,
+    stats: () => ({
+      ordersPlaced: traffic.placed,
+      poisonSent: poison.sent,
+      relay: relay.stats,
+      notifications: notifications.stats,
+      consumers: Object.fromEntries(
+        [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
+      ),
+    }),
+    stop: () =>
+      (stopped ??= (async () => {
+        poison.stop();
+        await traffic.stop();
+        await notifications.stop();
+        await Promise.allSettled([orchestrator.stop(), ...consumers.map((c) => c.stop())]);
+        await relay.stop();
+        await producer.disconnect();
+        sqs.destroy();
+        await handle.close();
+      })()),
+  };
+}

@@ -1,0 +1,65 @@
+import type { KafkaMessage } from "kafkajs";
+import { SCHEMA_VERSION } from "../outbox/outbox";
+
+// Decoding of the demo's message envelope: UTF-8 JSON object with `schemaVersion: 1`, at most 256 KiB.
+// Anything else is a poison message: it throws, is retried, then dead-lettered.
+
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+export class MalformedMessageError extends Error {
+  override name = "MalformedMessageError";
+}
+export class UnknownSchemaVersionError extends Error {
+  override name = "UnknownSchemaVersionError";
+}
+export class PayloadTooLargeError extends Error {
+  override name = "PayloadTooLargeError";
+}
+
+export interface DecodedEvent {
+  eventId: string;
+  eventType: string;
+  key: string | null;
+  payload: Record<string, unknown>;
+}
+
+export function headerString(message: Pick<KafkaMessage, "headers">, name: string): string | undefined {
+  const v = message.headers?.[name];
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : one.toString();
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function decodeMessage(message: KafkaMessage, fallbackId: string): DecodedEvent {
+  const value = message.value;
+  if (!value || value.length === 0) throw new MalformedMessageError("empty message value");
+  if (value.length > MAX_PAYLOAD_BYTES) {
+    throw new PayloadTooLargeError(`payload is ${value.length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch (err) {
+    throw new MalformedMessageError("payload is not valid UTF-8 (binary bytes)", { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new MalformedMessageError(`payload is not JSON: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new MalformedMessageError("payload is not a JSON object");
+  }
+  const payload = parsed as Record<string, unknown>;
+  if (payload.schemaVersion !== SCHEMA_VERSION) {
+    throw new UnknownSchemaVersionError(`unknown schemaVersion ${JSON.stringify(payload.schemaVersion)}`);
+  }
+  return {
+    eventId: headerString(message, "event-id") ?? fallbackId,
+    eventType: headerString(message, "event-type") ?? "unknown",
+    key: message.key ? message.key.toString() : null,
+    payload,
+  };
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// `npm run demo`: the local stack, the demo order-fulfilment system and Redrive in one command.
+//   1. node scripts/stack.mjs up          (Kafka + ElasticMQ; remembered whether it was already running)
+//   2. tsx demo/db/migrate.ts             (creates the demo database if missing, applies migrations)
+//   3. tsx demo/main.ts                   (outbox relay, consumers, saga orchestrator, traffic, faults admin)
+//   4. next start -p ${PORT:-3000}        (Redrive, REDRIVE_CONFIG=demo/redrive.demo.yaml; builds once if needed)
+// Ctrl-C stops Redrive and the demo cleanly, and the stack too if this script started it.
+// Plain ESM for Node 20.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'node_modules', '.bin');
+const PORT = process.env.PORT || '3000';
+const ADMIN_PORT = process.env.DEMO_ADMIN_PORT || '3300';
+const env = {
+  ...process.env,
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  DEMO_DATABASE_URL: process.env.DEMO_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/redrive_demo',
+};
+
+const children = new Map(); // name -> ChildProcess
+let shuttingDown = false;
+let stackStartedHere = false;
+
+function pipeLines(stream, prefix, out) {
+  readline.createInterface({ input: stream }).on('line', (line) => out.write(`${prefix} ${line}\n`));
+}
+
+function start(name, prefix, cmd, args, extraEnv = {}) {
+  const child = spawn(cmd, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(child.stdout, prefix, process.stdout);
+  pipeLines(child.stderr, prefix, process.stderr);
+  children.set(name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(name);
+    if (!shuttingDown) {
+      console.error(`${prefix} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  return child;
+}
+
+/** Runs a command to completion with prefixed output; resolves to its exit code. */
+function run(prefix, cmd, args, extraEnv = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    pipeLines(child.stdout, prefix, process.stdout);
+    pipeLines(child.stderr, prefix, process.stderr);
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+function stackRunning() {
+  const res = spawnSync(process.execPath, ['scripts/stack.mjs', 'status', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  try {
+    const parts = JSON.parse(res.stdout);
+    return parts.length > 0 && parts.every((p) => p.running && p.healthy);
+  } catch {
+    return false;
+  }
+}
+
+function waitExit(child, ms) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function shutdown(code) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.log('[demo.mjs] stopping Redrive and the demo...');
+  const stopping = [...children.values()].map((c) => {
+    c.kill('SIGINT');
+    return waitExit(c, 25_000);
+  });
+  await Promise.all(stopping);
+  if (stackStartedHere) {
+    console.log('[demo.mjs] stopping the stack (this script started it)');
+    await run('[stack]', process.execPath, ['scripts/stack.mjs', 'down']);
+  } else {
+    console.log('[demo.mjs] the stack was already running before: left running');
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void shutdown(0));
+
+async function main() {
+  const wasRunning = stackRunning();
+  if ((await run('[stack]', process.execPath, ['scripts/stack.mjs', 'up'])) !== 0) {
+    console.error('[demo.mjs] the stack did not come up; see .stack/logs/');
+    process.exit(1);
+  }
+  stackStartedHere = !wasRunning;
+  if (shuttingDown) return;
+
+  if ((await run('[demo]', path.join(BIN, 'tsx'), ['demo/db/migrate.ts'])) !== 0) {
+    await shutdown(1);
+    return;
+  }
+  if (shuttingDown) return;
+  start('demo', '[demo]', path.join(BIN, 'tsx'), ['demo/main.ts']);
+
+  if (!existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
+    console.log('[redrive] no production build yet: running `next build` once (takes a minute or two)');
+    if ((await run('[redrive]', path.join(BIN, 'next'), ['build'])) !== 0) {
+      await shutdown(1);
+      return;
+    }
+  }
+  if (shuttingDown) return;
+  start('redrive', '[redrive]', path.join(BIN, 'next'), ['start', '-p', PORT], {
+    REDRIVE_CONFIG: path.join('demo', 'redrive.demo.yaml'),
+  });
+
+  console.log(
+    [
+      '',
+      `[demo.mjs] Redrive dashboard:  http://localhost:${PORT}`,
+      '[demo.mjs] Sign in as "admin": the password is REDRIVE_ADMIN_PASSWORD if set, otherwise the one',
+      '[demo.mjs]   [redrive] prints on its first run (look for "First run: created user").',
+      `[demo.mjs] Fault knobs:        curl -s http://127.0.0.1:${ADMIN_PORT}/faults   (see demo/README.md)`,
+      '[demo.mjs] Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err) => {
+  console.error(`[demo.mjs] ${err.stack ?? err}`);
+  void shutdown(1);
+});
