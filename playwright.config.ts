@@ -39,7 +39,7 @@ export default defineConfig({
     stdout: "pipe",
     stderr: "pipe",
     env: {
-      REDRIVE_CONFIG: "redrive.yaml",
+      REDRIVE_CONFIG: "e2e/redrive.e2e.yaml",
       REDRIVE_DATA_DIR: dataDir,
       REDRIVE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       SQS_SECRET_ACCESS_KEY: E2E_SECRET_MARKER,

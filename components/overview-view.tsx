@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { NeedsAttention } from "./lag/needs-attention";
 import { Card, ErrorBox, formatTime, PageHeader, Stat } from "./ui";
 import { useTRPC } from "./trpc";
 
@@ -18,6 +19,9 @@ export function OverviewView() {
         ) : null}
         {overview.isFetching ? <span className="text-xs">refreshing…</span> : null}
       </PageHeader>
+      <div className="mb-6">
+        <NeedsAttention />
+      </div>
       {overview.error ? <ErrorBox title="Could not load the overview" message={overview.error.message} /> : null}
       {overview.isPending ? <p className="text-sm text-slate-500">Asking the brokers…</p> : null}
       {overview.data ? (

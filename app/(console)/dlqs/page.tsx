@@ -1,14 +1,5 @@
-import { ComingSection } from "~/components/ui";
+import { DlqsView } from "~/components/depth/dlqs-view";
 
 export default function DlqsPage() {
-  return (
-    <ComingSection
-      title="Dead-letter queues"
-      holds={[
-        "Every Kafka DLQ topic and SQS dead-letter queue, with depth, growth and oldest message",
-        "A side-effect-free message browser with decoded failure headers",
-        "Failure groups and CEL search",
-      ]}
-    />
-  );
+  return <DlqsView />;
 }

@@ -1,14 +1,6 @@
-import { ComingSection } from "~/components/ui";
+import { LagView } from "~/components/lag/lag-view";
 
-export default function LagPage() {
-  return (
-    <ComingSection
-      title="Consumer lag"
-      holds={[
-        "Every consumer group of every Kafka cluster: state, members, total and max lag, lag in seconds",
-        "A health verdict per group and partition (OK, WARN, STALL, STOP, REWIND) kept across restarts",
-        "History charts of lag and of produce vs consume rate",
-      ]}
-    />
-  );
+export default async function LagPage({ searchParams }: { searchParams: Promise<{ connection?: string | string[] }> }) {
+  const { connection } = await searchParams;
+  return <LagView initialConnection={typeof connection === "string" ? connection : undefined} />;
 }

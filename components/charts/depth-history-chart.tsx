@@ -1,0 +1,61 @@
+"use client";
+
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatTick, formatTooltipTime, palette, type ChartRange } from "./ranges";
+
+export interface DepthPoint {
+  at: Date;
+  name: string;
+  depth: number;
+}
+
+interface Row {
+  t: number;
+  depths: Record<string, number>;
+}
+
+/** One line per queue or topic. Names go through accessor functions, never as key paths (they may contain dots). */
+export function DepthHistoryChart({ points, names, range }: { points: DepthPoint[]; names: string[]; range: ChartRange }) {
+  const byTime = new Map<number, Row>();
+  for (const point of points) {
+    const t = point.at.getTime();
+    const row = byTime.get(t) ?? { t, depths: {} };
+    row.depths[point.name] = point.depth;
+    byTime.set(t, row);
+  }
+  const data = [...byTime.values()].sort((a, b) => a.t - b.t);
+  return (
+    <ResponsiveContainer width="100%" height="100%">
+      <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
+        <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
+        <XAxis
+          dataKey="t"
+          type="number"
+          scale="time"
+          domain={["dataMin", "dataMax"]}
+          tickFormatter={(ms: number) => formatTick(ms, range)}
+          fontSize={11}
+          minTickGap={40}
+        />
+        <YAxis fontSize={11} tickFormatter={(v: number) => v.toLocaleString()} width={64} allowDecimals={false} />
+        <Tooltip
+          labelFormatter={(ms) => formatTooltipTime(Number(ms))}
+          formatter={(value) => (typeof value === "number" ? Math.round(value).toLocaleString() : "—")}
+        />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        {names.map((name, index) => (
+          <Line
+            key={name}
+            type="monotone"
+            dataKey={(row: Row) => row.depths[name] ?? null}
+            name={name}
+            stroke={palette[index % palette.length]}
+            dot={false}
+            connectNulls
+            isAnimationActive={false}
+          />
+        ))}
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}

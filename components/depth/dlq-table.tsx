@@ -1,0 +1,43 @@
+import { formatNumber } from "../lag/format";
+import type { DlqEntry } from "../lag/types";
+import { GrowthText } from "./growth-text";
+
+export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
+  if (dlqs.length === 0) {
+    return <p className="text-sm text-slate-500">No dead-letter queue or DLQ topic has been sampled yet.</p>;
+  }
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <thead className="text-xs uppercase text-slate-500">
+          <tr>
+            <th scope="col" className="py-1 pr-3 font-medium">Connection</th>
+            <th scope="col" className="py-1 pr-3 font-medium">Kind</th>
+            <th scope="col" className="py-1 pr-3 font-medium">DLQ</th>
+            <th scope="col" className="py-1 pr-3 font-medium">Source(s)</th>
+            <th scope="col" className="py-1 pr-3 text-right font-medium">Depth</th>
+            <th scope="col" className="py-1 pr-3 text-right font-medium">Last hour</th>
+          </tr>
+        </thead>
+        <tbody>
+          {dlqs.map((dlq) => (
+            <tr key={`${dlq.kind}/${dlq.connection}/${dlq.name}`} className="border-t border-slate-100 align-top" data-testid={`dlq-depth-row-${dlq.name}`}>
+              <td className="py-1 pr-3 font-mono">{dlq.connection}</td>
+              <td className="py-1 pr-3">{dlq.kind === "sqs" ? "SQS queue" : "Kafka topic"}</td>
+              <td className="py-1 pr-3 break-all font-mono">{dlq.name}</td>
+              <td className="py-1 pr-3 break-all font-mono text-xs text-slate-600">
+                {dlq.sources.length > 0 ? dlq.sources.join(", ") : <span className="text-slate-400">unknown</span>}
+              </td>
+              <td className={`py-1 pr-3 text-right tabular-nums ${dlq.depth > 0 ? "font-semibold" : "text-slate-500"}`} data-testid="dlq-depth">
+                {formatNumber(dlq.depth)}
+              </td>
+              <td className="py-1 pr-3 text-right tabular-nums" data-testid="dlq-growth">
+                <GrowthText value={dlq.growthLastHour} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

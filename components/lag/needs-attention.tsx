@@ -1,0 +1,96 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { GrowthText } from "../depth/growth-text";
+import { Card, ErrorBox } from "../ui";
+import { useTRPC } from "../trpc";
+import { formatNumber, groupHref } from "./format";
+import { LagSecondsText } from "./lag-seconds-text";
+import { StatusBadge } from "./status-badge";
+
+const REFRESH_MS = 5_000;
+
+/** The worst consumer groups and the fastest-growing DLQs, from the stored samples. */
+export function NeedsAttention() {
+  const trpc = useTRPC();
+  const hotspots = useQuery(trpc.overview.hotspots.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
+  const data = hotspots.data;
+  return (
+    <section className="space-y-3" data-testid="needs-attention">
+      <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Needs attention</h2>
+      {hotspots.error ? <ErrorBox title="Could not load what needs attention" message={hotspots.error.message} /> : null}
+      {hotspots.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      {data ? (
+        <div className="grid gap-4 lg:grid-cols-2">
+          <Card title="Worst consumer groups" aside={<Link href="/lag" className="text-xs text-sky-700 hover:underline">all groups →</Link>}>
+            {data.worstGroups.length === 0 ? (
+              <p className="text-sm text-emerald-700" data-testid="groups-all-ok">All consumer groups OK</p>
+            ) : (
+              <table className="w-full text-left text-sm">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th scope="col" className="py-1 pr-3 font-medium">Status</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Group</th>
+                    <th scope="col" className="py-1 pr-3 text-right font-medium">Total lag</th>
+                    <th scope="col" className="py-1 text-right font-medium">Lag (time)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.worstGroups.map((group) => (
+                    <tr key={`${group.connection}/${group.groupId}`} className="border-t border-slate-100" data-testid={`attention-group-${group.groupId}`}>
+                      <td className="py-1 pr-3">
+                        <StatusBadge status={group.status} />
+                      </td>
+                      <td className="py-1 pr-3">
+                        <Link href={groupHref(group.connection, group.groupId)} className="break-all font-mono text-sky-700 hover:underline">
+                          {group.groupId}
+                        </Link>
+                        <span className="ml-1 text-xs text-slate-400">{group.connection}</span>
+                      </td>
+                      <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(group.totalLag)}</td>
+                      <td className="py-1 text-right tabular-nums">
+                        <LagSecondsText seconds={group.maxLagSeconds} kind={group.maxLagSecondsKind} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+          <Card title="Fastest-growing DLQs" aside={<Link href="/dlqs" className="text-xs text-sky-700 hover:underline">all DLQs →</Link>}>
+            {data.growingDlqs.length === 0 ? (
+              <p className="text-sm text-emerald-700" data-testid="dlqs-all-empty">No messages in any DLQ</p>
+            ) : (
+              <table className="w-full text-left text-sm">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th scope="col" className="py-1 pr-3 font-medium">DLQ</th>
+                    <th scope="col" className="py-1 pr-3 text-right font-medium">Depth</th>
+                    <th scope="col" className="py-1 text-right font-medium">Last hour</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.growingDlqs.map((dlq) => (
+                    <tr key={`${dlq.kind}/${dlq.connection}/${dlq.name}`} className="border-t border-slate-100" data-testid={`attention-dlq-${dlq.name}`}>
+                      <td className="py-1 pr-3">
+                        <span className="break-all font-mono">{dlq.name}</span>
+                        <span className="ml-1 text-xs text-slate-400">
+                          {dlq.kind === "sqs" ? "SQS" : "Kafka"} · {dlq.connection}
+                        </span>
+                      </td>
+                      <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(dlq.depth)}</td>
+                      <td className="py-1 text-right tabular-nums">
+                        <GrowthText value={dlq.growthLastHour} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+        </div>
+      ) : null}
+    </section>
+  );
+}
