@@ -202,6 +202,9 @@ transaction.state.log.num.partitions=10
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# DLQs keep what failed, big payloads included: accept records up to 10 MiB.
+message.max.bytes=10485760
+replica.fetch.max.bytes=10485760
 num.network.threads=2
 num.io.threads=4
 num.recovery.threads.per.data.dir=1

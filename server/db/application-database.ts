@@ -33,6 +33,24 @@ export class ApplicationDatabase {
     return { version: result.rows[0] ? `PostgreSQL ${result.rows[0].version}` : null };
   }
 
+  /** Saga instances per status (the demo's layout; other layouts arrive with the Sagas feature). */
+  async sagaStatusCounts(): Promise<{ status: string; count: number }[]> {
+    const result = await this.pool.query<{ status: string; count: string }>(
+      "select status, count(*) as count from saga_instances group by status order by status",
+    );
+    return result.rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+  }
+
+  /** Unpublished outbox rows and the age of the oldest: the first thing to check when events "went missing". */
+  async outboxBacklog(): Promise<{ unpublished: number; oldestAgeSeconds: number | null }> {
+    const result = await this.pool.query<{ unpublished: string; oldest_age: number | null }>(
+      `select count(*) as unpublished, extract(epoch from now() - min(created_at))::float8 as oldest_age
+         from outbox_events where published_at is null`,
+    );
+    const row = result.rows[0];
+    return { unpublished: Number(row?.unpublished ?? 0), oldestAgeSeconds: row?.oldest_age ?? null };
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }

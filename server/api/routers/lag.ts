@@ -54,9 +54,11 @@ export const lagRouter = createTRPCRouter({
       if (input.search) filters.push(ilike(kafkaGroupSamples.groupId, `%${input.search.replace(/[%_\\]/g, "\\$&")}%`));
       if (input.statuses?.length) filters.push(inArray(kafkaGroupSamples.status, input.statuses));
       const where = filters.length ? and(...filters) : undefined;
-      const order = input.sortDir === "asc" ? asc : desc;
+      // Unknowns (e.g. lag seconds not known yet) sort last in either direction.
+      const column = sortable[input.sortBy];
+      const order = input.sortDir === "asc" ? sql`${column} asc nulls last` : sql`${column} desc nulls last`;
       const rows = await groupRowsAt(ctx.db, input.connection, sampledAt, where)
-        .orderBy(order(sortable[input.sortBy]), desc(kafkaGroupSamples.totalLag), asc(kafkaGroupSamples.groupId))
+        .orderBy(order, desc(kafkaGroupSamples.totalLag), asc(kafkaGroupSamples.groupId))
         .limit(input.pageSize)
         .offset(input.page * input.pageSize);
       const [counted] = await ctx.db

@@ -37,7 +37,16 @@ export const overviewRouter = createTRPCRouter({
         })),
       ),
     ]);
-    return { fetchedAt: new Date(), kafka, sqs };
+    const databases = await Promise.all(
+      [...all.databases.values()].map(async (database) => ({
+        connection: database.name,
+        result: await settle(`database "${database.name}"`, async () => {
+          const [sagas, outbox] = await Promise.all([database.sagaStatusCounts(), database.outboxBacklog()]);
+          return { sagas, outbox };
+        }),
+      })),
+    );
+    return { fetchedAt: new Date(), kafka, sqs, databases };
   }),
 
   /** The worst consumer groups and the fastest-growing DLQs, from the stored samples. */
