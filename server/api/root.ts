@@ -2,6 +2,7 @@ import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectionsRouter } from "./routers/connections";
 import { depthRouter } from "./routers/depth";
+import { dlqRouter } from "./routers/dlq";
 import { lagRouter } from "./routers/lag";
 import { overviewRouter } from "./routers/overview";
 import { tokensRouter } from "./routers/tokens";
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   connections: connectionsRouter,
   lag: lagRouter,
   depth: depthRouter,
+  dlq: dlqRouter,
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,

@@ -177,6 +177,24 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     });
   }
 
+  /** Log-start and log-end offsets of every partition of one topic. */
+  async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
+    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = metadata.topics[0]?.partitions.map((p) => p.partitionId) ?? [];
+    return (await this.cluster.listOffsets([{ topic, partitions }])).sort((a, b) => a.partition - b.partition);
+  }
+
+  /** The first offset of each partition whose record timestamp is at or after the given time. */
+  offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
+    return this.withAdmin(async (admin) =>
+      (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
+    );
+  }
+
+  readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number) {
+    return this.cluster.readPartitions(topic, positions, maxBytesPerPartition);
+  }
+
   /** Records of a partition from an offset, read without a consumer group. */
   readRecords(topic: string, partition: number, offset: number, maxBytes?: number): Promise<FetchedRecord[]> {
     return this.cluster.readRecords(topic, partition, offset, maxBytes);

@@ -1,6 +1,9 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   ListQueuesCommand,
+  ReceiveMessageCommand,
   SQSClient,
   type QueueAttributeName,
 } from "@aws-sdk/client-sqs";
@@ -33,6 +36,14 @@ function parseRedrivePolicy(raw: string | undefined): { deadLetterTargetArn: str
   } catch {
     return null;
   }
+}
+
+export interface ReceivedSqsMessage {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  attributes: Record<string, string>;
+  messageAttributes: Record<string, { dataType: string; value: string }>;
 }
 
 /** DLQs are the queues that some queue's RedrivePolicy points at. */
@@ -121,6 +132,54 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
     const queues = described.filter((queue): queue is SqsQueueSummary => queue !== null);
     queues.sort((a, b) => a.name.localeCompare(b.name));
     return { queueCount: queues.length, queues, deadLetterQueues: deadLetterQueuesOf(queues) };
+  }
+
+  async queueUrl(name: string): Promise<string> {
+    const { QueueUrl } = await this.client.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!QueueUrl) throw new Error(`queue "${name}" not found`);
+    return QueueUrl;
+  }
+
+  async queueAttributes(url: string): Promise<Record<string, string>> {
+    const { Attributes } = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
+    return Attributes ?? {};
+  }
+
+  /** Up to 10 messages with every attribute, hidden for `visibilitySeconds`. */
+  async receive(url: string, visibilitySeconds: number): Promise<ReceivedSqsMessage[]> {
+    const { Messages = [] } = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: visibilitySeconds,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
+    );
+    return Messages.map((m) => ({
+      messageId: m.MessageId ?? "",
+      receiptHandle: m.ReceiptHandle ?? "",
+      body: m.Body ?? "",
+      attributes: (m.Attributes ?? {}) as Record<string, string>,
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([name, a]) => [
+          name,
+          { dataType: a.DataType ?? "String", value: a.StringValue ?? (a.BinaryValue ? Buffer.from(a.BinaryValue).toString("base64") : "") },
+        ]),
+      ),
+    }));
+  }
+
+  /** Makes received messages visible again at once (visibility 0), ten per request. */
+  async release(url: string, receiptHandles: string[]): Promise<number> {
+    let failed = 0;
+    for (let i = 0; i < receiptHandles.length; i += 10) {
+      const entries = receiptHandles.slice(i, i + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle, VisibilityTimeout: 0 }));
+      const result = await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
+      failed += result.Failed?.length ?? 0;
+    }
+    return failed;
   }
 
   async close(): Promise<void> {

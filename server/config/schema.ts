@@ -73,6 +73,19 @@ const collectorSettings = z
   })
   .strict();
 
+const roleEnum = z.enum(["viewer", "operator", "admin"]);
+
+const payloadSettings = z
+  .object({
+    /** Roles that may read message payloads; the others see counts and errors only. */
+    readRoles: z.array(roleEnum).default(["viewer", "operator", "admin"]),
+    /** Fields masked on the server before a payload reaches a browser or a filter. */
+    masking: z
+      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(roleEnum).default([]) }).strict())
+      .default([]),
+  })
+  .strict();
+
 const metricsSettings = z
   .object({
     /** When set, GET /api/metrics needs "Authorization: Bearer <token>". */
@@ -84,6 +97,7 @@ export const configSchema = z
   .object({
     collector: collectorSettings.prefault({}),
     metrics: metricsSettings.prefault({}),
+    payloads: payloadSettings.prefault({}),
     kafka: z.array(kafkaConnection).default([]),
     sqs: z.array(sqsConnection).default([]),
     databases: z.array(databaseConnection).default([]),

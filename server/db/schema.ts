@@ -208,3 +208,65 @@ export const kafkaDlqSamples = pgTable(
     index("kafka_dlq_samples_topic_idx").on(table.connection, table.topic, table.sampledAt),
   ],
 );
+
+// ---- DLQ browser -------------------------------------------------------------------------------------
+
+/**
+ * SQS has no peek: a snapshot receives a DLQ's messages with a short visibility timeout, stores them
+ * here and releases them at once, so browsing and searching never touch the queue again.
+ */
+export const sqsSnapshots = pgTable(
+  "sqs_snapshots",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    connection: text("connection").notNull(),
+    queue: text("queue").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** ApproximateNumberOfMessages when the snapshot started: completeness is captured / this. */
+    approximateTotal: integer("approximate_total").notNull(),
+    captured: integer("captured").notNull().default(0),
+    status: text("status", { enum: ["running", "complete", "partial", "failed"] }).notNull(),
+    error: text("error"),
+    takenBy: text("taken_by").notNull(),
+  },
+  (table) => [index("sqs_snapshots_queue_idx").on(table.connection, table.queue, table.startedAt)],
+);
+
+export const sqsSnapshotMessages = pgTable(
+  "sqs_snapshot_messages",
+  {
+    snapshotId: uuid("snapshot_id")
+      .notNull()
+      .references(() => sqsSnapshots.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    messageId: text("message_id").notNull(),
+    body: text("body").notNull(),
+    attributes: jsonb("attributes").$type<Record<string, string>>().notNull(),
+    messageAttributes: jsonb("message_attributes").$type<Record<string, { dataType: string; value: string }>>().notNull(),
+    sentTimestamp: timestamp("sent_timestamp", { withTimezone: true }),
+    receiveCount: integer("receive_count"),
+    sourceArn: text("source_arn"),
+    exceptionClass: text("exception_class"),
+    errorMessage: text("error_message"),
+    fingerprint: text("fingerprint"),
+  },
+  (table) => [
+    uniqueIndex("sqs_snapshot_messages_key").on(table.snapshotId, table.messageId),
+    index("sqs_snapshot_messages_seq_idx").on(table.snapshotId, table.seq),
+  ],
+);
+
+/** Named CEL filters, shared by everyone. */
+export const savedFilters = pgTable(
+  "saved_filters",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    expression: text("expression").notNull(),
+    description: text("description"),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("saved_filters_name_key").on(sql`lower(${table.name})`)],
+);

@@ -1,0 +1,239 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import type { Context } from "~/server/api/trpc";
+import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
+import { FilterSyntaxError } from "~/server/dlq/filter";
+import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
+import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
+import { payloadAccess } from "~/server/dlq/masking";
+import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
+import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
+import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { latestDepths } from "./depth";
+
+const name = z.string().min(1).max(500);
+
+function kafkaAdapter(ctx: Context, connection: string) {
+  const adapter = ctx.connections.kafka.get(connection);
+  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+  return adapter;
+}
+
+function sqsAdapter(ctx: Context, connection: string) {
+  const adapter = ctx.connections.sqs.get(connection);
+  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
+  return adapter;
+}
+
+const accessOf = (ctx: Context & { principal: { role: "viewer" | "operator" | "admin" } }) =>
+  payloadAccess(ctx.principal.role, ctx.connections.config.payloads);
+
+async function latestSnapshot(ctx: Context, connection: string, queue: string) {
+  const [snapshot] = await ctx.db
+    .select()
+    .from(sqsSnapshots)
+    .where(and(eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, queue)))
+    .orderBy(desc(sqsSnapshots.startedAt))
+    .limit(1);
+  return snapshot ?? null;
+}
+
+export const dlqRouter = createTRPCRouter({
+  /** Every DLQ of every connection, from the collector's latest samples (no broker is asked). */
+  list: viewerProcedure.query(async ({ ctx }) => {
+    const { dlqs } = await latestDepths(ctx.db, ctx.connections);
+    return dlqs;
+  }),
+
+  /** A page of a Kafka DLQ topic, read on the server without a consumer group. */
+  kafkaMessages: viewerProcedure
+    .input(
+      z.object({
+        connection: name,
+        topic: name,
+        order: z.enum(["newest", "oldest"]).default("newest"),
+        partition: z.number().int().min(0).optional(),
+        seekOffset: z.number().int().min(0).optional(),
+        seekTimestampMs: z.number().int().min(0).optional(),
+        cursor: z.record(z.string(), z.number().int().min(0)).optional(),
+        limit: z.number().int().min(1).max(500).default(100),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const page = await kafkaPage(kafkaAdapter(ctx, input.connection), input.topic, input);
+      const access = accessOf(ctx);
+      return { ...page, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
+    }),
+
+  /** One message, decoded: key, headers, payload and the failure. */
+  message: viewerProcedure
+    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
+    .query(async ({ ctx, input }) => {
+      const access = accessOf(ctx);
+      if (input.kind === "kafka") {
+        const match = /^(\d+):(\d+)$/.exec(input.id);
+        if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+        const message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, Number(match[1]), Number(match[2]));
+        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
+        return detail(message, access);
+      }
+      if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
+      const [row] = await ctx.db
+        .select()
+        .from(sqsSnapshotMessages)
+        .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
+      if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
+      return detail(fromSqsMessage(row), access);
+    }),
+
+  sqs: createTRPCRouter({
+    /**
+     * Copies the DLQ's messages into the control store (received with a short visibility timeout and
+     * released at once); browsing and search then read the copy. Never receives from a source queue.
+     */
+    takeSnapshot: viewerProcedure.input(z.object({ connection: name, queue: name })).mutation(async ({ ctx, input }) => {
+      const adapter = sqsAdapter(ctx, input.connection);
+      const { dlqs } = await latestDepths(ctx.db, ctx.connections);
+      const known = dlqs.some((d) => d.kind === "sqs" && d.connection === input.connection && d.name === input.queue);
+      if (!known) {
+        // Only a queue that is some queue's deadLetterTargetArn is browsed: never a source queue.
+        const overview = await adapter.overview();
+        if (!overview.deadLetterQueues.some((d) => d.name === input.queue)) {
+          throw new TRPCError({ code: "BAD_REQUEST", message: `"${input.queue}" is not a dead-letter queue of any queue: Redrive only browses DLQs.` });
+        }
+      }
+      try {
+        return await takeSqsSnapshot(ctx.db, adapter, input.queue, ctx.principal.name);
+      } catch (error) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: error instanceof Error ? error.message : String(error) });
+      }
+    }),
+
+    /** The latest snapshot of a DLQ and a page of its messages. */
+    messages: viewerProcedure
+      .input(
+        z.object({
+          connection: name,
+          queue: name,
+          snapshotId: z.uuid().optional(),
+          afterSeq: z.number().int().min(0).default(0),
+          limit: z.number().int().min(1).max(500).default(100),
+        }),
+      )
+      .query(async ({ ctx, input }) => {
+        const snapshot = input.snapshotId
+          ? ((await ctx.db.select().from(sqsSnapshots).where(eq(sqsSnapshots.id, input.snapshotId)))[0] ?? null)
+          : await latestSnapshot(ctx, input.connection, input.queue);
+        if (!snapshot) return { snapshot: null, messages: [], nextSeq: null, payloadsWithheld: false };
+        const rows = await ctx.db
+          .select()
+          .from(sqsSnapshotMessages)
+          .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, input.afterSeq)))
+          .orderBy(asc(sqsSnapshotMessages.seq))
+          .limit(input.limit);
+        const access = accessOf(ctx);
+        return {
+          snapshot,
+          messages: rows.map((row) => summarise(fromSqsMessage(row), access)),
+          nextSeq: rows.length === input.limit ? rows.at(-1)!.seq : null,
+          payloadsWithheld: !access.payloads,
+        };
+      }),
+  }),
+
+  /** Failure groups: origin + exception class + normalised message, with counts and trend. */
+  groups: viewerProcedure
+    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
+    .query(async ({ ctx, input }) => {
+      if (input.kind === "kafka") return kafkaFailureGroups(kafkaAdapter(ctx, input.connection), input.dlq, input.maxMessages);
+      const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
+      if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
+      const aggregator = new FailureGroupAggregator(Date.now());
+      let scanned = 0;
+      let after = 0;
+      for (;;) {
+        const rows = await ctx.db
+          .select()
+          .from(sqsSnapshotMessages)
+          .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, after)))
+          .orderBy(asc(sqsSnapshotMessages.seq))
+          .limit(1_000);
+        for (const row of rows) aggregator.add(fromSqsMessage(row));
+        scanned += rows.length;
+        if (rows.length < 1_000 || scanned >= input.maxMessages) break;
+        after = rows.at(-1)!.seq;
+      }
+      return { groups: aggregator.result(), scanned, retained: snapshot.captured };
+    }),
+
+  scan: createTRPCRouter({
+    /** Starts a CEL search on the server; a bad expression is refused with its position before any read. */
+    start: viewerProcedure
+      .input(
+        z.object({
+          kind: z.enum(["kafka", "sqs"]),
+          connection: name,
+          dlq: name,
+          snapshotId: z.uuid().optional(),
+          expression: z.string().min(1).max(10_000),
+          limit: z.number().int().min(1).max(10_000).default(500),
+        }),
+      )
+      .mutation(({ ctx, input }) => {
+        if (input.kind === "kafka") kafkaAdapter(ctx, input.connection);
+        else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
+        try {
+          const scan = startScan(ctx.db, ctx.connections, {
+            ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
+            expression: input.expression,
+            limit: input.limit,
+            ownerId: ctx.principal.id,
+            access: accessOf(ctx),
+          });
+          return { id: scan.id };
+        } catch (error) {
+          if (error instanceof FilterSyntaxError) {
+            throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid filter: ${error.message}`, cause: error });
+          }
+          throw error;
+        }
+      }),
+
+    /** Progress and matches so far (matches from index `from` on, so polling sends only what is new). */
+    status: viewerProcedure.input(z.object({ id: z.uuid(), from: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
+      const scan = scanState(input.id, ctx.principal.id);
+      if (!scan) throw new TRPCError({ code: "NOT_FOUND", message: "No such scan (finished scans are kept 15 minutes)." });
+      const elapsedMs = (scan.finishedAt ?? Date.now()) - scan.startedAt;
+      const { matches, ...rest } = scan;
+      return { ...rest, elapsedMs, ratePerSecond: elapsedMs > 0 ? Math.round((scan.scanned / elapsedMs) * 1000) : 0, matches: matches.slice(input.from) };
+    }),
+
+    cancel: viewerProcedure.input(z.object({ id: z.uuid() })).mutation(({ ctx, input }) => ({ cancelled: cancelScan(input.id, ctx.principal.id) })),
+  }),
+
+  filters: createTRPCRouter({
+    list: viewerProcedure.query(({ ctx }) => ctx.db.select().from(savedFilters).orderBy(asc(savedFilters.name))),
+    save: viewerProcedure
+      .input(z.object({ name: z.string().trim().min(1).max(100), expression: z.string().min(1).max(10_000), description: z.string().max(500).optional() }))
+      .mutation(async ({ ctx, input }) => {
+        const inserted = await ctx.db
+          .insert(savedFilters)
+          .values({ ...input, createdBy: ctx.principal.name })
+          .onConflictDoNothing()
+          .returning({ id: savedFilters.id });
+        if (inserted.length === 0) throw new TRPCError({ code: "CONFLICT", message: `A filter named "${input.name}" exists.` });
+        return inserted[0]!;
+      }),
+    /** The author or an admin may delete a shared filter. */
+    delete: viewerProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+      const condition =
+        ctx.principal.role === "admin" ? eq(savedFilters.id, input.id) : and(eq(savedFilters.id, input.id), eq(savedFilters.createdBy, ctx.principal.name));
+      const deleted = await ctx.db.delete(savedFilters).where(condition).returning({ id: savedFilters.id });
+      if (deleted.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such filter of yours." });
+      return { ok: true };
+    }),
+  }),
+});
+

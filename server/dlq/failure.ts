@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+
+/** Why a message is in a DLQ, as far as the conventions its producer used tell. */
+export interface FailureInfo {
+  convention: "spring" | "kafka-connect" | "sqs-attribute" | "unknown";
+  originTopic: string | null;
+  originPartition: number | null;
+  originOffset: number | null;
+  originTimestampMs: number | null;
+  sourceQueue: string | null;
+  consumerGroup: string | null;
+  exceptionClass: string | null;
+  causeClass: string | null;
+  message: string | null;
+  stacktrace: string | null;
+  attempts: number | null;
+  connector: string | null;
+  stage: string | null;
+}
+
+export type HeaderBytes = ReadonlyMap<string, Uint8Array | null>;
+
+const text = (value: Uint8Array | null | undefined) => (value ? Buffer.from(value).toString("utf8") : null);
+
+/** Spring writes partitions as 4-byte and offsets/timestamps as 8-byte big-endian integers; older versions and other tools write decimals. */
+function integer(value: Uint8Array | null | undefined): number | null {
+  if (!value || value.length === 0) return null;
+  const buffer = Buffer.from(value);
+  if (value.length === 4) return buffer.readInt32BE(0);
+  if (value.length === 8) return Number(buffer.readBigInt64BE(0));
+  const decimal = Number(buffer.toString("utf8").trim());
+  return Number.isFinite(decimal) ? decimal : null;
+}
+
+const empty = (): FailureInfo => ({
+  convention: "unknown",
+  originTopic: null,
+  originPartition: null,
+  originOffset: null,
+  originTimestampMs: null,
+  sourceQueue: null,
+  consumerGroup: null,
+  exceptionClass: null,
+  causeClass: null,
+  message: null,
+  stacktrace: null,
+  attempts: null,
+  connector: null,
+  stage: null,
+});
+
+// Headers counting delivery attempts, by the names common frameworks use.
+const ATTEMPT_HEADERS = ["x-attempts", "retry-count", "x-retry-count", "kafka_dlt-attempts", "delivery-attempt", "deliveryAttempt"];
+
+/** Reads Spring Kafka's kafka_dlt-* headers or Kafka Connect's __connect.errors.* headers. */
+export function kafkaFailure(headers: HeaderBytes): FailureInfo | null {
+  const get = (name: string) => headers.get(name);
+  const attempts = ATTEMPT_HEADERS.map((name) => integer(get(name))).find((n) => n !== null) ?? null;
+  if (headers.has("kafka_dlt-original-topic") || headers.has("kafka_dlt-exception-fqcn")) {
+    return {
+      ...empty(),
+      convention: "spring",
+      originTopic: text(get("kafka_dlt-original-topic")),
+      originPartition: integer(get("kafka_dlt-original-partition")),
+      originOffset: integer(get("kafka_dlt-original-offset")),
+      originTimestampMs: integer(get("kafka_dlt-original-timestamp")),
+      consumerGroup: text(get("kafka_dlt-original-consumer-group")),
+      exceptionClass: text(get("kafka_dlt-exception-fqcn")) ?? text(get("kafka_dlt-key-exception-fqcn")),
+      causeClass: text(get("kafka_dlt-exception-cause-fqcn")),
+      message: text(get("kafka_dlt-exception-message")) ?? text(get("kafka_dlt-key-exception-message")),
+      stacktrace: text(get("kafka_dlt-exception-stacktrace")) ?? text(get("kafka_dlt-key-exception-stacktrace")),
+      attempts,
+    };
+  }
+  if ([...headers.keys()].some((name) => name.startsWith("__connect.errors."))) {
+    return {
+      ...empty(),
+      convention: "kafka-connect",
+      originTopic: text(get("__connect.errors.topic")),
+      originPartition: integer(get("__connect.errors.partition")),
+      originOffset: integer(get("__connect.errors.offset")),
+      exceptionClass: text(get("__connect.errors.exception.class.name")),
+      causeClass: text(get("__connect.errors.class.name")),
+      message: text(get("__connect.errors.exception.message")),
+      stacktrace: text(get("__connect.errors.exception.stacktrace")),
+      connector: text(get("__connect.errors.connector.name")),
+      stage: text(get("__connect.errors.stage")),
+      attempts,
+    };
+  }
+  if (attempts !== null) return { ...empty(), attempts };
+  return null;
+}
+
+// SQS records no failure reason; consumers that stamp one use attributes by these names.
+const REASON_ATTRIBUTES = ["failure-reason", "error-message", "exception-message", "x-failure-reason", "redrive-failure-reason"];
+const CLASS_ATTRIBUTES = ["exception-class", "error-type", "x-exception-class", "failure-class"];
+
+export function sqsFailure(
+  messageAttributes: Record<string, { dataType: string; value: string }>,
+  attributes: Record<string, string>,
+): FailureInfo {
+  const lower = new Map(Object.entries(messageAttributes).map(([name, attribute]) => [name.toLowerCase(), attribute.value]));
+  const pick = (names: string[]) => names.map((name) => lower.get(name)).find((value) => value !== undefined) ?? null;
+  const message = pick(REASON_ATTRIBUTES);
+  const exceptionClass = pick(CLASS_ATTRIBUTES);
+  const source = attributes.DeadLetterQueueSourceArn;
+  return {
+    ...empty(),
+    convention: message || exceptionClass ? "sqs-attribute" : "unknown",
+    sourceQueue: source ? source.slice(source.lastIndexOf(":") + 1) : null,
+    exceptionClass,
+    message,
+    stacktrace: pick(["stacktrace", "exception-stacktrace"]),
+    attempts: attributes.ApproximateReceiveCount ? Number(attributes.ApproximateReceiveCount) : null,
+  };
+}
+
+/**
+ * The error message with what varies between occurrences replaced (ids, numbers, quoted values), so
+ * "order 42 not found" and "order 43 not found" read as one failure.
+ */
+export function normaliseMessage(message: string): string {
+  return message
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
+    .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, "<value>")
+    .replace(/\b[0-9a-f]{12,}\b/gi, "<hex>")
+    .replace(/\b\d[\d.,:_-]*\b/g, "<n>")
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, 500);
+}
+
+export interface FailureGroupKey {
+  origin: string;
+  exceptionClass: string;
+  normalisedMessage: string;
+  fingerprint: string;
+}
+
+/** The ServicePulse-style grouping: origin + exception class + normalised message. */
+export function failureGroupKey(failure: FailureInfo | null): FailureGroupKey {
+  const origin = failure?.originTopic ?? failure?.sourceQueue ?? "(unknown origin)";
+  const exceptionClass = failure?.exceptionClass ?? "(no exception recorded)";
+  const normalisedMessage = failure?.message ? normaliseMessage(failure.message.split("\n")[0] ?? "") : "";
+  const fingerprint = createHash("sha1").update(`${origin}\u0000${exceptionClass}\u0000${normalisedMessage}`).digest("hex").slice(0, 16);
+  return { origin, exceptionClass, normalisedMessage, fingerprint };
+}

@@ -1,0 +1,53 @@
+import type { Role } from "~/server/db/schema";
+import { asText, parseJson } from "./bytes";
+
+export interface MaskingRule {
+  /** Dot path into the JSON payload, e.g. "card.number" (a leading "value." is accepted). */
+  path: string;
+  /** Roles that see the field unmasked. */
+  exemptRoles: Role[];
+}
+
+export interface PayloadAccess {
+  /** Whether this role may read payloads (keys, values, non-failure headers) at all. */
+  payloads: boolean;
+  /** The masking rules that apply to this role. */
+  masks: string[][];
+}
+
+export const MASK = "****";
+
+export function payloadAccess(role: Role, settings: { readRoles: Role[]; masking: MaskingRule[] }): PayloadAccess {
+  return {
+    payloads: settings.readRoles.includes(role),
+    masks: settings.masking
+      .filter((rule) => !rule.exemptRoles.includes(role))
+      .map((rule) => rule.path.replace(/^value\./, "").split(".")),
+  };
+}
+
+function maskPath(node: unknown, path: string[]): void {
+  if (node === null || typeof node !== "object") return;
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  // Arrays are walked through, so "items.card" masks every item's card.
+  if (Array.isArray(node)) {
+    for (const item of node) maskPath(item, path);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  if (!(head in record)) return;
+  if (rest.length === 0) record[head] = MASK;
+  else maskPath(record[head], rest);
+}
+
+/** Applies the role's masks to a JSON payload on the server; non-JSON payloads pass unchanged. */
+export function maskBytes(bytes: Uint8Array | null, access: PayloadAccess): Uint8Array | null {
+  if (!bytes || access.masks.length === 0) return bytes;
+  const text = asText(bytes);
+  if (text === null) return bytes;
+  const json = parseJson(text);
+  if (!json.ok) return bytes;
+  for (const path of access.masks) maskPath(json.value, path);
+  return Buffer.from(JSON.stringify(json.value), "utf8");
+}

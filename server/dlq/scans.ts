@@ -1,0 +1,154 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, gt } from "drizzle-orm";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import { sqsSnapshotMessages } from "~/server/db/schema";
+import { errorMessage } from "~/server/jobs/health-monitor";
+import { compileFilter } from "./filter";
+import { scanKafkaTopic } from "./kafka-dlq";
+import { maskBytes, type PayloadAccess } from "./masking";
+import { fromSqsMessage, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
+
+export interface DlqRef {
+  kind: "kafka" | "sqs";
+  connection: string;
+  /** Kafka: the DLQ topic. SQS: the DLQ queue name. */
+  dlq: string;
+  /** SQS: the snapshot to search. */
+  snapshotId?: string;
+}
+
+export interface ScanState {
+  id: string;
+  ownerId: string;
+  ref: DlqRef;
+  expression: string;
+  limit: number;
+  startedAt: number;
+  finishedAt: number | null;
+  status: "running" | "done" | "limit" | "cancelled" | "failed";
+  total: number | null;
+  scanned: number;
+  matched: number;
+  firstMatchMs: number | null;
+  error: string | null;
+  matches: DlqMessageSummary[];
+}
+
+// Scans are short-lived and per process; finished ones are kept a while so the page can read the result.
+const KEEP_FINISHED_MS = 15 * 60_000;
+const holder = globalThis as unknown as { __redriveScans?: Map<string, ScanState & { cancel: boolean }> };
+const scans = (holder.__redriveScans ??= new Map());
+
+function prune(now: number): void {
+  for (const [id, scan] of scans) if (scan.finishedAt !== null && now - scan.finishedAt > KEEP_FINISHED_MS) scans.delete(id);
+}
+
+/**
+ * Starts a server-side CEL scan of a DLQ. The expression is compiled first, so a syntax error is thrown
+ * (with its position) before anything is read. The filter sees payloads masked for the caller's role, and
+ * callers without payload access can filter on metadata and errors only.
+ */
+export function startScan(
+  db: ControlDb,
+  connections: Connections,
+  input: { ref: DlqRef; expression: string; limit: number; ownerId: string; access: PayloadAccess },
+): ScanState {
+  const filter = compileFilter(input.expression);
+  prune(Date.now());
+  const state: ScanState & { cancel: boolean } = {
+    id: randomUUID(),
+    ownerId: input.ownerId,
+    ref: input.ref,
+    expression: input.expression,
+    limit: input.limit,
+    startedAt: Date.now(),
+    finishedAt: null,
+    status: "running",
+    total: null,
+    scanned: 0,
+    matched: 0,
+    firstMatchMs: null,
+    error: null,
+    matches: [],
+    cancel: false,
+  };
+  scans.set(state.id, state);
+
+  const visible = (message: RawDlqMessage): RawDlqMessage =>
+    input.access.payloads
+      ? { ...message, value: maskBytes(message.value, input.access) }
+      : { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => name.startsWith("kafka_dlt-") || name.startsWith("__connect.errors."))) };
+  const visit = (message: RawDlqMessage) => {
+    state.scanned += 1;
+    if (state.matched >= state.limit) return;
+    if (!filter(visible(message))) return;
+    state.matched += 1;
+    state.firstMatchMs ??= Date.now() - state.startedAt;
+    state.matches.push(summarise(message, input.access));
+  };
+  const stop = () => state.cancel || state.matched >= state.limit;
+
+  void (async () => {
+    try {
+      if (input.ref.kind === "kafka") {
+        const adapter = connections.kafka.get(input.ref.connection);
+        if (!adapter) throw new Error(`no Kafka connection "${input.ref.connection}"`);
+        await scanKafkaTopic(adapter, input.ref.dlq, visit, stop, {
+          onTotal: (total) => {
+            state.total = total;
+          },
+        });
+      } else {
+        await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total));
+      }
+      state.status = state.cancel ? "cancelled" : state.matched >= state.limit ? "limit" : "done";
+    } catch (error) {
+      state.status = "failed";
+      state.error = errorMessage(error);
+    } finally {
+      state.finishedAt = Date.now();
+    }
+  })();
+  return state;
+}
+
+async function scanSnapshot(
+  db: ControlDb,
+  snapshotId: string,
+  visit: (message: RawDlqMessage) => void,
+  stop: () => boolean,
+  onTotal: (total: number) => void,
+): Promise<void> {
+  const PAGE = 1_000;
+  let after = 0;
+  let total = 0;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
+      .orderBy(asc(sqsSnapshotMessages.seq))
+      .limit(PAGE);
+    total += rows.length;
+    if (rows.length < PAGE) onTotal(total);
+    for (const row of rows) {
+      if (stop()) return;
+      visit(fromSqsMessage(row));
+    }
+    if (rows.length < PAGE) return;
+    after = rows.at(-1)!.seq;
+  }
+}
+
+export function scanState(id: string, ownerId: string): ScanState | null {
+  const scan = scans.get(id);
+  return scan && scan.ownerId === ownerId ? scan : null;
+}
+
+export function cancelScan(id: string, ownerId: string): boolean {
+  const scan = scans.get(id);
+  if (!scan || scan.ownerId !== ownerId || scan.status !== "running") return false;
+  scan.cancel = true;
+  return true;
+}
