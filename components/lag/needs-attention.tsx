@@ -74,7 +74,12 @@ export function NeedsAttention() {
                   {data.growingDlqs.map((dlq) => (
                     <tr key={`${dlq.kind}/${dlq.connection}/${dlq.name}`} className="border-t border-slate-100" data-testid={`attention-dlq-${dlq.name}`}>
                       <td className="py-1 pr-3">
-                        <span className="break-all font-mono">{dlq.name}</span>
+                        <Link
+                          href={`/dlqs/${encodeURIComponent(dlq.kind)}/${encodeURIComponent(dlq.connection)}/${encodeURIComponent(dlq.name)}`}
+                          className="break-all font-mono text-sky-700 hover:underline"
+                        >
+                          {dlq.name}
+                        </Link>
                         <span className="ml-1 text-xs text-slate-400">
                           {dlq.kind === "sqs" ? "SQS" : "Kafka"} · {dlq.connection}
                         </span>

@@ -202,6 +202,9 @@ export const kafkaDlqSamples = pgTable(
     resolutionSeconds: integer("resolution_seconds").notNull().default(0),
     retainedMessages: bigint("retained_messages", { mode: "number" }).notNull(),
     sourceTopic: text("source_topic"),
+    /** Record timestamps of the oldest and newest retained message (across partitions). */
+    oldestMessageAt: timestamp("oldest_message_at", { withTimezone: true }),
+    newestMessageAt: timestamp("newest_message_at", { withTimezone: true }),
   },
   (table) => [
     index("kafka_dlq_samples_latest_idx").on(table.connection, table.sampledAt),

@@ -1,5 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
 import type { CollectorSettings } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
@@ -131,6 +132,28 @@ export class KafkaSampler {
     );
   }
 
+  /** Timestamps of a DLQ topic's oldest and newest retained records: one small fetch at each end. */
+  private async messageTimes(topic: string, partitions: { partition: number; logStartOffset: number; logEndOffset: number }[]) {
+    const filled = partitions.filter((p) => p.logEndOffset > p.logStartOffset);
+    if (filled.length === 0) return { oldest: null, newest: null };
+    try {
+      const read = async (offsetOf: (p: (typeof filled)[number]) => number, pick: (records: FetchedRecord[]) => FetchedRecord | undefined) => {
+        const batches = await this.adapter.readPartitions(topic, filled.map((p) => ({ partition: p.partition, offset: offsetOf(p) })), 16 * 1024);
+        return [...batches.values()].map((b) => pick(b.records)).filter((r): r is FetchedRecord => r !== undefined).map((r) => Number(r.timestamp));
+      };
+      const [first, last] = await Promise.all([
+        read((p) => p.logStartOffset, (records) => records[0]),
+        read((p) => p.logEndOffset - 1, (records) => records.at(-1)),
+      ]);
+      return {
+        oldest: first.length ? new Date(Math.min(...first)) : null,
+        newest: last.length ? new Date(Math.max(...last)) : null,
+      };
+    } catch {
+      return { oldest: null, newest: null }; // the depth still counts; the ages are a nicety
+    }
+  }
+
   async sample(): Promise<{ groups: number; partitions: number }> {
     const snapshot = await this.adapter.lagSnapshot(this.settings.concurrency);
     const sampledAt = snapshot.takenAt;
@@ -220,8 +243,17 @@ export class KafkaSampler {
     for (const p of snapshot.partitions) retained.set(p.topic, (retained.get(p.topic) ?? 0) + Math.max(0, p.logEndOffset - p.logStartOffset));
     const dlqs = dlqTopics([...retained.keys()], this.adapter.config.dlq);
     if (dlqs.length > 0) {
+      const ages = await Promise.all(dlqs.map((dlq) => this.messageTimes(dlq.topic, snapshot.partitions.filter((p) => p.topic === dlq.topic))));
       await this.db.insert(kafkaDlqSamples).values(
-        dlqs.map((dlq) => ({ connection, topic: dlq.topic, sourceTopic: dlq.sourceTopic, sampledAt, retainedMessages: retained.get(dlq.topic) ?? 0 })),
+        dlqs.map((dlq, i) => ({
+          connection,
+          topic: dlq.topic,
+          sourceTopic: dlq.sourceTopic,
+          sampledAt,
+          retainedMessages: retained.get(dlq.topic) ?? 0,
+          oldestMessageAt: ages[i]?.oldest ?? null,
+          newestMessageAt: ages[i]?.newest ?? null,
+        })),
       );
     }
     return { groups: groupRows.length, partitions: snapshot.partitions.length };

@@ -26,7 +26,7 @@ const tables = [
     averaged: ["visible", "in_flight", "delayed", "oldest_message_age_seconds"],
     kept: ["is_dead_letter_queue", "source_queues[]"],
   },
-  { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic"] },
+  { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic", "oldest_message_at", "newest_message_at"] },
 ] as const;
 
 /** Folds raw samples older than the raw retention into 1-minute averages, and drops what is past all retention. */

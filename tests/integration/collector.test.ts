@@ -111,7 +111,7 @@ describe("the collector", () => {
     await producer.disconnect();
 
     await collector.collect("kafka", "local");
-    const depth = await api.data<{ dlqs: { kind: string; name: string; depth: number; sources: string[] }[] }>("depth.list", {
+    const depth = await api.data<{ dlqs: { kind: string; name: string; depth: number; sources: string[]; oldestMessageAt: Date | null; newestMessageAt: Date | null }[] }>("depth.list", {
       kind: "query",
       headers: { authorization: `Bearer ${await api.tokenFor("viewer")}` },
     });
@@ -120,6 +120,11 @@ describe("the collector", () => {
       expect.objectContaining({ name: byPattern, depth: 5, sources: [] }),
       expect.objectContaining({ name: mapped, depth: 2, sources: [plain] }),
     ]);
+    // Oldest and newest record times come from the records themselves.
+    const [pattern] = mine;
+    expect(pattern!.oldestMessageAt).toBeInstanceOf(Date);
+    expect(pattern!.newestMessageAt!.getTime()).toBeGreaterThanOrEqual(pattern!.oldestMessageAt!.getTime());
+    expect(Date.now() - pattern!.newestMessageAt!.getTime()).toBeLessThan(120_000);
   });
 
   it("folds raw samples past the raw retention into 1-minute averages and drops what is past all retention", async () => {

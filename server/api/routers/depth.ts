@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { kafkaDlqSamples, sqsQueueSamples } from "~/server/db/schema";
+import { kafkaDlqSamples, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import {
   bucketSeconds,
   dlqTopicDepthHourAgo,
@@ -25,6 +25,21 @@ export interface DlqDepth {
   sources: string[];
   depth: number;
   growthLastHour: number | null;
+  /** Kafka: record timestamps at the sample. SQS: sent times in the latest snapshot, if one was taken. */
+  oldestMessageAt: Date | null;
+  newestMessageAt: Date | null;
+}
+
+/** Oldest and newest sent time in each DLQ's latest SQS snapshot. */
+async function latestSnapshotTimes(db: ControlDb): Promise<Map<string, { oldest: Date | null; newest: Date | null }>> {
+  const result = (await db.execute(sql`
+    select s.connection, s.queue,
+           (select min(m.sent_timestamp) from ${sqsSnapshotMessages} m where m.snapshot_id = s.id) as oldest,
+           (select max(m.sent_timestamp) from ${sqsSnapshotMessages} m where m.snapshot_id = s.id) as newest
+      from (select distinct on (connection, queue) id, connection, queue from ${sqsSnapshots} order by connection, queue, started_at desc) s
+  `)) as unknown as { rows: { connection: string; queue: string; oldest: string | Date | null; newest: string | Date | null }[] };
+  const toDate = (value: string | Date | null) => (value ? new Date(value) : null);
+  return new Map(result.rows.map((row) => [`${row.connection}/${row.queue}`, { oldest: toDate(row.oldest), newest: toDate(row.newest) }]));
 }
 
 /** The latest stored depth of every queue and DLQ topic (never asks a broker). */
@@ -70,11 +85,24 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
       };
     }),
   );
+  const snapshotTimes = await latestSnapshotTimes(db);
   const dlqs: DlqDepth[] = [
     ...sqs.flatMap(({ snapshot, queues }) =>
       queues
         .filter((q) => q.isDeadLetterQueue)
-        .map((q) => ({ kind: "sqs" as const, connection: snapshot.connection, name: q.queue, sources: q.sourceQueues, depth: q.visible, growthLastHour: q.growthLastHour })),
+        .map((q) => {
+          const times = snapshotTimes.get(`${snapshot.connection}/${q.queue}`);
+          return {
+            kind: "sqs" as const,
+            connection: snapshot.connection,
+            name: q.queue,
+            sources: q.sourceQueues,
+            depth: q.visible,
+            growthLastHour: q.growthLastHour,
+            oldestMessageAt: times?.oldest ?? null,
+            newestMessageAt: times?.newest ?? null,
+          };
+        }),
     ),
     ...kafka.flatMap(({ snapshot, topics }) =>
       topics.map((t) => ({
@@ -84,6 +112,8 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
         sources: t.sourceTopic ? [t.sourceTopic] : [],
         depth: t.retainedMessages,
         growthLastHour: t.growthLastHour,
+        oldestMessageAt: t.oldestMessageAt,
+        newestMessageAt: t.newestMessageAt,
       })),
     ),
   ];

@@ -1,0 +1,2 @@
+ALTER TABLE "kafka_dlq_samples" ADD COLUMN "oldest_message_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "kafka_dlq_samples" ADD COLUMN "newest_message_at" timestamp with time zone;
