@@ -20,6 +20,20 @@ async function insertChunked<T>(rows: T[], insert: (chunk: T[]) => Promise<unkno
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) await insert(rows.slice(i, i + INSERT_CHUNK));
 }
 
+// Thousands of rows per sample: sent as one JSON document per statement, which Postgres expands with
+// json_to_recordset. Far cheaper than binding 14 parameters per row.
+const JSON_CHUNK = 20_000;
+
+async function insertJson(db: ControlDb, table: string, columns: Record<string, string>, rows: Record<string, unknown>[]): Promise<void> {
+  const names = Object.keys(columns);
+  const list = sql.raw(names.join(", "));
+  const definitions = sql.raw(names.map((name) => `${name} ${columns[name]}`).join(", "));
+  for (let i = 0; i < rows.length; i += JSON_CHUNK) {
+    const chunk = JSON.stringify(rows.slice(i, i + JSON_CHUNK));
+    await db.execute(sql`insert into ${sql.identifier(table)} (${list}) select ${list} from json_to_recordset(${chunk}::json) as t(${definitions})`);
+  }
+}
+
 const windowKey = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
 
 /**
@@ -162,10 +176,19 @@ export class KafkaSampler {
     this.windows ??= await this.loadWindows();
     const windows = this.windows;
 
-    await insertChunked(snapshot.partitions, (chunk) =>
-      this.db.insert(kafkaPartitionSamples).values(
-        chunk.map((p) => ({ connection, topic: p.topic, partition: p.partition, sampledAt, logStartOffset: p.logStartOffset, logEndOffset: p.logEndOffset })),
-      ),
+    const at = sampledAt.toISOString();
+    await insertJson(
+      this.db,
+      "kafka_partition_samples",
+      { connection: "text", topic: "text", partition: "int", sampled_at: "timestamptz", log_start_offset: "bigint", log_end_offset: "bigint" },
+      snapshot.partitions.map((p) => ({
+        connection,
+        topic: p.topic,
+        partition: p.partition,
+        sampled_at: at,
+        log_start_offset: p.logStartOffset,
+        log_end_offset: p.logEndOffset,
+      })),
     );
 
     const lags = partitionLags(snapshot);
@@ -188,28 +211,43 @@ export class KafkaSampler {
     }
     for (const key of windows.keys()) if (!liveKeys.has(key)) windows.delete(key);
 
-    await insertChunked(lags, (chunk) =>
-      this.db.insert(kafkaLagSamples).values(
-        chunk.map((lag) => {
-          const key = windowKey(lag.groupId, lag.topic, lag.partition);
-          const seconds: LagSeconds = lag.lag === 0 ? { kind: "exact", seconds: 0 } : (lagSeconds.get(key) ?? { kind: "unknown" });
-          return {
-            connection,
-            groupId: lag.groupId,
-            topic: lag.topic,
-            partition: lag.partition,
-            sampledAt,
-            committedOffset: lag.committedOffset,
-            logStartOffset: lag.logStartOffset,
-            logEndOffset: lag.logEndOffset,
-            lag: lag.lag,
-            lagSeconds: lagSecondsValue(seconds),
-            lagSecondsKind: seconds.kind,
-            ownerMember: lag.ownerMember,
-            status: statusOf.get(key) ?? "OK",
-          };
-        }),
-      ),
+    await insertJson(
+      this.db,
+      "kafka_lag_samples",
+      {
+        connection: "text",
+        group_id: "text",
+        topic: "text",
+        partition: "int",
+        sampled_at: "timestamptz",
+        committed_offset: "bigint",
+        log_start_offset: "bigint",
+        log_end_offset: "bigint",
+        lag: "bigint",
+        lag_seconds: "float8",
+        lag_seconds_kind: "text",
+        owner_member: "text",
+        status: "text",
+      },
+      lags.map((lag) => {
+        const key = windowKey(lag.groupId, lag.topic, lag.partition);
+        const seconds: LagSeconds = lag.lag === 0 ? { kind: "exact", seconds: 0 } : (lagSeconds.get(key) ?? { kind: "unknown" });
+        return {
+          connection,
+          group_id: lag.groupId,
+          topic: lag.topic,
+          partition: lag.partition,
+          sampled_at: at,
+          committed_offset: lag.committedOffset,
+          log_start_offset: lag.logStartOffset,
+          log_end_offset: lag.logEndOffset,
+          lag: lag.lag,
+          lag_seconds: lagSecondsValue(seconds),
+          lag_seconds_kind: seconds.kind,
+          owner_member: lag.ownerMember,
+          status: statusOf.get(key) ?? "OK",
+        };
+      }),
     );
 
     const groupRows = snapshot.groups.map((group) => {

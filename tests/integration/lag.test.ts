@@ -161,7 +161,7 @@ describe("consumer lag on the real broker", () => {
         await sample();
         statuses.push((await groupView(groupId)).group?.status ?? "none");
       }
-      expect(statuses.at(-1)).toBe("WARN");
+      expect(statuses.at(-1), statuses.join(" → ")).toBe("WARN");
       expect(statuses).not.toContain("STALL");
       expect(statuses).not.toContain("STOP");
 
@@ -171,7 +171,8 @@ describe("consumer lag on the real broker", () => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const restarted = new Collector(api.store, api.connections, api.connections.config);
       await restarted.collect("kafka", "local");
-      expect((await groupView(groupId)).group?.status).toBe("WARN");
+      const afterRestart = await groupView(groupId);
+      expect(afterRestart.group?.status, JSON.stringify(afterRestart.snapshot)).toBe("WARN");
     } finally {
       await consumer.disconnect();
     }
