@@ -78,20 +78,41 @@ export interface PartitionOffsets {
 const READ_UNCOMMITTED = 0;
 
 export class KafkaCluster {
-  private readonly cluster: InternalCluster;
+  private readonly create: () => InternalCluster;
+  private cluster: InternalCluster;
   private connected: Promise<void> | null = null;
 
   constructor(kafka: Kafka) {
-    this.cluster = clusterFactory(kafka)({ allowAutoTopicCreation: false });
+    const factory = clusterFactory(kafka);
+    this.create = () => factory({ allowAutoTopicCreation: false });
+    this.cluster = this.create();
   }
 
-  private async ready(topics: string[]): Promise<void> {
+  private async connect(): Promise<void> {
     this.connected ??= this.cluster.connect().catch((error: unknown) => {
       this.connected = null;
       throw error;
     });
     await this.connected;
-    await this.cluster.addMultipleTargetTopics(topics);
+  }
+
+  /**
+   * kafkajs' cluster keeps every topic it was ever asked about and refreshes metadata for all of them:
+   * once one is deleted, every refresh fails. So when adding topics fails, start over with a fresh
+   * cluster that knows only the topics asked for now (a topic that is really gone fails again, rightly).
+   */
+  private async ready(topics: string[]): Promise<void> {
+    await this.connect();
+    try {
+      await this.cluster.addMultipleTargetTopics(topics);
+    } catch {
+      const stale = this.cluster;
+      this.cluster = this.create();
+      this.connected = null;
+      await stale.disconnect().catch(() => undefined);
+      await this.connect();
+      await this.cluster.addMultipleTargetTopics(topics);
+    }
   }
 
   /** Log-start and log-end offsets of every given partition, in one ListOffsets request per leader and direction. */

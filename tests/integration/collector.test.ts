@@ -127,6 +127,21 @@ describe("the collector", () => {
     expect(Date.now() - pattern!.newestMessageAt!.getTime()).toBeLessThan(120_000);
   });
 
+  it("keeps collecting after a topic it has read is deleted", async () => {
+    const doomed = `${prefix}-doomed.DLQ`;
+    await admin.createTopics({ topics: [{ topic: doomed, numPartitions: 1 }], waitForLeaders: true });
+    await collector.collect("kafka", "local");
+    await admin.deleteTopics({ topics: [doomed] });
+    const fresh = `${prefix}-fresh.DLQ`;
+    topics.push(fresh);
+    await admin.createTopics({ topics: [{ topic: fresh, numPartitions: 1 }], waitForLeaders: true });
+    await collector.collect("kafka", "local");
+    const [run] = await api.store.db.execute(sql`select ok, error from collector_runs where connection_kind = 'kafka' order by id desc limit 1`).then(
+      (result) => (result as unknown as { rows: { ok: boolean; error: string | null }[] }).rows,
+    );
+    expect(run).toEqual({ ok: true, error: null });
+  });
+
   it("folds raw samples past the raw retention into 1-minute averages and drops what is past all retention", async () => {
     const db = api.store.db;
     const base = new Date("2026-01-01T00:10:00Z").getTime();
