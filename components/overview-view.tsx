@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { durationText } from "./lag/format";
 import { NeedsAttention } from "./lag/needs-attention";
 import { Card, ErrorBox, formatTime, PageHeader, Stat } from "./ui";
 import { useTRPC } from "./trpc";
@@ -89,6 +90,53 @@ export function OverviewView() {
                     </div>
                   ) : (
                     <ErrorBox title={`SQS connection "${connection}" failed`} message={result.error} />
+                  )}
+                </Card>
+              </div>
+            ))}
+          </section>
+
+          <section className="space-y-3">
+            <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500">Application databases</h2>
+            {overview.data.databases.length === 0 ? <p className="text-sm text-slate-500">No application database configured.</p> : null}
+            {overview.data.databases.map(({ connection, result }) => (
+              <div key={connection} data-testid={`db-${connection}`}>
+                <Card title={`Database · ${connection}`}>
+                  {result.ok ? (
+                    <div className="grid gap-6 md:grid-cols-2">
+                      <div>
+                        <h3 className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">Sagas by status</h3>
+                        {result.data.sagas.length === 0 ? (
+                          <p className="text-sm text-slate-500">No saga instances.</p>
+                        ) : (
+                          <table className="w-full text-left text-sm">
+                            <tbody>
+                              {result.data.sagas.map(({ status, count }) => (
+                                <tr key={status} className="border-t border-slate-100">
+                                  <td className={`py-1 font-mono ${status === "failed" || status === "compensation_failed" ? "text-red-700" : ""}`}>{status}</td>
+                                  <td className="py-1 text-right tabular-nums" data-testid={`saga-count-${status}`}>
+                                    {count.toLocaleString()}
+                                  </td>
+                                </tr>
+                              ))}
+                            </tbody>
+                          </table>
+                        )}
+                      </div>
+                      <div>
+                        <h3 className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">Outbox backlog</h3>
+                        <div className="grid grid-cols-2 gap-4">
+                          <Stat label="Unpublished" value={result.data.outbox.unpublished.toLocaleString()} testId="outbox-unpublished" />
+                          <Stat
+                            label="Oldest unpublished"
+                            value={result.data.outbox.oldestAgeSeconds === null ? "—" : durationText(result.data.outbox.oldestAgeSeconds)}
+                            testId="outbox-oldest-age"
+                          />
+                        </div>
+                      </div>
+                    </div>
+                  ) : (
+                    <ErrorBox title={`Database "${connection}" failed`} message={result.error} />
                   )}
                 </Card>
               </div>

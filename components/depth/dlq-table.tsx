@@ -1,3 +1,5 @@
+import Link from "next/link";
+import { dlqHref } from "../dlq/format";
 import { formatNumber } from "../lag/format";
 import type { DlqEntry } from "../lag/types";
 import { GrowthText } from "./growth-text";
@@ -24,7 +26,11 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
             <tr key={`${dlq.kind}/${dlq.connection}/${dlq.name}`} className="border-t border-slate-100 align-top" data-testid={`dlq-depth-row-${dlq.name}`}>
               <td className="py-1 pr-3 font-mono">{dlq.connection}</td>
               <td className="py-1 pr-3">{dlq.kind === "sqs" ? "SQS queue" : "Kafka topic"}</td>
-              <td className="py-1 pr-3 break-all font-mono">{dlq.name}</td>
+              <td className="py-1 pr-3 break-all font-mono">
+                <Link href={dlqHref(dlq.kind, dlq.connection, dlq.name)} className="text-sky-700 hover:underline" data-testid="dlq-link">
+                  {dlq.name}
+                </Link>
+              </td>
               <td className="py-1 pr-3 break-all font-mono text-xs text-slate-600">
                 {dlq.sources.length > 0 ? dlq.sources.join(", ") : <span className="text-slate-400">unknown</span>}
               </td>

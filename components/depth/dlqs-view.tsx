@@ -33,7 +33,7 @@ export function DlqsView() {
     <div className="space-y-4">
       <PageHeader title="Dead-letter queues">{depth.isFetching ? <span className="text-xs">refreshing…</span> : null}</PageHeader>
       <p className="rounded border border-slate-200 bg-white px-3 py-2 text-sm text-slate-600">
-        Depths from the stored samples. A side-effect-free message browser with decoded failure headers is coming to this page.
+        Depths from the stored samples. Open a DLQ to browse its messages, see its failure groups and search it.
       </p>
       {depth.error ? <ErrorBox title="Could not load the DLQ depths" message={depth.error.message} /> : null}
       {depth.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}

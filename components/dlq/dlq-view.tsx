@@ -1,0 +1,114 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { GrowthText } from "../depth/growth-text";
+import { formatNumber } from "../lag/format";
+import { Card, ErrorBox, PageHeader } from "../ui";
+import { useTRPC } from "../trpc";
+import { FailureGroups } from "./failure-groups";
+import { KafkaMessages } from "./kafka-messages";
+import { SearchPanel } from "./search-panel";
+import { SqsMessages } from "./sqs-messages";
+import type { DlqKind, DlqRef } from "./types";
+
+const TABS = [
+  { id: "messages", label: "Messages" },
+  { id: "groups", label: "Failure groups" },
+  { id: "search", label: "Search" },
+] as const;
+type TabId = (typeof TABS)[number]["id"];
+
+/** The server's group label for messages without a recorded exception (no real class name has spaces). */
+const NO_EXCEPTION = "(no exception recorded)";
+
+export function DlqView({ kind, connection, name }: { kind: DlqKind; connection: string; name: string }) {
+  const trpc = useTRPC();
+  const list = useQuery(trpc.dlq.list.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const entry = list.data?.find((d) => d.kind === kind && d.connection === connection && d.name === name);
+  const [tab, setTab] = useState<TabId>("messages");
+  // A tab is mounted when first opened and kept, so a running search survives a look at the messages.
+  const [opened, setOpened] = useState<ReadonlySet<TabId>>(() => new Set<TabId>(["messages"]));
+  const [expression, setExpression] = useState("");
+  const dlq: DlqRef = { kind, connection, dlq: name };
+
+  const open = (id: TabId) => {
+    setTab(id);
+    setOpened((previous) => (previous.has(id) ? previous : new Set([...previous, id])));
+  };
+
+  return (
+    <div className="space-y-4">
+      <div className="text-sm">
+        <Link href="/dlqs" className="text-sky-700 hover:underline">
+          ← Dead-letter queues
+        </Link>
+      </div>
+      <PageHeader title={name}>
+        <span data-testid="dlq-kind">{kind === "sqs" ? "SQS queue" : "Kafka topic"}</span>
+        <span>·</span>
+        <span className="font-mono">{connection}</span>
+        {entry ? (
+          <>
+            <span>·</span>
+            <span>
+              depth <span className="font-semibold text-slate-800" data-testid="dlq-header-depth">{formatNumber(entry.depth)}</span>
+            </span>
+            <span>
+              last hour <GrowthText value={entry.growthLastHour} />
+            </span>
+          </>
+        ) : null}
+      </PageHeader>
+      {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
+      {entry && entry.sources.length > 0 ? (
+        <p className="text-sm text-slate-600">
+          Dead letters of <span className="font-mono">{entry.sources.join(", ")}</span>
+        </p>
+      ) : null}
+      {list.data && !entry ? (
+        <p className="text-sm text-slate-500">This DLQ is not in the latest samples (it may be new, renamed or deleted); reading it anyway.</p>
+      ) : null}
+
+      <div role="tablist" aria-label="DLQ views" className="flex gap-1 border-b border-slate-200">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            id={`dlq-tab-${t.id}`}
+            aria-selected={tab === t.id}
+            aria-controls={`dlq-panel-${t.id}`}
+            onClick={() => open(t.id)}
+            className={`-mb-px rounded-t border px-3 py-1.5 text-sm ${
+              tab === t.id ? "border-slate-200 border-b-white bg-white font-medium text-slate-900" : "border-transparent text-slate-600 hover:text-slate-900"
+            }`}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+
+      {TABS.map((t) =>
+        opened.has(t.id) ? (
+          <div key={t.id} role="tabpanel" id={`dlq-panel-${t.id}`} aria-labelledby={`dlq-tab-${t.id}`} hidden={tab !== t.id}>
+            <Card title={t.label}>
+              {t.id === "messages" ? kind === "kafka" ? <KafkaMessages dlq={dlq} /> : <SqsMessages dlq={dlq} /> : null}
+              {t.id === "groups" ? (
+                <FailureGroups
+                  dlq={dlq}
+                  onPick={(group) => {
+                    setExpression(`record.error.exceptionClass == ${group.exceptionClass === NO_EXCEPTION ? "null" : JSON.stringify(group.exceptionClass)}`);
+                    open("search");
+                  }}
+                />
+              ) : null}
+              {t.id === "search" ? <SearchPanel dlq={dlq} expression={expression} onExpression={setExpression} /> : null}
+            </Card>
+          </div>
+        ) : null,
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { ErrorBox } from "../ui";
+import { useTRPC } from "../trpc";
+import { formatDateTime, shortClass } from "./format";
+import type { DlqRef, FailureGroup } from "./types";
+
+/** 24 bars, oldest hour first; heights relative to the busiest hour. */
+function HourlyTrend({ hourly }: { hourly: number[] }) {
+  const max = Math.max(1, ...hourly);
+  return (
+    <div className="flex h-6 w-24 items-end gap-px" aria-label={`Last 24 hours: ${hourly.reduce((a, b) => a + b, 0)} messages`} role="img">
+      {hourly.map((count, index) => (
+        <div
+          key={index}
+          className={count > 0 ? "flex-1 bg-rose-400" : "flex-1 bg-slate-200"}
+          style={{ height: `${count > 0 ? Math.max(12, Math.round((count / max) * 100)) : 6}%` }}
+          title={`${count} in hour ${index - 23 === 0 ? "now" : `${index - 23} h`}`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: FailureGroup) => void }) {
+  const trpc = useTRPC();
+  const groups = useQuery(trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 30_000 }));
+  const data = groups.data;
+
+  return (
+    <div className="space-y-3">
+      {groups.error ? <ErrorBox title="Could not group the failures" message={groups.error.message} /> : null}
+      {groups.isPending ? <p className="text-sm text-slate-500">Reading the newest messages and grouping them…</p> : null}
+      {data ? (
+        <>
+          <p className="text-xs text-slate-500" data-testid="groups-basis">
+            {data.scanned < data.retained
+              ? `Based on the newest ${data.scanned.toLocaleString()} of ${data.retained.toLocaleString()} messages.`
+              : `Based on all ${data.scanned.toLocaleString()} messages${dlq.kind === "sqs" ? " of the latest snapshot" : ""}.`}{" "}
+            Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to search for its exception class.
+            {groups.isFetching ? " Refreshing…" : null}
+          </p>
+          {data.groups.length === 0 ? (
+            <p className="text-sm text-slate-500">{dlq.kind === "sqs" && data.retained === 0 ? "Take a snapshot first." : "No messages to group."}</p>
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr>
+                    <th scope="col" className="py-1 pr-3 text-right font-medium">Count</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Exception</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Origin</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Pattern / example</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Consumer group</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">First seen</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">Last seen</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">24 h</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.groups.map((group) => (
+                    <tr
+                      key={group.fingerprint}
+                      data-testid="failure-group-row"
+                      tabIndex={0}
+                      onClick={() => onPick(group)}
+                      onKeyDown={(event) => {
+                        if (event.key === "Enter") onPick(group);
+                      }}
+                      className="cursor-pointer border-t border-slate-100 align-top hover:bg-slate-50"
+                    >
+                      <td className="py-1 pr-3 text-right font-semibold tabular-nums" data-testid="failure-group-count">
+                        {group.count.toLocaleString()}
+                      </td>
+                      <td className="py-1 pr-3 font-mono text-xs" title={group.exceptionClass} data-testid="failure-group-class">
+                        {shortClass(group.exceptionClass)}
+                      </td>
+                      <td className="break-all py-1 pr-3 font-mono text-xs">{group.origin}</td>
+                      <td className="max-w-md py-1 pr-3 text-xs">
+                        <div className="break-words font-mono text-slate-700">{group.pattern || <span className="text-slate-400">no message</span>}</div>
+                        {group.example && group.example !== group.pattern ? <div className="mt-0.5 break-words text-slate-500">e.g. {group.example}</div> : null}
+                      </td>
+                      <td className="break-all py-1 pr-3 font-mono text-xs">{group.consumerGroup ?? <span className="text-slate-400">—</span>}</td>
+                      <td className="py-1 pr-3 text-xs tabular-nums text-slate-600">{formatDateTime(group.firstSeenMs)}</td>
+                      <td className="py-1 pr-3 text-xs tabular-nums text-slate-600">{formatDateTime(group.lastSeenMs)}</td>
+                      <td className="py-1 pr-3">
+                        <HourlyTrend hourly={group.hourly} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      ) : null}
+    </div>
+  );
+}

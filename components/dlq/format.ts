@@ -1,0 +1,56 @@
+/** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
+export function dlqHref(kind: "kafka" | "sqs", connection: string, name: string): string {
+  return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
+}
+
+/** "java.lang.NullPointerException" -> "NullPointerException". */
+export function shortClass(className: string): string {
+  const parts = className.split(/[.$]/);
+  return parts.at(-1) || className;
+}
+
+export function formatBytes(size: number): string {
+  if (size < 1024) return `${size.toLocaleString()} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
+  return `${(size / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+export function formatDateTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) return "—";
+  return new Date(ms).toLocaleString(undefined, { hour12: false });
+}
+
+/** A coarse duration: "45 s", "12 min", "3 h 5 min", "4 d 2 h". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return `${days} d ${hours % 24} h`;
+}
+
+/** Hex as lines of 16 space-separated bytes, for a <pre>. */
+export function hexLines(hex: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < hex.length; i += 32) {
+    const chunk = hex.slice(i, i + 32);
+    lines.push(`${(i / 2).toString(16).padStart(8, "0")}  ${chunk.match(/.{1,2}/g)?.join(" ") ?? ""}`);
+  }
+  return lines.join("\n");
+}
+
+/** Link to the exact bytes of a message's value or key (served as an attachment). */
+export function downloadHref(input: { kind: "kafka" | "sqs"; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
+  const params: [string, string][] = [
+    ["kind", input.kind],
+    ["connection", input.connection],
+    ["dlq", input.dlq],
+    ["id", input.id],
+  ];
+  if (input.snapshotId) params.push(["snapshotId", input.snapshotId]);
+  params.push(["part", input.part]);
+  return `/api/dlq/download?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
+}

@@ -1,0 +1,241 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { Card, ErrorBox } from "../ui";
+import { useTRPC } from "../trpc";
+import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
+import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
+
+const PREVIEW_LIMIT_TEXT = "256 KiB";
+
+/** One message, decoded. Every byte from the message is shown as text (React text nodes in <pre>), never as markup. */
+export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; id: string; snapshotId?: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const message = useQuery(trpc.dlq.message.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id, snapshotId }, { staleTime: 60_000 }));
+
+  return (
+    <div data-testid="message-detail">
+      <Card
+        title={<span className="font-mono">Message {id}</span>}
+        aside={
+          <button type="button" onClick={onClose} className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50">
+            Close
+          </button>
+        }
+      >
+        {message.error ? <ErrorBox title="Could not read the message" message={message.error.message} /> : null}
+        {message.isPending ? <p className="text-sm text-slate-500">Reading the message…</p> : null}
+        {message.data ? <DetailBody detail={message.data} dlq={dlq} snapshotId={snapshotId} /> : null}
+      </Card>
+    </div>
+  );
+}
+
+function Field({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="break-all text-sm" data-testid={testId}>
+        {children}
+      </dd>
+    </div>
+  );
+}
+
+const none = <span className="text-slate-400">—</span>;
+
+function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq: DlqRef; snapshotId?: string }) {
+  const f = detail.failure;
+  const origin =
+    f?.originTopic != null
+      ? `${f.originTopic}${f.originPartition !== null ? ` / partition ${f.originPartition}` : ""}${f.originOffset !== null ? ` / offset ${f.originOffset}` : ""}`
+      : (f?.sourceQueue ?? null);
+  return (
+    <div className="space-y-5">
+      <section aria-label="Failure" className="space-y-3">
+        <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
+        {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}
+        <dl className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+          <Field label={f?.sourceQueue ? "Source queue" : "Origin"}>{origin ? <span className="font-mono">{origin}</span> : none}</Field>
+          <Field label="Original time">{formatDateTime(f?.originTimestampMs)}</Field>
+          <Field label="Consumer group">{f?.consumerGroup ? <span className="font-mono">{f.consumerGroup}</span> : none}</Field>
+          <Field label="Exception class" testId="detail-exception-class">
+            {f?.exceptionClass ? <span className="font-mono">{f.exceptionClass}</span> : none}
+          </Field>
+          <Field label="Cause class">{f?.causeClass ? <span className="font-mono">{f.causeClass}</span> : none}</Field>
+          <Field label="Attempts">{f?.attempts ?? none}</Field>
+          <Field label="Time in DLQ">{formatDuration(detail.timeInDlqMs)}</Field>
+          <Field label="Written to DLQ">{formatDateTime(detail.timestampMs)}</Field>
+          {f?.connector ? <Field label="Connector">{f.connector}</Field> : null}
+          {f?.stage ? <Field label="Stage">{f.stage}</Field> : null}
+        </dl>
+        {f?.message ? (
+          <div>
+            <div className="text-xs uppercase tracking-wide text-slate-500">Message</div>
+            <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-words rounded bg-red-50 p-2 font-mono text-xs text-red-900">{f.message}</pre>
+          </div>
+        ) : null}
+        {f?.stacktrace ? (
+          <details>
+            <summary className="cursor-pointer text-sm text-sky-700">Stack trace</summary>
+            <pre className="mt-1 max-h-96 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{f.stacktrace}</pre>
+          </details>
+        ) : null}
+      </section>
+
+      {detail.payloadsWithheld ? (
+        <p className="rounded border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="payloads-withheld">
+          Your role may not read payloads: the key, the value and non-failure headers are withheld.
+        </p>
+      ) : (
+        <section aria-label="Key" className="space-y-2">
+          <h3 className="text-sm font-semibold text-slate-700">Key</h3>
+          {detail.key ? <BytesView bytes={detail.key} testId="detail-key" /> : <p className="text-sm text-slate-500">No key.</p>}
+        </section>
+      )}
+
+      <section aria-label="Headers" className="space-y-2">
+        <h3 className="text-sm font-semibold text-slate-700">Headers ({detail.headers.length.toLocaleString()})</h3>
+        {detail.headers.length === 0 ? (
+          <p className="text-sm text-slate-500">No headers.</p>
+        ) : (
+          <div className="max-h-96 overflow-auto rounded border border-slate-200">
+            <table className="w-full text-left text-sm" data-testid="detail-headers">
+              <thead className="sticky top-0 bg-slate-50 text-xs uppercase text-slate-500">
+                <tr>
+                  <th scope="col" className="px-2 py-1 font-medium">Name</th>
+                  <th scope="col" className="px-2 py-1 font-medium">Value</th>
+                </tr>
+              </thead>
+              <tbody>
+                {detail.headers.map((header, index) => (
+                  <tr key={`${index}:${header.name}`} className="border-t border-slate-100 align-top">
+                    <td className="break-all px-2 py-1 font-mono text-xs">{header.name}</td>
+                    <td className="px-2 py-1 font-mono text-xs">
+                      <HeaderValue value={header.value} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      {detail.payloadsWithheld ? null : (
+        <section aria-label="Payload" className="space-y-2">
+          <h3 className="flex flex-wrap items-center gap-2 text-sm font-semibold text-slate-700">
+            Payload
+            <span className="font-normal text-slate-500">
+              {detail.value ? `${detail.value.encoding} · ${formatBytes(detail.value.size)}` : `${formatBytes(detail.size)}`}
+            </span>
+            {detail.value ? (
+              <a
+                href={downloadHref({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id: detail.id, snapshotId, part: "value" })}
+                download
+                className="text-xs font-normal text-sky-700 hover:underline"
+              >
+                Download exact bytes
+              </a>
+            ) : null}
+          </h3>
+          {detail.value ? <PayloadView value={detail.value} /> : <p className="text-sm text-slate-500">No value (tombstone or masked).</p>}
+        </section>
+      )}
+
+      {detail.sqs ? (
+        <details>
+          <summary className="cursor-pointer text-sm text-sky-700">SQS attributes</summary>
+          <pre className="mt-1 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{JSON.stringify(detail.sqs.attributes, null, 2)}</pre>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function HeaderValue({ value }: { value: DisplayBytes | null }) {
+  if (!value) return <span className="text-slate-400">withheld or empty</span>;
+  if (value.encoding === "binary") {
+    return (
+      <span>
+        <span className="mr-2 rounded bg-slate-200 px-1 text-[10px] uppercase text-slate-700">binary</span>
+        <span className="break-all">{value.hex}</span>
+      </span>
+    );
+  }
+  return <span className="whitespace-pre-wrap break-all">{value.text}</span>;
+}
+
+function TruncationNote({ bytes }: { bytes: DisplayBytes }) {
+  if (!bytes.truncated) return null;
+  return (
+    <p className="text-xs text-amber-800" data-testid="payload-truncated">
+      Showing the first {PREVIEW_LIMIT_TEXT} of {bytes.size.toLocaleString()} bytes.
+    </p>
+  );
+}
+
+function BytesView({ bytes, testId }: { bytes: DisplayBytes; testId: string }) {
+  if (bytes.encoding === "binary") {
+    return (
+      <div className="space-y-1">
+        <p className="text-xs text-slate-500">binary, {bytes.size.toLocaleString()} bytes</p>
+        <pre className="max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs" data-testid={testId}>
+          {hexLines(bytes.hex ?? "")}
+        </pre>
+        <TruncationNote bytes={bytes} />
+      </div>
+    );
+  }
+  return (
+    <div className="space-y-1">
+      <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid={testId}>
+        {bytes.text}
+      </pre>
+      <TruncationNote bytes={bytes} />
+    </div>
+  );
+}
+
+/** Top-level entries of a JSON object (or array), or null when the payload is not one. */
+function topLevelEntries(text: string): [string, unknown][] | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === "object") return Object.entries(value as Record<string, unknown>);
+  } catch {
+    // Not parseable (e.g. cut at the preview limit): shown as text.
+  }
+  return null;
+}
+
+function PayloadView({ value }: { value: DisplayBytes }) {
+  const [folded, setFolded] = useState(false);
+  if (value.encoding !== "json" || value.truncated) return <BytesView bytes={value} testId="detail-payload" />;
+  const entries = folded ? topLevelEntries(value.text ?? "") : null;
+  return (
+    <div className="space-y-1">
+      <label className="flex items-center gap-2 text-xs text-slate-600">
+        <input type="checkbox" checked={folded} onChange={(event) => setFolded(event.target.checked)} />
+        Fold by top-level key
+      </label>
+      {entries ? (
+        <div className="max-h-[32rem] overflow-auto rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload-folded">
+          {entries.map(([key, item]) => (
+            <details key={key} open={typeof item !== "object" || item === null}>
+              <summary className="cursor-pointer">
+                {JSON.stringify(key)}
+                {item && typeof item === "object" ? (Array.isArray(item) ? ` [${item.length}]` : ` {${Object.keys(item).length}}`) : ""}
+              </summary>
+              <pre className="whitespace-pre-wrap break-all pl-4">{JSON.stringify(item, null, 2)}</pre>
+            </details>
+          ))}
+        </div>
+      ) : (
+        <pre className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload">
+          {value.text}
+        </pre>
+      )}
+    </div>
+  );
+}
