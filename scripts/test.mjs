@@ -2,6 +2,8 @@
 // Starts the broker stack when it is not running, and stops it again afterwards (also when a step fails).
 // Set TEST_STEPS=unit,integration (names below) to run a subset.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,14 +15,34 @@ const env = {
   TEST_DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 };
 
+// Test counts are read from the runners' JSON reports, for the closing line.
+const reports = mkdtempSync(path.join(os.tmpdir(), "redrive-test-"));
+const vitestJson = (name) => ["--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, `${name}.json`)}`];
 const steps = [
   { name: "lint", command: [bin("eslint"), "--max-warnings", "0", "."] },
   { name: "typecheck", command: [bin("tsc"), "--noEmit"] },
-  { name: "unit", command: [bin("vitest"), "run", "--project", "unit"] },
-  { name: "integration", command: [bin("vitest"), "run", "--project", "integration"], stack: true },
+  { name: "unit", command: [bin("vitest"), "run", "--project", "unit", ...vitestJson("unit")], report: "vitest" },
+  { name: "integration", command: [bin("vitest"), "run", "--project", "integration", ...vitestJson("integration")], stack: true, report: "vitest" },
   { name: "build", command: [bin("next"), "build"] },
-  { name: "e2e", command: [bin("playwright"), "test"], stack: true },
+  { name: "e2e", command: [bin("playwright"), "test", "--reporter=list,json"], stack: true, report: "playwright" },
 ];
+
+/** { passed, failed } from a step's JSON report (vitest: numPassedTests; Playwright: stats). */
+function counts(step) {
+  try {
+    if (step.report === "vitest") {
+      const report = JSON.parse(readFileSync(path.join(reports, `${step.name}.json`), "utf8"));
+      return { passed: report.numPassedTests, failed: report.numFailedTests };
+    }
+    if (step.report === "playwright") {
+      const stats = JSON.parse(readFileSync(path.join(reports, "e2e.json"), "utf8")).stats;
+      return { passed: stats.expected + stats.flaky, failed: stats.unexpected };
+    }
+  } catch {
+    return { passed: 0, failed: 1 }; // a runner that crashed before reporting counts as a failure
+  }
+  return null;
+}
 const wanted = process.env.TEST_STEPS?.split(",").map((s) => s.trim());
 const selected = wanted ? steps.filter((step) => wanted.includes(step.name)) : steps;
 
@@ -54,8 +76,8 @@ try {
   for (const step of selected) {
     const started = Date.now();
     console.log(`\n=== ${step.name} ===`);
-    const status = run(step.command);
-    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000 });
+    const status = run(step.command, step.report === "playwright" ? { env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") } } : {});
+    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step) });
     if (status !== 0) {
       failed = true;
       break; // later steps build on earlier ones
@@ -69,7 +91,14 @@ try {
 }
 
 console.log("\n=== summary ===");
-for (const result of results) console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name.padEnd(12)} ${result.seconds.toFixed(1)} s`);
-const passed = results.filter((r) => r.ok).length;
-console.log(`${passed} passed, ${selected.length - passed} failed`);
+for (const result of results) {
+  const tests = result.tests ? ` (${result.tests.passed} passed, ${result.tests.failed} failed)` : "";
+  console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name.padEnd(12)} ${result.seconds.toFixed(1)} s${tests}`);
+}
+const skippedSteps = selected.length - results.length;
+if (skippedSteps > 0) console.log(`${skippedSteps} step(s) not run after the failure`);
+const total = results.reduce((sum, r) => ({ passed: sum.passed + (r.tests?.passed ?? 0), failed: sum.failed + (r.tests?.failed ?? 0) }), { passed: 0, failed: 0 });
+// A failed step without test counts (lint, typecheck, build) still counts as a failure.
+const stepFailures = results.filter((r) => !r.ok && !r.tests).length;
+console.log(`${total.passed} passed, ${total.failed + stepFailures + skippedSteps} failed`);
 process.exit(failed ? 1 : 0);

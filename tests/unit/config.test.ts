@@ -26,7 +26,10 @@ describe("parseConfig", () => {
   });
 
   it("treats an empty file as no connections", () => {
-    expect(parseConfig("", file, {})).toEqual({ kafka: [], sqs: [], databases: [] });
+    const config = parseConfig("", file, {});
+    expect(config).toMatchObject({ kafka: [], sqs: [], databases: [] });
+    expect(config.collector).toMatchObject({ rawRetentionHours: 24, rollupRetentionDays: 7, statusWindowSamples: 10 });
+    expect(config.payloads).toEqual({ readRoles: ["viewer", "operator", "admin"], masking: [] });
   });
 
   it("interpolates environment variables, with defaults", () => {
