@@ -5,8 +5,7 @@ import { signInAsAdmin } from "./support/session";
 
 const kafka = new Kafka({ clientId: "redrive-e2e-dlq", brokers: [process.env.KAFKA_BROKER ?? "127.0.0.1:9092"], logLevel: logLevel.NOTHING });
 
-// Topics are deleted once, after every test of this file: the server's Kafka client keeps every topic it
-// has read in its metadata set and fails on the next new topic once one of them is gone (see the report).
+// Topics are deleted once, after every test of this file.
 const createdTopics: string[] = [];
 test.afterAll(async () => {
   if (createdTopics.length === 0) return;

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
 
@@ -53,6 +54,7 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
       : (f?.sourceQueue ?? null);
   return (
     <div className="space-y-5">
+      <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} />
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
         {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}

@@ -5,6 +5,7 @@ import { depthRouter } from "./routers/depth";
 import { dlqRouter } from "./routers/dlq";
 import { lagRouter } from "./routers/lag";
 import { overviewRouter } from "./routers/overview";
+import { replayRouter } from "./routers/replay";
 import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   lag: lagRouter,
   depth: depthRouter,
   dlq: dlqRouter,
+  replay: replayRouter,
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,

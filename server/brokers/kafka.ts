@@ -1,4 +1,4 @@
-import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from "kafkajs";
+import { AssignerProtocol, Kafka, logLevel, type Admin, type IHeaders, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
 import pLimit from "p-limit";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
 import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
@@ -69,6 +69,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   private readonly kafka: Kafka;
   private readonly cluster: KafkaCluster;
   private admin: Promise<Admin> | null = null;
+  private producer: Promise<Producer> | null = null;
 
   constructor(config: KafkaConnectionConfig) {
     this.name = config.name;
@@ -195,12 +196,38 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     return this.cluster.readPartitions(topic, positions, maxBytesPerPartition);
   }
 
+  /**
+   * Produces one record and resolves once the broker acknowledged it from all in-sync replicas.
+   * Idempotent producer: a retried send is not written twice. The key decides the partition, as for
+   * the original producer, so per-key order holds.
+   */
+  async produce(topic: string, record: { key: Buffer | null; value: Buffer | null; headers: Map<string, Uint8Array | null> }): Promise<{ partition: number; offset: number }> {
+    this.producer ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.producer = null;
+      throw error;
+    });
+    const producer = await this.producer;
+    const headers: IHeaders = {};
+    // kafkajs writes a null header value as Kafka's null; its types just do not say so.
+    for (const [name, value] of record.headers) headers[name] = (value === null ? null : Buffer.from(value)) as Buffer;
+    const [meta] = await producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers }] });
+    if (!meta) throw new Error(`no acknowledgement from ${topic}`);
+    return { partition: meta.partition, offset: Number(meta.baseOffset ?? meta.offset) };
+  }
+
   /** Records of a partition from an offset, read without a consumer group. */
   readRecords(topic: string, partition: number, offset: number, maxBytes?: number): Promise<FetchedRecord[]> {
     return this.cluster.readRecords(topic, partition, offset, maxBytes);
   }
 
   async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = null;
+    if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
     await this.cluster.close();
     const pending = this.admin;
     this.admin = null;

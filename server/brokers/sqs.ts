@@ -1,5 +1,7 @@
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageCommand,
+  SendMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
@@ -169,6 +171,33 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
         ]),
       ),
     }));
+  }
+
+  /** Sends one message and resolves with its new MessageId once SQS accepted it. */
+  async send(
+    url: string,
+    message: { body: string; attributes: Record<string, { dataType: string; value: string }>; groupId?: string; deduplicationId?: string },
+  ): Promise<string> {
+    const result = await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: message.body,
+        MessageAttributes: Object.fromEntries(
+          Object.entries(message.attributes).map(([name, a]) => [
+            name,
+            a.dataType.startsWith("Binary") ? { DataType: a.dataType, BinaryValue: Buffer.from(a.value, "base64") } : { DataType: a.dataType, StringValue: a.value },
+          ]),
+        ),
+        MessageGroupId: message.groupId,
+        MessageDeduplicationId: message.deduplicationId,
+      }),
+    );
+    if (!result.MessageId) throw new Error("SQS did not acknowledge the send");
+    return result.MessageId;
+  }
+
+  async delete(url: string, receiptHandle: string): Promise<void> {
+    await this.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: receiptHandle }));
   }
 
   /** Makes received messages visible again at once (visibility 0), ten per request. */

@@ -273,3 +273,32 @@ export const savedFilters = pgTable(
   },
   (table) => [uniqueIndex("saved_filters_name_key").on(sql`lower(${table.name})`)],
 );
+
+// ---- Replays -----------------------------------------------------------------------------------------
+
+/**
+ * Every replayed dead letter: which message (Kafka "partition:offset" or SQS MessageId), where it went,
+ * by whom, and the replay id carried in its headers so a message that dies again can be linked back.
+ */
+export const replayLedger = pgTable(
+  "replay_ledger",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    replayId: uuid("replay_id").notNull(),
+    kind: text("kind", { enum: ["kafka", "sqs"] }).notNull(),
+    connection: text("connection").notNull(),
+    dlq: text("dlq").notNull(),
+    messageId: text("message_id").notNull(),
+    target: text("target").notNull(),
+    /** Where the copy landed: Kafka "partition:offset", SQS the new MessageId. */
+    targetPosition: text("target_position"),
+    replayCount: integer("replay_count").notNull(),
+    replayedBy: text("replayed_by").notNull(),
+    jobId: uuid("job_id"),
+    replayedAt: timestamp("replayed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("replay_ledger_message_idx").on(table.kind, table.connection, table.dlq, table.messageId),
+    uniqueIndex("replay_ledger_replay_id_key").on(table.replayId),
+  ],
+);

@@ -1,0 +1,165 @@
+import { randomUUID } from "node:crypto";
+import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { ControlDb } from "~/server/db/control-store";
+import { replayLedger } from "~/server/db/schema";
+import { kafkaMessage } from "~/server/dlq/kafka-dlq";
+import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, REPLAY_COUNT, REPLAY_ID, REPLAYED_FROM } from "./headers";
+
+export class ReplayRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReplayRefused";
+  }
+}
+
+export interface ReplayResult {
+  replayId: string;
+  target: string;
+  /** Kafka: "partition:offset" of the copy. SQS: the copy's MessageId. */
+  targetPosition: string;
+  replayCount: number;
+}
+
+interface ReplayOptions {
+  /** Another destination than the message's origin. */
+  target?: string;
+  /** Replay even a quarantined message (replayed DEFAULT_REPLAY_LIMIT times already). */
+  overrideLoopGuard?: boolean;
+  keepErrorHeaders?: boolean;
+  replayedBy: string;
+}
+
+function guardLoop(count: number, override: boolean | undefined): void {
+  if (count >= DEFAULT_REPLAY_LIMIT && !override) {
+    throw new ReplayRefused(`Quarantined: this message was already replayed ${count} times and died again. Replay it again only with an explicit override.`);
+  }
+}
+
+/**
+ * Replays one Kafka dead letter: the same key and value bytes and original headers (DLQ error headers
+ * dropped by default) plus the replay id, count and origin, produced idempotently with acks=all. The
+ * ledger row is written only after the broker acknowledged the copy; the DLQ record itself stays.
+ */
+export async function replayKafkaMessage(
+  db: ControlDb,
+  adapter: KafkaAdapter,
+  dlq: string,
+  position: { partition: number; offset: number },
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
+  if (!message) throw new ReplayRefused(`No record at ${position.partition}:${position.offset} of ${dlq} (removed by retention?).`);
+  const target = options.target ?? message.failure?.originTopic ?? null;
+  if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");
+  if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
+  const count = replayCountOf(message.headers) + 1;
+  guardLoop(count - 1, options.overrideLoopGuard);
+  const replayId = randomUUID();
+  const from = `${dlq}/${position.partition}/${position.offset}`;
+  const written = await adapter.produce(target, {
+    key: message.key ? Buffer.from(message.key) : null,
+    value: message.value ? Buffer.from(message.value) : null,
+    headers: replayHeaders(message.headers, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
+  });
+  const targetPosition = `${written.partition}:${written.offset}`;
+  await db.insert(replayLedger).values({
+    replayId,
+    kind: "kafka",
+    connection: adapter.name,
+    dlq,
+    messageId: `${position.partition}:${position.offset}`,
+    target,
+    targetPosition,
+    replayCount: count,
+    replayedBy: options.replayedBy,
+  });
+  return { replayId, target, targetPosition, replayCount: count };
+}
+
+const RECEIVE_ROUNDS = 50;
+
+function previousSqsReplayCount(packed: string | undefined): number {
+  if (!packed) return 0;
+  try {
+    const count = Number((JSON.parse(packed) as Record<string, unknown>)[REPLAY_COUNT]);
+    return Number.isFinite(count) ? count : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Replays one SQS dead letter: receive it from the DLQ (a receipt handle is never guessed), send the copy
+ * to its source queue (or the chosen one) with every message attribute and the replay metadata packed in
+ * one "redrive" attribute, and delete it from the DLQ only after SQS acknowledged the copy. Other messages
+ * received on the way are released at once.
+ */
+export async function replaySqsMessage(
+  db: ControlDb,
+  adapter: SqsAdapter,
+  dlq: string,
+  messageId: string,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const dlqUrl = await adapter.queueUrl(dlq);
+  const others: string[] = [];
+  try {
+    for (let round = 0; round < RECEIVE_ROUNDS; round += 1) {
+      const batch = await adapter.receive(dlqUrl, 30);
+      if (batch.length === 0) break;
+      const found = batch.find((m) => m.messageId === messageId);
+      others.push(...batch.filter((m) => m !== found).map((m) => m.receiptHandle));
+      if (!found) continue;
+
+      const source = found.attributes.DeadLetterQueueSourceArn;
+      const target = options.target ?? (source ? source.slice(source.lastIndexOf(":") + 1) : null);
+      if (!target) {
+        others.push(found.receiptHandle);
+        throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
+      }
+      const count = previousSqsReplayCount(found.messageAttributes.redrive?.value) + 1;
+      if (count - 1 >= DEFAULT_REPLAY_LIMIT && !options.overrideLoopGuard) {
+        others.push(found.receiptHandle);
+        guardLoop(count - 1, false);
+      }
+      const attributes = { ...found.messageAttributes };
+      delete attributes.redrive;
+      if (Object.keys(attributes).length >= 10) {
+        others.push(found.receiptHandle);
+        throw new ReplayRefused("The message already has 10 attributes (SQS's limit): there is no room for the replay metadata.");
+      }
+      const replayId = randomUUID();
+      // SQS allows ten attributes: the replay metadata travels as one.
+      attributes.redrive = {
+        dataType: "String",
+        value: JSON.stringify({ [REPLAY_ID]: replayId, [REPLAY_COUNT]: count, [REPLAYED_FROM]: `${dlq}/${messageId}` }),
+      };
+      const targetUrl = await adapter.queueUrl(target);
+      const fifo = target.endsWith(".fifo");
+      const newId = await adapter.send(targetUrl, {
+        body: found.body,
+        attributes,
+        groupId: fifo ? (found.attributes.MessageGroupId ?? "redrive") : undefined,
+        deduplicationId: fifo ? replayId : undefined,
+      });
+      // Only now, with the copy acknowledged, may the original leave the DLQ.
+      await adapter.delete(dlqUrl, found.receiptHandle);
+      await db.insert(replayLedger).values({
+        replayId,
+        kind: "sqs",
+        connection: adapter.name,
+        dlq,
+        messageId,
+        target,
+        targetPosition: newId,
+        replayCount: count,
+        replayedBy: options.replayedBy,
+      });
+      return { replayId, target, targetPosition: newId, replayCount: count };
+    }
+  } finally {
+    await adapter.release(dlqUrl, others).catch(() => undefined);
+  }
+  throw new ReplayRefused(`Message ${messageId} is no longer in ${dlq} (replayed, deleted or moved already).`);
+}
