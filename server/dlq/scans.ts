@@ -7,7 +7,7 @@ import { errorMessage } from "~/server/jobs/health-monitor";
 import { compileFilter } from "./filter";
 import { scanKafkaTopic } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
-import { fromSqsMessage, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
+import { fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 
 export interface DlqRef {
   kind: "kafka" | "sqs";
@@ -75,10 +75,13 @@ export function startScan(
   };
   scans.set(state.id, state);
 
-  const visible = (message: RawDlqMessage): RawDlqMessage =>
-    input.access.payloads
-      ? { ...message, value: maskBytes(message.value, input.access) }
-      : { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => name.startsWith("kafka_dlt-") || name.startsWith("__connect.errors."))) };
+  // What the filter may see: everything, the masked payload, or (without payload access) metadata and errors.
+  const visible = (message: RawDlqMessage): RawDlqMessage => {
+    if (!input.access.payloads) {
+      return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
+    }
+    return input.access.masks.length > 0 ? { ...message, value: maskBytes(message.value, input.access) } : message;
+  };
   const visit = (message: RawDlqMessage) => {
     state.scanned += 1;
     if (state.matched >= state.limit) return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { displayBytes } from "~/server/dlq/bytes";
 import { failureGroupKey, kafkaFailure, normaliseMessage, sqsFailure } from "~/server/dlq/failure";
-import { compileFilter, FilterSyntaxError, type FilterRecord } from "~/server/dlq/filter";
+import { celContext, compileFilter, FilterSyntaxError, type FilterRecord } from "~/server/dlq/filter";
 
 const int32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -151,5 +151,49 @@ describe("compileFilter", () => {
       expect(error).toMatchObject({ line: 2, column: 20 });
       expect((error as Error).message).toMatch(/line 2, column 20/);
     }
+  });
+  it("gives JSON integers as CEL ints, nested in objects and arrays, and other numbers as doubles", () => {
+    const value = utf('{"qty": 3, "items": [{"n": 7}, 2, [5, 1.5]], "big": 12345678901234567890, "neg": -4}');
+    const view = celContext(record({ value })).record;
+    expect(view.value).toEqual({ qty: 3n, items: [{ n: 7n }, 2n, [5n, 1.5]], big: 12345678901234567890, neg: -4n });
+    expect(compileFilter("record.value.qty % 2 == 1 && record.value.items[0].n == 7 && record.value.items[2][0] == 5")(record({ value }))).toBe(true);
+    expect(celContext(record({ value: utf("[1, 2]") })).record.value).toEqual([1n, 2n]);
+    expect(celContext(record({ value: utf("42") })).record.value).toBe("42");
+    expect(celContext(record({ value: utf('  {"a": 1}') })).record.value).toEqual({ a: 1n });
+    expect(celContext(record({ value: utf('"quoted"') })).record.value).toBe("quoted");
+  });
+
+  it("decodes key and value as JSON, text or null, and their AsText forms as text or null", () => {
+    const text = (value: Uint8Array | null, key: Uint8Array | null = null) => {
+      const view = celContext(record({ key, value })).record;
+      return { value: view.value, valueAsText: view.valueAsText, key: view.key, keyAsText: view.keyAsText };
+    };
+    expect(text(utf('{"a": "é"}'), utf('{"id": 1}'))).toEqual({ value: { a: "é" }, valueAsText: '{"a": "é"}', key: { id: 1n }, keyAsText: '{"id": 1}' });
+    expect(text(utf("{not json"))).toMatchObject({ value: "{not json", valueAsText: "{not json" });
+    expect(text(utf("plain\ttext\n"))).toMatchObject({ value: "plain\ttext\n", valueAsText: "plain\ttext\n" });
+    expect(text(null)).toMatchObject({ value: null, valueAsText: null, key: null, keyAsText: null });
+    // Invalid UTF-8 is never text, even when a lossy decode would parse as JSON.
+    const invalid = Buffer.concat([utf('{"a": "'), Buffer.from([0xff, 0xfe]), utf('"}')]);
+    expect(text(invalid)).toMatchObject({ value: null, valueAsText: null });
+    // Control characters make a payload binary: DEL inside a JSON string, NUL in text.
+    expect(text(utf('{"a": "x\u007f"}'))).toMatchObject({ value: null, valueAsText: null });
+    expect(text(utf("[\u0000]"))).toMatchObject({ value: null, valueAsText: null });
+    expect(text(Buffer.from([0x01, 0x02]))).toMatchObject({ value: null, valueAsText: null });
+    // Read in either order, the results agree.
+    const view = celContext(record({ value: utf('{"a": 1}') })).record;
+    expect(view.valueAsText).toBe('{"a": 1}');
+    expect(view.value).toEqual({ a: 1n });
+    // A plain Uint8Array view into a larger buffer, as well as a Buffer.
+    const view2 = new Uint8Array(Uint8Array.from(utf('xx{"b": 2}')).buffer, 2);
+    expect(celContext(record({ value: view2 })).record.value).toEqual({ b: 2n });
+  });
+
+  it("exposes key, value, headers and error as own enumerable properties, in Kafbat's shape", () => {
+    const view = celContext(record({ headers: new Map<string, Uint8Array | null>([["t", utf("x")], ["bin", Buffer.from([0x00, 0xff])], ["none", null]]) })).record;
+    expect(Object.keys(view).sort()).toEqual(["error", "headers", "key", "keyAsText", "offset", "partition", "timestampMs", "value", "valueAsText"]);
+    expect(view.headers).toEqual({ t: "x", bin: "00ff", none: "" });
+    expect(view.error).toMatchObject({ exceptionClass: "java.lang.NullPointerException", message: "boom", originTopic: null, attempts: null });
+    expect(celContext(record({ failure: null })).record.error).toMatchObject({ exceptionClass: null, message: null });
+    expect(compileFilter('record.headers.bin == "00ff" && record.error.originTopic == null')(record({ headers: new Map([["bin", Buffer.from([0x00, 0xff])]]) }))).toBe(true);
   });
 });
