@@ -10,11 +10,10 @@
  *   npm run bench:search -- --cleanup       # delete the topic at the end
  *   npm run bench:search -- --cleanup-only  # only delete the topic
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { createApiToken } from "~/server/auth/sessions";
 import { configSchema } from "~/server/config/schema";
@@ -25,8 +24,12 @@ import { startScan } from "~/server/dlq/scans";
 import { breakdown, type Stage } from "./breakdown";
 import { benchKafka, deleteTopic, ensureTopic, EXPECTED_MATCHES, PARTITIONS, PREDICATE_CEL, PREDICATE_JQ, RECORD_BYTES, RECORDS, TOPIC } from "./fixture";
 import { runPipeline, type PipelineRun } from "./kcat";
-import { startServer, waitReady } from "./server";
-import { fmtRate, log, millis, percentile, rate, secs, sleep } from "./util";
+import { installCleanup } from "../common/cleanup";
+import { createDatabase, dropDatabase } from "../common/database";
+import { ensureBuild, otherProcesses, run, sleep } from "../common/processes";
+import { serverEnv, startServer, waitReady } from "../common/redrive-server";
+import { millis, percentile, secs } from "../common/stats";
+import { fmtRate, log, rate } from "./util";
 
 const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -39,59 +42,11 @@ const PAGE_LIMIT = 100;
 const AIMS = { firstMatchMs: 1_000, pageP50Ms: 300 };
 const args = new Set(process.argv.slice(2));
 
-// ---------------------------------------------------------------- cleanup, also on failure and Ctrl-C
-
-const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
-const onCleanup = (name: string, run: () => Promise<void> | void) => cleanups.push({ name, run });
-let cleaningUp: Promise<void> | null = null;
-
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    for (const { name, run } of cleanups.reverse()) {
-      try {
-        await run();
-      } catch (error) {
-        log(`cleanup "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { onCleanup, runMain } = installCleanup(log);
 
 // ---------------------------------------------------------------- helpers
 
-function run(command: string, commandArgs: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, commandArgs, { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${commandArgs.join(" ")} exited with ${code}`))));
-  });
-}
-
-/** Command lines of other processes matching a test. */
-function otherProcesses(test: (args: string[]) => boolean): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (test(cmdline)) found.push(`${entry} ${cmdline.join(" ").trim()}`);
-    } catch {
-      // gone
-    }
-  }
-  return found;
-}
-
 const lagBenchRunning = () => otherProcesses((a) => a.some((arg) => arg.includes("bench/lag/"))).length > 0;
-const buildRunning = () => otherProcesses((a) => a.some((arg) => arg.endsWith("next") || arg.endsWith("next.js")) && a.includes("build")).length > 0;
 
 /** The lag benchmark uses the same Kafka: wait until it is not running, so neither distorts the other. */
 async function waitForLagBench(): Promise<void> {
@@ -99,28 +54,6 @@ async function waitForLagBench(): Promise<void> {
   log("bench/lag is running on the same Kafka: waiting for it to finish (polling every 30 s)");
   while (lagBenchRunning()) await sleep(30_000);
   log("bench/lag is no longer running");
-}
-
-async function ensureBuild(): Promise<void> {
-  const deadline = Date.now() + 10 * 60_000;
-  while (!existsSync(".next/BUILD_ID") && buildRunning() && Date.now() < deadline) {
-    log("waiting for a running `next build` to finish");
-    await sleep(5_000);
-  }
-  if (!existsSync(".next/BUILD_ID")) {
-    log("no production build (.next/BUILD_ID): running next build");
-    await run("npx", ["next", "build"]);
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---------------------------------------------------------------- Redrive's scan
@@ -202,14 +135,8 @@ interface PageResult {
 
 async function firstPage(): Promise<PageResult> {
   const dbName = `redrive_bench_search_${Date.now().toString(36)}`;
-  await adminQuery(`create database "${dbName}"`);
-  onCleanup("drop database", async () => {
-    await adminQuery(`drop database if exists "${dbName}" with (force)`);
-    log(`dropped database ${dbName}`);
-  });
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await createDatabase(ADMIN_DATABASE_URL, dbName);
+  onCleanup("drop database", () => dropDatabase(ADMIN_DATABASE_URL, dbName, log));
 
   const password = `bench-search-${Date.now().toString(36)}`;
   const store = await openControlStore({ databaseUrl });
@@ -225,14 +152,8 @@ async function firstPage(): Promise<PageResult> {
   onCleanup("remove temp dir", () => rmSync(tmp, { recursive: true, force: true }));
   const configPath = path.join(tmp, "redrive.yaml");
   writeFileSync(configPath, `kafka:\n  - name: ${CONNECTION}\n    brokers: ["${BROKER}"]\nsqs: []\ndatabases: []\n`);
-  await ensureBuild();
-  const server = startServer(PORT, {
-    REDRIVE_CONFIG: configPath,
-    DATABASE_URL: databaseUrl,
-    REDRIVE_ADMIN_PASSWORD: password,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    NODE_ENV: "production",
-  });
+  await ensureBuild(log);
+  const server = startServer(PORT, serverEnv(configPath, databaseUrl, password), log);
   onCleanup("stop server", () => server.stop());
   const startup = performance.now();
   await waitReady(server);
@@ -282,7 +203,7 @@ async function main(): Promise<void> {
 
   log("ensuring the local stack is up");
   await run("node", ["scripts/stack.mjs", "up"]);
-  await ensureBuild();
+  await ensureBuild(log);
   for (const tool of ["kcat", "jq"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed: apt-get install -y kcat jq`);
   }
@@ -353,12 +274,4 @@ async function main(): Promise<void> {
   console.log(lines.join("\n"));
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(`[bench:search] FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    process.exit();
-  });
+runMain(main, "bench:search");

@@ -5,13 +5,11 @@
  * page of a production server while its collector runs, with the server's memory. Prints ratios measured
  * in this run; exits 0 even when an aim is missed (it is a benchmark, not a test).
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { and, eq, like, sql } from "drizzle-orm";
 import type { Admin } from "kafkajs";
-import pg from "pg";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { createApiToken } from "~/server/auth/sessions";
 import { KafkaAdapter } from "~/server/brokers/kafka";
@@ -22,8 +20,13 @@ import { KafkaSampler } from "~/server/jobs/kafka-sampler";
 import { partitionLags } from "~/server/lag/kafka-lag";
 import { benchKafka, buildFixture, deleteFixture, type Fixture } from "./fixture";
 import { parseDescribe, runConsumerGroupsTool, TOOL_CLASS } from "./kafka-tool";
-import { startServer, watchRss, type RedriveServer } from "./server";
-import { distribution, fmtDist, log, median, millis, secs, timed, type Distribution } from "./stats";
+import { installCleanup } from "../common/cleanup";
+import { createDatabase, dropDatabase } from "../common/database";
+import { ensureBuild, run, sleep } from "../common/processes";
+import { serverEnv, startServer, type RedriveServer } from "../common/redrive-server";
+import { millis, secs } from "../common/stats";
+import { watchRss } from "./rss";
+import { distribution, fmtDist, log, median, timed, type Distribution } from "./stats";
 
 const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -35,88 +38,9 @@ const PAGE_MAX_REQUESTS = 150;
 const CONNECTION = "bench";
 const AIMS = { pageP95Ms: 1_500, rssMb: 300 };
 
-// ---------------------------------------------------------------- cleanup, also on failure and Ctrl-C
-
-const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
-const onCleanup = (name: string, run: () => Promise<void> | void) => cleanups.push({ name, run });
-let cleaningUp: Promise<void> | null = null;
-
-function cleanup(): Promise<void> {
-  cleaningUp ??= (async () => {
-    for (const { name, run } of cleanups.reverse()) {
-      try {
-        await run();
-      } catch (error) {
-        log(`cleanup "${name}" failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  })();
-  return cleaningUp;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const { onCleanup, runMain } = installCleanup(log);
 
 // ---------------------------------------------------------------- helpers
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: "inherit" });
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`))));
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** True while another process runs `next build` in this directory (it removes .next/BUILD_ID until done). */
-function buildRunning(): boolean {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (args.some((a) => a.endsWith("next") || a.endsWith("next.js")) && args.includes("build")) return true;
-    } catch {
-      // gone
-    }
-  }
-  return false;
-}
-
-/** A production build must exist: wait for one being built by another process, or build it. */
-async function ensureBuild(): Promise<void> {
-  const deadline = Date.now() + 10 * 60_000;
-  while (!existsSync(".next/BUILD_ID") && buildRunning() && Date.now() < deadline) {
-    log("waiting for a running `next build` to finish");
-    await sleep(5_000);
-  }
-  if (!existsSync(".next/BUILD_ID")) {
-    log("no production build (.next/BUILD_ID): running next build");
-    await run("npx", ["next", "build"]);
-  }
-}
-
-async function createDatabase(name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  await client.query(`create database "${name}"`);
-  await client.end();
-  const url = new URL(ADMIN_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-  await client.connect();
-  await client.query(`drop database if exists "${name}" with (force)`);
-  await client.end();
-  log(`dropped database ${name}`);
-}
 
 const trpcUrl = (base: string, procedure: string, input: unknown) =>
   `${base}/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
@@ -389,7 +313,7 @@ async function measurePages(
 async function main(): Promise<void> {
   log("ensuring the local stack is up");
   await run("node", ["scripts/stack.mjs", "up"]);
-  await ensureBuild();
+  await ensureBuild(log);
 
   const id = Date.now().toString(36);
   const prefix = `bench-${id}`;
@@ -404,8 +328,8 @@ async function main(): Promise<void> {
   const fixture = await buildFixture(kafka, admin, prefix, SHAPE);
   log(`fixture built in ${secs(fixture.timings.totalMs)}`);
 
-  const databaseUrl = await createDatabase(dbName);
-  onCleanup("drop database", () => dropDatabase(dbName));
+  const databaseUrl = await createDatabase(ADMIN_DATABASE_URL, dbName);
+  onCleanup("drop database", () => dropDatabase(ADMIN_DATABASE_URL, dbName, log));
   const store = await openControlStore({ databaseUrl });
   onCleanup("close store", () => store.close());
 
@@ -420,14 +344,8 @@ async function main(): Promise<void> {
   onCleanup("remove temp dir", () => rmSync(tmp, { recursive: true, force: true }));
   const configPath = path.join(tmp, "redrive.yaml");
   writeFileSync(configPath, `kafka:\n  - name: ${CONNECTION}\n    brokers: ["${BROKER}"]\n    sampleIntervalSeconds: 5\nsqs: []\ndatabases: []\n`);
-  await ensureBuild(); // again: a build by another process may have started meanwhile
-  const server = startServer(PORT, {
-    REDRIVE_CONFIG: configPath,
-    DATABASE_URL: databaseUrl,
-    REDRIVE_ADMIN_PASSWORD: password,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    NODE_ENV: "production",
-  });
+  await ensureBuild(log); // again: a build by another process may have started meanwhile
+  const server = startServer(PORT, serverEnv(configPath, databaseUrl, password), log);
   onCleanup("stop server", () => server.stop());
   const pages = await measurePages(server, store, fixture, token, password, snap.lastSampledAt);
   await server.stop();
@@ -479,12 +397,4 @@ async function main(): Promise<void> {
   console.log(lines.join("\n"));
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(`[bench:lag] FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await cleanup();
-    process.exit();
-  });
+runMain(main, "bench:lag");

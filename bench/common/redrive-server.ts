@@ -1,5 +1,7 @@
+/** A production `next start` of Redrive for the benchmarks: start, wait until ready, stop with its children. */
 import { spawn, type ChildProcess } from "node:child_process";
-import { log, sleep } from "./util";
+import { sleep } from "./processes";
+import type { Log } from "./stats";
 
 /** A production `next start` of Redrive, in its own process group so it can be stopped with its children. */
 export interface RedriveServer {
@@ -9,7 +11,19 @@ export interface RedriveServer {
   stop: () => Promise<void>;
 }
 
-export function startServer(port: number, env: Record<string, string>): RedriveServer {
+/** A benchmark server's environment: its config file, its own database, the first admin's password, production mode. */
+export function serverEnv(configPath: string, databaseUrl: string, adminPassword: string): Record<string, string> {
+  return {
+    REDRIVE_CONFIG: configPath,
+    DATABASE_URL: databaseUrl,
+    REDRIVE_ADMIN_PASSWORD: adminPassword,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    NODE_ENV: "production",
+  };
+}
+
+/** Starts `next start` on 127.0.0.1:port with env added to this process's; log tells when stop has to SIGKILL. */
+export function startServer(port: number, env: Record<string, string>, log: Log): RedriveServer {
   const child = spawn("node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,52 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+/** RSS of a process tree from /proc: one reading, or the maxima sampled over a while. */
 import { readFileSync } from "node:fs";
-import { log } from "./stats";
-
-/** A production `next start` of Redrive, in its own process group so it can be stopped with its children. */
-export interface RedriveServer {
-  child: ChildProcess;
-  baseUrl: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-export function startServer(port: number, env: Record<string, string>): RedriveServer {
-  const child = spawn("node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let output = "";
-  const keep = (chunk: string) => {
-    output = (output + chunk).slice(-20_000);
-  };
-  child.stdout!.setEncoding("utf8").on("data", keep);
-  child.stderr!.setEncoding("utf8").on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    child,
-    baseUrl: `http://127.0.0.1:${port}`,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      const group = -child.pid;
-      try {
-        process.kill(group, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 8_000).unref());
-      if ((await Promise.race([exited, timeout])) === "timeout") {
-        log("server did not stop on SIGTERM; sending SIGKILL to its process group");
-        try {
-          process.kill(group, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
-    },
-  };
-}
 
 function childrenOf(pid: number): number[] {
   try {
