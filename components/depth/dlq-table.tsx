@@ -18,6 +18,7 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
             <th scope="col" className="py-1 pr-3 font-medium">DLQ</th>
             <th scope="col" className="py-1 pr-3 font-medium">Source(s)</th>
             <th scope="col" className="py-1 pr-3 text-right font-medium">Depth</th>
+            <th scope="col" className="py-1 pr-3 text-right font-medium" title="From the replay ledger">Not replayed</th>
             <th scope="col" className="py-1 pr-3 text-right font-medium">Last hour</th>
           </tr>
         </thead>
@@ -36,6 +37,9 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
               </td>
               <td className={`py-1 pr-3 text-right tabular-nums ${dlq.depth > 0 ? "font-semibold" : "text-slate-500"}`} data-testid="dlq-depth">
                 {formatNumber(dlq.depth)}
+              </td>
+              <td className="py-1 pr-3 text-right tabular-nums text-slate-600" data-testid="dlq-not-replayed">
+                {formatNumber(dlq.notReplayed)}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums" data-testid="dlq-growth">
                 <GrowthText value={dlq.growthLastHour} />

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kafkaDlqFixture } from "../fixtures/kafka";
 import { sqsClient, sqsDlqFixture } from "../fixtures/sqs";
+import { Collector } from "~/server/jobs/collector";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, SQS_ENDPOINT } from "./helpers/environment";
 
@@ -68,6 +69,14 @@ describe("one-click replay, Kafka", () => {
     });
     expect(ledger).toEqual([expect.objectContaining({ replayId: result.replayId, replayedBy: "token:test-operator" })]);
     expect(await adapter.readRecords(created.dlqTopic, 0, 0)).toHaveLength(1);
+
+    // The DLQ list counts it as replayed.
+    await new Collector(api.store, api.connections, api.connections.config).collect("kafka", "local");
+    const { dlqs } = await api.data<{ dlqs: { name: string; depth: number; notReplayed: number }[] }>("depth.list", {
+      kind: "query",
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(dlqs.find((d) => d.name === created.dlqTopic)).toMatchObject({ depth: 1, notReplayed: 0 });
   });
 
   it("quarantines a message already replayed three times unless the operator overrides", async () => {

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { kafkaDlqSamples, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
+import { kafkaDlqSamples, kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import {
   bucketSeconds,
   dlqTopicDepthHourAgo,
@@ -25,9 +25,32 @@ export interface DlqDepth {
   sources: string[];
   depth: number;
   growthLastHour: number | null;
+  /**
+   * Messages not replayed yet: Kafka DLQ records stay after a replay, so the replay ledger's still-retained
+   * entries are subtracted; a replayed SQS message leaves the DLQ, so there it is the depth.
+   */
+  notReplayed: number;
   /** Kafka: record timestamps at the sample. SQS: sent times in the latest snapshot, if one was taken. */
   oldestMessageAt: Date | null;
   newestMessageAt: Date | null;
+}
+
+/** Per Kafka DLQ topic, how many distinct records the ledger says were replayed and are still retained. */
+async function replayedStillRetained(db: ControlDb, topics: { connection: string; topic: string; sampledAt: Date }[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { connection, topic, sampledAt } of topics) {
+    const result = (await db.execute(sql`
+      select count(distinct l.message_id)::int as n
+        from ${replayLedger} l
+        join ${kafkaPartitionSamples} p
+          on p.connection = l.connection and p.topic = l.dlq and p.sampled_at = ${sampledAt.toISOString()}::timestamptz
+         and p.partition = split_part(l.message_id, ':', 1)::int
+       where l.kind = 'kafka' and l.connection = ${connection} and l.dlq = ${topic}
+         and split_part(l.message_id, ':', 2)::bigint >= p.log_start_offset
+    `)) as unknown as { rows: { n: number }[] };
+    counts.set(`${connection}/${topic}`, result.rows[0]?.n ?? 0);
+  }
+  return counts;
 }
 
 /** Oldest and newest sent time in each DLQ's latest SQS snapshot. */
@@ -86,6 +109,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
     }),
   );
   const snapshotTimes = await latestSnapshotTimes(db);
+  const replayed = await replayedStillRetained(db, kafka.flatMap(({ snapshot, topics }) => topics.map((t) => ({ connection: snapshot.connection, topic: t.topic, sampledAt: t.sampledAt }))));
   const dlqs: DlqDepth[] = [
     ...sqs.flatMap(({ snapshot, queues }) =>
       queues
@@ -98,6 +122,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
             name: q.queue,
             sources: q.sourceQueues,
             depth: q.visible,
+            notReplayed: q.visible,
             growthLastHour: q.growthLastHour,
             oldestMessageAt: times?.oldest ?? null,
             newestMessageAt: times?.newest ?? null,
@@ -111,6 +136,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
         name: t.topic,
         sources: t.sourceTopic ? [t.sourceTopic] : [],
         depth: t.retainedMessages,
+        notReplayed: Math.max(0, t.retainedMessages - (replayed.get(`${snapshot.connection}/${t.topic}`) ?? 0)),
         growthLastHour: t.growthLastHour,
         oldestMessageAt: t.oldestMessageAt,
         newestMessageAt: t.newestMessageAt,
