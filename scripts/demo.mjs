@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { serverEnv } from './server-env.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
@@ -126,6 +127,7 @@ async function main() {
   if (shuttingDown) return;
   start('redrive', '[redrive]', path.join(BIN, 'next'), ['start', '-p', PORT], {
     REDRIVE_CONFIG: path.join('demo', 'redrive.demo.yaml'),
+    NODE_OPTIONS: serverEnv(env).NODE_OPTIONS,
   });
 
   console.log(

@@ -4,11 +4,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { serverEnv } from "./server-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const next = path.join(root, "node_modules", ".bin", "next");
-// The AWS SDK warns on every start that it will need Node 22 in 2027; Node 20 is supported until then.
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const env = serverEnv();
 
 if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
   console.log("[redrive] no production build yet: running `next build` once");

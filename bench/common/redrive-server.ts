@@ -1,4 +1,5 @@
 /** A production `next start` of Redrive for the benchmarks: start, wait until ready, stop with its children. */
+import { serverEnv as productionServerEnv } from "../../scripts/server-env.mjs";
 import { spawn, type ChildProcess } from "node:child_process";
 import { sleep } from "./processes";
 import type { Log } from "./stats";
@@ -19,6 +20,8 @@ export function serverEnv(configPath: string, databaseUrl: string, adminPassword
     REDRIVE_ADMIN_PASSWORD: adminPassword,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_ENV: "production",
+    // The same Node flags as `npm start` (its heap cap), so the memory measured is the product's.
+    NODE_OPTIONS: productionServerEnv().NODE_OPTIONS,
   };
 }
 
