@@ -1,7 +1,7 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatTick, formatTooltipTime, palette, type ChartRange } from "./ranges";
+import { chartMargin, gridProps, timeAxisProps, formatTooltipTime, palette, type ChartRange } from "./ranges";
 
 export interface DepthPoint {
   at: Date;
@@ -26,17 +26,9 @@ export function DepthHistoryChart({ points, names, range }: { points: DepthPoint
   const data = [...byTime.values()].sort((a, b) => a.t - b.t);
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
-        <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
-        <XAxis
-          dataKey="t"
-          type="number"
-          scale="time"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={(ms: number) => formatTick(ms, range)}
-          fontSize={11}
-          minTickGap={40}
-        />
+      <LineChart data={data} margin={chartMargin}>
+        <CartesianGrid {...gridProps} />
+        <XAxis {...timeAxisProps(range)} />
         <YAxis fontSize={11} tickFormatter={(v: number) => v.toLocaleString()} width={64} allowDecimals={false} />
         <Tooltip
           labelFormatter={(ms) => formatTooltipTime(Number(ms))}

@@ -2,7 +2,7 @@
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { durationText } from "../lag/format";
-import { formatTick, formatTooltipTime, type ChartRange } from "./ranges";
+import { chartMargin, gridProps, timeAxisProps, formatTooltipTime, type ChartRange } from "./ranges";
 
 export interface LagPoint {
   at: Date;
@@ -15,17 +15,9 @@ export function LagHistoryChart({ points, range }: { points: LagPoint[]; range: 
   const data = points.map((p) => ({ t: p.at.getTime(), lag: p.lag, lagSeconds: p.lagSeconds }));
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
-        <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
-        <XAxis
-          dataKey="t"
-          type="number"
-          scale="time"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={(ms: number) => formatTick(ms, range)}
-          fontSize={11}
-          minTickGap={40}
-        />
+      <LineChart data={data} margin={chartMargin}>
+        <CartesianGrid {...gridProps} />
+        <XAxis {...timeAxisProps(range)} />
         <YAxis yAxisId="lag" fontSize={11} tickFormatter={(v: number) => v.toLocaleString()} width={64} />
         <YAxis yAxisId="seconds" orientation="right" fontSize={11} tickFormatter={(v: number) => durationText(v)} width={64} />
         <Tooltip

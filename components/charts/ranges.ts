@@ -22,3 +22,19 @@ export function bucketText(bucketSeconds: number): string {
 
 /** Series colours, distinguishable on white. */
 export const palette = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4f46e5", "#65a30d"];
+
+/** What every history chart shares: its margins, grid and time axis (spread onto the recharts elements). */
+export const chartMargin = { top: 4, right: 8, bottom: 0, left: 8 };
+export const gridProps = { stroke: "#e2e8f0", strokeDasharray: "3 3" };
+
+export function timeAxisProps(range: ChartRange) {
+  return {
+    dataKey: "t",
+    type: "number" as const,
+    scale: "time" as const,
+    domain: ["dataMin", "dataMax"] as [string, string],
+    tickFormatter: (ms: number) => formatTick(ms, range),
+    fontSize: 11,
+    minTickGap: 40,
+  };
+}

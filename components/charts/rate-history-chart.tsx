@@ -1,7 +1,7 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatTick, formatTooltipTime, type ChartRange } from "./ranges";
+import { chartMargin, gridProps, timeAxisProps, formatTooltipTime, type ChartRange } from "./ranges";
 
 export interface RatePoint {
   at: Date;
@@ -16,17 +16,9 @@ export function RateHistoryChart({ points, range }: { points: RatePoint[]; range
   const data = points.map((p) => ({ t: p.at.getTime(), produceRate: p.produceRate, consumeRate: p.consumeRate }));
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <LineChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 8 }}>
-        <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
-        <XAxis
-          dataKey="t"
-          type="number"
-          scale="time"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={(ms: number) => formatTick(ms, range)}
-          fontSize={11}
-          minTickGap={40}
-        />
+      <LineChart data={data} margin={chartMargin}>
+        <CartesianGrid {...gridProps} />
+        <XAxis {...timeAxisProps(range)} />
         <YAxis fontSize={11} tickFormatter={(v: number) => rateText(v)} width={64} />
         <Tooltip
           labelFormatter={(ms) => formatTooltipTime(Number(ms))}

@@ -250,8 +250,14 @@ export class KafkaSampler {
       }),
     );
 
+    const lagsByGroup = new Map<string, PartitionLag[]>();
+    for (const lag of lags) {
+      const mine = lagsByGroup.get(lag.groupId);
+      if (mine) mine.push(lag);
+      else lagsByGroup.set(lag.groupId, [lag]);
+    }
     const groupRows = snapshot.groups.map((group) => {
-      const mine = lags.filter((l) => l.groupId === group.groupId);
+      const mine = lagsByGroup.get(group.groupId) ?? [];
       let maxSeconds: LagSeconds | null = null;
       for (const lag of mine) {
         const seconds = lagSeconds.get(windowKey(lag.groupId, lag.topic, lag.partition));

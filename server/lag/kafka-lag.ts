@@ -25,7 +25,11 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 export function partitionLags(snapshot: KafkaClusterSnapshot): PartitionLag[] {
   const offsets = new Map<string, PartitionOffsets>(snapshot.partitions.map((p) => [key(p.topic, p.partition), p]));
   const partitionsOfTopic = new Map<string, number[]>();
-  for (const p of snapshot.partitions) partitionsOfTopic.set(p.topic, [...(partitionsOfTopic.get(p.topic) ?? []), p.partition]);
+  for (const p of snapshot.partitions) {
+    const known = partitionsOfTopic.get(p.topic);
+    if (known) known.push(p.partition);
+    else partitionsOfTopic.set(p.topic, [p.partition]);
+  }
 
   const rows: PartitionLag[] = [];
   for (const group of snapshot.groups) {

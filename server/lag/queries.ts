@@ -33,29 +33,21 @@ export async function snapshotState(db: ControlDb, kind: "kafka" | "sqs", connec
   return { connection, kind, sampledAt, lastRunAt: run?.startedAt ?? null, lastRunOk: run?.ok ?? null, lastError: run?.ok ? null : (run?.error ?? null) };
 }
 
-export async function latestGroupSampleTime(db: ControlDb, connection: string): Promise<Date | null> {
+/** A table of collector samples: each has connection, sampled_at and resolution_seconds. */
+type SampleTable = typeof kafkaGroupSamples | typeof sqsQueueSamples | typeof kafkaDlqSamples;
+
+/** Time of the newest raw sample of one connection in a sample table (null: never sampled). */
+async function latestSampleTime(db: ControlDb, table: SampleTable, connection: string): Promise<Date | null> {
   const [row] = await db
-    .select({ at: sql<Date | null>`max(${kafkaGroupSamples.sampledAt})`.mapWith((v: string | Date | null) => (v ? new Date(v) : null)) })
-    .from(kafkaGroupSamples)
-    .where(and(eq(kafkaGroupSamples.connection, connection), eq(kafkaGroupSamples.resolutionSeconds, 0)));
+    .select({ at: sql<Date | null>`max(${table.sampledAt})`.mapWith((v: string | Date | null) => (v ? new Date(v) : null)) })
+    .from(table)
+    .where(and(eq(table.connection, connection), eq(table.resolutionSeconds, 0)));
   return row?.at ?? null;
 }
 
-export async function latestQueueSampleTime(db: ControlDb, connection: string): Promise<Date | null> {
-  const [row] = await db
-    .select({ at: sql<Date | null>`max(${sqsQueueSamples.sampledAt})`.mapWith((v: string | Date | null) => (v ? new Date(v) : null)) })
-    .from(sqsQueueSamples)
-    .where(and(eq(sqsQueueSamples.connection, connection), eq(sqsQueueSamples.resolutionSeconds, 0)));
-  return row?.at ?? null;
-}
-
-export async function latestDlqTopicSampleTime(db: ControlDb, connection: string): Promise<Date | null> {
-  const [row] = await db
-    .select({ at: sql<Date | null>`max(${kafkaDlqSamples.sampledAt})`.mapWith((v: string | Date | null) => (v ? new Date(v) : null)) })
-    .from(kafkaDlqSamples)
-    .where(and(eq(kafkaDlqSamples.connection, connection), eq(kafkaDlqSamples.resolutionSeconds, 0)));
-  return row?.at ?? null;
-}
+export const latestGroupSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, kafkaGroupSamples, connection);
+export const latestQueueSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, sqsQueueSamples, connection);
+export const latestDlqTopicSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, kafkaDlqSamples, connection);
 
 export function groupRowsAt(db: ControlDb, connection: string, sampledAt: Date, where?: SQL) {
   return db
@@ -129,67 +121,42 @@ export async function groupHistory(
   });
 }
 
-export async function queueDepthHistory(db: ControlDb, options: { connection: string; queues: string[]; range: RangeKey; bucket: number }) {
-  if (options.queues.length === 0) return [];
+/** Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages. */
+const depthSeries = {
+  sqs: { table: sqsQueueSamples, name: sqsQueueSamples.queue, depth: sqsQueueSamples.visible },
+  kafka: { table: kafkaDlqSamples, name: kafkaDlqSamples.topic, depth: kafkaDlqSamples.retainedMessages },
+} as const;
+
+/** Depth over time of the named queues or DLQ topics, averaged per bucket. */
+export async function depthHistory(
+  db: ControlDb,
+  kind: keyof typeof depthSeries,
+  options: { connection: string; names: string[]; range: RangeKey; bucket: number },
+) {
+  if (options.names.length === 0) return [];
+  const { table, name, depth } = depthSeries[kind];
   const bucket = sql.raw(`'${options.bucket} seconds'::interval`);
   const rows = await db
     .select({
-      at: sql<string>`date_bin(${bucket}, ${sqsQueueSamples.sampledAt}, timestamptz '2000-01-01')`.as("at"),
-      queue: sqsQueueSamples.queue,
-      depth: sql<number>`avg(${sqsQueueSamples.visible})::float8`,
+      at: sql<string>`date_bin(${bucket}, ${table.sampledAt}, timestamptz '2000-01-01')`.as("at"),
+      name,
+      depth: sql<number>`avg(${depth})::float8`,
     })
-    .from(sqsQueueSamples)
-    .where(
-      and(
-        eq(sqsQueueSamples.connection, options.connection),
-        inArray(sqsQueueSamples.queue, options.queues),
-        gte(sqsQueueSamples.sampledAt, sinceFor(options.range)),
-      ),
-    )
-    .groupBy(sql`1`, sqsQueueSamples.queue)
+    .from(table)
+    .where(and(eq(table.connection, options.connection), inArray(name, options.names), gte(table.sampledAt, sinceFor(options.range))))
+    .groupBy(sql`1`, name)
     .orderBy(sql`1`);
-  return rows.map((row) => ({ at: new Date(row.at), name: row.queue, depth: Number(row.depth) }));
+  return rows.map((row) => ({ at: new Date(row.at), name: row.name, depth: Number(row.depth) }));
 }
 
-export async function dlqTopicHistory(db: ControlDb, options: { connection: string; topics: string[]; range: RangeKey; bucket: number }) {
-  if (options.topics.length === 0) return [];
-  const bucket = sql.raw(`'${options.bucket} seconds'::interval`);
-  const rows = await db
-    .select({
-      at: sql<string>`date_bin(${bucket}, ${kafkaDlqSamples.sampledAt}, timestamptz '2000-01-01')`.as("at"),
-      topic: kafkaDlqSamples.topic,
-      depth: sql<number>`avg(${kafkaDlqSamples.retainedMessages})::float8`,
-    })
-    .from(kafkaDlqSamples)
-    .where(
-      and(
-        eq(kafkaDlqSamples.connection, options.connection),
-        inArray(kafkaDlqSamples.topic, options.topics),
-        gte(kafkaDlqSamples.sampledAt, sinceFor(options.range)),
-      ),
-    )
-    .groupBy(sql`1`, kafkaDlqSamples.topic)
-    .orderBy(sql`1`);
-  return rows.map((row) => ({ at: new Date(row.at), name: row.topic, depth: Number(row.depth) }));
-}
-
-/** Depth an hour ago (the sample closest after that time), for growth figures. */
-export async function queueDepthHourAgo(db: ControlDb, connection: string): Promise<Map<string, number>> {
+/** Depth an hour ago (the sample closest after that time) of each queue or DLQ topic, for growth figures. */
+export async function depthHourAgo(db: ControlDb, kind: keyof typeof depthSeries, connection: string): Promise<Map<string, number>> {
+  const { table, name, depth } = depthSeries[kind];
   const hourAgo = new Date(Date.now() - 3_600_000);
   const rows = await db
-    .selectDistinctOn([sqsQueueSamples.queue], { queue: sqsQueueSamples.queue, visible: sqsQueueSamples.visible })
-    .from(sqsQueueSamples)
-    .where(and(eq(sqsQueueSamples.connection, connection), gte(sqsQueueSamples.sampledAt, hourAgo)))
-    .orderBy(sqsQueueSamples.queue, sqsQueueSamples.sampledAt);
-  return new Map(rows.map((row) => [row.queue, row.visible]));
-}
-
-export async function dlqTopicDepthHourAgo(db: ControlDb, connection: string): Promise<Map<string, number>> {
-  const hourAgo = new Date(Date.now() - 3_600_000);
-  const rows = await db
-    .selectDistinctOn([kafkaDlqSamples.topic], { topic: kafkaDlqSamples.topic, retained: kafkaDlqSamples.retainedMessages })
-    .from(kafkaDlqSamples)
-    .where(and(eq(kafkaDlqSamples.connection, connection), gte(kafkaDlqSamples.sampledAt, hourAgo)))
-    .orderBy(kafkaDlqSamples.topic, kafkaDlqSamples.sampledAt);
-  return new Map(rows.map((row) => [row.topic, row.retained]));
+    .selectDistinctOn([name], { name, depth })
+    .from(table)
+    .where(and(eq(table.connection, connection), gte(table.sampledAt, hourAgo)))
+    .orderBy(name, table.sampledAt);
+  return new Map(rows.map((row) => [row.name, row.depth]));
 }

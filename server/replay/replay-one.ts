@@ -3,6 +3,7 @@ import type { KafkaAdapter } from "~/server/brokers/kafka";
 import type { SqsAdapter } from "~/server/brokers/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
+import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, REPLAY_COUNT, REPLAY_ID, REPLAYED_FROM } from "./headers";
 
@@ -112,8 +113,7 @@ export async function replaySqsMessage(
       others.push(...batch.filter((m) => m !== found).map((m) => m.receiptHandle));
       if (!found) continue;
 
-      const source = found.attributes.DeadLetterQueueSourceArn;
-      const target = options.target ?? (source ? source.slice(source.lastIndexOf(":") + 1) : null);
+      const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
       if (!target) {
         others.push(found.receiptHandle);
         throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");

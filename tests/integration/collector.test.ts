@@ -1,12 +1,9 @@
 import {
   ChangeMessageVisibilityCommand,
-  CreateQueueCommand,
-  DeleteQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
-  SQSClient,
 } from "@aws-sdk/client-sqs";
 import { count, eq, sql } from "drizzle-orm";
 import { Kafka, logLevel, type Admin } from "kafkajs";
@@ -18,16 +15,17 @@ import { kafkaGroupSamples, sqsQueueSamples } from "~/server/db/schema";
 import { Collector } from "~/server/jobs/collector";
 import { applyRetention } from "~/server/jobs/retention";
 import { renderMetrics } from "~/server/metrics/prometheus";
+import { createQueuePair, sqsClient, type QueuePair } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
 import { createTestDatabase, KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
 
-const sqs = new SQSClient({ endpoint: SQS_ENDPOINT, region: "elasticmq", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+const sqs = sqsClient(SQS_ENDPOINT);
 const kafka = new Kafka({ clientId: "collector-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
 let admin: Admin;
 let api: ApiHarness;
 let collector: Collector;
 const prefix = uniqueName("col");
-const queueUrls: string[] = [];
+const queuePairs: QueuePair[] = [];
 const topics: string[] = [];
 
 beforeAll(async () => {
@@ -41,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const url of queueUrls) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+  for (const pair of queuePairs) await pair.cleanup();
   await admin?.deleteTopics({ topics }).catch(() => undefined);
   await admin?.disconnect();
   sqs.destroy();
@@ -52,18 +50,9 @@ const metricValue = (metrics: string, name: string, labels: string) => new RegEx
 
 describe("the collector", () => {
   it("samples SQS visible, in-flight and delayed counts and each DLQ's depth as the broker reports them", async () => {
-    const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-payments-dlq` }))).QueueUrl!;
-    queueUrls.push(dlqUrl);
-    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-    const sourceUrl = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: `${prefix}-payments`,
-          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) },
-        }),
-      )
-    ).QueueUrl!;
-    queueUrls.push(sourceUrl);
+    const pair = await createQueuePair(sqs, { sourceQueue: `${prefix}-payments`, dlq: `${prefix}-payments-dlq` });
+    queuePairs.push(pair);
+    const { dlqUrl, sourceUrl } = pair;
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: sourceUrl, Entries: Array.from({ length: 6 }, (_, i) => ({ Id: `v${i}`, MessageBody: `m${i}` })) }));
     await sqs.send(new SendMessageCommand({ QueueUrl: sourceUrl, MessageBody: "later", DelaySeconds: 60 }));
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: sourceUrl, MaxNumberOfMessages: 2, VisibilityTimeout: 120 }));

@@ -1,14 +1,9 @@
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KafkaOverview, SqsOverview } from "~/server/brokers/types";
 import type { ConnectionHealth } from "~/server/jobs/health-monitor";
+import { createQueuePair, sqsClient, type QueuePair } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
 
@@ -18,7 +13,7 @@ interface Overview {
   sqs: { connection: string; result: Outcome<SqsOverview> }[];
 }
 
-const sqs = new SQSClient({ endpoint: SQS_ENDPOINT, region: "elasticmq", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+const sqs = sqsClient(SQS_ENDPOINT);
 const kafka = new Kafka({ clientId: "overview-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
 let admin: Admin;
 let api: ApiHarness;
@@ -27,7 +22,7 @@ let viewer: string;
 const topics = [uniqueName("ov-a"), uniqueName("ov-b")];
 const source = uniqueName("ov-orders");
 const dlq = `${source}-dlq`;
-const queueUrls: string[] = [];
+const queuePairs: QueuePair[] = [];
 
 beforeAll(async () => {
   admin = kafka.admin();
@@ -39,18 +34,9 @@ beforeAll(async () => {
     ],
     waitForLeaders: true,
   });
-  const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: dlq }))).QueueUrl!;
-  const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] })))
-    .Attributes!.QueueArn!;
-  const sourceUrl = (
-    await sqs.send(
-      new CreateQueueCommand({
-        QueueName: source,
-        Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) },
-      }),
-    )
-  ).QueueUrl!;
-  queueUrls.push(dlqUrl, sourceUrl);
+  const pair = await createQueuePair(sqs, { sourceQueue: source, dlq });
+  queuePairs.push(pair);
+  const dlqUrl = pair.dlqUrl;
   await sqs.send(
     new SendMessageBatchCommand({
       QueueUrl: dlqUrl,
@@ -77,7 +63,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.deleteTopics({ topics }).catch(() => undefined);
   await admin?.disconnect();
-  for (const url of queueUrls) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+  for (const pair of queuePairs) await pair.cleanup();
   sqs.destroy();
   await api?.close();
 });

@@ -4,12 +4,10 @@ import { z } from "zod";
 import { kafkaDlqSamples, kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import {
   bucketSeconds,
-  dlqTopicDepthHourAgo,
-  dlqTopicHistory,
+  depthHistory,
+  depthHourAgo,
   latestDlqTopicSampleTime,
   latestQueueSampleTime,
-  queueDepthHistory,
-  queueDepthHourAgo,
   ranges,
   snapshotState,
   type RangeKey,
@@ -78,7 +76,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
           .from(sqsQueueSamples)
           .where(and(eq(sqsQueueSamples.connection, connection), eq(sqsQueueSamples.sampledAt, sampledAt)))
           .orderBy(sqsQueueSamples.queue),
-        queueDepthHourAgo(db, connection),
+        depthHourAgo(db, "sqs", connection),
       ]);
       return {
         snapshot,
@@ -97,7 +95,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
           .from(kafkaDlqSamples)
           .where(and(eq(kafkaDlqSamples.connection, connection), eq(kafkaDlqSamples.sampledAt, sampledAt)))
           .orderBy(kafkaDlqSamples.topic),
-        dlqTopicDepthHourAgo(db, connection),
+        depthHourAgo(db, "kafka", connection),
       ]);
       return {
         snapshot,
@@ -167,11 +165,7 @@ export const depthRouter = createTRPCRouter({
           : ctx.connections.kafka.get(input.connection)?.config.sampleIntervalSeconds;
       if (interval === undefined) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
       const bucket = bucketSeconds(input.range, interval);
-      const options = { connection: input.connection, range: input.range, bucket };
-      const points =
-        input.kind === "sqs"
-          ? await queueDepthHistory(ctx.db, { ...options, queues: input.names })
-          : await dlqTopicHistory(ctx.db, { ...options, topics: input.names });
+      const points = await depthHistory(ctx.db, input.kind, { connection: input.connection, names: input.names, range: input.range, bucket });
       return { bucketSeconds: bucket, points };
     }),
 });

@@ -95,14 +95,10 @@ export const dlqRouter = createTRPCRouter({
      */
     takeSnapshot: viewerProcedure.input(z.object({ connection: name, queue: name })).mutation(async ({ ctx, input }) => {
       const adapter = sqsAdapter(ctx, input.connection);
-      const { dlqs } = await latestDepths(ctx.db, ctx.connections);
-      const known = dlqs.some((d) => d.kind === "sqs" && d.connection === input.connection && d.name === input.queue);
-      if (!known) {
-        // Only a queue that is some queue's deadLetterTargetArn is browsed: never a source queue.
-        const overview = await adapter.overview();
-        if (!overview.deadLetterQueues.some((d) => d.name === input.queue)) {
-          throw new TRPCError({ code: "BAD_REQUEST", message: `"${input.queue}" is not a dead-letter queue of any queue: Redrive only browses DLQs.` });
-        }
+      // Only a queue that is some queue's deadLetterTargetArn is browsed: never a source queue.
+      const { deadLetterQueues } = await adapter.overview();
+      if (!deadLetterQueues.some((d) => d.name === input.queue)) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `"${input.queue}" is not a dead-letter queue of any queue: Redrive only browses DLQs.` });
       }
       try {
         return await takeSqsSnapshot(ctx.db, adapter, input.queue, ctx.principal.name);

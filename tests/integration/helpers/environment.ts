@@ -1,17 +1,15 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { uniqueName } from "../../fixtures/names";
 
 /** The local stack's endpoints (scripts/stack.mjs), overridable like the app's own config. */
 export const KAFKA_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 export const SQS_ENDPOINT = process.env.SQS_ENDPOINT ?? "http://localhost:9324";
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-export function uniqueName(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
-}
+export { uniqueName };
 
 /** A fresh database on the test server, dropped by the returned function. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
