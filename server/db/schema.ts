@@ -289,16 +289,169 @@ export const replayLedger = pgTable(
     connection: text("connection").notNull(),
     dlq: text("dlq").notNull(),
     messageId: text("message_id").notNull(),
-    target: text("target").notNull(),
+    /** "replay": a copy was sent; "edit": an edited copy was sent; "discard": resolved without a copy. */
+    action: text("action", { enum: ["replay", "edit", "discard"] }).notNull().default("replay"),
+    /** Null for a discard. */
+    target: text("target"),
     /** Where the copy landed: Kafka "partition:offset", SQS the new MessageId. */
     targetPosition: text("target_position"),
     replayCount: integer("replay_count").notNull(),
     replayedBy: text("replayed_by").notNull(),
     jobId: uuid("job_id"),
+    /** Why it was discarded, or the operator's note on an edit. */
+    reason: text("reason"),
+    /** A discarded SQS message's body and attributes, kept because the DLQ no longer has them. */
+    archived: jsonb("archived").$type<{ body: string; attributes: Record<string, string>; messageAttributes: Record<string, { dataType: string; value: string }> }>(),
+    /** Set when the copy died again and reached a DLQ (found through its replay id). */
+    cameBackAt: timestamp("came_back_at", { withTimezone: true }),
+    /** Where it came back: "dlq/partition:offset" (Kafka) or "dlq/MessageId" (SQS). */
+    cameBackAs: text("came_back_as"),
     replayedAt: timestamp("replayed_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [
     index("replay_ledger_message_idx").on(table.kind, table.connection, table.dlq, table.messageId),
     uniqueIndex("replay_ledger_replay_id_key").on(table.replayId),
+    index("replay_ledger_job_idx").on(table.jobId),
   ],
+);
+
+export const replayJobStates = ["draft", "queued", "running", "waiting", "paused", "cancelled", "completed", "failed"] as const;
+export type ReplayJobState = (typeof replayJobStates)[number];
+
+export interface ReplayJobOptions {
+  /** Messages per second at most; null for as fast as the broker allows. */
+  ratePerSecond: number | null;
+  batchSize: number;
+  /** Replay this many first, wait, and go on only if few of them died again. 0 turns the canary off. */
+  canarySize: number;
+  canaryWaitSeconds: number;
+  /** Pause when this share (0..1) of the replayed messages fails again. */
+  maxFailShare: number;
+  keepErrorHeaders: boolean;
+  overrideLoopGuard: boolean;
+  /** Replay messages the ledger already marks as replayed or discarded. */
+  includeResolved: boolean;
+}
+
+export interface ReplayJobSelection {
+  source: "selection" | "filter" | "group" | "all";
+  expression?: string;
+  fingerprint?: string;
+  ids?: string[];
+  /** SQS: the snapshot the dry run read. */
+  snapshotId?: string;
+}
+
+export interface ReplayDryRun {
+  scanned: number;
+  matched: number;
+  /** Left out of the job: already replayed or discarded (unless includeResolved). */
+  resolved: number;
+  /** Left out of the job: replayed DEFAULT_REPLAY_LIMIT times already (unless overrideLoopGuard). */
+  quarantined: number;
+  /** Left out of the job: no origin recorded and no destination chosen. */
+  noTarget: number;
+  byGroup: { fingerprint: string; origin: string; exceptionClass: string; pattern: string; count: number }[];
+  byTarget: { target: string; count: number }[];
+  sample: { id: string; timestampMs: number; target: string | null; error: string | null; preview: string | null }[];
+}
+
+/**
+ * A bulk replay (or bulk discard) of dead letters: the exact messages are snapshotted into
+ * replay_job_items by the dry run, then a pg-boss job works through them from its checkpoint.
+ */
+export const replayJobs = pgTable(
+  "replay_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind", { enum: ["kafka", "sqs"] }).notNull(),
+    /** "replay" sends copies; "discard" resolves without a copy; "move" is SQS's own StartMessageMoveTask. */
+    action: text("action", { enum: ["replay", "discard", "move"] }).notNull(),
+    connection: text("connection").notNull(),
+    dlq: text("dlq").notNull(),
+    /** Null: each message goes back to its origin. */
+    target: text("target"),
+    selection: jsonb("selection").$type<ReplayJobSelection>().notNull(),
+    options: jsonb("options").$type<ReplayJobOptions>().notNull(),
+    reason: text("reason"),
+    state: text("state", { enum: replayJobStates }).notNull(),
+    /** Why it is paused, waiting or failed, in words. */
+    stateReason: text("state_reason"),
+    dryRun: jsonb("dry_run").$type<ReplayDryRun>(),
+    total: integer("total").notNull().default(0),
+    done: integer("done").notNull().default(0),
+    skipped: integer("skipped").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    /** Copies sent a second time after a crash (Kafka: verified against the target; SQS: at most). */
+    duplicates: integer("duplicates").notNull().default(0),
+    /** Replayed copies that died again and reached a DLQ. */
+    cameBack: integer("came_back").notNull().default(0),
+    /** Times the job was picked up again after its worker died. */
+    recoveries: integer("recoveries").notNull().default(0),
+    /** Messages per second over the last batches. */
+    rate: doublePrecision("rate"),
+    /** Kafka: the DLQ's end offsets when the job started, to find copies that died again. */
+    watchFrom: jsonb("watch_from").$type<Record<string, number>>(),
+    /** Target end offsets taken just before the in-flight batch was sent, to verify it after a crash. */
+    inFlight: jsonb("in_flight").$type<Record<string, Record<string, number>>>(),
+    /** SQS StartMessageMoveTask's handle and last reported progress. */
+    moveTask: jsonb("move_task").$type<{ taskHandle: string; status: string; moved: number; toMove: number | null; failureReason: string | null }>(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("replay_jobs_created_idx").on(table.createdAt), index("replay_jobs_state_idx").on(table.state)],
+);
+
+export const replayItemStates = ["pending", "sending", "sent", "done", "skipped", "failed"] as const;
+export type ReplayItemState = (typeof replayItemStates)[number];
+
+/** One snapshotted message of a job and its outcome. */
+export const replayJobItems = pgTable(
+  "replay_job_items",
+  {
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => replayJobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    /** Kafka "partition:offset", SQS MessageId. */
+    messageId: text("message_id").notNull(),
+    partition: integer("partition"),
+    offset: bigint("offset", { mode: "number" }),
+    fingerprint: text("fingerprint"),
+    /** Where this message goes (its origin, or the job's target). */
+    target: text("target"),
+    state: text("state", { enum: replayItemStates }).notNull().default("pending"),
+    replayId: uuid("replay_id"),
+    targetPosition: text("target_position"),
+    outcome: text("outcome"),
+    attempts: integer("attempts").notNull().default(0),
+    cameBackAt: timestamp("came_back_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex("replay_job_items_key").on(table.jobId, table.seq),
+    index("replay_job_items_state_idx").on(table.jobId, table.state, table.seq),
+    index("replay_job_items_replay_id_idx").on(table.replayId),
+  ],
+);
+
+// ---- Application databases (sagas, outbox) -------------------------------------------------------------
+
+/** The outbox backlog of each application database, sampled by the collector. */
+export const outboxSamples = pgTable(
+  "outbox_samples",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    database: text("database").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    unpublished: integer("unpublished").notNull(),
+    oldestUnpublishedAt: timestamp("oldest_unpublished_at", { withTimezone: true }),
+    /** Rows published in the minute before the sample (null where the layout cannot tell). */
+    publishedLastMinute: integer("published_last_minute"),
+    failing: integer("failing").notNull().default(0),
+  },
+  (table) => [index("outbox_samples_database_time_idx").on(table.database, table.sampledAt)],
 );
