@@ -5,6 +5,9 @@ import { connections } from "~/server/connections/registry";
 import { controlStore } from "~/server/db/control-store";
 import { Collector } from "~/server/jobs/collector";
 import { healthMonitor } from "~/server/jobs/health-monitor";
+import { checkIndexesAtStartup } from "~/server/sagas/indexes";
+import { jobQueue } from "~/server/jobs/job-queue";
+import { startReplayWorker } from "~/server/replay/jobs/worker";
 
 /** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
 export async function startServer(): Promise<void> {
@@ -30,5 +33,9 @@ export async function startServer(): Promise<void> {
   await ensureFirstAdmin(store.db);
   await deleteExpiredSessions(store.db);
   healthMonitor(all).start();
+  // Sagas and outbox: warn about missing indexes on the application databases (never blocks start-up).
+  void checkIndexesAtStartup(all).catch(() => undefined);
   await new Collector(store, all, all.config).start();
+  // Replay jobs survive restarts: pg-boss hands this process the queued slices and those of a worker that died.
+  await startReplayWorker({ db: store.db, connections: all, queue: await jobQueue(store) });
 }

@@ -4,8 +4,11 @@ import { connectionsRouter } from "./routers/connections";
 import { depthRouter } from "./routers/depth";
 import { dlqRouter } from "./routers/dlq";
 import { lagRouter } from "./routers/lag";
+import { outboxRouter } from "./routers/outbox";
 import { overviewRouter } from "./routers/overview";
 import { replayRouter } from "./routers/replay";
+import { replayJobsRouter } from "./routers/replay-jobs";
+import { sagasRouter } from "./routers/sagas";
 import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -18,6 +21,9 @@ export const appRouter = createTRPCRouter({
   depth: depthRouter,
   dlq: dlqRouter,
   replay: replayRouter,
+  replayJobs: replayJobsRouter,
+  sagas: sagasRouter,
+  outbox: outboxRouter,
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,

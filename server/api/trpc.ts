@@ -11,11 +11,14 @@ import { hasRole, type Principal } from "~/server/auth/principal";
 import { identify, isSameOrigin, remoteAddress, type RequestIdentity } from "~/server/auth/request";
 import { connections, type Connections } from "~/server/connections/registry";
 import { controlStore, type ControlDb } from "~/server/db/control-store";
+import { jobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import type { Role } from "~/server/db/schema";
 
 export interface Context extends RequestIdentity {
   db: ControlDb;
   connections: Connections;
+  /** The durable job queue (pg-boss), opened on first use. */
+  jobs: () => Promise<JobQueue>;
   request: Request;
   resHeaders: Headers;
 }
@@ -23,15 +26,17 @@ export interface Context extends RequestIdentity {
 export interface ContextDependencies {
   db: ControlDb;
   connections: Connections;
+  jobs: () => Promise<JobQueue>;
 }
 
 /** Tests build contexts over their own store and connections; the server uses the process-wide ones. */
 export function contextFactory(dependencies: () => Promise<ContextDependencies>) {
   return async (opts: { req: Request; resHeaders: Headers }): Promise<Context> => {
-    const { db, connections } = await dependencies();
+    const { db, connections, jobs } = await dependencies();
     return {
       db,
       connections,
+      jobs,
       request: opts.req,
       resHeaders: opts.resHeaders,
       ...(await identify(db, opts.req.headers)),
@@ -39,7 +44,11 @@ export function contextFactory(dependencies: () => Promise<ContextDependencies>)
   };
 }
 
-export const createContext = contextFactory(async () => ({ db: (await controlStore()).db, connections: connections() }));
+export const createContext = contextFactory(async () => ({
+  db: (await controlStore()).db,
+  connections: connections(),
+  jobs: async () => jobQueue(await controlStore()),
+}));
 
 /** Every procedure declares who may call it; tests enumerate this to check authorisation over HTTP. */
 export interface ProcedureMeta {
@@ -64,15 +73,27 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** What a mutation adds to its audit row beyond its input (e.g. the diff of an edited message): set `details`. */
+export interface AuditNote {
+  details?: Record<string, unknown>;
+}
+
+/** The raw input, plus the procedure's details when it gave any. */
+function auditParameters(input: unknown, note: AuditNote): unknown {
+  if (!note.details) return input;
+  return input && typeof input === "object" && !Array.isArray(input) ? { ...input, details: note.details } : { input, details: note.details };
+}
+
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
-  if (type !== "mutation") return next();
-  const result = await next();
+  const audit: AuditNote = {};
+  if (type !== "mutation") return next({ ctx: { audit } });
+  const result = await next({ ctx: { audit } });
   // Read after the call: sign-in sets ctx.principal on the shared context object.
   const principal: Principal | null = ctx.principal;
   await recordAudit(ctx.db, {
     actor: principal ?? { kind: "anonymous", name: "anonymous" },
     procedure: path,
-    parameters: await getRawInput().catch(() => null),
+    parameters: auditParameters(await getRawInput().catch(() => null), audit),
     outcome: result.ok ? "ok" : "error",
     error: result.ok ? null : result.error.message,
     remoteAddress: remoteAddress(ctx.request.headers),

@@ -1,4 +1,4 @@
-import { AssignerProtocol, Kafka, logLevel, type Admin, type IHeaders, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaConfig, type Message, type PartitionMetadata, type Producer, type SASLOptions } from "kafkajs";
 import pLimit from "p-limit";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
 import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
@@ -29,6 +29,29 @@ export interface KafkaClusterSnapshot {
 
 // Describe this many groups per DescribeGroups request.
 const DESCRIBE_CHUNK = 50;
+
+// One produce request stays under this many bytes: brokers refuse a record batch above message.max.bytes
+// (1 MiB by default), and kafkajs does not split batches itself.
+const PRODUCE_CHUNK_BYTES = 900 * 1024;
+// How long a topic's partition metadata is trusted when partitioning replayed records.
+const PARTITION_METADATA_TTL_MS = 60_000;
+
+export interface ProducedRecord {
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: ReadonlyMap<string, Uint8Array | null>;
+}
+
+function toKafkajsHeaders(headers: ReadonlyMap<string, Uint8Array | null>): IHeaders {
+  const result: IHeaders = {};
+  // kafkajs writes a null header value as Kafka's null; its types just do not say so.
+  for (const [name, value] of headers) result[name] = (value === null ? null : Buffer.from(value)) as Buffer;
+  return result;
+}
+
+const recordBytes = (record: ProducedRecord) =>
+  (record.key?.length ?? 0) + (record.value?.length ?? 0) + [...record.headers].reduce((sum, [name, value]) => sum + name.length + (value?.length ?? 0), 0) + 64;
 
 function decodeAssignments(protocolType: string, raw: Buffer): KafkaGroupMember["assignments"] {
   if (protocolType !== "consumer" || raw.length === 0) return [];
@@ -202,21 +225,95 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
    * the original producer, so per-key order holds.
    */
   async produce(topic: string, record: { key: Buffer | null; value: Buffer | null; headers: Map<string, Uint8Array | null> }): Promise<{ partition: number; offset: number }> {
-    this.producer ??= (async () => {
+    const [position] = await this.produceBatch([{ topic, ...record }]);
+    if (!position) throw new Error(`no acknowledgement from ${topic}`);
+    return position;
+  }
+
+  /** One long-lived idempotent producer; dropped after a failure so the next call reconnects. */
+  private async idempotentProducer(): Promise<Producer> {
+    const pending = (this.producer ??= (async () => {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       return producer;
-    })().catch((error: unknown) => {
-      this.producer = null;
+    })());
+    try {
+      return await pending;
+    } catch (error) {
+      if (this.producer === pending) this.producer = null;
       throw error;
+    }
+  }
+
+  private readonly partitionMetadata = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
+
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    const cached = this.partitionMetadata.get(topic);
+    if (cached && Date.now() - cached.at < PARTITION_METADATA_TTL_MS) return cached.partitions;
+    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0) throw new Error(`topic "${topic}" does not exist`);
+    this.partitionMetadata.set(topic, { at: Date.now(), partitions });
+    return partitions;
+  }
+
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+
+  /**
+   * Produces records idempotently with acks=all and resolves, in input order, with where each landed once
+   * the broker acknowledged it from all in-sync replicas. The partition is chosen up front with Kafka's
+   * default (murmur2) partitioner, as the original producer would, so per-key order holds and each
+   * record's offset is known from its partition's base offset. Requests are cut below 1 MiB.
+   */
+  async produceBatch(records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
+    if (records.length === 0) return [];
+    const producer = await this.idempotentProducer();
+    const partitions = new Map<string, PartitionMetadata[]>();
+    for (const topic of new Set(records.map((r) => r.topic))) partitions.set(topic, await this.partitionsOf(topic));
+    const assigned = records.map((record) => {
+      const message: Message = { key: record.key, value: record.value, headers: toKafkajsHeaders(record.headers) };
+      const partition = this.partitioner({ topic: record.topic, partitionMetadata: partitions.get(record.topic)!, message });
+      return { ...message, topic: record.topic, partition, bytes: recordBytes(record) };
     });
-    const producer = await this.producer;
-    const headers: IHeaders = {};
-    // kafkajs writes a null header value as Kafka's null; its types just do not say so.
-    for (const [name, value] of record.headers) headers[name] = (value === null ? null : Buffer.from(value)) as Buffer;
-    const [meta] = await producer.send({ topic, acks: -1, messages: [{ key: record.key, value: record.value, headers }] });
-    if (!meta) throw new Error(`no acknowledgement from ${topic}`);
-    return { partition: meta.partition, offset: Number(meta.baseOffset ?? meta.offset) };
+    const positions: { partition: number; offset: number }[] = new Array(records.length);
+    let start = 0;
+    while (start < assigned.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < assigned.length && (end === start || bytes + assigned[end]!.bytes <= PRODUCE_CHUNK_BYTES)) bytes += assigned[end++]!.bytes;
+      const chunk = assigned.slice(start, end);
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, partition, key, value, headers } of chunk) {
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push({ key, value, headers, partition });
+      }
+      let acknowledged;
+      try {
+        acknowledged = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      } catch (error) {
+        // A producer that lost its broker is rebuilt for the next attempt rather than trusted again.
+        if (this.producer) {
+          const stale = this.producer;
+          this.producer = null;
+          stale.then((p) => p.disconnect()).catch(() => undefined);
+        }
+        this.partitionMetadata.clear();
+        throw error;
+      }
+      const base = new Map(acknowledged.map((meta) => [`${meta.topicName}:${meta.partition}`, Number(meta.baseOffset ?? meta.offset)]));
+      const seen = new Map<string, number>();
+      chunk.forEach(({ topic, partition }, index) => {
+        const slot = `${topic}:${partition}`;
+        const baseOffset = base.get(slot);
+        if (baseOffset === undefined || Number.isNaN(baseOffset)) throw new Error(`no acknowledgement from ${topic} partition ${partition}`);
+        const nth = seen.get(slot) ?? 0;
+        seen.set(slot, nth + 1);
+        positions[start + index] = { partition, offset: baseOffset + nth };
+      });
+      start = end;
+    }
+    return positions;
   }
 
   /** Records of a partition from an offset, read without a consumer group. */

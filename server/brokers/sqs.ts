@@ -1,7 +1,12 @@
 import {
+  CancelMessageMoveTaskCommand,
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
+  ListMessageMoveTasksCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
+  StartMessageMoveTaskCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
@@ -24,6 +29,65 @@ const ATTRIBUTES: QueueAttributeName[] = [
 
 // SQS throttles per account: fetch queue attributes a few at a time.
 const ATTRIBUTE_CONCURRENCY = 8;
+
+// SQS caps a batch at ten entries and 256 KiB of payload.
+const BATCH_ENTRIES = 10;
+const BATCH_BYTES = 256 * 1024;
+
+export interface SqsOutgoingMessage {
+  /** The caller's id for this entry, echoed in the result. */
+  id: string;
+  body: string;
+  attributes: Record<string, { dataType: string; value: string }>;
+  groupId?: string;
+  deduplicationId?: string;
+}
+
+export interface SqsBatchResult {
+  /** Entries SQS acknowledged: the caller's id and, for sends, the new MessageId. */
+  ok: { id: string; messageId?: string }[];
+  failed: { id: string; code: string; message: string }[];
+}
+
+export interface SqsMoveTask {
+  taskHandle: string | null;
+  status: string;
+  moved: number;
+  toMove: number | null;
+  failureReason: string | null;
+  startedAt: number | null;
+}
+
+function toSqsAttributes(attributes: Record<string, { dataType: string; value: string }>) {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, a]) => [
+      name,
+      a.dataType.startsWith("Binary") ? { DataType: a.dataType, BinaryValue: Buffer.from(a.value, "base64") } : { DataType: a.dataType, StringValue: a.value },
+    ]),
+  );
+}
+
+const outgoingBytes = (m: SqsOutgoingMessage) =>
+  Buffer.byteLength(m.body) + Object.entries(m.attributes).reduce((sum, [name, a]) => sum + name.length + a.dataType.length + Buffer.byteLength(a.value), 0);
+
+/** Cuts entries into SQS batches: at most ten, and at most 256 KiB each. */
+function sqsBatches<T>(entries: T[], bytes: (entry: T) => number): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const entry of entries) {
+    const entrySize = bytes(entry);
+    if (current.length > 0 && (current.length === BATCH_ENTRIES || size + entrySize > BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(entry);
+    size += entrySize;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
 
 function queueNameFromUrl(url: string): string {
   return url.slice(url.lastIndexOf("/") + 1);
@@ -148,13 +212,13 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
   }
 
   /** Up to 10 messages with every attribute, hidden for `visibilitySeconds`. */
-  async receive(url: string, visibilitySeconds: number): Promise<ReceivedSqsMessage[]> {
+  async receive(url: string, visibilitySeconds: number, waitSeconds = 0): Promise<ReceivedSqsMessage[]> {
     const { Messages = [] } = await this.client.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
         MaxNumberOfMessages: 10,
         VisibilityTimeout: visibilitySeconds,
-        WaitTimeSeconds: 0,
+        WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ["All"],
         MessageAttributeNames: ["All"],
       }),
@@ -194,6 +258,80 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
     );
     if (!result.MessageId) throw new Error("SQS did not acknowledge the send");
     return result.MessageId;
+  }
+
+  /**
+   * Sends messages with SendMessageBatch (ten per request, batches sent `concurrency` at a time) and
+   * reports, per entry, whether SQS acknowledged it. A request that fails as a whole fails its entries.
+   */
+  async sendBatch(url: string, messages: SqsOutgoingMessage[], concurrency = 4): Promise<SqsBatchResult> {
+    const result: SqsBatchResult = { ok: [], failed: [] };
+    const limit = pLimit(concurrency);
+    await Promise.all(
+      sqsBatches(messages, outgoingBytes).map((batch) =>
+        limit(async () => {
+          const response = await this.client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: url,
+              Entries: batch.map((m) => ({
+                Id: m.id,
+                MessageBody: m.body,
+                MessageAttributes: toSqsAttributes(m.attributes),
+                MessageGroupId: m.groupId,
+                MessageDeduplicationId: m.deduplicationId,
+              })),
+            }),
+          );
+          for (const entry of response.Successful ?? []) result.ok.push({ id: entry.Id ?? "", messageId: entry.MessageId });
+          for (const entry of response.Failed ?? []) result.failed.push({ id: entry.Id ?? "", code: entry.Code ?? "Failed", message: entry.Message ?? "" });
+        }),
+      ),
+    );
+    return result;
+  }
+
+  /** Deletes received messages, ten per request; reports which deletions SQS confirmed. */
+  async deleteBatch(url: string, entries: { id: string; receiptHandle: string }[], concurrency = 4): Promise<SqsBatchResult> {
+    const result: SqsBatchResult = { ok: [], failed: [] };
+    const limit = pLimit(concurrency);
+    await Promise.all(
+      sqsBatches(entries, () => 1).map((batch) =>
+        limit(async () => {
+          const response = await this.client.send(
+            new DeleteMessageBatchCommand({ QueueUrl: url, Entries: batch.map((e) => ({ Id: e.id, ReceiptHandle: e.receiptHandle })) }),
+          );
+          for (const entry of response.Successful ?? []) result.ok.push({ id: entry.Id ?? "" });
+          for (const entry of response.Failed ?? []) result.failed.push({ id: entry.Id ?? "", code: entry.Code ?? "Failed", message: entry.Message ?? "" });
+        }),
+      ),
+    );
+    return result;
+  }
+
+  /** SQS's own redrive: moves every message of a DLQ back to its source queue(s). */
+  async startMoveTask(dlqArn: string, maxPerSecond?: number): Promise<string> {
+    const { TaskHandle } = await this.client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, MaxNumberOfMessagesPerSecond: maxPerSecond }));
+    if (!TaskHandle) throw new Error("SQS did not return a move task handle");
+    return TaskHandle;
+  }
+
+  /** The most recent move task of a DLQ (SQS keeps the last ten). */
+  async moveTask(dlqArn: string, taskHandle: string): Promise<SqsMoveTask | null> {
+    const { Results = [] } = await this.client.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }));
+    const task = Results.find((t) => t.TaskHandle === taskHandle) ?? (Results.length === 1 && !Results[0]!.TaskHandle ? Results[0] : undefined);
+    if (!task) return null;
+    return {
+      taskHandle: task.TaskHandle ?? null,
+      status: task.Status ?? "UNKNOWN",
+      moved: Number(task.ApproximateNumberOfMessagesMoved ?? 0),
+      toMove: task.ApproximateNumberOfMessagesToMove === undefined ? null : Number(task.ApproximateNumberOfMessagesToMove),
+      failureReason: task.FailureReason ?? null,
+      startedAt: task.StartedTimestamp ?? null,
+    };
+  }
+
+  async cancelMoveTask(taskHandle: string): Promise<void> {
+    await this.client.send(new CancelMessageMoveTaskCommand({ TaskHandle: taskHandle }));
   }
 
   async delete(url: string, receiptHandle: string): Promise<void> {

@@ -23,6 +23,8 @@ export interface ControlStore {
    * The embedded store belongs to one process, so it always grants the lease.
    */
   tryLease(key: number): Promise<Lease | null>;
+  /** What the durable job queue (pg-boss) connects with: the same database, in its own schema. */
+  jobQueueConnection: { connectionString: string } | { pglite: PGlite };
   close(): Promise<void>;
 }
 
@@ -88,6 +90,7 @@ async function openPostgres(url: string): Promise<ControlStore> {
     kind: "postgres",
     location: redactUrl(url),
     tryLease: (key) => tryAdvisoryLease(url, key),
+    jobQueueConnection: { connectionString: url },
     close: () => pool.end(),
   };
 }
@@ -102,6 +105,7 @@ async function openEmbedded(dataDir: string): Promise<ControlStore> {
     kind: "embedded",
     location: dataDir,
     tryLease: async () => ({ held: true, release: async () => undefined }),
+    jobQueueConnection: { pglite: client },
     close: () => client.close(),
   };
 }

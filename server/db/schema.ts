@@ -342,6 +342,17 @@ export interface ReplayJobSelection {
   snapshotId?: string;
 }
 
+export interface ReplayCanary {
+  state: "off" | "pending" | "watching" | "passed" | "failed";
+  size: number;
+  /** When the watch after the first N ends (ISO time). */
+  watchUntil: string | null;
+  decidedAt: string | null;
+  /** Counts at the last resume: the fail-share guard only looks at what was replayed since. */
+  baseDone: number;
+  baseBad: number;
+}
+
 export interface ReplayDryRun {
   scanned: number;
   matched: number;
@@ -394,6 +405,8 @@ export const replayJobs = pgTable(
     watchFrom: jsonb("watch_from").$type<Record<string, number>>(),
     /** Target end offsets taken just before the in-flight batch was sent, to verify it after a crash. */
     inFlight: jsonb("in_flight").$type<Record<string, Record<string, number>>>(),
+    /** The canary's verdict: replay the first N, wait, and go on only if few of them died again. */
+    canary: jsonb("canary").$type<ReplayCanary>(),
     /** SQS StartMessageMoveTask's handle and last reported progress. */
     moveTask: jsonb("move_task").$type<{ taskHandle: string; status: string; moved: number; toMove: number | null; failureReason: string | null }>(),
     createdBy: text("created_by").notNull(),

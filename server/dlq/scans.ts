@@ -44,6 +44,14 @@ function prune(now: number): void {
   for (const [id, scan] of scans) if (scan.finishedAt !== null && now - scan.finishedAt > KEEP_FINISHED_MS) scans.delete(id);
 }
 
+/** What a filter may see: everything, the masked payload, or (without payload access) metadata and errors. */
+export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
+  if (!access.payloads) {
+    return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
+  }
+  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+}
+
 /**
  * Starts a server-side CEL scan of a DLQ. The expression is compiled first, so a syntax error is thrown
  * (with its position) before anything is read. The filter sees payloads masked for the caller's role, and
@@ -75,13 +83,7 @@ export function startScan(
   };
   scans.set(state.id, state);
 
-  // What the filter may see: everything, the masked payload, or (without payload access) metadata and errors.
-  const visible = (message: RawDlqMessage): RawDlqMessage => {
-    if (!input.access.payloads) {
-      return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
-    }
-    return input.access.masks.length > 0 ? { ...message, value: maskBytes(message.value, input.access) } : message;
-  };
+  const visible = (message: RawDlqMessage) => filterView(message, input.access);
   const visit = (message: RawDlqMessage) => {
     state.scanned += 1;
     if (state.matched >= state.limit) return;

@@ -33,3 +33,40 @@ export function replayHeaders(
   headers.set(REPLAYED_FROM, Buffer.from(replay.from));
   return headers;
 }
+
+/** SQS allows ten message attributes, so the replay metadata travels as one JSON attribute. */
+export const SQS_REPLAY_ATTRIBUTE = "redrive";
+
+export interface SqsReplayMetadata {
+  replayId: string | null;
+  count: number;
+}
+
+export function sqsReplayMetadata(attributes: Record<string, { dataType: string; value: string }>): SqsReplayMetadata {
+  const packed = attributes[SQS_REPLAY_ATTRIBUTE]?.value;
+  if (!packed) return { replayId: null, count: 0 };
+  try {
+    const parsed = JSON.parse(packed) as Record<string, unknown>;
+    const count = Number(parsed[REPLAY_COUNT]);
+    return { replayId: typeof parsed[REPLAY_ID] === "string" ? parsed[REPLAY_ID] : null, count: Number.isFinite(count) ? count : 0 };
+  } catch {
+    return { replayId: null, count: 0 };
+  }
+}
+
+/** The attributes of an SQS copy: the original ones plus the packed replay metadata (replacing an earlier one). */
+export function sqsReplayAttributes(
+  original: Record<string, { dataType: string; value: string }>,
+  replay: { replayId: string; count: number; from: string },
+): Record<string, { dataType: string; value: string }> {
+  const attributes = { ...original };
+  delete attributes[SQS_REPLAY_ATTRIBUTE];
+  if (Object.keys(attributes).length >= 10) {
+    throw new Error("the message already has 10 attributes (SQS's limit): there is no room for the replay metadata");
+  }
+  attributes[SQS_REPLAY_ATTRIBUTE] = {
+    dataType: "String",
+    value: JSON.stringify({ [REPLAY_ID]: replay.replayId, [REPLAY_COUNT]: replay.count, [REPLAYED_FROM]: replay.from }),
+  };
+  return attributes;
+}

@@ -7,6 +7,8 @@ import { createApiToken } from "~/server/auth/sessions";
 import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import { buildConnections, closeConnections, type Connections } from "~/server/connections/registry";
 import { openControlStore, type ControlStore } from "~/server/db/control-store";
+import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
+import { startReplayWorker } from "~/server/replay/jobs/worker";
 import type { Role } from "~/server/db/schema";
 import { createTestDataDir } from "./environment";
 
@@ -27,9 +29,13 @@ export class ApiHarness {
     private readonly cleanup: () => void,
   ) {}
 
-  static async start(config: RedriveConfigInput): Promise<ApiHarness> {
+  private queue: Promise<JobQueue> | null = null;
+  private worker: { stop(): Promise<void> } | null = null;
+
+  /** Over an embedded control store by default, or a Postgres database (`databaseUrl`) the caller owns. */
+  static async start(config: RedriveConfigInput, options: { databaseUrl?: string } = {}): Promise<ApiHarness> {
     const { dir, remove } = createTestDataDir();
-    const store = await openControlStore({ dataDir: dir });
+    const store = await openControlStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: dir });
     await ensureFirstAdmin(store.db, { REDRIVE_ADMIN_PASSWORD: "harness-admin-password" });
     return new ApiHarness(store, buildConnections(configSchema.parse(config)), remove);
   }
@@ -56,7 +62,7 @@ export class ApiHarness {
       endpoint: "/api/trpc",
       req: request,
       router: appRouter,
-      createContext: contextFactory(async () => ({ db: this.store.db, connections: this.connections })),
+      createContext: contextFactory(async () => ({ db: this.store.db, connections: this.connections, jobs: () => this.jobs() })),
     });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
@@ -70,7 +76,20 @@ export class ApiHarness {
     return superjson.deserialize<T>(body.result.data);
   }
 
+  /** The durable job queue over this harness's control store, opened on first use. */
+  jobs(): Promise<JobQueue> {
+    this.queue ??= openJobQueue(this.store);
+    return this.queue;
+  }
+
+  /** Runs replay jobs in this process, as the server does. */
+  async startWorker(): Promise<void> {
+    this.worker ??= await startReplayWorker({ db: this.store.db, connections: this.connections, queue: await this.jobs() });
+  }
+
   async close(): Promise<void> {
+    await this.worker?.stop();
+    if (this.queue) await (await this.queue).stop();
     await closeConnections(this.connections);
     await this.store.close();
     this.cleanup();

@@ -1,0 +1,1 @@
+ALTER TABLE "replay_jobs" ADD COLUMN "canary" jsonb;

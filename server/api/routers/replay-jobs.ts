@@ -1,0 +1,147 @@
+import { TRPCError } from "@trpc/server";
+import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { z } from "zod";
+import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
+import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
+import { FilterSyntaxError } from "~/server/dlq/filter";
+import { payloadAccess } from "~/server/dlq/masking";
+import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
+import { createReplayDraft } from "~/server/replay/jobs/dry-run";
+import { ReplayRefused } from "~/server/replay/replay-one";
+
+const name = z.string().min(1).max(500);
+const jobId = z.object({ jobId: z.uuid() });
+
+const optionsInput = z
+  .object({
+    ratePerSecond: z.number().positive().max(1_000_000).nullable(),
+    batchSize: z.number().int().min(1).max(5_000),
+    canarySize: z.number().int().min(0).max(100_000),
+    canaryWaitSeconds: z.number().int().min(0).max(3_600),
+    maxFailShare: z.number().min(0).max(1),
+    keepErrorHeaders: z.boolean(),
+    overrideLoopGuard: z.boolean(),
+    includeResolved: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+/** Refusals become clear 4xx errors; anything else stays a 500. */
+async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+    if (error instanceof FilterSyntaxError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+    throw error;
+  }
+}
+
+async function jobOrThrow(ctx: Context, id: string) {
+  const [job] = await ctx.db.select().from(replayJobs).where(eq(replayJobs.id, id));
+  if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No replay job ${id}.` });
+  return job;
+}
+
+/** Bulk replay and discard as durable jobs: dry run, confirm, pause / resume / cancel, progress, outcomes. */
+export const replayJobsRouter = createTRPCRouter({
+  /** Reads the DLQ, applies the selection and stores a draft job with the exact messages; nothing is sent. */
+  dryRun: operatorProcedure
+    .input(
+      z
+        .object({
+          kind: z.enum(["kafka", "sqs"]),
+          connection: name,
+          dlq: name,
+          action: z.enum(["replay", "discard"]).default("replay"),
+          target: name.optional(),
+          selection: z
+            .object({
+              source: z.enum(["selection", "filter", "group", "all"]),
+              expression: z.string().max(10_000).optional(),
+              fingerprint: z.string().max(100).optional(),
+              ids: z.array(name).max(100_000).optional(),
+              snapshotId: z.uuid().optional(),
+            })
+            .strict(),
+          options: optionsInput.optional(),
+          reason: z.string().max(2_000).optional(),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) =>
+      refusalsAsErrors(() =>
+        createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccess(ctx.principal.role, ctx.connections.config.payloads)),
+      ),
+    ),
+
+  /** Confirms a dry run: the snapshotted messages are replayed by a durable job. */
+  start: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
+
+  pause: operatorProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseReplayJob(ctx.db, input.jobId, ctx.principal.name))),
+
+  resume: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
+
+  cancel: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) =>
+    refusalsAsErrors(async () => {
+      const job = await jobOrThrow(ctx, input.jobId);
+      return cancelReplayJob(ctx.db, job.kind === "sqs" ? ctx.connections.sqs.get(job.connection) : undefined, input.jobId, ctx.principal.name);
+    }),
+  ),
+
+  /** SQS only: the whole DLQ back to its source queues with SQS's own StartMessageMoveTask. */
+  moveAll: operatorProcedure
+    .input(z.object({ connection: name, dlq: name, ratePerSecond: z.number().int().min(1).max(500).nullable().optional() }).strict())
+    .mutation(async ({ ctx, input }) =>
+      refusalsAsErrors(async () => {
+        const sqs = ctx.connections.sqs.get(input.connection);
+        if (!sqs) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${input.connection}".` });
+        return startMoveAllJob(ctx.db, await ctx.jobs(), sqs, input, ctx.principal.name);
+      }),
+    ),
+
+  /** Every job, newest first (kept 90 days or more; see retention). */
+  list: viewerProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(replayJobStates).optional() }).default({ limit: 100 }))
+    .query(({ ctx, input }) =>
+      ctx.db
+        .select()
+        .from(replayJobs)
+        .where(input.state ? eq(replayJobs.state, input.state) : undefined)
+        .orderBy(desc(replayJobs.createdAt))
+        .limit(input.limit),
+    ),
+
+  /** One job with what the page derives from it: remaining, ETA and elapsed time. */
+  get: viewerProcedure.input(jobId).query(async ({ ctx, input }) => {
+    const job = await jobOrThrow(ctx, input.jobId);
+    const remaining = Math.max(0, job.total - job.done - job.skipped - job.failed);
+    const end = job.finishedAt?.getTime() ?? Date.now();
+    return {
+      job,
+      remaining,
+      etaSeconds: job.state === "running" && job.rate && job.rate > 0 ? Math.round(remaining / job.rate) : null,
+      elapsedSeconds: job.startedAt ? Math.max(0, Math.round((end - job.startedAt.getTime()) / 1000)) : 0,
+    };
+  }),
+
+  /** Per-message outcomes, in snapshot order, paged by sequence number. */
+  items: viewerProcedure
+    .input(
+      z.object({
+        jobId: z.uuid(),
+        state: z.enum(replayItemStates).optional(),
+        afterSeq: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1_000).default(200),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const items = await ctx.db
+        .select()
+        .from(replayJobItems)
+        .where(and(eq(replayJobItems.jobId, input.jobId), gt(replayJobItems.seq, input.afterSeq), input.state ? eq(replayJobItems.state, input.state) : undefined))
+        .orderBy(asc(replayJobItems.seq))
+        .limit(input.limit);
+      return { items, nextAfterSeq: items.length === input.limit ? items.at(-1)!.seq : null };
+    }),
+});

@@ -1,0 +1,56 @@
+import { fromPglite, PgBoss } from "pg-boss";
+import type { ControlStore } from "~/server/db/control-store";
+
+/** pg-boss queue of replay-job slices: one active slice per replay job (singleton by job id). */
+export const REPLAY_QUEUE = "redrive-replay";
+
+// A worker that dies (kill -9, OOM) stops sending heartbeats; pg-boss's supervisor then hands the
+// slice to another worker (or the restarted one) after HEARTBEAT_SECONDS. pg-boss's minimum is 10 s.
+const HEARTBEAT_SECONDS = 10;
+
+export interface JobQueue {
+  readonly boss: PgBoss;
+  /** Schedules (another slice of) a replay job. Idempotent while one is queued. */
+  enqueueReplay(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** pg-boss over the control store: the server's Postgres, or the embedded PGlite it shares with Drizzle. */
+export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection">): Promise<JobQueue> {
+  const connection = store.jobQueueConnection;
+  const boss =
+    "pglite" in connection
+      ? new PgBoss({ db: fromPglite(connection.pglite), backend: "pglite", schema: "pgboss", superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 })
+      : new PgBoss({ connectionString: connection.connectionString, schema: "pgboss", max: 4, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
+  boss.on("error", (error: unknown) => console.error(`[redrive] job queue: ${error instanceof Error ? error.message : String(error)}`));
+  await boss.start();
+  await boss.createQueue(REPLAY_QUEUE, {
+    policy: "singleton",
+    // Broker outages surface as failed slices: retry them (with backoff) for as long as it takes.
+    retryLimit: 100_000,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 15,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    expireInSeconds: 60 * 60,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
+  return {
+    boss,
+    async enqueueReplay(jobId, options = {}) {
+      await boss.send(REPLAY_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
+    },
+    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+  };
+}
+
+// One queue per process, shared by route handlers and the worker (Next.js may load modules in several bundles).
+const holder = globalThis as unknown as { __redriveJobQueue?: Promise<JobQueue> };
+
+export function jobQueue(store: ControlStore): Promise<JobQueue> {
+  holder.__redriveJobQueue ??= openJobQueue(store).catch((error: unknown) => {
+    holder.__redriveJobQueue = undefined;
+    throw error;
+  });
+  return holder.__redriveJobQueue;
+}

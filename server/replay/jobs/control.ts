@@ -1,0 +1,101 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { ControlDb } from "~/server/db/control-store";
+import { replayJobs, type ReplayJobOptions, type ReplayJobState } from "~/server/db/schema";
+import type { JobQueue } from "~/server/jobs/job-queue";
+import { ReplayRefused } from "~/server/replay/replay-one";
+import { DEFAULT_JOB_OPTIONS, type ReplayJob } from "./dry-run";
+
+async function change(db: ControlDb, jobId: string, from: ReplayJobState[], set: Partial<ReplayJob>, refusal: (job: ReplayJob) => string): Promise<ReplayJob> {
+  const [changed] = await db
+    .update(replayJobs)
+    .set({ ...set, updatedAt: new Date() })
+    .where(and(eq(replayJobs.id, jobId), inArray(replayJobs.state, from)))
+    .returning();
+  if (changed) return changed;
+  const [job] = await db.select().from(replayJobs).where(eq(replayJobs.id, jobId));
+  if (!job) throw new ReplayRefused(`No replay job ${jobId}.`);
+  throw new ReplayRefused(refusal(job));
+}
+
+/** Confirms a dry run: the draft's snapshotted messages become a durable job. */
+export async function startReplayJob(db: ControlDb, queue: JobQueue, jobId: string): Promise<ReplayJob> {
+  const [draft] = await db.select().from(replayJobs).where(eq(replayJobs.id, jobId));
+  if (!draft) throw new ReplayRefused(`No replay job ${jobId}.`);
+  const canarySize = draft.action === "replay" ? Math.min(draft.options.canarySize, draft.total) : 0;
+  const job = await change(
+    db,
+    jobId,
+    ["draft"],
+    {
+      state: "queued",
+      canary: { state: canarySize > 0 ? "pending" : "off", size: canarySize, watchUntil: null, decidedAt: null, baseDone: 0, baseBad: 0 },
+    },
+    (current) => `This job was started already (it is ${current.state}).`,
+  );
+  await queue.enqueueReplay(jobId);
+  return job;
+}
+
+export async function pauseReplayJob(db: ControlDb, jobId: string, by: string): Promise<ReplayJob> {
+  return change(db, jobId, ["queued", "running", "waiting"], { state: "paused", stateReason: `Paused by ${by}.` }, (job) => `Only a queued, running or waiting job can be paused; this one is ${job.state}.`);
+}
+
+/** Resumes a paused job. After a canary or fail-share pause, the guard judges only what is replayed from now on. */
+export async function resumeReplayJob(db: ControlDb, queue: JobQueue, jobId: string): Promise<ReplayJob> {
+  const [current] = await db.select().from(replayJobs).where(eq(replayJobs.id, jobId));
+  if (!current) throw new ReplayRefused(`No replay job ${jobId}.`);
+  const canary = current.canary;
+  const nextCanary =
+    canary && (canary.state === "failed" || canary.state === "passed" || canary.state === "watching")
+      ? { ...canary, state: canary.state === "watching" ? ("watching" as const) : ("passed" as const), baseDone: current.done + current.failed, baseBad: current.cameBack + current.failed }
+      : canary;
+  const job = await change(db, jobId, ["paused"], { state: "queued", stateReason: null, canary: nextCanary }, (j) => `Only a paused job can be resumed; this one is ${j.state}.`);
+  await queue.enqueueReplay(jobId);
+  return job;
+}
+
+export async function cancelReplayJob(db: ControlDb, sqs: SqsAdapter | undefined, jobId: string, by: string): Promise<ReplayJob> {
+  const job = await change(
+    db,
+    jobId,
+    ["draft", "queued", "running", "waiting", "paused"],
+    { state: "cancelled", stateReason: `Cancelled by ${by}.`, finishedAt: new Date() },
+    (j) => `This job has ended already (${j.state}).`,
+  );
+  // SQS's own task has to be told too; what it moved stays moved.
+  if (job.action === "move" && job.moveTask?.taskHandle && sqs) await sqs.cancelMoveTask(job.moveTask.taskHandle).catch(() => undefined);
+  return job;
+}
+
+/** The SQS fast path for "the whole DLQ back to its sources, unfiltered": a job around StartMessageMoveTask. */
+export async function startMoveAllJob(
+  db: ControlDb,
+  queue: JobQueue,
+  sqs: SqsAdapter,
+  input: { dlq: string; ratePerSecond?: number | null },
+  by: string,
+): Promise<ReplayJob> {
+  const url = await sqs.queueUrl(input.dlq);
+  const attributes = await sqs.queueAttributes(url);
+  if (attributes.RedrivePolicy) throw new ReplayRefused(`"${input.dlq}" has its own RedrivePolicy: it is a source queue, not a DLQ.`);
+  const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, canarySize: 0, ratePerSecond: input.ratePerSecond ?? null };
+  const [job] = await db
+    .insert(replayJobs)
+    .values({
+      kind: "sqs",
+      action: "move",
+      connection: sqs.name,
+      dlq: input.dlq,
+      target: null,
+      selection: { source: "all" },
+      options,
+      state: "queued",
+      total: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      canary: { state: "off", size: 0, watchUntil: null, decidedAt: null, baseDone: 0, baseBad: 0 },
+      createdBy: by,
+    })
+    .returning();
+  await queue.enqueueReplay(job!.id);
+  return job!;
+}

@@ -1,0 +1,246 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import {
+  replayJobs,
+  replayLedger,
+  sqsSnapshotMessages,
+  sqsSnapshots,
+  type ReplayDryRun,
+  type ReplayJobOptions,
+  type ReplayJobSelection,
+} from "~/server/db/schema";
+import { failureGroupKey } from "~/server/dlq/failure";
+import { compileFilter } from "~/server/dlq/filter";
+import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
+import type { PayloadAccess } from "~/server/dlq/masking";
+import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
+import { filterView } from "~/server/dlq/scans";
+import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server/replay/headers";
+import { ReplayRefused } from "~/server/replay/replay-one";
+
+export type ReplayJob = typeof replayJobs.$inferSelect;
+
+export const DEFAULT_JOB_OPTIONS: ReplayJobOptions = {
+  ratePerSecond: null,
+  batchSize: 500,
+  canarySize: 10,
+  canaryWaitSeconds: 30,
+  maxFailShare: 0.2,
+  keepErrorHeaders: false,
+  overrideLoopGuard: false,
+  includeResolved: false,
+};
+
+export interface DraftInput {
+  kind: "kafka" | "sqs";
+  connection: string;
+  dlq: string;
+  action: "replay" | "discard";
+  /** Omitted: each message goes back to its origin. */
+  target?: string;
+  selection: ReplayJobSelection;
+  options?: Partial<ReplayJobOptions>;
+  reason?: string;
+}
+
+const SAMPLE_SIZE = 20;
+const INSERT_CHUNK = 5_000;
+
+interface DraftItem {
+  seq: number;
+  messageId: string;
+  partition: number | null;
+  offset: number | null;
+  fingerprint: string;
+  target: string | null;
+}
+
+/** Decides, message by message, what the job will contain and tallies the dry run. */
+class DraftBuilder {
+  readonly items: DraftItem[] = [];
+  readonly result: ReplayDryRun = { scanned: 0, matched: 0, resolved: 0, quarantined: 0, noTarget: 0, byGroup: [], byTarget: [], sample: [] };
+  private readonly groups = new Map<string, ReplayDryRun["byGroup"][number]>();
+  private readonly targets = new Map<string, number>();
+
+  constructor(
+    private readonly input: DraftInput,
+    private readonly options: ReplayJobOptions,
+    private readonly resolved: Set<string>,
+    private readonly matches: (message: RawDlqMessage) => boolean,
+    private readonly access: PayloadAccess,
+  ) {}
+
+  visit(message: RawDlqMessage, replayCount: number): void {
+    this.result.scanned += 1;
+    if (!this.matches(message)) return;
+    this.result.matched += 1;
+    if (!this.options.includeResolved && this.resolved.has(message.id)) {
+      this.result.resolved += 1;
+      return;
+    }
+    if (this.input.action === "replay" && replayCount >= DEFAULT_REPLAY_LIMIT && !this.options.overrideLoopGuard) {
+      this.result.quarantined += 1;
+      return;
+    }
+    const origin = message.failure?.originTopic ?? message.failure?.sourceQueue ?? null;
+    const target = this.input.action === "replay" ? (this.input.target ?? origin) : null;
+    if (this.input.action === "replay" && !target) {
+      this.result.noTarget += 1;
+      return;
+    }
+    if (target === this.input.dlq) {
+      this.result.noTarget += 1;
+      return;
+    }
+    const key = failureGroupKey(message.failure);
+    this.items.push({ seq: this.items.length + 1, messageId: message.id, partition: message.partition, offset: message.partition === null ? null : message.offset, fingerprint: key.fingerprint, target });
+    const group = this.groups.get(key.fingerprint) ?? { fingerprint: key.fingerprint, origin: key.origin, exceptionClass: key.exceptionClass, pattern: key.normalisedMessage, count: 0 };
+    group.count += 1;
+    this.groups.set(key.fingerprint, group);
+    if (target) this.targets.set(target, (this.targets.get(target) ?? 0) + 1);
+    if (this.result.sample.length < SAMPLE_SIZE) {
+      const summary = summarise(message, this.access);
+      this.result.sample.push({ id: message.id, timestampMs: message.timestampMs, target, error: summary.errorMessage, preview: summary.valuePreview });
+    }
+  }
+
+  finish(): ReplayDryRun {
+    this.result.byGroup = [...this.groups.values()].sort((a, b) => b.count - a.count);
+    this.result.byTarget = [...this.targets].map(([target, count]) => ({ target, count })).sort((a, b) => b.count - a.count);
+    return this.result;
+  }
+}
+
+function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess): (message: RawDlqMessage) => boolean {
+  switch (selection.source) {
+    case "all":
+      return () => true;
+    case "group": {
+      if (!selection.fingerprint) throw new ReplayRefused("A failure-group replay needs the group's fingerprint.");
+      const fingerprint = selection.fingerprint;
+      return (message) => failureGroupKey(message.failure).fingerprint === fingerprint;
+    }
+    case "selection": {
+      if (!selection.ids?.length) throw new ReplayRefused("Select at least one message.");
+      const ids = new Set(selection.ids);
+      return (message) => ids.has(message.id);
+    }
+    case "filter": {
+      if (!selection.expression?.trim()) throw new ReplayRefused("A filtered replay needs a CEL expression.");
+      // Compiled before anything is read: a syntax error comes back with its line and column.
+      const filter = compileFilter(selection.expression);
+      return (message) => filter(filterView(message, access));
+    }
+  }
+}
+
+/** DLQ messages the ledger already marks as replayed or discarded. */
+async function resolvedIds(db: ControlDb, kind: "kafka" | "sqs", connection: string, dlq: string): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ messageId: replayLedger.messageId })
+    .from(replayLedger)
+    .where(and(eq(replayLedger.kind, kind), eq(replayLedger.connection, connection), eq(replayLedger.dlq, dlq)));
+  return new Set(rows.map((row) => row.messageId));
+}
+
+async function kafkaDraft(connections: Connections, input: DraftInput, builder: DraftBuilder, selection: ReplayJobSelection): Promise<void> {
+  const adapter = connections.kafka.get(input.connection);
+  if (!adapter) throw new ReplayRefused(`No Kafka connection "${input.connection}".`);
+  // A hand-picked selection only needs the partitions from its lowest offsets on.
+  let fromOffsets: Map<number, number> | undefined;
+  if (selection.source === "selection") {
+    fromOffsets = new Map();
+    for (const id of selection.ids ?? []) {
+      const match = /^(\d+):(\d+)$/.exec(id);
+      if (!match) throw new ReplayRefused(`"${id}" is not a Kafka message id (partition:offset).`);
+      const partition = Number(match[1]);
+      fromOffsets.set(partition, Math.min(fromOffsets.get(partition) ?? Number.MAX_SAFE_INTEGER, Number(match[2])));
+    }
+  }
+  const offsets = await adapter.topicOffsets(input.dlq);
+  if (fromOffsets) for (const { partition, logEndOffset } of offsets) if (!fromOffsets.has(partition)) fromOffsets.set(partition, logEndOffset);
+  await scanKafkaTopic(adapter, input.dlq, (message) => builder.visit(message, replayCountOf(message.headers)), () => false, { fromOffsets });
+}
+
+async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInput, builder: DraftBuilder, by: string): Promise<string> {
+  const adapter = connections.sqs.get(input.connection);
+  if (!adapter) throw new ReplayRefused(`No SQS connection "${input.connection}".`);
+  let snapshotId = input.selection.snapshotId;
+  if (snapshotId) {
+    const [snapshot] = await db.select().from(sqsSnapshots).where(eq(sqsSnapshots.id, snapshotId));
+    if (!snapshot || snapshot.connection !== input.connection || snapshot.queue !== input.dlq) throw new ReplayRefused("That snapshot does not belong to this DLQ.");
+  } else {
+    // The dry run needs to see the messages: take a snapshot (receive, store, release; nothing deleted).
+    snapshotId = (await takeSqsSnapshot(db, adapter, input.dlq, by, { maxMessages: 100_000 })).id;
+  }
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), sql`${sqsSnapshotMessages.seq} > ${after}`))
+      .orderBy(asc(sqsSnapshotMessages.seq))
+      .limit(INSERT_CHUNK);
+    for (const row of rows) builder.visit(fromSqsMessage(row), sqsReplayMetadata(row.messageAttributes).count);
+    if (rows.length < INSERT_CHUNK) break;
+    after = rows.at(-1)!.seq;
+  }
+  return snapshotId;
+}
+
+/**
+ * The dry run: reads the DLQ (Kafka: the topic; SQS: a snapshot), applies the selection, and stores a
+ * draft job holding the exact identities of the messages a confirmed job will replay, with the count,
+ * the breakdown by failure group and target, what was left out and why, and a sample.
+ */
+export async function createReplayDraft(
+  db: ControlDb,
+  connections: Connections,
+  input: DraftInput,
+  by: string,
+  access: PayloadAccess,
+): Promise<ReplayJob> {
+  if (input.action === "discard" && !input.reason?.trim()) throw new ReplayRefused("Discarding needs a reason.");
+  if (input.target === input.dlq) throw new ReplayRefused("The destination is the DLQ itself.");
+  const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, ...input.options };
+  const matches = selectionPredicate(input.selection, access);
+  const builder = new DraftBuilder(input, options, await resolvedIds(db, input.kind, input.connection, input.dlq), matches, access);
+  const selection: ReplayJobSelection = { ...input.selection };
+  if (input.kind === "kafka") await kafkaDraft(connections, input, builder, selection);
+  else selection.snapshotId = await sqsDraft(db, connections, input, builder, by);
+  // Keep a hand-picked selection's ids only while they are few; the items hold them anyway.
+  if (selection.ids && selection.ids.length > 100) selection.ids = undefined;
+  const dryRun = builder.finish();
+
+  return db.transaction(async (tx) => {
+    const [job] = await tx
+      .insert(replayJobs)
+      .values({
+        kind: input.kind,
+        action: input.action,
+        connection: input.connection,
+        dlq: input.dlq,
+        target: input.target ?? null,
+        selection,
+        options,
+        reason: input.reason?.trim() || null,
+        state: "draft",
+        dryRun,
+        total: builder.items.length,
+        createdBy: by,
+      })
+      .returning();
+    for (let i = 0; i < builder.items.length; i += INSERT_CHUNK) {
+      const chunk = builder.items.slice(i, i + INSERT_CHUNK);
+      // One statement per chunk: a 50,000-message job is ten inserts, not 50,000.
+      await tx.execute(sql`
+        insert into replay_job_items (job_id, seq, message_id, partition, "offset", fingerprint, target)
+        select ${job!.id}::uuid, x.seq, x.message_id, x.partition, x."offset", x.fingerprint, x.target
+        from json_to_recordset(${JSON.stringify(chunk.map((item) => ({ seq: item.seq, message_id: item.messageId, partition: item.partition, offset: item.offset, fingerprint: item.fingerprint, target: item.target })))}::json)
+          as x(seq integer, message_id text, partition integer, "offset" bigint, fingerprint text, target text)`);
+    }
+    return job!;
+  });
+}
