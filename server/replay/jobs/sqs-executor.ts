@@ -8,7 +8,10 @@ import { addCounters, markCameBack, nextItems, updateItems, writeLedger, type It
 
 // Received DLQ messages stay hidden this long: a pass sees each message once, and if Redrive dies they
 // come back on their own.
-const HOLD_SECONDS = 120;
+const HOLD_SECONDS = 30;
+// Messages hidden by someone else (or by a worker that died) are waited for this long before the job
+// concludes that its remaining messages left the DLQ.
+const HIDDEN_WAIT_MS = (HOLD_SECONDS + 30) * 1000;
 const RECEIVERS = 5;
 // A pass that finds nothing to do ends after this many empty receives per receiver.
 const EMPTY_RECEIVES = 2;
@@ -31,6 +34,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
   private held: string[] = [];
   private open = new Map<string, ReplayItem>();
   private emptyPasses = 0;
+  private hiddenSince: number | null = null;
   private returns: { replayId: string; where: string }[] = [];
 
   constructor(
@@ -239,6 +243,16 @@ export class SqsReplayExecutor implements ReplayExecutor {
   /** The DLQ showed nothing more of the job: release what was held and, after a few passes, settle what was never seen. */
   private async endPass(): Promise<BatchOutcome> {
     await this.releaseHeld();
+    // Hidden messages may be ours (held by a worker that died): wait for them to show again.
+    const hidden = Number((await this.adapter.queueAttributes(this.dlqUrl)).ApproximateNumberOfMessagesNotVisible ?? 0);
+    if (hidden > 0) {
+      this.hiddenSince ??= Date.now();
+      if (Date.now() - this.hiddenSince < HIDDEN_WAIT_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return { processed: 0, finished: false };
+      }
+    }
+    this.hiddenSince = null;
     this.emptyPasses += 1;
     if (this.emptyPasses < MISSING_AFTER_PASSES) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
