@@ -2,19 +2,149 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import { Card, ErrorBox, PageHeader } from "./ui";
 import { useTRPC } from "./trpc";
+import { dlqHref } from "./dlq/format";
+import { formatSeconds, isTerminal, jobDurationSeconds, jobHref, JOB_STATES, selectionSummary, targetSummary } from "./replay-jobs/format";
+import { StateBadge } from "./replay-jobs/parts";
+import type { ReplayJobState } from "./replay-jobs/types";
 
 export function ReplaysView() {
-  const trpc = useTRPC();
-  const recent = useQuery(trpc.replay.recent.queryOptions({ limit: 200 }, { refetchInterval: 5_000 }));
   return (
     <div>
       <PageHeader title="Replays" />
       <p className="mb-4 text-sm text-slate-600">
-        Every replayed dead letter, from the replay ledger. Replay one message from its detail view on a DLQ&apos;s page. Bulk replays as durable jobs
-        (filter, dry run, rate limit, pause, canary) are not built yet.
+        Bulk replay jobs and every replayed dead letter, from the replay ledger. Replay one message from its detail view on a DLQ&apos;s page; replay many
+        (a search&apos;s matches, a failure group or the whole DLQ) as a durable job with a dry run, rate limit, canary, pause and resume.
       </p>
+      <div className="space-y-4">
+        <ReplayJobs />
+        <ReplayedMessages />
+      </div>
+    </div>
+  );
+}
+
+function ReplayJobs() {
+  const trpc = useTRPC();
+  const [state, setState] = useState<ReplayJobState | "all">("all");
+  const jobs = useQuery(
+    trpc.replayJobs.list.queryOptions(
+      { limit: 100, state: state === "all" ? undefined : state },
+      // Quick while something is moving, slow otherwise.
+      { refetchInterval: (query) => (query.state.data?.some((job) => !isTerminal(job.state) && job.state !== "draft") ? 2_000 : 10_000) },
+    ),
+  );
+  // Durations of running jobs count up from the last fetch.
+  const now = jobs.dataUpdatedAt || 0;
+
+  return (
+    <Card
+      title="Bulk replay jobs"
+      aside={
+        <label className="flex items-center gap-2 text-xs text-slate-500">
+          State
+          <select
+            value={state}
+            onChange={(e) => setState(e.target.value as ReplayJobState | "all")}
+            className="rounded border border-slate-300 px-2 py-0.5 text-sm text-slate-800"
+            data-testid="replay-job-state-filter"
+          >
+            <option value="all">All</option>
+            {JOB_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+      }
+    >
+      {jobs.error ? <ErrorBox title="Could not load the replay jobs" message={jobs.error.message} /> : null}
+      {jobs.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
+      {jobs.data?.length === 0 ? (
+        <p className="text-sm text-slate-500">
+          {state === "all"
+            ? "No bulk replay yet. Start one from a DLQ: “Replay matches…” on a search, “Replay group…” on a failure group, or “Replay all…”."
+            : `No ${state} job.`}
+        </p>
+      ) : null}
+      {jobs.data && jobs.data.length > 0 ? (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr>
+                <th scope="col" className="py-1 pr-3 font-medium">When</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Who</th>
+                <th scope="col" className="py-1 pr-3 font-medium">DLQ</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Messages</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Target</th>
+                <th scope="col" className="py-1 pr-3 text-right font-medium">Done / total</th>
+                <th scope="col" className="py-1 pr-3 text-right font-medium">Skipped</th>
+                <th scope="col" className="py-1 pr-3 text-right font-medium">Failed</th>
+                <th scope="col" className="py-1 pr-3 font-medium">State</th>
+                <th scope="col" className="py-1 pr-3 text-right font-medium">Duration</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.data.map((job) => {
+                const selection = selectionSummary(job);
+                return (
+                  <tr key={job.id} className="border-t border-slate-100 align-top" data-testid="replay-job-row">
+                    <td className="whitespace-nowrap py-1 pr-3 tabular-nums">
+                      <Link href={jobHref(job.id)} className="text-sky-700 hover:underline" aria-label={`Open the job of ${job.createdAt.toLocaleString()}`}>
+                        {job.createdAt.toLocaleString()}
+                      </Link>
+                    </td>
+                    <td className="py-1 pr-3">{job.createdBy}</td>
+                    <td className="min-w-40 py-1 pr-3">
+                      <Link href={dlqHref(job.kind, job.connection, job.dlq)} className="font-mono text-sky-700 [overflow-wrap:anywhere] hover:underline">
+                        {job.dlq}
+                      </Link>
+                      <div className="text-xs text-slate-400">
+                        {job.kind} · {job.connection}
+                      </div>
+                    </td>
+                    <td className="min-w-48 max-w-xs py-1 pr-3 text-xs">
+                      <span className={job.action === "discard" ? "font-medium text-red-700" : "font-medium text-slate-700"}>{job.action}</span>
+                      <span className="line-clamp-2 font-mono text-slate-600 [overflow-wrap:anywhere]" title={selection}>
+                        {selection}
+                      </span>
+                    </td>
+                    <td className="min-w-40 max-w-[14rem] py-1 pr-3 font-mono text-xs [overflow-wrap:anywhere]">{targetSummary(job)}</td>
+                    <td className="whitespace-nowrap py-1 pr-3 text-right tabular-nums">
+                      {job.done.toLocaleString()} / {job.total.toLocaleString()}
+                    </td>
+                    <td className="py-1 pr-3 text-right tabular-nums">{job.skipped.toLocaleString()}</td>
+                    <td className={`py-1 pr-3 text-right tabular-nums ${job.failed > 0 ? "text-red-700" : ""}`}>{job.failed.toLocaleString()}</td>
+                    <td className="py-1 pr-3">
+                      <StateBadge state={job.state} testId="replay-job-state" />
+                      {job.stateReason ? (
+                        <div className="max-w-[16rem] text-xs text-slate-500" title={job.stateReason}>
+                          <span className="line-clamp-2">{job.stateReason}</span>
+                        </div>
+                      ) : null}
+                    </td>
+                    <td className="whitespace-nowrap py-1 pr-3 text-right tabular-nums text-slate-600">
+                      {formatSeconds(jobDurationSeconds(job, job.finishedAt ? 0 : Math.max(now, job.updatedAt.getTime())))}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function ReplayedMessages() {
+  const trpc = useTRPC();
+  const recent = useQuery(trpc.replay.recent.queryOptions({ limit: 200 }, { refetchInterval: 5_000 }));
+  return (
+    <>
       {recent.error ? <ErrorBox title="Could not load replays" message={recent.error.message} /> : null}
       <Card title="Replayed messages">
         {recent.data?.length === 0 ? <p className="text-sm text-slate-500">Nothing has been replayed yet.</p> : null}
@@ -49,16 +179,24 @@ export function ReplaysView() {
                   </td>
                   <td className="py-1 pr-3 font-mono text-xs">{row.messageId}</td>
                   <td className="py-1 pr-3 font-mono text-xs">
-                    {row.target} <span className="text-slate-400">{row.targetPosition}</span>
+                    {row.action === "discard" ? <span className="font-sans text-red-700">discarded</span> : row.target}{" "}
+                    <span className="text-slate-400">{row.targetPosition}</span>
                   </td>
                   <td className="py-1 pr-3 text-right tabular-nums">{row.replayCount}</td>
-                  <td className="py-1 pr-3 font-mono text-xs text-slate-500">{row.replayId}</td>
+                  <td className="py-1 pr-3 font-mono text-xs text-slate-500">
+                    {row.replayId}
+                    {row.jobId ? (
+                      <Link href={jobHref(row.jobId)} className="ml-2 font-sans text-sky-700 hover:underline">
+                        job
+                      </Link>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : null}
       </Card>
-    </div>
+    </>
   );
 }

@@ -7,6 +7,7 @@ import { GrowthText } from "../depth/growth-text";
 import { formatNumber } from "../lag/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
 import { FailureGroups } from "./failure-groups";
 import { KafkaMessages } from "./kafka-messages";
 import { SearchPanel } from "./search-panel";
@@ -60,6 +61,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
             </span>
           </>
         ) : null}
+        <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" />
       </PageHeader>
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
       {entry && entry.sources.length > 0 ? (

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
 import { formatDateTime, shortClass } from "./format";
 import type { DlqRef, FailureGroup } from "./types";
 
@@ -56,6 +57,9 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                     <th scope="col" className="py-1 pr-3 font-medium">First seen</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Last seen</th>
                     <th scope="col" className="py-1 pr-3 font-medium">24 h</th>
+                    <th scope="col" className="py-1 pr-3 font-medium">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
@@ -86,6 +90,14 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                       <td className="py-1 pr-3 text-xs tabular-nums text-slate-600">{formatDateTime(group.lastSeenMs)}</td>
                       <td className="py-1 pr-3">
                         <HourlyTrend hourly={group.hourly} />
+                      </td>
+                      <td className="py-1 pr-3">
+                        <BulkReplayButton
+                          dlq={dlq}
+                          selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}
+                          label="Replay group…"
+                          className="whitespace-nowrap rounded border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+                        />
                       </td>
                     </tr>
                   ))}

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { exportHref } from "./replay-controls";
 import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
@@ -20,9 +21,19 @@ export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; i
       <Card
         title={<span className="font-mono">Message {id}</span>}
         aside={
-          <button type="button" onClick={onClose} className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50">
-            Close
-          </button>
+          <span className="flex items-center gap-2">
+            <a
+              href={exportHref(dlq, [id], snapshotId)}
+              download
+              className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50"
+              data-testid="detail-export"
+            >
+              Export NDJSON
+            </a>
+            <button type="button" onClick={onClose} className="rounded border border-slate-300 px-2 py-0.5 text-xs text-slate-600 hover:bg-slate-50">
+              Close
+            </button>
+          </span>
         }
       >
         {message.error ? <ErrorBox title="Could not read the message" message={message.error.message} /> : null}
@@ -54,7 +65,7 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
       : (f?.sourceQueue ?? null);
   return (
     <div className="space-y-5">
-      <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} />
+      <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
         {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC, useTRPCClient } from "../trpc";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
 import { formatDuration } from "./format";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
@@ -180,6 +181,13 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
           </p>
           {status.status === "limit" ? <p className="text-xs text-slate-500">Stopped at the limit of {status.limit.toLocaleString()} matches.</p> : null}
           {status.error ? <ErrorBox title="The search failed" message={status.error} /> : null}
+          {expression.trim() ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} label="Replay matches…" />
+              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} action="discard" label="Discard matches…" />
+              <span className="text-xs text-slate-500">as a job over every message matching the filter (the dry run counts them all, past the limit)</span>
+            </div>
+          ) : null}
           <MessageTable
             messages={status.matches}
             selectedId={selectedId}

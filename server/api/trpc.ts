@@ -76,12 +76,18 @@ export const createCallerFactory = t.createCallerFactory;
 /** What a mutation adds to its audit row beyond its input (e.g. the diff of an edited message): set `details`. */
 export interface AuditNote {
   details?: Record<string, unknown>;
+  /** Input fields left out of the audit row (e.g. an edited payload, recorded as a masked diff instead). */
+  omitInput?: string[];
 }
 
-/** The raw input, plus the procedure's details when it gave any. */
+/** The raw input (less what the procedure asked to leave out), plus the procedure's details when it gave any. */
 function auditParameters(input: unknown, note: AuditNote): unknown {
-  if (!note.details) return input;
-  return input && typeof input === "object" && !Array.isArray(input) ? { ...input, details: note.details } : { input, details: note.details };
+  let recorded = input;
+  if (note.omitInput?.length && input && typeof input === "object" && !Array.isArray(input)) {
+    recorded = Object.fromEntries(Object.entries(input).map(([key, value]) => [key, note.omitInput!.includes(key) ? "[in the diff]" : value]));
+  }
+  if (!note.details) return recorded;
+  return recorded && typeof recorded === "object" && !Array.isArray(recorded) ? { ...recorded, details: note.details } : { input: recorded, details: note.details };
 }
 
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {

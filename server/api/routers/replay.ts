@@ -1,48 +1,254 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { Context } from "~/server/api/trpc";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
-import { replayLedger } from "~/server/db/schema";
+import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
+import { asText, parseJson } from "~/server/dlq/bytes";
+import { kafkaMessage } from "~/server/dlq/kafka-dlq";
+import { payloadAccess } from "~/server/dlq/masking";
+import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
+import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
+import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
 
 const name = z.string().min(1).max(500);
+const kind = z.enum(["kafka", "sqs"]);
+
+/** A connection's replay settings from redrive.yaml (no secrets). */
+function replaySettings(ctx: Context, kind: "kafka" | "sqs", connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
+  const config = (kind === "kafka" ? ctx.connections.config.kafka : ctx.connections.config.sqs).find((c) => c.name === connection);
+  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${kind === "kafka" ? "Kafka" : "SQS"} connection "${connection}".` });
+  return config.replay;
+}
+
+function kafkaAdapter(ctx: Context, connection: string) {
+  const adapter = ctx.connections.kafka.get(connection);
+  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+  return adapter;
+}
+
+function sqsAdapter(ctx: Context, connection: string) {
+  const adapter = ctx.connections.sqs.get(connection);
+  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
+  return adapter;
+}
+
+function kafkaPosition(id: string): { partition: number; offset: number } {
+  const match = /^(\d+):(\d+)$/.exec(id);
+  if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+  return { partition: Number(match[1]), offset: Number(match[2]) };
+}
+
+/** Broker refusals become 412 with their message; everything else passes through. */
+async function refusalsAsPreconditions<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+    throw error;
+  }
+}
+
+const headerEdits = z
+  .object({
+    set: z.array(z.object({ name: z.string().min(1).max(256), value: z.string().max(64 * 1024), dataType: z.string().max(256).optional() })).max(500).default([]),
+    remove: z.array(z.string().min(1).max(256)).max(500).default([]),
+  })
+  .optional();
 
 export const replayRouter = createTRPCRouter({
   /** One-click replay of one dead letter to its origin (or a chosen destination). Audited like every mutation. */
   one: operatorProcedure
     .input(
       z.object({
-        kind: z.enum(["kafka", "sqs"]),
+        kind,
         connection: name,
         dlq: name,
         id: name,
         target: name.optional(),
         overrideLoopGuard: z.boolean().default(false),
-        keepErrorHeaders: z.boolean().default(false),
+        /** Unset: the connection's replay.keepErrorHeaders. */
+        keepErrorHeaders: z.boolean().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const options = {
         target: input.target,
         overrideLoopGuard: input.overrideLoopGuard,
-        keepErrorHeaders: input.keepErrorHeaders,
+        keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, input.kind, input.connection).keepErrorHeaders,
         replayedBy: ctx.principal.name,
       };
-      try {
-        if (input.kind === "kafka") {
-          const adapter = ctx.connections.kafka.get(input.connection);
-          if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${input.connection}".` });
-          const match = /^(\d+):(\d+)$/.exec(input.id);
-          if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-          return await replayKafkaMessage(ctx.db, adapter, input.dlq, { partition: Number(match[1]), offset: Number(match[2]) }, options);
-        }
-        const adapter = ctx.connections.sqs.get(input.connection);
-        if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${input.connection}".` });
-        return await replaySqsMessage(ctx.db, adapter, input.dlq, input.id, options);
-      } catch (error) {
-        if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-        throw error;
+      return refusalsAsPreconditions(() =>
+        input.kind === "kafka"
+          ? replayKafkaMessage(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, kafkaPosition(input.id), options)
+          : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options),
+      );
+    }),
+
+  /**
+   * Edit and replay: the edited payload (UTF-8 text; valid JSON when the original is JSON) and/or headers
+   * (Kafka) or message attributes (SQS) of one dead letter, replayed like a plain replay. Only where the
+   * connection sets replay.allowEdit. The audit row keeps the diff.
+   */
+  edit: operatorProcedure
+    .input(
+      z.object({
+        kind,
+        connection: name,
+        dlq: name,
+        id: name,
+        target: name.optional(),
+        value: z.string().max(8 * 1024 * 1024).optional(),
+        headers: headerEdits,
+        note: z.string().trim().max(2_000).optional(),
+        overrideLoopGuard: z.boolean().default(false),
+        keepErrorHeaders: z.boolean().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const settings = replaySettings(ctx, input.kind, input.connection);
+      if (!settings.allowEdit) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Editing messages is off for the ${input.kind === "kafka" ? "Kafka" : "SQS"} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
+        });
       }
+      const { payloads } = ctx.connections.config;
+      const edit: MessageEdit = { value: input.value, headers: input.headers };
+      const options = {
+        target: input.target,
+        overrideLoopGuard: input.overrideLoopGuard,
+        keepErrorHeaders: input.keepErrorHeaders ?? settings.keepErrorHeaders,
+        replayedBy: ctx.principal.name,
+        note: input.note || undefined,
+        access: payloadAccess(ctx.principal.role, payloads),
+        auditMasks: payloads.masking.map((rule) => rule.path.replace(/^value\./, "").split(".")),
+      };
+      // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
+      ctx.audit.omitInput = ["value"];
+      const result = await refusalsAsPreconditions(() =>
+        input.kind === "kafka"
+          ? editAndReplayKafkaMessage(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, kafkaPosition(input.id), edit, options)
+          : editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options),
+      );
+      ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
+      return result;
+    }),
+
+  /**
+   * Discard one dead letter, with a reason. Kafka: marked resolved in the ledger (the record stays in the
+   * topic). SQS: received, archived in the ledger, then deleted from the DLQ.
+   */
+  discard: operatorProcedure
+    .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
+    .mutation(async ({ ctx, input }) => {
+      const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
+      return refusalsAsPreconditions(async () => {
+        if (input.kind === "kafka") {
+          kafkaPosition(input.id);
+          const outcome = await discardKafkaMessages(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, [input.id], options);
+          if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
+          return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
+        }
+        const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
+        return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
+      });
+    }),
+
+  /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */
+  settings: viewerProcedure.input(z.object({ kind, connection: name })).query(({ ctx, input }) => replaySettings(ctx, input.kind, input.connection)),
+
+  /**
+   * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
+   * headers or attributes as text. Binary parts are not editable as text; masked payloads are not editable.
+   */
+  editable: operatorProcedure
+    .input(z.object({ kind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
+    .query(async ({ ctx, input }) => {
+      const settings = replaySettings(ctx, input.kind, input.connection);
+      const access = payloadAccess(ctx.principal.role, ctx.connections.config.payloads);
+      let message;
+      if (input.kind === "kafka") {
+        const position = kafkaPosition(input.id);
+        message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, position.partition, position.offset);
+        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
+      } else {
+        if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
+        const [row] = await ctx.db
+          .select()
+          .from(sqsSnapshotMessages)
+          .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
+        if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
+        message = fromSqsMessage(row);
+      }
+      if (!access.payloads) {
+        return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", headers: [] };
+      }
+      const masked = masksHideFields(message.value, access);
+      const text = message.value ? asText(message.value) : null;
+      const valueEditable = !masked && (message.value === null || text !== null);
+      return {
+        allowEdit: settings.allowEdit,
+        payloadsWithheld: false,
+        value: valueEditable ? text : null,
+        valueIsJson: text !== null && parseJson(text).ok,
+        valueEditable,
+        valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable ? null : "The payload is binary: only the headers can be edited.",
+        headers: [...message.headers].map(([headerName, bytes]) => {
+          const headerText = bytes ? asText(bytes) : "";
+          const dataType = message.sqs?.messageAttributes[headerName]?.dataType ?? null;
+          return {
+            name: headerName,
+            value: headerText,
+            binary: headerText === null || (dataType?.startsWith("Binary") ?? false),
+            failure: isFailureHeader(headerName),
+            reserved: headerName.startsWith("redrive-") || headerName === "redrive",
+            dataType,
+          };
+        }),
+      };
+    }),
+
+  /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
+  destinations: viewerProcedure.input(z.object({ kind, connection: name })).query(async ({ ctx, input }) => {
+    const table = input.kind === "kafka" ? kafkaPartitionSamples : sqsQueueSamples;
+    const column = input.kind === "kafka" ? kafkaPartitionSamples.topic : sqsQueueSamples.queue;
+    const rows = await ctx.db
+      .selectDistinct({ name: column })
+      .from(table)
+      .where(
+        and(
+          eq(table.connection, input.connection),
+          eq(table.resolutionSeconds, 0),
+          eq(table.sampledAt, sql`(select max(${table.sampledAt}) from ${table} where ${table.connection} = ${input.connection} and ${table.resolutionSeconds} = 0)`),
+        ),
+      )
+      .orderBy(column)
+      .limit(5_000);
+    return rows.map((row) => row.name);
+  }),
+
+  /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */
+  resolution: viewerProcedure
+    .input(z.object({ kind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
+    .query(async ({ ctx, input }) => {
+      if (input.ids.length === 0) return {};
+      const rows = await ctx.db
+        .select({ messageId: replayLedger.messageId, action: replayLedger.action, replayedAt: replayLedger.replayedAt, replayedBy: replayLedger.replayedBy, reason: replayLedger.reason })
+        .from(replayLedger)
+        .where(
+          and(
+            eq(replayLedger.kind, input.kind),
+            eq(replayLedger.connection, input.connection),
+            eq(replayLedger.dlq, input.dlq),
+            inArray(replayLedger.messageId, input.ids),
+          ),
+        )
+        .orderBy(desc(replayLedger.replayedAt));
+      const latest: Record<string, { action: "replay" | "edit" | "discard"; at: Date; by: string; reason: string | null }> = {};
+      for (const row of rows) latest[row.messageId] ??= { action: row.action, at: row.replayedAt, by: row.replayedBy, reason: row.reason };
+      return latest;
     }),
 
   /** The latest replays across every DLQ, newest first. */
@@ -50,9 +256,9 @@ export const replayRouter = createTRPCRouter({
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
     .query(({ ctx, input }) => ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)),
 
-  /** Earlier replays of one dead letter, newest first. */
+  /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
-    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, id: name }))
+    .input(z.object({ kind, connection: name, dlq: name, id: name }))
     .query(({ ctx, input }) =>
       ctx.db
         .select()

@@ -1,0 +1,74 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useId } from "react";
+import { useTRPC } from "../trpc";
+import type { DlqRef } from "./types";
+
+/** Whether the signed-in principal may replay, edit and discard (operator or admin). */
+export function useCanReplay(): boolean {
+  const trpc = useTRPC();
+  const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 60_000 }));
+  return me.data?.role === "operator" || me.data?.role === "admin";
+}
+
+/**
+ * The destination of a replay: a text field (the origin prefilled by the caller) with the connection's
+ * topics or queues offered from the collector's latest sample.
+ */
+export function DestinationField({ dlq, value, onChange, origin }: { dlq: DlqRef; value: string; onChange: (value: string) => void; origin: string | null }) {
+  const trpc = useTRPC();
+  const listId = useId();
+  const destinations = useQuery(trpc.replay.destinations.queryOptions({ kind: dlq.kind, connection: dlq.connection }, { staleTime: 60_000 }));
+  const noun = dlq.kind === "kafka" ? "topic" : "queue";
+  return (
+    <label className="flex flex-col">
+      <span className="text-xs text-slate-500">
+        Destination {noun} {origin ? `(origin: ${origin})` : "(no origin recorded: enter one)"}
+      </span>
+      <input
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        list={listId}
+        placeholder={origin ?? `a ${noun}`}
+        aria-label="Destination"
+        className="w-72 rounded border border-slate-300 px-2 py-1 font-mono"
+      />
+      <datalist id={listId}>
+        {(destinations.data ?? [])
+          .filter((name) => name !== dlq.dlq)
+          .map((name) => (
+            <option key={name} value={name} />
+          ))}
+      </datalist>
+    </label>
+  );
+}
+
+/** Link to the NDJSON export of some messages of a DLQ (bytes preserved; masked and withheld as in the views). */
+export function exportHref(dlq: DlqRef, ids: string[], snapshotId?: string): string {
+  const params = new URLSearchParams({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, ids: ids.join(",") });
+  if (snapshotId) params.set("snapshotId", snapshotId);
+  return `/api/dlq/export?${params.toString()}`;
+}
+
+/** A form that POSTs the export request (a large selection does not fit in a URL); the answer is a download. */
+export function ExportButton({ dlq, ids, snapshotId, label, className }: { dlq: DlqRef; ids: string[]; snapshotId?: string; label: string; className?: string }) {
+  return (
+    <form method="post" action="/api/dlq/export" className="inline">
+      <input type="hidden" name="kind" value={dlq.kind} />
+      <input type="hidden" name="connection" value={dlq.connection} />
+      <input type="hidden" name="dlq" value={dlq.dlq} />
+      <input type="hidden" name="ids" value={ids.join(",")} />
+      {snapshotId ? <input type="hidden" name="snapshotId" value={snapshotId} /> : null}
+      <button type="submit" disabled={ids.length === 0} className={className ?? "rounded border border-slate-300 px-2 py-1 text-xs hover:bg-slate-50 disabled:opacity-50"}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+/** "replay" | "edit" | "discard" as words for the message views. */
+export function actionLabel(action: "replay" | "edit" | "discard"): string {
+  return action === "discard" ? "discarded" : action === "edit" ? "edited and replayed" : "replayed";
+}

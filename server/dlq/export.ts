@@ -1,0 +1,298 @@
+/**
+ * NDJSON export of DLQ messages with their bytes preserved: one JSON object per line,
+ *   { id, partition, offset, timestamp, key, value, headers }
+ * where key, value and each header value is { encoding: "utf8", data } when the bytes are valid UTF-8 and
+ * { encoding: "base64", data } otherwise (null stays null). Payload permission and masking apply exactly as in
+ * the DLQ views. Streams: a whole topic is read batch by batch as the client takes the lines.
+ */
+import { isUtf8 } from "node:buffer";
+import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
+import { recordAudit } from "~/server/audit";
+import type { Principal } from "~/server/auth/principal";
+import { identify, isSameOrigin, remoteAddress } from "~/server/auth/request";
+import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
+import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
+import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
+import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
+
+export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
+
+export interface ExportLine {
+  id: string;
+  partition: number | null;
+  offset: number | null;
+  timestamp: number;
+  key: ExportedBytes;
+  value: ExportedBytes;
+  headers: Record<string, ExportedBytes>;
+}
+
+/** UTF-8 text when the bytes are valid UTF-8 (they round-trip exactly), base64 otherwise; null stays null. */
+export function encodeBytes(bytes: Uint8Array | null): ExportedBytes {
+  if (bytes === null) return null;
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return isUtf8(buffer) ? { encoding: "utf8", data: buffer.toString("utf8") } : { encoding: "base64", data: buffer.toString("base64") };
+}
+
+/** The exact bytes back from an exported value. */
+export function decodeBytes(exported: ExportedBytes): Buffer | null {
+  if (exported === null) return null;
+  return Buffer.from(exported.data, exported.encoding === "utf8" ? "utf8" : "base64");
+}
+
+/**
+ * What a role may see of a message, as the DLQ views show it: without payload access no key, no value and
+ * only failure headers' values (other headers keep their names, valued null); with masks, the masked value.
+ */
+export function visibleMessage(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
+  if (!access.payloads) {
+    return { ...message, key: null, value: null, headers: new Map([...message.headers].map(([name, value]) => [name, isFailureHeader(name) ? value : null])) };
+  }
+  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+}
+
+/** What a CEL filter may see (as in server-side search): without payload access, metadata and failure headers only. */
+function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
+  if (!access.payloads) return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
+  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+}
+
+export function exportLine(message: RawDlqMessage): ExportLine {
+  const headers: Record<string, ExportedBytes> = {};
+  for (const [name, value] of message.headers) headers[name] = encodeBytes(value);
+  return {
+    id: message.id,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: message.timestampMs,
+    key: encodeBytes(message.key),
+    value: encodeBytes(message.value),
+    headers,
+  };
+}
+
+// ---- Sources: batches of raw messages ---------------------------------------------------------------------
+
+const FETCH_BYTES = 1024 * 1024;
+
+/** The given Kafka records (partition:offset), read partition by partition in offset order; missing ones are skipped. */
+async function* kafkaByIds(adapter: KafkaAdapter, topic: string, ids: string[]): AsyncGenerator<RawDlqMessage[]> {
+  const byPartition = new Map<number, number[]>();
+  for (const id of ids) {
+    const match = /^(\d+):(\d+)$/.exec(id);
+    if (!match) continue;
+    const list = byPartition.get(Number(match[1])) ?? [];
+    list.push(Number(match[2]));
+    byPartition.set(Number(match[1]), list);
+  }
+  const ranges = new Map((await adapter.topicOffsets(topic)).map((p) => [p.partition, p]));
+  for (const [partition, list] of [...byPartition].sort((a, b) => a[0] - b[0])) {
+    const range = ranges.get(partition);
+    if (!range) continue;
+    const offsets = [...new Set(list)].filter((o) => o >= range.logStartOffset && o < range.logEndOffset).sort((a, b) => a - b);
+    const wanted = new Set(offsets);
+    let i = 0;
+    while (i < offsets.length) {
+      const records = await adapter.readRecords(topic, partition, offsets[i]!, FETCH_BYTES);
+      if (records.length === 0) {
+        i += 1;
+        continue;
+      }
+      const found = records.filter((r) => wanted.has(Number(r.offset))).map((r) => fromKafkaRecord(partition, r));
+      const last = Number(records.at(-1)!.offset);
+      while (i < offsets.length && offsets[i]! <= last) i += 1;
+      if (found.length > 0) yield found;
+    }
+  }
+}
+
+/** A whole Kafka topic from log start to the end offsets taken when the export began, in multi-partition fetches. */
+async function* kafkaAll(adapter: KafkaAdapter, topic: string): AsyncGenerator<RawDlqMessage[]> {
+  const offsets = await adapter.topicOffsets(topic);
+  const end = new Map(offsets.map((p) => [p.partition, p.logEndOffset]));
+  const position = new Map(offsets.map((p) => [p.partition, p.logStartOffset]));
+  for (;;) {
+    const open = [...position].filter(([partition, offset]) => offset < (end.get(partition) ?? 0)).map(([partition, offset]) => ({ partition, offset }));
+    if (open.length === 0) return;
+    const batch = await adapter.readPartitions(topic, open, FETCH_BYTES);
+    const out: RawDlqMessage[] = [];
+    let progressed = false;
+    for (const [partition, { records }] of batch) {
+      const limit = end.get(partition) ?? 0;
+      if (records.length === 0) continue;
+      position.set(partition, Math.min(limit, Number(records.at(-1)!.offset) + 1));
+      progressed = true;
+      for (const record of records) if (Number(record.offset) < limit) out.push(fromKafkaRecord(partition, record));
+    }
+    if (!progressed) return;
+    if (out.length > 0) yield out;
+  }
+}
+
+/** Messages of an SQS snapshot, in snapshot order, optionally only the given MessageIds. */
+async function* sqsSnapshotMessagesOf(db: ControlDb, snapshotId: string, ids: string[] | null): AsyncGenerator<RawDlqMessage[]> {
+  const PAGE = 500;
+  if (ids) {
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += PAGE) {
+      const rows = await db
+        .select()
+        .from(sqsSnapshotMessages)
+        .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), inArray(sqsSnapshotMessages.messageId, unique.slice(i, i + PAGE))))
+        .orderBy(asc(sqsSnapshotMessages.seq));
+      if (rows.length > 0) yield rows.map(fromSqsMessage);
+    }
+    return;
+  }
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
+      .orderBy(asc(sqsSnapshotMessages.seq))
+      .limit(PAGE);
+    if (rows.length > 0) yield rows.map(fromSqsMessage);
+    if (rows.length < PAGE) return;
+    after = rows.at(-1)!.seq;
+  }
+}
+
+/** A stream of NDJSON lines that reads the next batch only when the client has taken the previous one. */
+export function ndjsonStream(batches: AsyncGenerator<RawDlqMessage[]>, filter: CompiledFilter | null, access: PayloadAccess): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const next = await batches.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const lines = next.value
+          .filter((message) => filter === null || filter(filterView(message, access)))
+          .map((message) => `${JSON.stringify(exportLine(visibleMessage(message, access)))}\n`);
+        if (lines.length > 0) {
+          controller.enqueue(encoder.encode(lines.join("")));
+          return;
+        }
+      }
+    },
+    async cancel() {
+      await batches.return(undefined);
+    },
+  });
+}
+
+// ---- The route handler -------------------------------------------------------------------------------------
+
+export interface ExportDependencies {
+  db: ControlDb;
+  connections: Connections;
+}
+
+const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+/** GET with query parameters, or POST with a form body (for selections too long for a URL). */
+async function parametersOf(request: Request): Promise<URLSearchParams> {
+  const params = new URL(request.url).searchParams;
+  if (request.method !== "POST") return params;
+  const form = new URLSearchParams(await request.text());
+  for (const [name, value] of form) params.append(name, value);
+  return params;
+}
+
+function idsOf(params: URLSearchParams): string[] | null {
+  const raw = params.getAll("ids").flatMap((value) => value.split(","));
+  const ids = raw.map((id) => id.trim()).filter(Boolean);
+  return ids.length > 0 ? ids : null;
+}
+
+/**
+ * GET/POST /api/dlq/export?kind&connection&dlq&(ids=a,b,…|expression=CEL)[&snapshotId] — the export of a
+ * selection or of a filter's result. Needs a session or an API token (any role); payloads are withheld or
+ * masked for the caller's role. A bad expression is refused (400) with its position before anything is read.
+ * The export is audited.
+ */
+export async function handleExport(request: Request, deps: ExportDependencies): Promise<Response> {
+  const { db, connections } = deps;
+  const identity = await identify(db, request.headers);
+  const principal: Principal | null = identity.principal;
+  if (!principal) return text(401, "Sign in or send an API token.");
+  if (request.method === "POST" && identity.via === "cookie" && !isSameOrigin(request)) return text(403, "Cross-origin request refused.");
+
+  const params = await parametersOf(request);
+  const kind = params.get("kind");
+  const connection = params.get("connection") ?? "";
+  const dlq = params.get("dlq") ?? "";
+  const ids = idsOf(params);
+  const expression = params.get("expression")?.trim() || null;
+  let snapshotId = params.get("snapshotId") || null;
+  const audit = (outcome: "ok" | "error", error: string | null, extra: Record<string, unknown> = {}) =>
+    recordAudit(db, {
+      actor: principal,
+      procedure: "dlq.export",
+      parameters: { kind, connection, dlq, ids: ids ? (ids.length > 100 ? { count: ids.length, first: ids.slice(0, 100) } : ids) : null, expression, snapshotId, ...extra },
+      outcome,
+      error,
+      remoteAddress: remoteAddress(request.headers),
+    });
+  const refuse = async (status: number, message: string) => {
+    await audit("error", message);
+    return text(status, message);
+  };
+
+  if (kind !== "kafka" && kind !== "sqs") return refuse(400, "kind must be kafka or sqs.");
+  if (!dlq) return refuse(400, "dlq is required.");
+  if (!ids && !expression) return refuse(400, "Give ids (a selection) or expression (a CEL filter).");
+  let filter: CompiledFilter | null = null;
+  if (expression) {
+    try {
+      filter = compileFilter(expression);
+    } catch (error) {
+      if (error instanceof FilterSyntaxError) return refuse(400, `Invalid filter: ${error.message}`);
+      throw error;
+    }
+  }
+  const access = payloadAccess(principal.role, connections.config.payloads);
+
+  let batches: AsyncGenerator<RawDlqMessage[]>;
+  if (kind === "kafka") {
+    const adapter = connections.kafka.get(connection);
+    if (!adapter) return refuse(404, `No Kafka connection "${connection}".`);
+    batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
+  } else {
+    if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);
+    if (snapshotId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(snapshotId)) return refuse(400, "snapshotId is not a snapshot id.");
+    const [snapshot] = await db
+      .select({ id: sqsSnapshots.id })
+      .from(sqsSnapshots)
+      .where(
+        snapshotId
+          ? and(eq(sqsSnapshots.id, snapshotId), eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, dlq))
+          : and(eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, dlq)),
+      )
+      .orderBy(desc(sqsSnapshots.startedAt))
+      .limit(1);
+    if (!snapshot) return refuse(404, snapshotId ? "No such snapshot of this queue." : "No snapshot of this queue yet: take one first.");
+    snapshotId = snapshot.id;
+    batches = sqsSnapshotMessagesOf(db, snapshot.id, ids);
+  }
+
+  const payloads = !access.payloads ? "withheld" : access.masks.length > 0 ? "masked" : "exact";
+  await audit("ok", null, { payloads });
+  const filename = `${dlq.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}.ndjson`;
+  return new Response(ndjsonStream(batches, filter, access), {
+    headers: {
+      "content-type": "application/x-ndjson; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+      // exact: the bytes as stored; masked: masking rules rewrote the JSON values; withheld: no payloads for this role.
+      "x-redrive-payloads": payloads,
+    },
+  });
+}

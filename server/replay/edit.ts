@@ -1,0 +1,331 @@
+/**
+ * Edit and replay: an operator changes the payload and/or the headers (Kafka) or message attributes (SQS)
+ * of one dead letter and replays the edited copy, with the same replay headers, metadata and loop guard as
+ * a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
+ */
+import { randomUUID } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { ControlDb } from "~/server/db/control-store";
+import { replayLedger } from "~/server/db/schema";
+import { asText, parseJson } from "~/server/dlq/bytes";
+import { sqsFailure } from "~/server/dlq/failure";
+import { kafkaMessage } from "~/server/dlq/kafka-dlq";
+import { maskBytes, type PayloadAccess } from "~/server/dlq/masking";
+import {
+  DEFAULT_REPLAY_LIMIT,
+  replayCountOf,
+  replayHeaders,
+  REPLAY_COUNT,
+  REPLAY_ID,
+  REPLAYED_FROM,
+  SQS_REPLAY_ATTRIBUTE,
+  sqsReplayAttributes,
+  sqsReplayMetadata,
+} from "./headers";
+import { ReplayRefused, type ReplayResult } from "./replay-one";
+import { withReceivedSqsMessage } from "./sqs-receive";
+
+/** What the operator changed. Undefined parts stay as they were, byte for byte. */
+export interface MessageEdit {
+  /** The new payload as UTF-8 text. */
+  value?: string;
+  /** Headers (Kafka) or message attributes (SQS) to set (added or replaced) and to remove, by name. */
+  headers?: { set?: { name: string; value: string; dataType?: string }[]; remove?: string[] };
+}
+
+export interface EditDiff {
+  value: { before: string; after: string; truncated: boolean; changedPaths: string[] | null } | null;
+  headers: { added: { name: string; value: string }[]; removed: string[]; changed: { name: string; before: string; after: string }[] };
+}
+
+export interface EditResult extends ReplayResult {
+  diff: EditDiff;
+}
+
+export interface EditOptions {
+  target?: string;
+  overrideLoopGuard?: boolean;
+  keepErrorHeaders?: boolean;
+  replayedBy: string;
+  /** The operator's note, kept in the ledger's reason column. */
+  note?: string;
+  /** The caller's payload access: an edit needs payload access, and a payload edit must not overwrite masked fields. */
+  access: PayloadAccess;
+  /** Every masking rule, exemptions ignored: the diff kept in the audit log is masked for its least privileged reader. */
+  auditMasks: string[][];
+}
+
+const RESERVED = new Set([REPLAY_ID, REPLAY_COUNT, REPLAYED_FROM]);
+/** Diff texts kept in the audit log are cut at this many characters. */
+const DIFF_TEXT_LIMIT = 2_000;
+const HEADER_TEXT_LIMIT = 200;
+const MAX_CHANGED_PATHS = 50;
+
+// ---- Pure helpers (unit-tested) --------------------------------------------------------------------------
+
+/** Whether a payload counts as JSON, by the rule the DLQ views use to show it as JSON. */
+export function isJsonPayload(bytes: Uint8Array | null): boolean {
+  if (!bytes || bytes.length === 0) return false;
+  const text = asText(bytes);
+  return text !== null && parseJson(text).ok;
+}
+
+/** Refuses an edited payload that is not valid JSON when the original was JSON, with the parser's reason. */
+export function validateEditedValue(original: Uint8Array | null, edited: string): void {
+  if (!isJsonPayload(original)) return;
+  try {
+    JSON.parse(edited);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ReplayRefused(`The original payload is JSON, and the edited payload is not valid JSON: ${reason}`);
+  }
+}
+
+/** Text of some bytes for a diff: UTF-8 when valid, else "0x" and hex; cut at `limit` characters. */
+export function diffText(bytes: Uint8Array | null, limit: number): { text: string; truncated: boolean } {
+  if (bytes === null) return { text: "(null)", truncated: false };
+  const full = isUtf8(bytes) ? Buffer.from(bytes).toString("utf8") : `0x${Buffer.from(bytes).toString("hex")}`;
+  return full.length > limit ? { text: full.slice(0, limit), truncated: true } : { text: full, truncated: false };
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+}
+
+/** Dot paths of the JSON leaves that differ (arrays by index), at most `limit`. */
+export function changedJsonPaths(before: unknown, after: unknown, limit = MAX_CHANGED_PATHS): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (out.length >= limit) return;
+    const aObject = a !== null && typeof a === "object";
+    const bObject = b !== null && typeof b === "object";
+    if (aObject && bObject && Array.isArray(a) === Array.isArray(b)) {
+      const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+      for (const key of keys) walk((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+      return;
+    }
+    if (JSON.stringify(a) !== JSON.stringify(b)) out.push(path || "$");
+  };
+  walk(before, after, "");
+  return out;
+}
+
+/** The payload part of the diff: null when the bytes did not change. */
+export function valueDiff(before: Uint8Array | null, after: Uint8Array | null, limit = DIFF_TEXT_LIMIT): EditDiff["value"] {
+  if (sameBytes(before, after)) return null;
+  const b = diffText(before, limit);
+  const a = diffText(after, limit);
+  let changedPaths: string[] | null = null;
+  if (isJsonPayload(before) && isJsonPayload(after)) {
+    changedPaths = changedJsonPaths(JSON.parse(Buffer.from(before!).toString("utf8")), JSON.parse(Buffer.from(after!).toString("utf8")));
+  }
+  return { before: b.text, after: a.text, truncated: b.truncated || a.truncated, changedPaths };
+}
+
+/** Added, removed and changed headers between two header maps. */
+export function headerDiff(before: ReadonlyMap<string, Uint8Array | null>, after: ReadonlyMap<string, Uint8Array | null>): EditDiff["headers"] {
+  const text = (bytes: Uint8Array | null) => diffText(bytes, HEADER_TEXT_LIMIT).text;
+  const diff: EditDiff["headers"] = { added: [], removed: [], changed: [] };
+  for (const [name, value] of after) {
+    if (!before.has(name)) diff.added.push({ name, value: text(value) });
+    else if (!sameBytes(before.get(name) ?? null, value)) diff.changed.push({ name, before: text(before.get(name) ?? null), after: text(value) });
+  }
+  for (const name of before.keys()) if (!after.has(name)) diff.removed.push(name);
+  return diff;
+}
+
+/** The original headers with the operator's removals and settings applied (in that order). */
+export function applyHeaderEdits(original: ReadonlyMap<string, Uint8Array | null>, edits: MessageEdit["headers"]): Map<string, Uint8Array | null> {
+  const headers = new Map(original);
+  for (const name of edits?.remove ?? []) headers.delete(name);
+  for (const { name, value } of edits?.set ?? []) {
+    if (!name) throw new ReplayRefused("A header needs a name.");
+    if (RESERVED.has(name)) throw new ReplayRefused(`"${name}" is set by Redrive on every replay and cannot be edited.`);
+    headers.set(name, Buffer.from(value, "utf8"));
+  }
+  return headers;
+}
+
+function maskedForAudit(bytes: Uint8Array | null, masks: string[][]): Uint8Array | null {
+  return masks.length === 0 ? bytes : maskBytes(bytes, { payloads: true, masks });
+}
+
+/** Whether the role's masking rules hide any field of this payload (a JSON payload without such fields is not masked). */
+export function masksHideFields(bytes: Uint8Array | null, access: PayloadAccess): boolean {
+  if (!bytes || access.masks.length === 0) return false;
+  const text = asText(bytes);
+  const json = text === null ? null : parseJson(text);
+  if (!json?.ok) return false;
+  return !sameBytes(maskBytes(bytes, access), Buffer.from(JSON.stringify(json.value), "utf8"));
+}
+
+function checkAccess(edit: MessageEdit, original: Uint8Array | null, access: PayloadAccess): void {
+  if (!access.payloads) throw new ReplayRefused("Your role may not read payloads, so it may not edit them.");
+  if (edit.value !== undefined && masksHideFields(original, access)) {
+    throw new ReplayRefused("Masking rules hide fields of this payload from your role: editing it would overwrite them. Ask a role the masks exempt.");
+  }
+}
+
+function guardLoop(previousCount: number, override: boolean | undefined): void {
+  if (previousCount >= DEFAULT_REPLAY_LIMIT && !override) {
+    throw new ReplayRefused(
+      `Quarantined: this message was already replayed ${previousCount} times and died again. Replay it again only with an explicit override.`,
+    );
+  }
+}
+
+/** Decided on the real bytes: a masked field edited to the same mask still differs from the original. */
+function nothingEdited(valueChanged: boolean, headers: EditDiff["headers"]): boolean {
+  return !valueChanged && headers.added.length === 0 && headers.removed.length === 0 && headers.changed.length === 0;
+}
+
+// ---- Kafka -----------------------------------------------------------------------------------------------
+
+/**
+ * Replays an edited copy of one Kafka dead letter: the edited value (or the original bytes) and the edited
+ * headers, minus the DLQ's error headers unless kept, plus the replay id, count and origin; produced
+ * idempotently with acks=all. The DLQ record stays; the ledger row (action "edit") is written after the ack.
+ */
+export async function editAndReplayKafkaMessage(
+  db: ControlDb,
+  adapter: KafkaAdapter,
+  dlq: string,
+  position: { partition: number; offset: number },
+  edit: MessageEdit,
+  options: EditOptions,
+): Promise<EditResult> {
+  const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
+  if (!message) throw new ReplayRefused(`No record at ${position.partition}:${position.offset} of ${dlq} (removed by retention?).`);
+  checkAccess(edit, message.value, options.access);
+  const target = options.target ?? message.failure?.originTopic ?? null;
+  if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");
+  if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
+  if (edit.value !== undefined) validateEditedValue(message.value, edit.value);
+
+  const value = edit.value !== undefined ? Buffer.from(edit.value, "utf8") : message.value;
+  const edited = applyHeaderEdits(message.headers, edit.headers);
+  const diff: EditDiff = {
+    value: valueDiff(maskedForAudit(message.value, options.auditMasks), maskedForAudit(value, options.auditMasks)),
+    headers: headerDiff(message.headers, edited),
+  };
+  if (nothingEdited(!sameBytes(message.value, value), diff.headers)) {
+    throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
+  }
+
+  const count = replayCountOf(message.headers) + 1;
+  guardLoop(count - 1, options.overrideLoopGuard);
+  const replayId = randomUUID();
+  const from = `${dlq}/${position.partition}/${position.offset}`;
+  const written = await adapter.produce(target, {
+    key: message.key ? Buffer.from(message.key) : null,
+    value: value ? Buffer.from(value) : null,
+    headers: replayHeaders(edited, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
+  });
+  const targetPosition = `${written.partition}:${written.offset}`;
+  await db.insert(replayLedger).values({
+    replayId,
+    kind: "kafka",
+    action: "edit",
+    connection: adapter.name,
+    dlq,
+    messageId: `${position.partition}:${position.offset}`,
+    target,
+    targetPosition,
+    replayCount: count,
+    replayedBy: options.replayedBy,
+    reason: options.note ?? null,
+  });
+  return { replayId, target, targetPosition, replayCount: count, diff };
+}
+
+// ---- SQS -------------------------------------------------------------------------------------------------
+
+type SqsAttributes = Record<string, { dataType: string; value: string }>;
+
+function attributeBytes(attribute: { dataType: string; value: string }): Buffer {
+  return Buffer.from(attribute.value, attribute.dataType.startsWith("Binary") ? "base64" : "utf8");
+}
+
+/** The message attributes with the operator's removals and settings applied; "redrive" is Redrive's own. */
+export function applyAttributeEdits(original: SqsAttributes, edits: MessageEdit["headers"]): SqsAttributes {
+  const attributes = { ...original };
+  for (const name of edits?.remove ?? []) delete attributes[name];
+  for (const { name, value, dataType } of edits?.set ?? []) {
+    if (!name) throw new ReplayRefused("A message attribute needs a name.");
+    if (name === SQS_REPLAY_ATTRIBUTE) throw new ReplayRefused('"redrive" carries the replay metadata and cannot be edited.');
+    const type = dataType ?? (original[name]?.dataType.startsWith("Binary") ? "String" : (original[name]?.dataType ?? "String"));
+    if (type.startsWith("Binary")) throw new ReplayRefused(`Attribute "${name}": binary attributes cannot be edited as text; remove it or set a String.`);
+    if (type.startsWith("Number") && !Number.isFinite(Number(value))) throw new ReplayRefused(`Attribute "${name}" is a Number: "${value}" is not a number.`);
+    attributes[name] = { dataType: type, value };
+  }
+  return attributes;
+}
+
+const attributeMap = (attributes: SqsAttributes) => new Map(Object.entries(attributes).map(([name, a]) => [name, attributeBytes(a) as Uint8Array | null]));
+
+/**
+ * Replays an edited copy of one SQS dead letter: received from the DLQ (never a guessed receipt handle), the
+ * edited body and attributes sent with the replay metadata in the "redrive" attribute, and the original
+ * deleted only after SQS acknowledged the copy. A refused edit leaves the message in the DLQ, visible again.
+ */
+export async function editAndReplaySqsMessage(
+  db: ControlDb,
+  adapter: SqsAdapter,
+  dlq: string,
+  messageId: string,
+  edit: MessageEdit,
+  options: EditOptions,
+): Promise<EditResult> {
+  return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
+    const originalBody = Buffer.from(found.body, "utf8");
+    checkAccess(edit, originalBody, options.access);
+    const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
+    if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
+    if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
+    if (edit.value !== undefined) validateEditedValue(originalBody, edit.value);
+    const body = edit.value ?? found.body;
+    if (body.length === 0) throw new ReplayRefused("SQS does not accept an empty message body.");
+
+    const original = { ...found.messageAttributes };
+    const previous = sqsReplayMetadata(original).count;
+    delete original[SQS_REPLAY_ATTRIBUTE];
+    const attributes = applyAttributeEdits(original, edit.headers);
+    const diff: EditDiff = {
+      value: valueDiff(maskedForAudit(originalBody, options.auditMasks), maskedForAudit(Buffer.from(body, "utf8"), options.auditMasks)),
+      headers: headerDiff(attributeMap(original), attributeMap(attributes)),
+    };
+    if (nothingEdited(body !== found.body, diff.headers)) throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
+    guardLoop(previous, options.overrideLoopGuard);
+    if (Object.keys(attributes).length >= 10) {
+      throw new ReplayRefused("The edited message has 10 attributes (SQS's limit): there is no room for the replay metadata.");
+    }
+    const count = previous + 1;
+    const replayId = randomUUID();
+    const fifo = target.endsWith(".fifo");
+    const newId = await adapter.send(await adapter.queueUrl(target), {
+      body,
+      attributes: sqsReplayAttributes(attributes, { replayId, count, from: `${dlq}/${messageId}` }),
+      groupId: fifo ? (found.attributes.MessageGroupId ?? "redrive") : undefined,
+      deduplicationId: fifo ? replayId : undefined,
+    });
+    // Only now, with the copy acknowledged, may the original leave the DLQ.
+    await adapter.delete(dlqUrl, found.receiptHandle);
+    await db.insert(replayLedger).values({
+      replayId,
+      kind: "sqs",
+      action: "edit",
+      connection: adapter.name,
+      dlq,
+      messageId,
+      target,
+      targetPosition: newId,
+      replayCount: count,
+      replayedBy: options.replayedBy,
+      reason: options.note ?? null,
+    });
+    return { replayId, target, targetPosition: newId, replayCount: count, diff };
+  });
+}
