@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { StuckSagasBadge } from "./sagas/stuck-badge";
 
 export const sections = [
   { href: "/", label: "Overview" },
@@ -26,11 +27,12 @@ export function Nav() {
             key={section.href}
             href={section.href}
             aria-current={active ? "page" : undefined}
-            className={`rounded px-3 py-1.5 text-sm ${
+            className={`flex items-center rounded px-3 py-1.5 text-sm ${
               active ? "bg-slate-800 font-medium text-white" : "text-slate-300 hover:bg-slate-800/60 hover:text-white"
             }`}
           >
             {section.label}
+            {section.href === "/sagas" ? <StuckSagasBadge /> : null}
           </Link>
         );
       })}

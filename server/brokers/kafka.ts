@@ -50,6 +50,15 @@ function toKafkajsHeaders(headers: ReadonlyMap<string, Uint8Array | null>): IHea
   return result;
 }
 
+/** UNKNOWN_TOPIC_OR_PARTITION, also when kafkajs wraps it after its own retries. */
+function isUnknownTopicError(error: unknown): boolean {
+  for (let current = error as { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth += 1) {
+    if (current.type === "UNKNOWN_TOPIC_OR_PARTITION" || current.message?.includes("does not host this topic-partition")) return true;
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return false;
+}
+
 const recordBytes = (record: ProducedRecord) =>
   (record.key?.length ?? 0) + (record.value?.length ?? 0) + [...record.headers].reduce((sum, [name, value]) => sum + name.length + (value?.length ?? 0), 0) + 64;
 
@@ -245,6 +254,12 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     }
   }
 
+  private resetProducer(): void {
+    const stale = this.producer;
+    this.producer = null;
+    stale?.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
   private readonly partitionMetadata = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
 
   private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
@@ -267,9 +282,11 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
    */
   async produceBatch(records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
     if (records.length === 0) return [];
-    const producer = await this.idempotentProducer();
     const partitions = new Map<string, PartitionMetadata[]>();
-    for (const topic of new Set(records.map((r) => r.topic))) partitions.set(topic, await this.partitionsOf(topic));
+    for (const topic of new Set(records.map((r) => r.topic))) {
+      // The admin client has kafkajs' deleted-topic problem too; withAdmin rebuilds it after a failure.
+      partitions.set(topic, await this.partitionsOf(topic).catch((error: unknown) => (isUnknownTopicError(error) ? this.partitionsOf(topic) : Promise.reject(error))));
+    }
     const assigned = records.map((record) => {
       const message: Message = { key: record.key, value: record.value, headers: toKafkajsHeaders(record.headers) };
       const partition = this.partitioner({ topic: record.topic, partitionMetadata: partitions.get(record.topic)!, message });
@@ -289,15 +306,22 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
         list.push({ key, value, headers, partition });
       }
       let acknowledged;
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
       try {
-        acknowledged = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        try {
+          acknowledged = await (await this.idempotentProducer()).sendBatch({ acks: -1, topicMessages });
+        } catch (error) {
+          // kafkajs keeps refreshing metadata for every topic it ever produced to; once one of them is
+          // deleted, its refresh fails with UNKNOWN_TOPIC_OR_PARTITION before anything is sent. A new
+          // producer knows only today's topics: retry once with it.
+          if (!isUnknownTopicError(error)) throw error;
+          this.resetProducer();
+          this.partitionMetadata.clear();
+          acknowledged = await (await this.idempotentProducer()).sendBatch({ acks: -1, topicMessages });
+        }
       } catch (error) {
         // A producer that lost its broker is rebuilt for the next attempt rather than trusted again.
-        if (this.producer) {
-          const stale = this.producer;
-          this.producer = null;
-          stale.then((p) => p.disconnect()).catch(() => undefined);
-        }
+        this.resetProducer();
         this.partitionMetadata.clear();
         throw error;
       }

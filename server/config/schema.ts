@@ -1,9 +1,19 @@
 import { z } from "zod";
+import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
 // Connection names appear in URLs and metric labels, so keep them simple.
 const connectionName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "use lowercase letters, digits, '-' or '_' (max 63 chars)");
+
+/** Per connection: whether operators may edit a dead letter before replaying it, and the default for DLQ error headers. */
+const replaySettings = z
+  .object({
+    allowEdit: z.boolean().default(false),
+    keepErrorHeaders: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
 
 const kafkaConnection = z
   .object({
@@ -29,6 +39,7 @@ const kafkaConnection = z
       })
       .strict()
       .prefault({}),
+    replay: replaySettings,
   })
   .strict();
 
@@ -47,6 +58,7 @@ const sqsConnection = z
       .optional(),
     queueNamePrefix: z.string().optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+    replay: replaySettings,
   })
   .strict();
 
@@ -57,6 +69,11 @@ const databaseConnection = z
     schema: z.string().default("public"),
     // Redrive only writes to an application database through documented operator commands, and only when allowed.
     writable: z.boolean().default(false),
+    // How the saga and outbox tables are laid out (server/sagas/layouts, server/outbox/layouts).
+    layout: z.enum(applicationLayouts).default("redrive-demo"),
+    tables: layoutOverrides,
+    sagas: sagaSettings,
+    outbox: outboxSettings,
   })
   .strict();
 

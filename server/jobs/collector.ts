@@ -4,6 +4,7 @@ import type { ControlStore, Lease } from "~/server/db/control-store";
 import { collectorRuns } from "~/server/db/schema";
 import { errorMessage } from "./health-monitor";
 import { KafkaSampler } from "./kafka-sampler";
+import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
 import { SqsSampler } from "./sqs-sampler";
 
@@ -28,6 +29,7 @@ export class Collector {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Map<string, Promise<void>>();
   private lease: Lease | null = null;
+  private readonly outbox: OutboxSampler;
   private stopped = false;
 
   constructor(
@@ -35,6 +37,7 @@ export class Collector {
     connections: Connections,
     private readonly config: RedriveConfig,
   ) {
+    this.outbox = new OutboxSampler(store.db, connections);
     this.targets = [
       ...[...connections.kafka.values()].map((adapter) => {
         const sampler = new KafkaSampler(store.db, adapter, config.collector);
@@ -104,6 +107,7 @@ export class Collector {
     this.timers.add(retry);
     for (const target of this.targets) this.every(target.intervalMs, () => this.collect(target.kind, target.name));
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
+    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample());
   }
 
   async stop(): Promise<void> {

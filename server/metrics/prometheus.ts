@@ -7,6 +7,7 @@ import { kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
 import { latestDepths } from "~/server/api/routers/depth";
 import { partitionStatuses } from "~/server/lag/health-rules";
 import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
+import { applicationMetrics } from "~/server/sagas/metrics";
 
 /**
  * The Prometheus exposition of the latest stored samples. Names and labels follow kafka-lag-exporter, so
@@ -72,6 +73,7 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "delayed" }, q.delayed);
     }
   }
+  await applicationMetrics(registry, connections);
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
 

@@ -1,14 +1,6 @@
-import { ComingSection } from "~/components/ui";
+import { OutboxView } from "~/components/outbox/outbox-view";
 
-export default function OutboxPage() {
-  return (
-    <ComingSection
-      title="Outbox"
-      holds={[
-        "Unpublished rows and the age of the oldest, per application database",
-        "Relay stall detection and failing rows",
-        "Backlog history",
-      ]}
-    />
-  );
+export default async function OutboxPage({ searchParams }: { searchParams: Promise<{ database?: string | string[] }> }) {
+  const { database } = await searchParams;
+  return <OutboxView initialDatabase={typeof database === "string" ? database : undefined} />;
 }

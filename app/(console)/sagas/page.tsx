@@ -1,14 +1,6 @@
-import { ComingSection } from "~/components/ui";
+import { SagasView } from "~/components/sagas/sagas-view";
 
-export default function SagasPage() {
-  return (
-    <ComingSection
-      title="Sagas"
-      holds={[
-        "Saga instances of the observed application databases, with filters",
-        "The stuck ones, grouped by diagnosis",
-        "Retry, compensate and resolve, through the saga_commands contract",
-      ]}
-    />
-  );
+export default async function SagasPage({ searchParams }: { searchParams: Promise<{ database?: string | string[]; tab?: string | string[] }> }) {
+  const { database, tab } = await searchParams;
+  return <SagasView initialDatabase={typeof database === "string" ? database : undefined} initialTab={tab === "all" ? "all" : tab === "stuck" ? "stuck" : undefined} />;
 }

@@ -1,0 +1,21 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../trpc";
+
+/** The number of stuck sagas across the application databases, polled for the navigation. */
+export function StuckSagasBadge() {
+  const trpc = useTRPC();
+  const stuck = useQuery(trpc.sagas.stuckCount.queryOptions(undefined, { refetchInterval: 15_000, retry: false }));
+  const total = stuck.data?.total ?? 0;
+  if (total === 0) return null;
+  return (
+    <span
+      className="ml-auto rounded-full bg-red-600 px-1.5 text-xs font-semibold tabular-nums text-white"
+      title={`${total.toLocaleString()} stuck saga${total === 1 ? "" : "s"}`}
+      data-testid="stuck-sagas-badge"
+    >
+      {total > 9_999 ? "9999+" : total.toLocaleString()}
+    </span>
+  );
+}

@@ -1,0 +1,106 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
+import type { Connections } from "~/server/connections/registry";
+import { latestOutboxSample } from "~/server/jobs/outbox-sampler";
+import { ranges, type RangeKey } from "~/server/lag/queries";
+import { outboxHistory } from "~/server/outbox/history";
+import { inspectEvent } from "~/server/outbox/idempotency";
+import { relayVerdict } from "~/server/outbox/stall";
+import { appDatabase, appDatabases, UnknownDatabaseError, type AppDatabase } from "~/server/sagas/context";
+
+const databaseInput = z.object({ database: z.string().min(1).max(63) });
+
+export function resolveApp(connections: Connections, name: string): AppDatabase {
+  try {
+    return appDatabase(connections, name);
+  } catch (error) {
+    if (error instanceof UnknownDatabaseError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+    throw error;
+  }
+}
+
+export const outboxRouter = createTRPCRouter({
+  /** The application databases and what their outbox layout can tell. */
+  databases: viewerProcedure.query(({ ctx }) =>
+    appDatabases(ctx.connections).map((app) => ({
+      name: app.name,
+      layout: app.config.layout,
+      table: app.outbox.table,
+      writable: app.writable,
+      capabilities: app.outbox.capabilities,
+      stallAfterSeconds: app.config.outbox.stallAfterSeconds,
+    })),
+  ),
+
+  /** Headline: unpublished rows, the oldest's age, publish rate, failing rows, and whether the relay is stalled. */
+  overview: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
+    const app = resolveApp(ctx.connections, input.database);
+    const [summary, previous] = await Promise.all([app.outbox.summary(app.db), latestOutboxSample(ctx.db, app.name)]);
+    const verdict = relayVerdict(summary, app.config.outbox.stallAfterSeconds, {
+      insertOnly: app.outbox.capabilities.insertOnly,
+      previousOldestAt: previous ? previous.oldestUnpublishedAt : undefined,
+    });
+    return {
+      database: app.name,
+      layout: app.config.layout,
+      table: app.outbox.table,
+      writable: app.writable,
+      capabilities: app.outbox.capabilities,
+      stallAfterSeconds: app.config.outbox.stallAfterSeconds,
+      summary,
+      verdict,
+      fetchedAt: new Date(),
+    };
+  }),
+
+  /** Unpublished rows by aggregate type and event type. */
+  backlog: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
+    const app = resolveApp(ctx.connections, input.database);
+    return app.outbox.backlog(app.db, 200);
+  }),
+
+  /** Unpublished rows whose last publish attempt failed, oldest first. */
+  failing: viewerProcedure
+    .input(databaseInput.extend({ limit: z.number().int().min(1).max(500).default(100) }))
+    .query(async ({ ctx, input }) => {
+      const app = resolveApp(ctx.connections, input.database);
+      return (await app.outbox.failing(app.db, input.limit)).map(({ payload: _payload, ...row }) => row);
+    }),
+
+  /** Per aggregate: a failing row and the later rows of the same aggregate it holds back. */
+  blocked: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
+    const app = resolveApp(ctx.connections, input.database);
+    return (await app.outbox.blocked(app.db, 100)).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
+  }),
+
+  history: viewerProcedure
+    .input(databaseInput.extend({ range: z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h") }))
+    .query(async ({ ctx, input }) => {
+      resolveApp(ctx.connections, input.database);
+      return outboxHistory(ctx.db, input.database, input.range);
+    }),
+
+  /** Which consumers processed an event, and when (the application's idempotency table). */
+  inspectEvent: viewerProcedure
+    .input(databaseInput.extend({ eventId: z.string().trim().min(1).max(500) }))
+    .query(async ({ ctx, input }) => inspectEvent(ctx.db, resolveApp(ctx.connections, input.database), input.eventId)),
+
+  /**
+   * Requeues chosen failing rows: attempts = 0, last_error = null, so the relay picks them up afresh. Only where
+   * the layout records attempts and the database is declared writable.
+   */
+  requeue: operatorProcedure
+    .input(databaseInput.extend({ ids: z.array(z.guid()).min(1).max(1000), reason: z.string().trim().min(3).max(1000) }))
+    .mutation(async ({ ctx, input }) => {
+      const app = resolveApp(ctx.connections, input.database);
+      if (!app.outbox.capabilities.requeue) {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The ${app.config.layout} outbox layout records no attempts: there is nothing to requeue.` });
+      }
+      if (!app.writable) {
+        throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Database "${app.name}" is read-only for Redrive: set writable: true in its config to requeue rows.` });
+      }
+      const requeued = await app.outbox.requeue(app.db, input.ids);
+      return { requeued, skipped: input.ids.length - requeued };
+    }),
+});
