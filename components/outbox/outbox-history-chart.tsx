@@ -26,9 +26,9 @@ export function OutboxHistoryChart({ points, range }: { points: OutboxPoint[]; r
           formatter={(value, name) => (typeof value !== "number" ? "—" : name === "Oldest unpublished (age)" ? ageText(value) : Math.round(value).toLocaleString())}
         />
         <Legend wrapperStyle={{ fontSize: 12 }} />
-        <Line yAxisId="rows" type="monotone" dataKey="unpublished" name="Unpublished rows" stroke="#0284c7" dot={false} isAnimationActive={false} />
-        <Line yAxisId="rows" type="monotone" dataKey="rate" name="Published / min" stroke="#16a34a" dot={false} isAnimationActive={false} connectNulls />
-        <Line yAxisId="age" type="monotone" dataKey="oldest" name="Oldest unpublished (age)" stroke="#dc2626" dot={false} isAnimationActive={false} connectNulls />
+        <Line yAxisId="rows" type="monotone" dataKey="unpublished" name="Unpublished rows" stroke="#0284c7" dot={data.length < 3} isAnimationActive={false} />
+        <Line yAxisId="rows" type="monotone" dataKey="rate" name="Published / min" stroke="#16a34a" dot={data.length < 3} isAnimationActive={false} connectNulls />
+        <Line yAxisId="age" type="monotone" dataKey="oldest" name="Oldest unpublished (age)" stroke="#dc2626" dot={data.length < 3} isAnimationActive={false} connectNulls />
       </LineChart>
     </ResponsiveContainer>
   );

@@ -1,6 +1,9 @@
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { DatabaseConnectionConfig } from "~/server/config/schema";
+import { outboxLayout } from "~/server/outbox/layouts";
+import { sagaLayout } from "~/server/sagas/layouts";
+import { statusCounts } from "~/server/sagas/queries";
 
 /**
  * An application database Redrive observes (saga and outbox tables of the user's services).
@@ -12,7 +15,7 @@ export class ApplicationDatabase {
   readonly db: NodePgDatabase;
   private readonly pool: pg.Pool;
 
-  constructor(config: DatabaseConnectionConfig) {
+  constructor(private readonly config: DatabaseConnectionConfig) {
     this.name = config.name;
     this.writable = config.writable;
     this.pool = new pg.Pool({
@@ -33,22 +36,19 @@ export class ApplicationDatabase {
     return { version: result.rows[0] ? `PostgreSQL ${result.rows[0].version}` : null };
   }
 
-  /** Saga instances per status (the demo's layout; other layouts arrive with the Sagas feature). */
+  /** Saga instances per status, through the database's saga layout (none for an outbox-only layout). */
   async sagaStatusCounts(): Promise<{ status: string; count: number }[]> {
-    const result = await this.pool.query<{ status: string; count: string }>(
-      "select status, count(*) as count from saga_instances group by status order by status",
-    );
-    return result.rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+    const layout = sagaLayout(this.config);
+    if (!layout) return [];
+    const perStatus = new Map<string, number>();
+    for (const row of await statusCounts(this.db, layout)) perStatus.set(row.status, (perStatus.get(row.status) ?? 0) + row.count);
+    return [...perStatus].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
   }
 
   /** Unpublished outbox rows and the age of the oldest: the first thing to check when events "went missing". */
   async outboxBacklog(): Promise<{ unpublished: number; oldestAgeSeconds: number | null }> {
-    const result = await this.pool.query<{ unpublished: string; oldest_age: number | null }>(
-      `select count(*) as unpublished, extract(epoch from now() - min(created_at))::float8 as oldest_age
-         from outbox_events where published_at is null`,
-    );
-    const row = result.rows[0];
-    return { unpublished: Number(row?.unpublished ?? 0), oldestAgeSeconds: row?.oldest_age ?? null };
+    const summary = await outboxLayout(this.config).summary(this.db);
+    return { unpublished: summary.unpublished ?? 0, oldestAgeSeconds: summary.oldestAgeSeconds };
   }
 
   close(): Promise<void> {

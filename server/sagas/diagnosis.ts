@@ -157,9 +157,11 @@ export async function diagnose(store: ControlDb, connections: Connections, app: 
     }
     if (saga.status === "compensation_failed") {
       const error = saga.lastError;
+      // The demo prefixes the error with the step ("payment.refund: …"): say the step once.
+      const reason = error && saga.currentStep && error.startsWith(`${saga.currentStep}: `) ? error.slice(saga.currentStep.length + 2) : error;
       out.set(
         saga.id,
-        base("compensation-failed", `failed to compensate ${saga.currentStep ?? "a step"}${error ? `: ${normaliseMessage(error)}` : ""}`, `Compensation ${saga.currentStep ?? "?"} failed${error ? `: ${error}` : ""}. It waits for a human: retry the compensation or resolve it.`, {
+        base("compensation-failed", `failed to compensate ${saga.currentStep ?? "a step"}${reason ? `: ${normaliseMessage(reason)}` : ""}`, `Compensation ${saga.currentStep ?? "?"} failed${reason ? `: ${reason}` : ""}. It waits for a human: retry the compensation or resolve it.`, {
           subject: saga.currentStep,
           error,
         }),

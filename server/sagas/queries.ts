@@ -167,12 +167,6 @@ export async function statusCounts(db: NodePgDatabase, layout: SagaLayout): Prom
   return result.map((r) => ({ sagaType: r.saga_type, status: r.status, count: num(r.n) }));
 }
 
-export async function sagaTypes(db: NodePgDatabase, layout: SagaLayout): Promise<string[]> {
-  // A loose index scan would be faster on huge tables; types are few, so a recursive skip over the status index is overkill.
-  const result = await rows<{ saga_type: string }>(db, sql`select distinct ${layout.columns.sagaType} as saga_type from ${ident(layout.table)} s limit 100`);
-  return result.map((r) => r.saga_type).sort();
-}
-
 export async function getSaga(db: NodePgDatabase, layout: SagaLayout, id: string): Promise<(SagaRow & { context: unknown }) | null> {
   const [r] = await rows<RawSaga>(
     db,

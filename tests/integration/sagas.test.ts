@@ -103,7 +103,7 @@ describe("stuck sagas and their diagnosis", () => {
     expect(of("compensation_failed")).toMatchObject({ kind: "compensation-failed", error: "payment.refund: refund rejected by payment provider" });
     expect(view.groups.map((g) => g.headline).sort()).toEqual([
       "1 OrderFulfilment saga (compensating) got no reply: payment-processor processed RefundPayment, nothing came back",
-      "1 OrderFulfilment saga (compensation failed) failed to compensate payment.refund: payment.refund: refund rejected by payment provider",
+      "1 OrderFulfilment saga (compensation failed) failed to compensate payment.refund: refund rejected by payment provider",
       "1 OrderFulfilment saga (running) waits on the outbox relay: its ReserveInventory row is not published (KafkaJSConnectionError: Connection timeout to <n>)",
     ]);
   });

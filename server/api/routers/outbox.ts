@@ -71,7 +71,8 @@ export const outboxRouter = createTRPCRouter({
   /** Per aggregate: a failing row and the later rows of the same aggregate it holds back. */
   blocked: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
     const app = resolveApp(ctx.connections, input.database);
-    return (await app.outbox.blocked(app.db, 100)).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
+    // A failing row with nothing behind it is in "Failing rows" already; here only the ones holding others back.
+    return (await app.outbox.blocked(app.db, 100)).filter((chain) => chain.behind > 0).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
   }),
 
   history: viewerProcedure
