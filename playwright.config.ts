@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +12,12 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 // A fresh embedded control store per run: the e2e suite never depends on an earlier run's data.
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "redrive-e2e-"));
 process.env.E2E_DATA_DIR = dataDir;
+// The sagas spec's application database: created and migrated once per run (workers inherit the URL), dropped in teardown.
+if (!process.env.E2E_SAGAS_DATABASE_URL) {
+  const url = `postgres://postgres@127.0.0.1:5432/redrive_e2e_sagas_${Date.now().toString(36)}_${process.pid}`;
+  execFileSync("node_modules/.bin/tsx", ["demo/db/migrate.ts"], { env: { ...process.env, DEMO_DATABASE_URL: url }, stdio: "ignore" });
+  process.env.E2E_SAGAS_DATABASE_URL = url;
+}
 
 export default defineConfig({
   testDir: "e2e",
@@ -18,6 +25,7 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   retries: 0,
+  globalTeardown: "./e2e/support/global-teardown.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: [["list"]],
@@ -44,6 +52,7 @@ export default defineConfig({
       REDRIVE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
       SQS_SECRET_ACCESS_KEY: E2E_SECRET_MARKER,
       DATABASE_URL: "",
+      E2E_SAGAS_DATABASE_URL: process.env.E2E_SAGAS_DATABASE_URL,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   },

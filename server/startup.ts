@@ -7,7 +7,7 @@ import { Collector } from "~/server/jobs/collector";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 import { checkIndexesAtStartup } from "~/server/sagas/indexes";
 import { jobQueue } from "~/server/jobs/job-queue";
-import { startReplayWorker } from "~/server/replay/jobs/worker";
+import { startJobWorkers } from "~/server/jobs/workers";
 
 /** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
 export async function startServer(): Promise<void> {
@@ -37,5 +37,5 @@ export async function startServer(): Promise<void> {
   void checkIndexesAtStartup(all).catch(() => undefined);
   await new Collector(store, all, all.config).start();
   // Replay jobs survive restarts: pg-boss hands this process the queued slices and those of a worker that died.
-  await startReplayWorker({ db: store.db, connections: all, queue: await jobQueue(store) });
+  await startJobWorkers({ db: store.db, connections: all, queue: await jobQueue(store) });
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import { SagaBulkAction } from "./bulk-action";
 import { keepPreviousData, skipToken, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -166,6 +167,13 @@ function StuckPanel({ database }: { database: string }) {
           </ul>
         </Card>
       )}
+      {group ? (
+        <SagaBulkAction
+          database={database}
+          selection={{ group, groupHeadline: d.groups.find((g) => g.key === group)?.headline }}
+          describe={d.groups.find((g) => g.key === group)?.headline ?? "the chosen problem"}
+        />
+      ) : null}
       {d.rows.length > 0 ? (
         <Card title={group ? "Sagas of the chosen problem" : "Stuck sagas, longest waiting first"}>
           <table className="w-full text-left text-sm" data-testid="stuck-table">
@@ -217,17 +225,18 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
   const debouncedCorrelation = useDebounced(correlation.trim(), 300);
   const debouncedError = useDebounced(errorText.trim(), 300);
   const idle = Number(idleMinutes);
+  const filter = {
+    types: type ? [type] : undefined,
+    statuses: status ? [status] : undefined,
+    idleForSeconds: idleMinutes && Number.isFinite(idle) ? Math.round(idle * 60) : undefined,
+    correlationId: debouncedCorrelation || undefined,
+    errorText: debouncedError || undefined,
+  };
   const list = useQuery(
     trpc.sagas.list.queryOptions(
       {
         database,
-        filter: {
-          types: type ? [type] : undefined,
-          statuses: status ? [status] : undefined,
-          idleForSeconds: idleMinutes && Number.isFinite(idle) ? Math.round(idle * 60) : undefined,
-          correlationId: debouncedCorrelation || undefined,
-          errorText: debouncedError || undefined,
-        },
+        filter,
         page,
         pageSize: PAGE_SIZE,
       },
@@ -256,6 +265,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
         <input aria-label="No progress for at least (minutes)" placeholder="idle ≥ min" value={idleMinutes} onChange={(e) => { setIdleMinutes(e.target.value); reset(); }} className={`${field} w-24`} inputMode="decimal" />
         <input aria-label="Correlation id" placeholder="correlation id" value={correlation} onChange={(e) => { setCorrelation(e.target.value); reset(); }} className={`${field} w-72 font-mono`} data-testid="correlation-filter" />
         <input aria-label="Error text" placeholder="error contains…" value={errorText} onChange={(e) => { setErrorText(e.target.value); reset(); }} className={`${field} w-56`} />
+        <SagaBulkAction database={database} selection={{ filter }} describe="every saga this filter shows" />
       </div>
       {list.error ? <ErrorBox title="Could not list the sagas" message={list.error.message} /> : null}
       {list.data ? (

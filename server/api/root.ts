@@ -8,6 +8,7 @@ import { outboxRouter } from "./routers/outbox";
 import { overviewRouter } from "./routers/overview";
 import { replayRouter } from "./routers/replay";
 import { replayJobsRouter } from "./routers/replay-jobs";
+import { sagaJobsRouter } from "./routers/saga-jobs";
 import { sagasRouter } from "./routers/sagas";
 import { tokensRouter } from "./routers/tokens";
 import { usersRouter } from "./routers/users";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   replay: replayRouter,
   replayJobs: replayJobsRouter,
   sagas: sagasRouter,
+  sagaJobs: sagaJobsRouter,
   outbox: outboxRouter,
   users: usersRouter,
   tokens: tokensRouter,

@@ -30,9 +30,11 @@ export interface KafkaClusterSnapshot {
 // Describe this many groups per DescribeGroups request.
 const DESCRIBE_CHUNK = 50;
 
-// One produce request stays under this many bytes: brokers refuse a record batch above message.max.bytes
-// (1 MiB by default), and kafkajs does not split batches itself.
+// One partition's records in a produce request stay under this many bytes: brokers refuse a record batch
+// above message.max.bytes (1 MiB by default), and kafkajs does not split batches itself.
 const PRODUCE_CHUNK_BYTES = 900 * 1024;
+// And one request stays well under the broker's socket.request.max.bytes (100 MiB by default).
+const PRODUCE_REQUEST_BYTES = 16 * 1024 * 1024;
 // How long a topic's partition metadata is trusted when partitioning replayed records.
 const PARTITION_METADATA_TTL_MS = 60_000;
 
@@ -295,9 +297,19 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     const positions: { partition: number; offset: number }[] = new Array(records.length);
     let start = 0;
     while (start < assigned.length) {
+      // A request holds one record batch per partition: each stays under the broker's per-batch limit.
       let end = start;
-      let bytes = 0;
-      while (end < assigned.length && (end === start || bytes + assigned[end]!.bytes <= PRODUCE_CHUNK_BYTES)) bytes += assigned[end++]!.bytes;
+      let total = 0;
+      const perPartition = new Map<string, number>();
+      while (end < assigned.length) {
+        const next = assigned[end]!;
+        const slot = `${next.topic}:${next.partition}`;
+        const slotBytes = perPartition.get(slot) ?? 0;
+        if (end > start && (slotBytes + next.bytes > PRODUCE_CHUNK_BYTES || total + next.bytes > PRODUCE_REQUEST_BYTES)) break;
+        perPartition.set(slot, slotBytes + next.bytes);
+        total += next.bytes;
+        end += 1;
+      }
       const chunk = assigned.slice(start, end);
       const byTopic = new Map<string, Message[]>();
       for (const { topic, partition, key, value, headers } of chunk) {

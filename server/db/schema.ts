@@ -403,8 +403,11 @@ export const replayJobs = pgTable(
     rate: doublePrecision("rate"),
     /** Kafka: the DLQ's end offsets when the job started, to find copies that died again. */
     watchFrom: jsonb("watch_from").$type<Record<string, number>>(),
-    /** Target end offsets taken just before the in-flight batch was sent, to verify it after a crash. */
-    inFlight: jsonb("in_flight").$type<Record<string, Record<string, number>>>(),
+    /**
+     * The items sent but not yet recorded as done (seq range) and, per target topic and partition, an offset
+     * at or below where their copies landed: after a crash they are looked for there by replay id.
+     */
+    inFlight: jsonb("in_flight").$type<{ fromSeq: number; toSeq: number; offsets: Record<string, Record<string, number>> }>(),
     /** The canary's verdict: replay the first N, wait, and go on only if few of them died again. */
     canary: jsonb("canary").$type<ReplayCanary>(),
     /** SQS StartMessageMoveTask's handle and last reported progress. */
@@ -467,4 +470,87 @@ export const outboxSamples = pgTable(
     failing: integer("failing").notNull().default(0),
   },
   (table) => [index("outbox_samples_database_time_idx").on(table.database, table.sampledAt)],
+);
+
+export const sagaBulkJobStates = ["draft", "queued", "running", "verifying", "paused", "cancelled", "completed", "failed"] as const;
+export type SagaBulkJobState = (typeof sagaBulkJobStates)[number];
+
+export interface SagaBulkSelection {
+  /** The list filter the sagas were chosen with (the Sagas page's filters). */
+  filter?: { types?: string[]; statuses?: ("running" | "compensating" | "completed" | "failed" | "compensation_failed")[]; idleForSeconds?: number; correlationId?: string; errorText?: string; stuck?: boolean };
+  /** A Stuck-view group key (type + status + diagnosis + error fingerprint). */
+  group?: string;
+  groupHeadline?: string;
+}
+
+export interface SagaBulkDryRun {
+  matched: number;
+  /** Left out: the command does not apply to their status. */
+  notApplicable: number;
+  byTypeStatus: { sagaType: string; status: string; count: number }[];
+  sample: { id: string; sagaType: string; status: string; correlationId: string; lastError: string | null }[];
+}
+
+/**
+ * A bulk saga action (retry, compensate or resolve) as a durable job: the dry run snapshots the exact saga
+ * ids with the version each was seen at; the job issues one saga_commands row per saga, waits for the
+ * orchestrator's outcomes, then re-checks the sagas after a delay (terminal or stuck again).
+ */
+export const sagaBulkJobs = pgTable(
+  "saga_bulk_jobs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    database: text("database").notNull(),
+    command: text("command", { enum: ["retry", "compensate", "resolve"] }).notNull(),
+    reason: text("reason").notNull(),
+    selection: jsonb("selection").$type<SagaBulkSelection>().notNull(),
+    dryRun: jsonb("dry_run").$type<SagaBulkDryRun>(),
+    ratePerSecond: doublePrecision("rate_per_second"),
+    verifyAfterSeconds: integer("verify_after_seconds").notNull().default(30),
+    state: text("state", { enum: sagaBulkJobStates }).notNull(),
+    stateReason: text("state_reason"),
+    total: integer("total").notNull().default(0),
+    /** Commands written to saga_commands. */
+    requested: integer("requested").notNull().default(0),
+    /** Refused before reaching the orchestrator (the saga moved on, a command was pending, ...). */
+    refused: integer("refused").notNull().default(0),
+    applied: integer("applied").notNull().default(0),
+    rejected: integer("rejected").notNull().default(0),
+    /** At verification: sagas in a terminal status, and sagas stuck again. */
+    terminal: integer("terminal").notNull().default(0),
+    stuckAgain: integer("stuck_again").notNull().default(0),
+    verifyAt: timestamp("verify_at", { withTimezone: true }),
+    verifiedAt: timestamp("verified_at", { withTimezone: true }),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("saga_bulk_jobs_created_idx").on(table.createdAt)],
+);
+
+export const sagaBulkItemStates = ["pending", "requested", "refused", "applied", "rejected"] as const;
+
+export const sagaBulkItems = pgTable(
+  "saga_bulk_items",
+  {
+    jobId: uuid("job_id")
+      .notNull()
+      .references(() => sagaBulkJobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    sagaId: text("saga_id").notNull(),
+    sagaType: text("saga_type").notNull(),
+    /** The version the dry run saw: a saga that moved on since is not acted on. */
+    version: integer("version"),
+    statusBefore: text("status_before").notNull(),
+    state: text("state", { enum: sagaBulkItemStates }).notNull().default("pending"),
+    commandId: text("command_id"),
+    outcome: text("outcome"),
+    /** At verification. */
+    statusAfter: text("status_after"),
+    stuckAgain: boolean("stuck_again"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }),
+  },
+  (table) => [uniqueIndex("saga_bulk_items_key").on(table.jobId, table.seq), index("saga_bulk_items_state_idx").on(table.jobId, table.state, table.seq)],
 );

@@ -3,6 +3,8 @@ import type { ControlStore } from "~/server/db/control-store";
 
 /** pg-boss queue of replay-job slices: one active slice per replay job (singleton by job id). */
 export const REPLAY_QUEUE = "redrive-replay";
+/** pg-boss queue of bulk saga-action slices, one active per job. */
+export const SAGA_BULK_QUEUE = "redrive-saga-bulk";
 
 // A worker that dies (kill -9, OOM) stops sending heartbeats; pg-boss's supervisor then hands the
 // slice to another worker (or the restarted one) after HEARTBEAT_SECONDS. pg-boss's minimum is 10 s.
@@ -12,6 +14,8 @@ export interface JobQueue {
   readonly boss: PgBoss;
   /** Schedules (another slice of) a replay job. Idempotent while one is queued. */
   enqueueReplay(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
+  /** Schedules (another slice of) a bulk saga action. */
+  enqueueSagaBulk(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,21 +28,26 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
       : new PgBoss({ connectionString: connection.connectionString, schema: "pgboss", max: 4, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
   boss.on("error", (error: unknown) => console.error(`[redrive] job queue: ${error instanceof Error ? error.message : String(error)}`));
   await boss.start();
-  await boss.createQueue(REPLAY_QUEUE, {
-    policy: "singleton",
-    // Broker outages surface as failed slices: retry them (with backoff) for as long as it takes.
-    retryLimit: 100_000,
-    retryDelay: 2,
-    retryBackoff: true,
-    retryDelayMax: 15,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-    expireInSeconds: 60 * 60,
-    deleteAfterSeconds: 7 * 24 * 3600,
-  });
+  for (const queue of [REPLAY_QUEUE, SAGA_BULK_QUEUE]) {
+    await boss.createQueue(queue, {
+      policy: "singleton",
+      // Broker and database outages surface as failed slices: retry them (with backoff) for as long as it takes.
+      retryLimit: 100_000,
+      retryDelay: 2,
+      retryBackoff: true,
+      retryDelayMax: 15,
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+      expireInSeconds: 60 * 60,
+      deleteAfterSeconds: 7 * 24 * 3600,
+    });
+  }
   return {
     boss,
     async enqueueReplay(jobId, options = {}) {
       await boss.send(REPLAY_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
+    },
+    async enqueueSagaBulk(jobId, options = {}) {
+      await boss.send(SAGA_BULK_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };

@@ -111,6 +111,45 @@ describe("saga actions with the demo orchestrator running", () => {
   });
 });
 
+describe("bulk saga actions as durable jobs", () => {
+  it("dry-runs a filter, retries the exact sagas through the orchestrator, and verifies they completed", async () => {
+    await api.startWorker();
+    faults.patch({ stepFailureRate: { "shipping.schedule": 1 } });
+    const orders = await Promise.all(Array.from({ length: 3 }, () => placeOrder(tdb.db, randomOrder())));
+    const failed = await Promise.all(orders.map(({ orderId }) => sagaOf(orderId, "failed")));
+    faults.patch({ stepFailureRate: { "shipping.schedule": 0 } });
+    const ids = new Set(failed.map((f) => f.id));
+
+    interface BulkJob { id: string; state: string; total: number; requested: number; refused: number; applied: number; terminal: number; stuckAgain: number; dryRun: { matched: number; notApplicable: number } }
+    const draft = await api.data<BulkJob>("sagaJobs.dryRun", {
+      kind: "mutation",
+      input: { database: "demo", command: "retry", reason: "carrier capacity is back", selection: { filter: { statuses: ["failed"], errorText: "shipping" } }, verifyAfterSeconds: 2 },
+      headers: auth(operator),
+    });
+    expect(draft.state).toBe("draft");
+    expect(draft.total).toBeGreaterThanOrEqual(3);
+    const { items } = await api.data<{ items: { sagaId: string }[] }>("sagaJobs.items", { kind: "query", input: { jobId: draft.id }, headers: auth(viewer) });
+    for (const id of ids) expect(items.map((i) => i.sagaId)).toContain(id);
+
+    // A viewer cannot start it.
+    expect((await api.call("sagaJobs.start", { kind: "mutation", input: { jobId: draft.id }, headers: auth(viewer) })).status).toBe(403);
+    await api.data("sagaJobs.start", { kind: "mutation", input: { jobId: draft.id }, headers: auth(operator) });
+    const done = await waitFor(
+      "the bulk job to be verified",
+      async () => {
+        const job = await api.data<BulkJob>("sagaJobs.get", { kind: "query", input: { jobId: draft.id }, headers: auth(viewer) });
+        return job.state === "completed" ? job : undefined;
+      },
+      90_000,
+    );
+    expect(done.requested + done.refused).toBe(draft.total);
+    expect(done.applied).toBe(done.requested);
+    expect(done.terminal).toBeGreaterThanOrEqual(3);
+    expect(done.stuckAgain).toBe(0);
+    for (const saga of failed) expect((await detail(saga.id)).saga.status).toBe("completed");
+  });
+});
+
 describe("diagnosis on the real stack", () => {
   it("a saga waiting on a stopped participant names the group and its verdict", async () => {
     faults.patch({ stoppedConsumers: ["payment-processor"] });

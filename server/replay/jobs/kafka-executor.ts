@@ -1,58 +1,131 @@
-import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { createHash, randomUUID } from "node:crypto";
+import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
 import type { KafkaAdapter, ProducedRecord } from "~/server/brokers/kafka";
 import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
 import type { ControlDb } from "~/server/db/control-store";
-import { replayJobs } from "~/server/db/schema";
+import { replayJobItems, replayJobs } from "~/server/db/schema";
 import { fromKafkaRecord, type RawDlqMessage } from "~/server/dlq/messages";
 import { DEFAULT_REPLAY_LIMIT, REPLAY_COUNT, REPLAY_ID, replayCountOf, replayHeaders } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
-import { addCounters, markCameBack, nextItems, updateItems, writeLedger, type ItemUpdate, type LedgerEntry, type ReplayItem } from "./items";
 import type { BatchOutcome, ReplayExecutor } from "./executor";
+import { addCounters, markCameBack, updateItems, writeLedger, type ItemUpdate, type LedgerEntry, type ReplayItem } from "./items";
 
 const FETCH_BYTES = 4 * 1024 * 1024;
+// Records read past a batch are kept for the next ones (the DLQ is read once, not once per batch).
+const READ_AHEAD_LIMIT = 50_000;
 
-/** Reads the records at the given offsets of a topic, fetching each partition forward from its lowest wanted offset. */
-async function readAt(adapter: KafkaAdapter, topic: string, wanted: { partition: number; offset: number }[]): Promise<Map<string, RawDlqMessage>> {
-  const found = new Map<string, RawDlqMessage>();
-  const remaining = new Map<number, Set<number>>();
-  for (const { partition, offset } of wanted) {
-    let set = remaining.get(partition);
-    if (!set) remaining.set(partition, (set = new Set()));
-    set.add(offset);
-  }
-  const position = new Map([...remaining].map(([partition, offsets]) => [partition, Math.min(...offsets)]));
-  const end = new Map([...remaining].map(([partition, offsets]) => [partition, Math.max(...offsets)]));
-  while (position.size > 0) {
-    const batch = await adapter.readPartitions(topic, [...position].map(([partition, offset]) => ({ partition, offset })), FETCH_BYTES);
-    for (const [partition, { records }] of batch) {
-      const want = remaining.get(partition)!;
-      let next = position.get(partition)!;
-      for (const record of records as FetchedRecord[]) {
-        const offset = Number(record.offset);
-        if (want.has(offset)) found.set(`${partition}:${offset}`, fromKafkaRecord(partition, record));
-        next = Math.max(next, offset + 1);
+/**
+ * The replay id of a job's item: derived from the job and the item, so it is known before the send
+ * without writing it first, and the same when the item is sent again after a crash.
+ */
+export function itemReplayId(jobId: string, seq: number): string {
+  const hex = createHash("sha1").update(`${jobId}:${seq}`).digest("hex");
+  // Laid out as a version-5 (name-based, SHA-1) UUID.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
+const headerText = (value: unknown) => (value === undefined || value === null ? null : String(Array.isArray(value) ? value.at(-1) : value));
+
+/** Reads DLQ records at wanted offsets, partition by partition, keeping what it read ahead for later batches. */
+class DlqReader {
+  private readonly ahead = new Map<number, Map<number, FetchedRecord>>();
+  private aheadCount = 0;
+
+  constructor(
+    private readonly adapter: KafkaAdapter,
+    private readonly topic: string,
+  ) {}
+
+  async readAt(wanted: { partition: number; offset: number }[]): Promise<Map<string, RawDlqMessage>> {
+    const found = new Map<string, RawDlqMessage>();
+    const missing = new Map<number, Set<number>>();
+    for (const { partition, offset } of wanted) {
+      const cached = this.ahead.get(partition)?.get(offset);
+      if (cached) {
+        found.set(`${partition}:${offset}`, fromKafkaRecord(partition, cached));
+        continue;
       }
-      // Past the last wanted offset, or nothing more to read (deleted by retention or compaction): done.
-      if (records.length === 0 || next > end.get(partition)!) position.delete(partition);
-      else position.set(partition, next);
+      let set = missing.get(partition);
+      if (!set) missing.set(partition, (set = new Set()));
+      set.add(offset);
+    }
+    this.forget(wanted);
+    if (missing.size === 0) return found;
+    const position = new Map([...missing].map(([partition, offsets]) => [partition, Math.min(...offsets)]));
+    const end = new Map([...missing].map(([partition, offsets]) => [partition, Math.max(...offsets)]));
+    while (position.size > 0) {
+      const batch = await this.adapter.readPartitions(this.topic, [...position].map(([partition, offset]) => ({ partition, offset })), FETCH_BYTES);
+      for (const [partition, { records }] of batch) {
+        const want = missing.get(partition)!;
+        let next = position.get(partition)!;
+        for (const record of records) {
+          const offset = Number(record.offset);
+          if (want.has(offset)) found.set(`${partition}:${offset}`, fromKafkaRecord(partition, record));
+          else if (offset > end.get(partition)! && this.aheadCount < READ_AHEAD_LIMIT) this.keep(partition, offset, record);
+          next = Math.max(next, offset + 1);
+        }
+        // Past the last wanted offset, or nothing more to read (deleted by retention or compaction): done.
+        if (records.length === 0 || next > end.get(partition)!) position.delete(partition);
+        else position.set(partition, next);
+      }
+    }
+    return found;
+  }
+
+  private keep(partition: number, offset: number, record: FetchedRecord): void {
+    let map = this.ahead.get(partition);
+    if (!map) this.ahead.set(partition, (map = new Map()));
+    if (!map.has(offset)) this.aheadCount += 1;
+    map.set(offset, record);
+  }
+
+  /** Drops what this batch used and everything before it (batches go forward through each partition). */
+  private forget(wanted: { partition: number; offset: number }[]): void {
+    const highest = new Map<number, number>();
+    for (const { partition, offset } of wanted) highest.set(partition, Math.max(highest.get(partition) ?? -1, offset));
+    for (const [partition, upTo] of highest) {
+      const map = this.ahead.get(partition);
+      if (!map) continue;
+      for (const offset of map.keys()) {
+        if (offset <= upTo) {
+          map.delete(offset);
+          this.aheadCount -= 1;
+        }
+      }
     }
   }
-  return found;
+}
+
+interface Unconfirmed {
+  fromSeq: number;
+  toSeq: number;
+  /** Lower bounds of where this batch's copies landed, per topic and partition. */
+  offsets: Record<string, Record<string, number>>;
 }
 
 /**
- * Replays Kafka dead letters batch by batch. For each batch: read the records, note the targets' end
- * offsets, mark the items "sending" with their replay ids, produce (idempotent, acks=all), and only then
- * mark them done and write the ledger. After a crash, a batch left "sending" is verified against the
- * targets (by replay id, from the noted offsets): what landed is marked done, the rest is sent again.
+ * Replays Kafka dead letters batch by batch: read the records, note on the job which items are in flight
+ * and where in the targets they will land at the earliest, produce (idempotent, acks=all), and only after
+ * the broker's acknowledgement mark them done and write the ledger. That write overlaps the next batch's
+ * read and send; the in-flight note always covers every batch not yet recorded. After a crash those items
+ * are looked for in the targets by their (derived) replay id: what landed is marked done, the rest is sent
+ * again with the same id.
  */
 export class KafkaReplayExecutor implements ReplayExecutor {
+  private readonly reader: DlqReader;
+  /** Per target topic and partition: an offset at or below the next copy's (the log only grows). */
+  private readonly targetFloor = new Map<string, Record<string, number>>();
+  private lastSeq = 0;
+  private unconfirmed: Unconfirmed[] = [];
+  private pendingWrite: Promise<void> | null = null;
+
   constructor(
     private readonly db: ControlDb,
     private readonly adapter: KafkaAdapter,
     private job: ReplayJob,
-  ) {}
+  ) {
+    this.reader = new DlqReader(adapter, job.dlq);
+  }
 
   async prepare(): Promise<void> {
     if (this.job.action === "replay" && !this.job.watchFrom) {
@@ -64,27 +137,27 @@ export class KafkaReplayExecutor implements ReplayExecutor {
   }
 
   async recover(): Promise<number> {
-    const inFlight = await nextItems(this.db, this.job.id, ["sending"], 100_000);
-    if (inFlight.length === 0) return 0;
     const [current] = await this.db.select({ inFlight: replayJobs.inFlight }).from(replayJobs).where(eq(replayJobs.id, this.job.id));
-    const byReplayId = new Map(inFlight.map((item) => [item.replayId!, item]));
+    const note = current?.inFlight;
+    if (!note) return 0;
+    const inFlight = await this.db
+      .select()
+      .from(replayJobItems)
+      .where(and(eq(replayJobItems.jobId, this.job.id), inArray(replayJobItems.state, ["pending", "sending"]), gte(replayJobItems.seq, note.fromSeq), lte(replayJobItems.seq, note.toSeq)));
+    const byReplayId = new Map(inFlight.map((item) => [item.replayId ?? itemReplayId(this.job.id, item.seq), item]));
     const landed = new Map<string, { position: string; count: number }>();
-    for (const [topic, partitions] of Object.entries(current?.inFlight ?? {})) {
+    for (const [topic, partitions] of Object.entries(note.offsets)) {
+      if (inFlight.length === 0) break;
       const offsets = await this.adapter.topicOffsets(topic);
-      const positions = offsets
-        .map((p) => ({ partition: p.partition, from: Math.max(p.logStartOffset, partitions[String(p.partition)] ?? p.logStartOffset), to: p.logEndOffset }))
-        .filter((p) => p.from < p.to);
-      for (const { partition, from, to } of positions) {
-        let offset = from;
-        while (offset < to) {
-          const records = await this.adapter.readRecords(topic, partition, offset, FETCH_BYTES);
+      for (const p of offsets) {
+        let offset = Math.max(p.logStartOffset, partitions[String(p.partition)] ?? p.logStartOffset);
+        while (offset < p.logEndOffset) {
+          const records = await this.adapter.readRecords(topic, p.partition, offset, FETCH_BYTES);
           if (records.length === 0) break;
           for (const record of records) {
-            const id = record.headers?.[REPLAY_ID];
-            const replayId = id ? String(Array.isArray(id) ? id.at(-1) : id) : null;
+            const replayId = headerText(record.headers?.[REPLAY_ID]);
             if (replayId && byReplayId.has(replayId)) {
-              const count = record.headers?.[REPLAY_COUNT];
-              landed.set(replayId, { position: `${partition}:${record.offset}`, count: Number(count ? String(Array.isArray(count) ? count.at(-1) : count) : 0) || 0 });
+              landed.set(replayId, { position: `${p.partition}:${record.offset}`, count: Number(headerText(record.headers?.[REPLAY_COUNT]) ?? 0) || 0 });
             }
           }
           offset = Number(records.at(-1)!.offset) + 1;
@@ -93,14 +166,13 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     }
     const updates: ItemUpdate[] = [];
     const ledger: LedgerEntry[] = [];
-    for (const item of inFlight) {
-      const copy = landed.get(item.replayId!);
+    for (const [replayId, item] of byReplayId) {
+      const copy = landed.get(replayId);
       if (copy) {
-        updates.push({ seq: item.seq, state: "done", targetPosition: copy.position, outcome: "verified in the target after an interrupted send" });
-        ledger.push({ replayId: item.replayId!, messageId: item.messageId, target: item.target, targetPosition: copy.position, replayCount: copy.count, action: "replay" });
-      } else {
-        // Not in the target: send again, with the same replay id.
-        updates.push({ seq: item.seq, state: "pending" });
+        updates.push({ seq: item.seq, state: "done", replayId, targetPosition: copy.position, outcome: "verified in the target after an interrupted send" });
+        ledger.push({ replayId, messageId: item.messageId, target: item.target, targetPosition: copy.position, replayCount: copy.count, action: "replay" });
+      } else if (item.state === "sending") {
+        updates.push({ seq: item.seq, state: "pending" }); // not in the target: sent again, with the same replay id
       }
     }
     await this.db.transaction(async (tx) => {
@@ -111,16 +183,44 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     return inFlight.length;
   }
 
+  private async pendingAfter(seq: number, limit: number): Promise<ReplayItem[]> {
+    return this.db
+      .select()
+      .from(replayJobItems)
+      .where(and(eq(replayJobItems.jobId, this.job.id), eq(replayJobItems.state, "pending"), gt(replayJobItems.seq, seq)))
+      .orderBy(asc(replayJobItems.seq))
+      .limit(limit);
+  }
+
+  private async floorsFor(topics: Set<string>): Promise<Record<string, Record<string, number>>> {
+    const result: Record<string, Record<string, number>> = {};
+    for (const topic of topics) {
+      let floor = this.targetFloor.get(topic);
+      if (!floor) {
+        const offsets = await this.adapter.topicOffsets(topic);
+        floor = Object.fromEntries(offsets.map((p) => [String(p.partition), p.logEndOffset]));
+        this.targetFloor.set(topic, floor);
+      }
+      result[topic] = { ...floor };
+    }
+    return result;
+  }
+
+  private async settlePrevious(): Promise<void> {
+    const pending = this.pendingWrite;
+    this.pendingWrite = null;
+    if (pending) await pending;
+  }
+
   async runBatch(limit: number): Promise<BatchOutcome> {
-    const items = await nextItems(this.db, this.job.id, ["pending"], limit);
-    if (items.length === 0) return { processed: 0, finished: true };
+    const items = await this.pendingAfter(this.lastSeq, limit);
+    if (items.length === 0) {
+      await this.settlePrevious();
+      return { processed: 0, finished: true };
+    }
     if (this.job.action === "discard") return this.discard(items);
 
-    const records = await readAt(
-      this.adapter,
-      this.job.dlq,
-      items.map((item) => ({ partition: item.partition!, offset: item.offset! })),
-    );
+    const records = await this.reader.readAt(items.map((item) => ({ partition: item.partition!, offset: item.offset! })));
     const skipped: ItemUpdate[] = [];
     const sending: { item: ReplayItem; record: ProducedRecord; replayId: string; count: number }[] = [];
     for (const item of items) {
@@ -134,7 +234,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
         skipped.push({ seq: item.seq, state: "skipped", outcome: `quarantined: already replayed ${previous} times` });
         continue;
       }
-      const replayId = item.replayId ?? randomUUID();
+      const replayId = item.replayId ?? itemReplayId(this.job.id, item.seq);
       sending.push({
         item,
         replayId,
@@ -148,26 +248,34 @@ export class KafkaReplayExecutor implements ReplayExecutor {
       });
     }
 
-    // Where the targets end now: after a crash, the batch is looked for from here.
-    const inFlight: Record<string, Record<string, number>> = {};
-    for (const topic of new Set(sending.map((s) => s.record.topic))) {
-      const offsets = await this.adapter.topicOffsets(topic);
-      inFlight[topic] = Object.fromEntries(offsets.map((p) => [String(p.partition), p.logEndOffset]));
+    // Before the send: note what is in flight (this batch and any not yet recorded) and where it lands at the earliest.
+    const batch: Unconfirmed = { fromSeq: items[0]!.seq, toSeq: items.at(-1)!.seq, offsets: await this.floorsFor(new Set(sending.map((s) => s.record.topic))) };
+    this.unconfirmed.push(batch);
+    const oldest = this.unconfirmed[0]!;
+    const offsets: Record<string, Record<string, number>> = {};
+    for (const entry of this.unconfirmed) {
+      for (const [topic, partitions] of Object.entries(entry.offsets)) {
+        const merged = (offsets[topic] ??= {});
+        for (const [partition, offset] of Object.entries(partitions)) merged[partition] = Math.min(merged[partition] ?? offset, offset);
+      }
     }
-    await this.db.transaction(async (tx) => {
-      await updateItems(tx, this.job.id, [...skipped, ...sending.map((s) => ({ seq: s.item.seq, state: "sending" as const, replayId: s.replayId, attempt: true }))]);
-      await addCounters(tx, this.job.id, { skipped: skipped.length }, { inFlight });
-    });
+    await this.db.update(replayJobs).set({ inFlight: { fromSeq: oldest.fromSeq, toSeq: batch.toSeq, offsets } }).where(eq(replayJobs.id, this.job.id));
+    this.lastSeq = batch.toSeq;
 
     const positions = await this.adapter.produceBatch(sending.map((s) => s.record));
+    for (const [index, s] of sending.entries()) {
+      const floor = this.targetFloor.get(s.record.topic)!;
+      const key = String(positions[index]!.partition);
+      floor[key] = Math.max(floor[key] ?? 0, positions[index]!.offset + 1);
+    }
 
-    // Acknowledged by the broker: only now are they done.
-    await this.db.transaction(async (tx) => {
-      await updateItems(
-        tx,
-        this.job.id,
-        sending.map((s, index) => ({ seq: s.item.seq, state: "done" as const, targetPosition: `${positions[index]!.partition}:${positions[index]!.offset}` })),
-      );
+    // Acknowledged by the broker: recorded as done while the next batch is read and sent.
+    await this.settlePrevious();
+    const write = this.db.transaction(async (tx) => {
+      await updateItems(tx, this.job.id, [
+        ...skipped,
+        ...sending.map((s, index) => ({ seq: s.item.seq, state: "done" as const, replayId: s.replayId, targetPosition: `${positions[index]!.partition}:${positions[index]!.offset}` })),
+      ]);
       await writeLedger(
         tx,
         this.job,
@@ -180,13 +288,18 @@ export class KafkaReplayExecutor implements ReplayExecutor {
           action: "replay",
         })),
       );
-      await addCounters(tx, this.job.id, { done: sending.length }, { inFlight: null });
+      this.unconfirmed = this.unconfirmed.filter((entry) => entry !== batch);
+      const rest = this.unconfirmed[0];
+      await addCounters(tx, this.job.id, { done: sending.length, skipped: skipped.length }, rest ? {} : { inFlight: null });
     });
+    this.pendingWrite = write;
+    write.catch(() => undefined); // awaited (and its error raised) by the next batch or close()
     return { processed: items.length, finished: false };
   }
 
   /** Discard: resolved in the ledger with the job's reason; the DLQ record stays (Kafka cannot delete one record). */
   private async discard(items: ReplayItem[]): Promise<BatchOutcome> {
+    this.lastSeq = items.at(-1)!.seq;
     await this.db.transaction(async (tx) => {
       const entries = items.map((item) => ({ item, replayId: randomUUID() }));
       await updateItems(tx, this.job.id, entries.map(({ item, replayId }) => ({ seq: item.seq, state: "done" as const, replayId, outcome: "discarded" })));
@@ -206,24 +319,29 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     const offsets = await this.adapter.topicOffsets(this.job.dlq);
     const watchFrom = { ...this.job.watchFrom };
     const returns: { replayId: string; where: string }[] = [];
+    let moved = false;
     for (const p of offsets) {
       let offset = Math.max(p.logStartOffset, watchFrom[String(p.partition)] ?? p.logStartOffset);
       while (offset < p.logEndOffset) {
         const records = await this.adapter.readRecords(this.job.dlq, p.partition, offset, FETCH_BYTES);
         if (records.length === 0) break;
         for (const record of records) {
-          const id = record.headers?.[REPLAY_ID];
-          if (id) returns.push({ replayId: String(Array.isArray(id) ? id.at(-1) : id), where: `${this.job.dlq}/${p.partition}:${record.offset}` });
+          const replayId = headerText(record.headers?.[REPLAY_ID]);
+          if (replayId) returns.push({ replayId, where: `${this.job.dlq}/${p.partition}:${record.offset}` });
         }
         offset = Number(records.at(-1)!.offset) + 1;
       }
+      if (offset !== watchFrom[String(p.partition)]) moved = true;
       watchFrom[String(p.partition)] = offset;
     }
+    if (!moved) return 0;
     const marked = await markCameBack(this.db, this.job.id, returns);
     await this.db.update(replayJobs).set({ watchFrom }).where(eq(replayJobs.id, this.job.id));
     this.job = { ...this.job, watchFrom };
     return marked;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.settlePrevious();
+  }
 }

@@ -8,7 +8,7 @@ import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import { buildConnections, closeConnections, type Connections } from "~/server/connections/registry";
 import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
-import { startReplayWorker } from "~/server/replay/jobs/worker";
+import { startJobWorkers } from "~/server/jobs/workers";
 import type { Role } from "~/server/db/schema";
 import { createTestDataDir } from "./environment";
 
@@ -84,7 +84,7 @@ export class ApiHarness {
 
   /** Runs replay jobs in this process, as the server does. */
   async startWorker(): Promise<void> {
-    this.worker ??= await startReplayWorker({ db: this.store.db, connections: this.connections, queue: await this.jobs() });
+    this.worker ??= await startJobWorkers({ db: this.store.db, connections: this.connections, queue: await this.jobs() });
   }
 
   async close(): Promise<void> {

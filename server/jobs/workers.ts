@@ -1,0 +1,24 @@
+import { runReplaySlice, type ReplayDeps } from "~/server/replay/jobs/runner";
+import { runSagaBulkSlice } from "~/server/sagas/bulk";
+import { REPLAY_QUEUE, SAGA_BULK_QUEUE } from "./job-queue";
+
+// Jobs of each kind run side by side up to this many per process; each job has one active slice at most.
+const CONCURRENT_JOBS = 2;
+
+/** Starts working the durable job queues (replays, bulk saga actions) in this process. */
+export async function startJobWorkers(deps: ReplayDeps): Promise<{ stop(): Promise<void> }> {
+  const { boss } = deps.queue;
+  const options = { localConcurrency: CONCURRENT_JOBS, pollingIntervalSeconds: 1 };
+  await boss.work<{ jobId: string }>(REPLAY_QUEUE, options, async ([job]) => {
+    if (job) await runReplaySlice(deps, job.data.jobId);
+  });
+  await boss.work<{ jobId: string }>(SAGA_BULK_QUEUE, options, async ([job]) => {
+    if (job) await runSagaBulkSlice(deps, job.data.jobId);
+  });
+  return {
+    async stop() {
+      await boss.offWork(REPLAY_QUEUE);
+      await boss.offWork(SAGA_BULK_QUEUE);
+    },
+  };
+}
