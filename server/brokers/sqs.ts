@@ -338,14 +338,21 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
     await this.client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: receiptHandle }));
   }
 
-  /** Makes received messages visible again at once (visibility 0), ten per request. */
-  async release(url: string, receiptHandles: string[]): Promise<number> {
+  /** Makes received messages visible again at once (visibility 0), ten per request, `concurrency` requests at a time. */
+  async release(url: string, receiptHandles: string[], concurrency = 8): Promise<number> {
     let failed = 0;
-    for (let i = 0; i < receiptHandles.length; i += 10) {
-      const entries = receiptHandles.slice(i, i + 10).map((handle, index) => ({ Id: String(index), ReceiptHandle: handle, VisibilityTimeout: 0 }));
-      const result = await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
-      failed += result.Failed?.length ?? 0;
-    }
+    const limit = pLimit(concurrency);
+    const batches: string[][] = [];
+    for (let i = 0; i < receiptHandles.length; i += 10) batches.push(receiptHandles.slice(i, i + 10));
+    await Promise.all(
+      batches.map((batch) =>
+        limit(async () => {
+          const entries = batch.map((handle, index) => ({ Id: String(index), ReceiptHandle: handle, VisibilityTimeout: 0 }));
+          const result = await this.client.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: entries }));
+          failed += result.Failed?.length ?? 0;
+        }),
+      ),
+    );
     return failed;
   }
 

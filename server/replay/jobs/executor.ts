@@ -12,8 +12,11 @@ export interface ReplayExecutor {
   recover(): Promise<number>;
   /** Replays (or discards) up to `limit` more items. */
   runBatch(limit: number): Promise<BatchOutcome>;
-  /** Links copies that died again to their items; returns how many were new. */
-  checkCameBack(): Promise<number>;
+  /**
+   * Links copies that died again to their items; returns how many were new. `thorough`: look at the DLQ on
+   * purpose even where that costs (SQS: receive and release), as the canary's watch does.
+   */
+  checkCameBack(thorough: boolean): Promise<number>;
   /** Called when the slice ends, also on failure (e.g. make held SQS messages visible again). */
   close(): Promise<void>;
 }

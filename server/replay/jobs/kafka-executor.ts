@@ -314,7 +314,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
   }
 
   /** Finds replayed copies of this job that died again: new DLQ records carrying one of its replay ids. */
-  async checkCameBack(): Promise<number> {
+  async checkCameBack(_thorough: boolean): Promise<number> {
     if (this.job.action !== "replay" || !this.job.watchFrom) return 0;
     const offsets = await this.adapter.topicOffsets(this.job.dlq);
     const watchFrom = { ...this.job.watchFrom };

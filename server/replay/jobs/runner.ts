@@ -103,7 +103,7 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string): Promise<v
 
       if (Date.now() - lastCameBackCheck > CAME_BACK_EVERY_MS) {
         lastCameBackCheck = Date.now();
-        if ((await executor.checkCameBack()) > 0) continue; // re-read the counters before judging
+        if ((await executor.checkCameBack(canary.state === "watching")) > 0) continue; // re-read the counters before judging
       }
 
       if (canary.state === "watching") {
@@ -141,7 +141,7 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string): Promise<v
       }
       if (outcome.finished) {
         if (canary.state === "pending") continue; // watch the canary even when it was the whole job
-        await executor.checkCameBack();
+        await executor.checkCameBack(false);
         await transition(db, jobId, "completed", null, { finishedAt: new Date(), rate: null });
         return;
       }

@@ -12,7 +12,7 @@ const HOLD_SECONDS = 30;
 // Messages hidden by someone else (or by a worker that died) are waited for this long before the job
 // concludes that its remaining messages left the DLQ.
 const HIDDEN_WAIT_MS = (HOLD_SECONDS + 30) * 1000;
-const RECEIVERS = 5;
+const RECEIVERS = 8;
 // A pass that finds nothing to do ends after this many empty receives per receiver.
 const EMPTY_RECEIVES = 2;
 // Open items not seen in this many whole passes are no longer in the DLQ.
@@ -35,6 +35,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
   private open = new Map<string, ReplayItem>();
   private emptyPasses = 0;
   private hiddenSince: number | null = null;
+  private carry: { item: ReplayItem; message: ReceivedSqsMessage }[] = [];
   private returns: { replayId: string; where: string }[] = [];
 
   constructor(
@@ -64,6 +65,8 @@ export class SqsReplayExecutor implements ReplayExecutor {
   /** Receives until `limit` of the job's messages are in hand or the DLQ has nothing more to show. */
   private async collect(limit: number): Promise<{ item: ReplayItem; message: ReceivedSqsMessage }[]> {
     const selected = new Map<string, { item: ReplayItem; message: ReceivedSqsMessage }>();
+    // Matches received beyond the last batch's limit come first (still hidden, their handles still valid).
+    for (const entry of this.carry.splice(0, limit)) selected.set(entry.message.messageId, entry);
     const receiver = async () => {
       let empty = 0;
       while (selected.size < limit && empty < EMPTY_RECEIVES) {
@@ -74,8 +77,9 @@ export class SqsReplayExecutor implements ReplayExecutor {
         }
         for (const message of batch) {
           const item = this.open.get(message.messageId);
-          if (item && !selected.has(message.messageId) && selected.size < limit) {
-            selected.set(message.messageId, { item, message });
+          if (item && !selected.has(message.messageId) && !this.carry.some((c) => c.message.messageId === message.messageId)) {
+            if (selected.size < limit) selected.set(message.messageId, { item, message });
+            else this.carry.push({ item, message });
             continue;
           }
           this.held.push(message.receiptHandle);
@@ -89,8 +93,9 @@ export class SqsReplayExecutor implements ReplayExecutor {
   }
 
   private async releaseHeld(): Promise<void> {
-    const handles = this.held;
+    const handles = [...this.held, ...this.carry.map((c) => c.message.receiptHandle)];
     this.held = [];
+    this.carry = [];
     if (handles.length > 0) await this.adapter.release(this.dlqUrl, handles).catch(() => undefined);
   }
 
@@ -276,9 +281,10 @@ export class SqsReplayExecutor implements ReplayExecutor {
     return { processed: updates.length, finished: true };
   }
 
-  async checkCameBack(): Promise<number> {
+  async checkCameBack(thorough: boolean): Promise<number> {
     if (this.job.action !== "replay") return 0;
-    if (this.returns.length === 0 && this.held.length === 0) {
+    // In passing, receives see the copies that came back; only the canary's watch looks at the DLQ on purpose.
+    if (thorough && this.returns.length === 0) {
       // Nothing seen in passing: look at the DLQ (received, then released at once).
       const seen: string[] = [];
       for (let round = 0; round < 100; round += 1) {
