@@ -29,6 +29,9 @@ export interface EngineRun {
   state: string;
   /** The worker's own last-batches rate from the row. */
   rowRate: number | null;
+  /** Time the job spent "waiting" (a broker call failed; pg-boss retries the slice), and the reasons it gave. */
+  waitingMs: number;
+  waitingReasons: string[];
 }
 
 const POLL_MS = 50;
@@ -73,9 +76,18 @@ export async function runReplayJob(
   await startReplayJob(db, queue, draft.id);
   let row: typeof replayJobs.$inferSelect | undefined;
   let lastReport = start;
+  let waitingMs = 0;
+  let lastPoll = performance.now();
+  const waitingReasons = new Set<string>();
   for (;;) {
     [row] = await pollDb.select().from(replayJobs).where(eq(replayJobs.id, draft.id));
     if (!row) throw new Error(`replay job ${draft.id} vanished`);
+    const now = performance.now();
+    if (row.state === "waiting") {
+      waitingMs += now - lastPoll;
+      if (row.stateReason) waitingReasons.add(row.stateReason);
+    }
+    lastPoll = now;
     if (row.state === "completed") break;
     if (row.state === "failed" || row.state === "cancelled" || row.state === "paused") {
       throw new Error(`replay job ${draft.id} ${row.state}: ${row.stateReason ?? ""} (done ${row.done}/${row.total}, failed ${row.failed})`);
@@ -102,5 +114,7 @@ export async function runReplayJob(
     matched: row.dryRun?.matched ?? 0,
     state: row.state,
     rowRate: row.rate,
+    waitingMs,
+    waitingReasons: [...waitingReasons],
   };
 }

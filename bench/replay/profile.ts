@@ -18,6 +18,8 @@ import { secs } from "../common/stats";
 interface Stage {
   ms: number;
   calls: number;
+  /** What the calls returned, counted (e.g. records fetched), when the stage counts anything. */
+  items: number | null;
 }
 
 export class Profiler {
@@ -27,34 +29,47 @@ export class Profiler {
   private started = performance.now();
 
   /** Replaces obj[method] by a timed version of itself. */
-  wrap<T extends object>(obj: T, method: string, label: string): void {
+  wrap<T extends object>(obj: T, method: string, label: string, count?: (result: unknown) => number): void {
     const target = obj as Record<string, unknown>;
     const original = target[method];
     if (typeof original !== "function") throw new Error(`cannot profile ${label}: no method ${method}`);
-    const record = (start: number) => {
-      const stage = this.stages.get(label) ?? { ms: 0, calls: 0 };
+    const record = (start: number, result: unknown) => {
+      const stage = this.stages.get(label) ?? { ms: 0, calls: 0, items: count ? 0 : null };
       stage.ms += performance.now() - start;
       stage.calls += 1;
+      if (count && stage.items !== null && result !== undefined) stage.items += count(result);
       this.stages.set(label, stage);
     };
     target[method] = function (this: unknown, ...args: unknown[]) {
       const start = performance.now();
       const result = (original as (...a: unknown[]) => unknown).apply(this, args);
-      if (result instanceof Promise) return result.finally(() => record(start));
-      record(start);
+      if (result instanceof Promise) {
+        return result.then(
+          (value: unknown) => {
+            record(start, value);
+            return value;
+          },
+          (error: unknown) => {
+            record(start, undefined);
+            throw error;
+          },
+        );
+      }
+      record(start, result);
       return result;
     };
   }
 
   kafka(adapter: KafkaAdapter): void {
-    this.wrap(adapter, "readPartitions", "kafka: read DLQ records (readPartitions)");
+    const fetched = (result: unknown) => [...(result as Map<number, { records: unknown[] }>).values()].reduce((sum, p) => sum + p.records.length, 0);
+    this.wrap(adapter, "readPartitions", "kafka: read DLQ records (readPartitions)", fetched);
     this.wrap(adapter, "topicOffsets", "kafka: target end offsets (topicOffsets)");
     this.wrap(adapter, "produceBatch", "kafka: produce, acks=all (produceBatch)");
     this.wrap(adapter, "readRecords", "kafka: came-back / recovery reads (readRecords)");
   }
 
   sqs(adapter: SqsAdapter): void {
-    this.wrap(adapter, "receive", "sqs: ReceiveMessage");
+    this.wrap(adapter, "receive", "sqs: ReceiveMessage", (result) => (result as unknown[]).length);
     this.wrap(adapter, "sendBatch", "sqs: SendMessageBatch (sendBatch)");
     this.wrap(adapter, "deleteBatch", "sqs: DeleteMessageBatch (deleteBatch)");
     this.wrap(adapter, "release", "sqs: release (ChangeMessageVisibilityBatch)");
@@ -114,7 +129,12 @@ export class Profiler {
     const wall = performance.now() - this.started;
     const cpu = process.cpuUsage(this.cpu);
     const elu = performance.eventLoopUtilization(this.elu);
-    const lines = [...this.stages].sort((a, b) => b[1].ms - a[1].ms).map(([label, s]) => `      ${label}: ${secs(s.ms)} in ${s.calls} calls (${(s.ms / s.calls).toFixed(1)} ms each, ${Math.round((s.ms / wall) * 100)}% of wall)`);
+    const lines = [...this.stages]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .map(
+        ([label, s]) =>
+          `      ${label}: ${secs(s.ms)} in ${s.calls} calls (${(s.ms / s.calls).toFixed(1)} ms each, ${Math.round((s.ms / wall) * 100)}% of wall)${s.items === null ? "" : `, ${s.items.toLocaleString("en")} records returned`}`,
+      );
     lines.push(
       `      this process: CPU ${secs((cpu.user + cpu.system) / 1000)} (user ${secs(cpu.user / 1000)}, system ${secs(cpu.system / 1000)}) over ${secs(wall)} wall; event loop ${Math.round(elu.utilization * 100)}% busy`,
       ...this.cpuProfile,

@@ -25,7 +25,7 @@ import { openControlStore, type ControlDb, type ControlStore } from "~/server/db
 import * as schema from "~/server/db/schema";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
-import { startReplayWorker } from "~/server/replay/jobs/worker";
+import { startJobWorkers } from "~/server/jobs/workers";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
 import { otherProcesses, run, sleep } from "../common/processes";
@@ -57,7 +57,7 @@ const CONNECTION = "bench";
 /** The CEL filter (server/dlq/filter.ts variables): `record.value` is the parsed JSON payload. */
 const FILTER = "record.value.customer.tier == 'gold'";
 const KAFKA_OPTIONS = { canarySize: 0, ratePerSecond: null, batchSize: 1000 };
-const SQS_OPTIONS = { canarySize: 0, batchSize: 100 };
+const SQS_OPTIONS = { canarySize: 0, batchSize: 500 };
 const AIMS = { kafkaVsPerfTest: 0.5, kafkaVsNaive: 20, sqsVsNaive: 10 };
 
 const argv = process.argv.slice(2);
@@ -91,8 +91,17 @@ function profileFile(kind: string): string {
   return `bench/.cache/replay-${kind}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`;
 }
 
-const progress = (row: { state: string; done: number; total: number; rate: number | null }) =>
-  log(`  job ${row.state}: ${fmtCount(row.done)}/${fmtCount(row.total)} done${row.rate ? `, ${fmtRate(row.rate)}` : ""}`);
+const progress = (row: { state: string; stateReason: string | null; done: number; total: number; rate: number | null }) =>
+  log(`  job ${row.state}: ${fmtCount(row.done)}/${fmtCount(row.total)} done${row.rate ? `, ${fmtRate(row.rate)}` : ""}${row.stateReason ? ` (${row.stateReason})` : ""}`);
+
+/** The line about time the job spent waiting for its broker, when it did. */
+const waitingLine = (r: EngineRun) =>
+  r.waitingMs > 0
+    ? [
+        `                       WAITING ${secs(r.waitingMs)} of it (a broker call failed, pg-boss retried the slice; ${fmtRate(rate(r.done, r.replayMs - r.waitingMs))} without that time): ` +
+          (r.waitingReasons.join(" | ") || "no reason recorded"),
+      ]
+    : [];
 
 /** Other benchmarks hammer the same Kafka: wait until none runs, so neither distorts the other. */
 async function waitForOtherBenches(): Promise<void> {
@@ -288,7 +297,7 @@ async function main(): Promise<void> {
     profiler.sqs(connections.sqs.get(CONNECTION)!);
     profiler.store(store.db);
   }
-  const worker = await startReplayWorker({ db: store.db, queue, connections });
+  const worker = await startJobWorkers({ db: store.db, queue, connections });
   onCleanup("stop replay worker", () => worker.stop());
   log(`control store: Postgres database ${dbName}; pg-boss queue and replay worker started`);
   const engine: Engine = { store, pollDb: drizzle(pollPool, { schema }), queue, connections, profiler };
@@ -311,6 +320,7 @@ async function main(): Promise<void> {
       `Kafka: ${fmtCount(COUNTS.kafka)} records x ${RECORD_BYTES} B in ${KAFKA_PARTITIONS} partitions (produced in ${secs(kafka.seedMs)}), filter \`${FILTER}\` matching ${fmtCount(expected)}`,
       `  Redrive replay job:  ${fmtRate(redriveRate)} (${fmtCount(r.done)} replayed in ${secs(r.replayMs)} from start to completed: queue pickup ${r.pickupMs === null ? "-" : secs(r.pickupMs)}, worker ${r.rowMs === null ? "-" : secs(r.rowMs)})`,
       `                       dry run ${secs(r.dryRunMs)} (${fmtCount(r.scanned)} scanned, ${fmtCount(r.matched)} matched, ${fmtRate(rate(r.scanned, r.dryRunMs))} scanned); end to end ${fmtRate(rate(r.done, r.dryRunMs + r.replayMs))}`,
+      ...waitingLine(r),
       `                       skipped ${r.skipped}, failed ${r.failed}, duplicates ${r.duplicates}; target ${fmtCount(kafka.targetRecords)} records (end offsets) -> ${verified ? "verified" : "NOT VERIFIED"}`,
       ...(kafka.profile ? ["    profile of the replay job (--profile):", ...kafka.profile] : []),
       `  producer-perf-test:  ${fmtRate(perfRate)} (faster of 2 runs, before and after Redrive: ${kafka.perfRates.map(fmtRate).join(", ")}; the tool's own figure; ${fmtCount(kafka.perf.sent)} records of ${RECORD_BYTES} B, acks=all, idempotent, avg latency ${kafka.perf.avgLatencyMs} ms; wall ${secs(kafka.perf.wallMs)} with JVM start; each topic holds ${fmtCount(kafka.perfTopicRecords)})`,
@@ -331,6 +341,7 @@ async function main(): Promise<void> {
       `SQS (ElasticMQ): ${fmtCount(COUNTS.sqs)} dead letters of ~${SQS_BODY_BYTES} B (filled in ${secs(sqs.seedMs)}), filter \`${FILTER}\` matching ${fmtCount(expected)}`,
       `  Redrive replay job:  ${fmtRate(redriveRate)} (${fmtCount(r.done)} replayed in ${secs(r.replayMs)} from start to completed: queue pickup ${r.pickupMs === null ? "-" : secs(r.pickupMs)}, worker ${r.rowMs === null ? "-" : secs(r.rowMs)})`,
       `                       snapshot ${secs(sqs.snapshotMs)} (${fmtCount(sqs.snapshotCaptured)} messages), dry run ${secs(r.dryRunMs)} (${fmtCount(r.scanned)} scanned, ${fmtCount(r.matched)} matched); end to end ${fmtRate(rate(r.done, sqs.snapshotMs + r.dryRunMs + r.replayMs))}`,
+      ...waitingLine(r),
       `                       skipped ${r.skipped}, failed ${r.failed}, duplicates ${r.duplicates}; source queue holds ${fmtCount(sqs.target.visible)} (+${sqs.target.inFlight} in flight), DLQ ${fmtCount(sqs.dlqLeft.visible)} (+${sqs.dlqLeft.inFlight} in flight) -> ${verified ? "verified" : "NOT VERIFIED"}`,
       `                       the DLQ's other messages were all visible again ${sqs.releasedMs === null ? "NOT within 120 s" : `${secs(sqs.releasedMs)}`} after "completed" (the worker releases what it held when the job ends)`,
       ...(sqs.profile ? ["    profile of the replay job (--profile):", ...sqs.profile] : []),

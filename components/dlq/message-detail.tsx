@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { Card, ErrorBox } from "../ui";
@@ -57,6 +58,31 @@ function Field({ label, children, testId }: { label: string; children: ReactNode
 
 const none = <span className="text-slate-400">—</span>;
 
+/** Closing the loop: this dead letter is a replayed copy that died again. */
+function CameBack({ earlier }: { earlier: NonNullable<DlqMessageDetail["cameBackFrom"]> }) {
+  return (
+    <p role="status" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900" data-testid="came-back">
+      This message came back: it is the copy of replay <span className="font-mono">{earlier.replayId}</span>
+      {earlier.messageId ? (
+        <>
+          {" "}of <span className="font-mono">{earlier.dlq}/{earlier.messageId}</span>, replay #{earlier.replayCount} by {earlier.replayedBy} at {formatDateTime(earlier.replayedAt?.getTime())}
+        </>
+      ) : (
+        " (not in this Redrive's ledger)"
+      )}
+      {earlier.jobId ? (
+        <>
+          {" "}in{" "}
+          <Link href={`/replays/${earlier.jobId}`} className="underline">
+            job {earlier.jobId.slice(0, 8)}
+          </Link>
+        </>
+      ) : null}
+      . It failed again, so the fault may not be fixed.
+    </p>
+  );
+}
+
 function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq: DlqRef; snapshotId?: string }) {
   const f = detail.failure;
   const origin =
@@ -65,6 +91,7 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
       : (f?.sourceQueue ?? null);
   return (
     <div className="space-y-5">
+      {detail.cameBackFrom ? <CameBack earlier={detail.cameBackFrom} /> : null}
       <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>

@@ -243,6 +243,15 @@ describe("bulk replay jobs, Kafka", () => {
     expect(paused.done).toBe(5);
     expect(paused.cameBack).toBeGreaterThanOrEqual(1);
     expect(paused.stateReason).toMatch(/Canary failed: \d of the first 5 replayed messages failed again/);
+
+    // Closing the loop: the copy that died again names the replay and the job it came from.
+    const cameBack = await api.data<{ cameBackFrom: { jobId: string; messageId: string; replayCount: number } | null }>("dlq.message", {
+      kind: "query",
+      input: { kind: "kafka", connection: "local", dlq: fixture.dlqTopic, id: "0:30" },
+      headers: as(viewer),
+    });
+    expect(cameBack.cameBackFrom).toMatchObject({ jobId: draft.id, replayCount: 1 });
+    expect(cameBack.cameBackFrom!.messageId).toMatch(/^0:[0-4]$/);
   });
 
   it("refuses a bad filter with its position, and a viewer cannot start a job", async () => {

@@ -1,3 +1,4 @@
+import { earlierReplay } from "~/server/replay/came-back";
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
@@ -77,7 +78,7 @@ export const dlqRouter = createTRPCRouter({
         if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
         const message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, Number(match[1]), Number(match[2]));
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-        return detail(message, access);
+        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
       }
       if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
       const [row] = await ctx.db
@@ -85,7 +86,8 @@ export const dlqRouter = createTRPCRouter({
         .from(sqsSnapshotMessages)
         .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
       if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
-      return detail(fromSqsMessage(row), access);
+      const message = fromSqsMessage(row);
+      return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
     }),
 
   sqs: createTRPCRouter({

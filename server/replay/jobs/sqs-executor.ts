@@ -166,7 +166,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
     const acknowledged = new Map<number, string>();
     const sendFailures: ItemUpdate[] = [];
     for (const [target, entries] of byTarget) {
-      const result = await this.adapter.sendBatch(await this.urlOf(target), entries.map((e) => e.outgoing));
+      const result = await this.adapter.sendBatch(await this.urlOf(target), entries.map((e) => e.outgoing), 8);
       for (const ok of result.ok) acknowledged.set(Number(ok.id), ok.messageId ?? "");
       for (const bad of result.failed) {
         const entry = entries.find((e) => e.outgoing.id === bad.id)!;
@@ -184,6 +184,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
     const deleted = await this.adapter.deleteBatch(
       this.dlqUrl,
       deletable.map((d) => ({ id: String(d.item.seq), receiptHandle: d.message.receiptHandle })),
+      8,
     );
     const deletedSeqs = new Set(deleted.ok.map((ok) => Number(ok.id)));
     const done = deletable.filter((d) => deletedSeqs.has(d.item.seq));
