@@ -26,7 +26,7 @@ import { buildFixture, DOCUMENTED_INDEXES, runStatements, SHAPE, stuckIds } from
 const log = logger("bench:sagas");
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const VISITS = { without: Number(process.env.BENCH_VISITS_WITHOUT ?? 15), with: Number(process.env.BENCH_VISITS_WITH ?? 60) };
-const AIM_P95_MS = 1_500;
+const AIM_P95_MS = 300; // issue #7: the Stuck view and a saga detail p95 under 300 ms with the documented indexes
 
 const { onCleanup, runMain } = installCleanup(log);
 

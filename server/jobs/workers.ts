@@ -10,7 +10,7 @@ export async function startJobWorkers(deps: ReplayDeps): Promise<{ stop(): Promi
   const { boss } = deps.queue;
   const options = { localConcurrency: CONCURRENT_JOBS, pollingIntervalSeconds: 1 };
   await boss.work<{ jobId: string }>(REPLAY_QUEUE, options, async ([job]) => {
-    if (job) await runReplaySlice(deps, job.data.jobId);
+    if (job) await runReplaySlice(deps, job.data.jobId, { retried: job.retryCount > 0 });
   });
   await boss.work<{ jobId: string }>(SAGA_BULK_QUEUE, options, async ([job]) => {
     if (job) await runSagaBulkSlice(deps, job.data.jobId);

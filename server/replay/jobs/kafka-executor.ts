@@ -144,10 +144,10 @@ export class KafkaReplayExecutor implements ReplayExecutor {
       .select()
       .from(replayJobItems)
       .where(and(eq(replayJobItems.jobId, this.job.id), inArray(replayJobItems.state, ["pending", "sending"]), gte(replayJobItems.seq, note.fromSeq), lte(replayJobItems.seq, note.toSeq)));
+    if (inFlight.length === 0) return 0; // the note is about items recorded as done already
     const byReplayId = new Map(inFlight.map((item) => [item.replayId ?? itemReplayId(this.job.id, item.seq), item]));
     const landed = new Map<string, { position: string; count: number }>();
     for (const [topic, partitions] of Object.entries(note.offsets)) {
-      if (inFlight.length === 0) break;
       const offsets = await this.adapter.topicOffsets(topic);
       for (const p of offsets) {
         let offset = Math.max(p.logStartOffset, partitions[String(p.partition)] ?? p.logStartOffset);
@@ -178,7 +178,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     await this.db.transaction(async (tx) => {
       await updateItems(tx, this.job.id, updates);
       await writeLedger(tx, this.job, ledger);
-      await addCounters(tx, this.job.id, { done: ledger.length, recoveries: 1 }, { inFlight: null });
+      await addCounters(tx, this.job.id, { done: ledger.length }, { inFlight: null });
     });
     return inFlight.length;
   }
@@ -288,10 +288,14 @@ export class KafkaReplayExecutor implements ReplayExecutor {
           action: "replay",
         })),
       );
-      this.unconfirmed = this.unconfirmed.filter((entry) => entry !== batch);
-      const rest = this.unconfirmed[0];
-      await addCounters(tx, this.job.id, { done: sending.length, skipped: skipped.length }, rest ? {} : { inFlight: null });
+      // The in-flight note is left as it is: the next batch's note replaces it, and a note on items that are done
+      // already costs a recovery nothing (it only looks at items still pending). Clearing it here could race
+      // with the next batch's note and leave that batch unnoted.
+      await addCounters(tx, this.job.id, { done: sending.length, skipped: skipped.length });
     });
+    write.then(() => {
+      this.unconfirmed = this.unconfirmed.filter((entry) => entry !== batch);
+    }, () => undefined);
     this.pendingWrite = write;
     write.catch(() => undefined); // awaited (and its error raised) by the next batch or close()
     return { processed: items.length, finished: false };

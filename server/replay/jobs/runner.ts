@@ -77,11 +77,13 @@ const percent = (share: number) => `${Math.round(share * 1000) / 10} %`;
  * (then it queues its next slice). Broker errors put the job in "waiting" with the reason and rethrow,
  * so pg-boss retries the slice with backoff until the broker is back.
  */
-export async function runReplaySlice(deps: ReplayDeps, jobId: string): Promise<void> {
+export async function runReplaySlice(deps: ReplayDeps, jobId: string, slice: { retried: boolean } = { retried: false }): Promise<void> {
   const { db } = deps;
   const sliceStarted = Date.now();
   let job = await loadJob(db, jobId);
   if (!job || !ACTIVE.includes(job.state)) return;
+  // pg-boss handing a slice out again while the job still says "running": its worker died (kill -9, OOM, a lost node).
+  if (slice.retried && job.state === "running") await addCounters(db, jobId, { recoveries: 1 });
   if (job.action === "move") return runMoveTask(deps, job);
   if (!(await transition(db, jobId, "running", null, job.startedAt ? {} : { startedAt: new Date() }))) return;
 

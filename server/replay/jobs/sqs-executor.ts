@@ -57,9 +57,8 @@ export class SqsReplayExecutor implements ReplayExecutor {
   }
 
   async recover(): Promise<number> {
-    const inFlight = [...this.open.values()].filter((item) => item.state === "sending" || item.state === "sent").length;
-    if (inFlight > 0) await addCounters(this.db, this.job.id, { recoveries: 1 });
-    return inFlight;
+    // Nothing to settle up front: items left "sending" or "sent" are finished when their message is received again.
+    return [...this.open.values()].filter((item) => item.state === "sending" || item.state === "sent").length;
   }
 
   /** Receives until `limit` of the job's messages are in hand or the DLQ has nothing more to show. */
