@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
 import type { SagaBulkSelection } from "~/server/db/schema";
 import { useTRPC } from "../trpc";
@@ -29,6 +30,12 @@ export function SagaBulkAction({ database, selection, describe }: { database: st
     ),
   );
   const draft = dryRun.data;
+  const items = useQuery(
+    trpc.sagaJobs.items.queryOptions(
+      { jobId: jobId ?? "00000000-0000-0000-0000-000000000000", limit: 200 },
+      { enabled: jobId !== null, refetchInterval: () => (job.data && TERMINAL.has(job.data.state) ? false : 2_000) },
+    ),
+  );
 
   if (!open) {
     return (
@@ -94,8 +101,39 @@ export function SagaBulkAction({ database, selection, describe }: { database: st
           </p>
           <p data-testid="saga-bulk-progress">
             requested {job.data.requested} of {job.data.total} · refused {job.data.refused} · applied {job.data.applied} · rejected {job.data.rejected}
-            {job.data.verifiedAt ? ` · terminal ${job.data.terminal} · stuck again ${job.data.stuckAgain}` : job.data.state === "verifying" ? " · verifying after the delay…" : ""}
+            {job.data.verifiedAt ? ` · now terminal ${job.data.terminal} of ${job.data.total} · stuck again ${job.data.stuckAgain}` : job.data.state === "verifying" ? " · verifying after the delay…" : ""}
           </p>
+          {items.data && items.data.items.length > 0 ? (
+            <details>
+              <summary className="cursor-pointer text-slate-700">Per saga</summary>
+              <table className="mt-1 w-full text-left text-xs" data-testid="saga-bulk-items">
+                <thead className="text-slate-500">
+                  <tr>
+                    <th className="pr-2 font-medium">Saga</th>
+                    <th className="pr-2 font-medium">Before</th>
+                    <th className="pr-2 font-medium">Command</th>
+                    <th className="pr-2 font-medium">Outcome</th>
+                    <th className="pr-2 font-medium">After</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.data.items.map((item) => (
+                    <tr key={item.seq} className="border-t border-slate-200 align-top" data-testid="saga-bulk-item">
+                      <td className="pr-2 font-mono">
+                        <Link href={`/sagas/${encodeURIComponent(database)}/${encodeURIComponent(item.sagaId)}`} className="text-sky-700 hover:underline">
+                          {item.sagaId.slice(0, 8)}
+                        </Link>
+                      </td>
+                      <td className="pr-2">{item.statusBefore}</td>
+                      <td className="pr-2">{item.state}</td>
+                      <td className="max-w-md pr-2 text-slate-600">{item.outcome ?? ""}</td>
+                      <td className="pr-2">{item.statusAfter ?? ""}{item.stuckAgain ? " (stuck again)" : ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </details>
+          ) : null}
           {!TERMINAL.has(job.data.state) ? (
             <button type="button" onClick={() => cancel.mutate({ jobId: job.data.id })} className="rounded border border-slate-300 px-2 py-1">
               Cancel job

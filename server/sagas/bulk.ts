@@ -227,10 +227,11 @@ async function collectOutcomes(store: ControlDb, app: AppDatabase, job: SagaBulk
   }
 }
 
-/** After the delay: which sagas reached a terminal status, and which are stuck again. */
+/** After the delay: which of the job's sagas reached a terminal status, and which are stuck again. */
 async function verify(store: ControlDb, app: AppDatabase, job: SagaBulkJob): Promise<void> {
   const layout = app.sagas!;
-  const items = await store.select().from(sagaBulkItems).where(and(eq(sagaBulkItems.jobId, job.id), inArray(sagaBulkItems.state, ["requested", "applied"])));
+  // Refused sagas are checked too: one that "moved on" before its command often finished on its own.
+  const items = await store.select().from(sagaBulkItems).where(and(eq(sagaBulkItems.jobId, job.id), inArray(sagaBulkItems.state, ["requested", "applied", "refused"])));
   let terminal = 0;
   let stuckAgain = 0;
   for (const item of items) {
