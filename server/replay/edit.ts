@@ -21,11 +21,10 @@ import {
   REPLAY_ID,
   REPLAYED_FROM,
   SQS_REPLAY_ATTRIBUTE,
-  sqsReplayAttributes,
   sqsReplayMetadata,
 } from "./headers";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
-import { withReceivedSqsMessage } from "./sqs-receive";
+import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 
 /** What the operator changed. Undefined parts stay as they were, byte for byte. */
 export interface MessageEdit {
@@ -299,33 +298,18 @@ export async function editAndReplaySqsMessage(
     };
     if (nothingEdited(body !== found.body, diff.headers)) throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
     guardLoop(previous, options.overrideLoopGuard);
-    if (Object.keys(attributes).length >= 10) {
-      throw new ReplayRefused("The edited message has 10 attributes (SQS's limit): there is no room for the replay metadata.");
-    }
-    const count = previous + 1;
-    const replayId = randomUUID();
-    const fifo = target.endsWith(".fifo");
-    const newId = await adapter.send(await adapter.queueUrl(target), {
-      body,
-      attributes: sqsReplayAttributes(attributes, { replayId, count, from: `${dlq}/${messageId}` }),
-      groupId: fifo ? (found.attributes.MessageGroupId ?? "redrive") : undefined,
-      deduplicationId: fifo ? replayId : undefined,
-    });
-    // Only now, with the copy acknowledged, may the original leave the DLQ.
-    await adapter.delete(dlqUrl, found.receiptHandle);
-    await db.insert(replayLedger).values({
-      replayId,
-      kind: "sqs",
-      action: "edit",
-      connection: adapter.name,
+    const copy = await sendSqsCopy(db, adapter, {
       dlq,
-      messageId,
+      dlqUrl,
+      found,
       target,
-      targetPosition: newId,
-      replayCount: count,
+      body,
+      attributes,
+      previousCount: previous,
+      action: "edit",
       replayedBy: options.replayedBy,
       reason: options.note ?? null,
     });
-    return { replayId, target, targetPosition: newId, replayCount: count, diff };
+    return { ...copy, target, diff };
   });
 }

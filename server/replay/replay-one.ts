@@ -5,14 +5,11 @@ import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, REPLAY_COUNT, REPLAY_ID, REPLAYED_FROM } from "./headers";
+import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata } from "./headers";
+import { ReplayRefused } from "./refused";
+import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 
-export class ReplayRefused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ReplayRefused";
-  }
-}
+export { ReplayRefused };
 
 export interface ReplayResult {
   replayId: string;
@@ -78,18 +75,6 @@ export async function replayKafkaMessage(
   return { replayId, target, targetPosition, replayCount: count };
 }
 
-const RECEIVE_ROUNDS = 50;
-
-function previousSqsReplayCount(packed: string | undefined): number {
-  if (!packed) return 0;
-  try {
-    const count = Number((JSON.parse(packed) as Record<string, unknown>)[REPLAY_COUNT]);
-    return Number.isFinite(count) ? count : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Replays one SQS dead letter: receive it from the DLQ (a receipt handle is never guessed), send the copy
  * to its source queue (or the chosen one) with every message attribute and the replay metadata packed in
@@ -103,63 +88,22 @@ export async function replaySqsMessage(
   messageId: string,
   options: ReplayOptions,
 ): Promise<ReplayResult> {
-  const dlqUrl = await adapter.queueUrl(dlq);
-  const others: string[] = [];
-  try {
-    for (let round = 0; round < RECEIVE_ROUNDS; round += 1) {
-      const batch = await adapter.receive(dlqUrl, 30);
-      if (batch.length === 0) break;
-      const found = batch.find((m) => m.messageId === messageId);
-      others.push(...batch.filter((m) => m !== found).map((m) => m.receiptHandle));
-      if (!found) continue;
-
-      const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
-      if (!target) {
-        others.push(found.receiptHandle);
-        throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
-      }
-      const count = previousSqsReplayCount(found.messageAttributes.redrive?.value) + 1;
-      if (count - 1 >= DEFAULT_REPLAY_LIMIT && !options.overrideLoopGuard) {
-        others.push(found.receiptHandle);
-        guardLoop(count - 1, false);
-      }
-      const attributes = { ...found.messageAttributes };
-      delete attributes.redrive;
-      if (Object.keys(attributes).length >= 10) {
-        others.push(found.receiptHandle);
-        throw new ReplayRefused("The message already has 10 attributes (SQS's limit): there is no room for the replay metadata.");
-      }
-      const replayId = randomUUID();
-      // SQS allows ten attributes: the replay metadata travels as one.
-      attributes.redrive = {
-        dataType: "String",
-        value: JSON.stringify({ [REPLAY_ID]: replayId, [REPLAY_COUNT]: count, [REPLAYED_FROM]: `${dlq}/${messageId}` }),
-      };
-      const targetUrl = await adapter.queueUrl(target);
-      const fifo = target.endsWith(".fifo");
-      const newId = await adapter.send(targetUrl, {
-        body: found.body,
-        attributes,
-        groupId: fifo ? (found.attributes.MessageGroupId ?? "redrive") : undefined,
-        deduplicationId: fifo ? replayId : undefined,
-      });
-      // Only now, with the copy acknowledged, may the original leave the DLQ.
-      await adapter.delete(dlqUrl, found.receiptHandle);
-      await db.insert(replayLedger).values({
-        replayId,
-        kind: "sqs",
-        connection: adapter.name,
-        dlq,
-        messageId,
-        target,
-        targetPosition: newId,
-        replayCount: count,
-        replayedBy: options.replayedBy,
-      });
-      return { replayId, target, targetPosition: newId, replayCount: count };
-    }
-  } finally {
-    await adapter.release(dlqUrl, others).catch(() => undefined);
-  }
-  throw new ReplayRefused(`Message ${messageId} is no longer in ${dlq} (replayed, deleted or moved already).`);
+  return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
+    const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
+    if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
+    const previous = sqsReplayMetadata(found.messageAttributes).count;
+    guardLoop(previous, options.overrideLoopGuard);
+    const copy = await sendSqsCopy(db, adapter, {
+      dlq,
+      dlqUrl,
+      found,
+      target,
+      body: found.body,
+      attributes: found.messageAttributes,
+      previousCount: previous,
+      action: "replay",
+      replayedBy: options.replayedBy,
+    });
+    return { ...copy, target };
+  });
 }
