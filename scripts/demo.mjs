@@ -3,15 +3,15 @@
 //   1. node scripts/stack.mjs up          (Kafka + ElasticMQ; remembered whether it was already running)
 //   2. tsx demo/db/migrate.ts             (creates the demo database if missing, applies migrations)
 //   3. tsx demo/main.ts                   (outbox relay, consumers, saga orchestrator, traffic, faults admin)
-//   4. next start -p ${PORT:-3000}        (Redrive, REDRIVE_CONFIG=demo/redrive.demo.yaml; builds once if needed)
+//   4. next start -p ${PORT:-3000}        (Redrive, REDRIVE_CONFIG=demo/redrive.demo.yaml; builds when the sources changed)
 // Ctrl-C stops Redrive and the demo cleanly, and the stack too if this script started it.
 // Plain ESM for Node 20.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { buildState, sourcesDigest, stampBuild } from './build-state.mjs';
 import { serverEnv } from './server-env.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,12 +117,19 @@ async function main() {
   if (shuttingDown) return;
   start('demo', '[demo]', path.join(BIN, 'tsx'), ['demo/main.ts']);
 
-  if (!existsSync(path.join(ROOT, '.next', 'BUILD_ID'))) {
-    console.log('[redrive] no production build yet: running `next build` once (takes a minute or two)');
+  const state = buildState(ROOT);
+  if (state !== 'current') {
+    console.log(
+      state === 'missing'
+        ? '[redrive] no production build yet: running `next build` (takes a minute or two)'
+        : '[redrive] the sources changed since the last build: running `next build` (takes a minute or two)',
+    );
+    const digest = sourcesDigest(ROOT);
     if ((await run('[redrive]', path.join(BIN, 'next'), ['build'])) !== 0) {
       await shutdown(1);
       return;
     }
+    stampBuild(ROOT, digest);
   }
   if (shuttingDown) return;
   start('redrive', '[redrive]', path.join(BIN, 'next'), ['start', '-p', PORT], {
