@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { SagaBulkSelection } from "~/server/db/schema";
 import { useTRPC } from "../trpc";
 import { ErrorBox } from "../ui";
+import { sagaHref } from "./format";
 
 type Command = "retry" | "compensate" | "resolve";
 const TERMINAL = new Set(["completed", "cancelled", "failed"]);
@@ -120,7 +121,7 @@ export function SagaBulkAction({ database, selection, describe }: { database: st
                   {items.data.items.map((item) => (
                     <tr key={item.seq} className="border-t border-slate-200 align-top" data-testid="saga-bulk-item">
                       <td className="pr-2 font-mono">
-                        <Link href={`/sagas/${encodeURIComponent(database)}/${encodeURIComponent(item.sagaId)}`} className="text-sky-700 hover:underline">
+                        <Link href={sagaHref(database, item.sagaId)} className="text-sky-700 hover:underline">
                           {item.sagaId.slice(0, 8)}
                         </Link>
                       </td>

@@ -190,16 +190,7 @@ function StuckPanel({ database }: { database: string }) {
             <tbody>
               {d.rows.map((s) => (
                 <tr key={s.id} className="border-t border-slate-100 align-top" data-testid={`stuck-row-${s.id}`}>
-                  <td className="py-1 pr-3">
-                    <Link href={sagaHref(database, s.id)} className="font-mono text-xs text-sky-700 hover:underline">
-                      {s.id}
-                    </Link>
-                  </td>
-                  <td className="py-1 pr-3 font-mono text-xs">{s.sagaType}</td>
-                  <td className="py-1 pr-3">
-                    <SagaStatus status={s.status} />
-                  </td>
-                  <td className="py-1 pr-3 font-mono text-xs">{s.currentStep ?? "—"}</td>
+                  <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 text-right">{ageText(s.idleSeconds)}</td>
                   <td className="max-w-xl py-1 pr-3 text-xs" data-testid="diagnosis" data-kind={s.diagnosis?.kind}>
                     {s.diagnosis?.detail ?? "—"}
@@ -285,16 +276,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
             <tbody>
               {list.data.rows.map((s) => (
                 <tr key={s.id} className="border-t border-slate-100 align-top" data-testid={`saga-row-${s.id}`}>
-                  <td className="py-1 pr-3">
-                    <Link href={sagaHref(database, s.id)} className="font-mono text-xs text-sky-700 hover:underline">
-                      {s.id}
-                    </Link>
-                  </td>
-                  <td className="py-1 pr-3 font-mono text-xs">{s.sagaType}</td>
-                  <td className="py-1 pr-3">
-                    <SagaStatus status={s.status} />
-                  </td>
-                  <td className="py-1 pr-3 font-mono text-xs">{s.currentStep ?? "—"}</td>
+                  <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 font-mono text-xs">{s.correlationId}</td>
                   <td className="py-1 pr-3 text-right text-xs">{since(s.updatedAt)}</td>
                   <td className="max-w-sm break-words py-1 pr-3 text-xs text-red-800">{s.lastError}</td>
@@ -318,5 +300,23 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
         </>
       ) : null}
     </Card>
+  );
+}
+
+/** The cells every saga table starts with: id (linked), type, status, current step. */
+function SagaCells({ database, saga }: { database: string; saga: { id: string; sagaType: string; status: Status; currentStep: string | null } }) {
+  return (
+    <>
+      <td className="py-1 pr-3">
+        <Link href={sagaHref(database, saga.id)} className="font-mono text-xs text-sky-700 hover:underline">
+          {saga.id}
+        </Link>
+      </td>
+      <td className="py-1 pr-3 font-mono text-xs">{saga.sagaType}</td>
+      <td className="py-1 pr-3">
+        <SagaStatus status={saga.status} />
+      </td>
+      <td className="py-1 pr-3 font-mono text-xs">{saga.currentStep ?? "—"}</td>
+    </>
   );
 }

@@ -7,6 +7,35 @@ export { sqsClient, uniqueName };
 
 const KAFKA_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 
+export interface ReadBack {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** The broker's own view: the first record of a topic, read with a fresh consumer group. */
+export async function firstRecordOf(topic: string): Promise<ReadBack> {
+  const consumer = new Kafka({ clientId: "redrive-e2e", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueName("e2e-read-back") });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const first = new Promise<ReadBack>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) =>
+          resolve({
+            key: message.key?.toString() ?? "",
+            value: message.value?.toString() ?? "",
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          }),
+      });
+    });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no record in ${topic} within 20 s`)), 20_000));
+    return await Promise.race([first, timeout]);
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 export function kafkaAdmin() {
   return new Kafka({ clientId: "redrive-e2e", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).admin();
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ReceivedSqsMessage, SqsAdapter, SqsOutgoingMessage } from "~/server/brokers/sqs";
 import type { ControlDb } from "~/server/db/control-store";
+import { errorMessage } from "~/server/jobs/health-monitor";
 import { DEFAULT_REPLAY_LIMIT, sqsReplayAttributes, sqsReplayMetadata } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
 import type { BatchOutcome, ReplayExecutor } from "./executor";
@@ -18,7 +19,6 @@ const EMPTY_RECEIVES = 2;
 // Open items not seen in this many whole passes are no longer in the DLQ.
 const MISSING_AFTER_PASSES = 3;
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Replays SQS dead letters: ReceiveMessage → SendMessageBatch → DeleteMessageBatch of only the
@@ -145,7 +145,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
           },
         });
       } catch (error) {
-        settled.push({ seq: item.seq, state: "failed", outcome: errorText(error) });
+        settled.push({ seq: item.seq, state: "failed", outcome: errorMessage(error) });
         release.push(message.receiptHandle);
         failed += 1;
       }
