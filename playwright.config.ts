@@ -5,9 +5,6 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD, E2E_SECRET_MARKER } from "./e2e/support/constants";
 
-// The AWS SDK warns that it will need Node 22 from 2027; Node 20 is supported until then.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 const port = Number(process.env.E2E_PORT ?? 3100);
 // A fresh embedded control store per run: the e2e suite never depends on an earlier run's data.
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "redrive-e2e-"));
@@ -53,7 +50,6 @@ export default defineConfig({
       SQS_SECRET_ACCESS_KEY: E2E_SECRET_MARKER,
       DATABASE_URL: "",
       E2E_SAGAS_DATABASE_URL: process.env.E2E_SAGAS_DATABASE_URL,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   },
 });

@@ -1,6 +1,5 @@
 // The demo order-fulfilment system in one process:  tsx demo/main.ts
 // (run `tsx demo/db/migrate.ts` first; `npm run demo` does both and starts Redrive too).
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 import { startAdminServer } from "./admin-server";
 import { startDemo } from "./app";

@@ -5,7 +5,7 @@
 //   3. tsx demo/main.ts                   (outbox relay, consumers, saga orchestrator, traffic, faults admin)
 //   4. next start -p ${PORT:-3000}        (Redrive, REDRIVE_CONFIG=demo/redrive.demo.yaml; builds when the sources changed)
 // Ctrl-C stops Redrive and the demo cleanly, and the stack too if this script started it.
-// Plain ESM for Node 20.
+// Plain ESM: runs before any build.
 
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -20,7 +20,6 @@ const PORT = process.env.PORT || '3000';
 const ADMIN_PORT = process.env.DEMO_ADMIN_PORT || '3300';
 const env = {
   ...process.env,
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   DEMO_DATABASE_URL: process.env.DEMO_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/redrive_demo',
 };
 

@@ -9,8 +9,6 @@ export function serverEnv(env = process.env) {
   const flag = `--max-old-space-size=${heap}`;
   return {
     ...env,
-    // The AWS SDK warns on every start that it will need Node 22 in 2027; Node 20 is supported until then.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_OPTIONS: env.NODE_OPTIONS?.includes("--max-old-space-size") ? env.NODE_OPTIONS : `${env.NODE_OPTIONS ?? ""} ${flag}`.trim(),
   };
 }

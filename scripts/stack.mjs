@@ -8,7 +8,7 @@
 // Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), ELASTICMQ_PORT (9324),
 //      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn).
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
-// Plain ESM for Node 20: runs before any build.
+// Plain ESM: runs before any build.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -273,8 +273,6 @@ async function kafkaHealth() {
 }
 
 async function elasticmqHealth() {
-  // The SDK warns once per process that it will require Node >= 22 from 2027; noise for a health check.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { SQSClient, ListQueuesCommand } = await import('@aws-sdk/client-sqs');
   const client = new SQSClient({
     endpoint: elasticmq.endpoint,

@@ -18,7 +18,6 @@ export function serverEnv(configPath: string, databaseUrl: string, adminPassword
     REDRIVE_CONFIG: configPath,
     DATABASE_URL: databaseUrl,
     REDRIVE_ADMIN_PASSWORD: adminPassword,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_ENV: "production",
     // The same Node flags as `npm start` (its heap cap), so the memory measured is the product's.
     NODE_OPTIONS: productionServerEnv().NODE_OPTIONS,

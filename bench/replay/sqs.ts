@@ -20,8 +20,6 @@ import pLimit from "p-limit";
 import { orderJson } from "./kafka-fixture";
 import { waitUntil } from "./util";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 export const SQS_RECORDS = 10_000;
 export const SQS_EXPECTED_MATCHES = SQS_RECORDS / 2;
 export const SQS_BODY_BYTES = 1024;

@@ -22,7 +22,7 @@ export class RedriveServer {
   async start(): Promise<void> {
     this.output = "";
     const child = spawn("node_modules/.bin/next", ["start", "-p", String(this.port), "-H", "127.0.0.1"], {
-      env: { ...process.env, REDRIVE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...this.env },
+      env: { ...process.env, REDRIVE_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));

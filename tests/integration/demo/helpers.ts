@@ -4,8 +4,6 @@ import { allTopics } from "../../../demo/kafka/topics";
 import { deleteKafka, KAFKA_BROKERS } from "../../fixtures/kafka";
 import { uniqueName } from "../../fixtures/names";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 /** Demo config isolated from a running demo: own database, topic and group prefix, no SQS routes. */
 export function testConfig(databaseUrl: string): DemoConfig {
   const prefix = `${uniqueName("t")}.`;
