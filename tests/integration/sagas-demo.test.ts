@@ -15,7 +15,7 @@ import { createDemoDatabase, type TestDatabase } from "../fixtures/database";
 import { sagaFixtures } from "../fixtures/sagas";
 import { dropTestTopics, testConfig, waitFor } from "./demo/helpers";
 import { ApiHarness } from "./helpers/api";
-import { KAFKA_BROKER } from "./helpers/environment";
+import { createTestDatabase, KAFKA_BROKER } from "./helpers/environment";
 
 // Sagas and outbox against the running demo (relay, orchestrator, participants) on the real Kafka and Postgres.
 
@@ -23,6 +23,7 @@ let tdb: TestDatabase;
 let config: ReturnType<typeof testConfig>;
 let demo: DemoApp;
 let api: ApiHarness;
+let controlDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let collector: Collector;
 let viewer: string;
 let operator: string;
@@ -46,6 +47,9 @@ beforeAll(async () => {
   tdb = await createDemoDatabase();
   config = testConfig(tdb.url);
   demo = await startDemo(config, faults, { traffic: false, poison: false, notifications: false, log: () => {} });
+  // The control store on the Postgres server, not the embedded WASM one: the demo's Kafka consumers share this
+  // process, and the embedded store's synchronous work starves their heartbeats under load (the group evicts them).
+  controlDb = await createTestDatabase();
   api = await ApiHarness.start({
     kafka: [{ name: "local", brokers: [KAFKA_BROKER], sampleIntervalSeconds: 1 }],
     databases: [
@@ -57,7 +61,7 @@ beforeAll(async () => {
         outbox: { stallAfterSeconds: 5 },
       },
     ],
-  });
+  }, { databaseUrl: controlDb.url });
   collector = new Collector(api.store, api.connections, api.connections.config);
   viewer = await api.tokenFor("viewer");
   operator = await api.tokenFor("operator");
@@ -66,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await demo?.stop();
   await api?.close();
+  await controlDb?.drop();
   await dropTestTopics(config, [ORCHESTRATOR_GROUP, PAYMENT_GROUP, INVENTORY_GROUP, SHIPPING_GROUP]).catch(() => undefined);
   await tdb?.cleanup();
 });
