@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { describeAwsIdentity } from "~/server/brokers/aws-credentials";
+import { describeKafkaSecurity } from "~/server/brokers/kafka-security";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -21,9 +23,9 @@ export const connectionsRouter = createTRPCRouter({
       const describe = new Map<string, string>([
         ...config.kafka.map((c) => [
           `kafka/${c.name}`,
-          `${c.brokers.join(", ")}${c.ssl ? " · TLS" : ""}${c.sasl ? ` · SASL ${c.sasl.mechanism}` : ""}`,
+          `${c.brokers.join(", ")} · ${describeKafkaSecurity(c)}`,
         ] as const),
-        ...config.sqs.map((c) => [`sqs/${c.name}`, `${c.endpoint ?? "AWS"} · ${c.region}`] as const),
+        ...config.sqs.map((c) => [`sqs/${c.name}`, `${c.endpoint ?? "AWS"} · ${c.region} · ${describeAwsIdentity(c)}`] as const),
         ...config.databases.map((c) => [
           `database/${c.name}`,
           `${describeDatabaseUrl(c.url)} · ${c.writable ? "writable" : "read-only"}`,
