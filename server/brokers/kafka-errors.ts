@@ -29,8 +29,13 @@ const UNTRUSTED = new Set([
   "CERT_SIGNATURE_FAILURE",
 ]);
 
+/** What the connection was configured with, where it changes the reading of an error. */
+export interface SecurityContext {
+  clientCertificate: boolean;
+}
+
 interface Rule {
-  matches: (code: string, message: string) => boolean;
+  matches: (code: string, message: string, context: SecurityContext) => boolean;
   explain: (code: string) => string;
 }
 
@@ -49,7 +54,9 @@ const RULES: Rule[] = [
     explain: withCode("TLS: the broker's certificate does not name the host Redrive connected to; use the advertised host name or set ssl.servername"),
   },
   {
-    matches: (code, message) => code.includes("CERTIFICATE_REQUIRED") || /certificate required/i.test(message),
+    // TLS 1.3 says "certificate required"; a broker on TLS 1.2 answers a missing certificate with "bad certificate".
+    matches: (code, message, context) =>
+      code.includes("CERTIFICATE_REQUIRED") || /certificate required/i.test(message) || (!context.clientCertificate && /ALERT_BAD_CERTIFICATE|alert bad certificate/i.test(`${code} ${message}`)),
     explain: withCode("TLS: the broker requires a client certificate (mTLS); set ssl.cert/ssl.certFile and ssl.key/ssl.keyFile"),
   },
   {
@@ -83,19 +90,19 @@ const RULES: Rule[] = [
 ];
 
 /** A readable cause for a TLS or SASL failure, or null when the error is something else. */
-export function explainKafkaSecurityError(error: unknown): string | null {
+export function explainKafkaSecurityError(error: unknown, context: SecurityContext): string | null {
   for (const link of chain(error)) {
     const code = typeof link.code === "string" ? link.code : typeof link.type === "string" ? link.type : "";
     const message = typeof link.message === "string" ? link.message : "";
-    const rule = RULES.find((candidate) => candidate.matches(code, message));
+    const rule = RULES.find((candidate) => candidate.matches(code, message, context));
     if (rule) return rule.explain(code);
   }
   return null;
 }
 
 /** An error for Settings: the connection's name, then the readable cause, or the client's own message. */
-export function kafkaConnectionError(connection: string, error: unknown): Error {
-  const explained = explainKafkaSecurityError(error);
+export function kafkaConnectionError(connection: string, error: unknown, context: SecurityContext): Error {
+  const explained = explainKafkaSecurityError(error, context);
   const fallback = error instanceof Error ? error.message : String(error);
   return new Error(`Kafka connection "${connection}": ${explained ?? fallback}`, { cause: error });
 }

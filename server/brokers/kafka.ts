@@ -142,7 +142,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   async ping(): Promise<{ version: string | null }> {
     // A wrong CA, certificate or password reads as such on Settings, with the connection's name.
     await this.withAdmin((admin) => admin.describeCluster()).catch((error: unknown) => {
-      throw kafkaConnectionError(this.name, error);
+      throw kafkaConnectionError(this.name, error, { clientCertificate: typeof this.config.ssl === "object" && this.config.ssl.cert !== undefined });
     });
     // Kafka's wire protocol does not report the broker's release version.
     return { version: null };
