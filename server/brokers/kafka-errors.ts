@@ -31,7 +31,13 @@ const UNTRUSTED = new Set([
 
 /** What the connection was configured with, where it changes the reading of an error. */
 export interface SecurityContext {
+  tls: boolean;
   clientCertificate: boolean;
+}
+
+/** The context for a connection's config: whether it speaks TLS, and with a client certificate. */
+export function securityContext(config: { ssl: boolean | { cert?: string } }): SecurityContext {
+  return { tls: config.ssl !== false, clientCertificate: typeof config.ssl === "object" && config.ssl.cert !== undefined };
 }
 
 interface Rule {
@@ -58,6 +64,12 @@ const RULES: Rule[] = [
     matches: (code, message, context) =>
       code.includes("CERTIFICATE_REQUIRED") || /certificate required/i.test(message) || (!context.clientCertificate && /ALERT_BAD_CERTIFICATE|alert bad certificate/i.test(`${code} ${message}`)),
     explain: withCode("TLS: the broker requires a client certificate (mTLS); set ssl.cert/ssl.certFile and ssl.key/ssl.keyFile"),
+  },
+  {
+    // @platformatic/kafka reports only "Connection closed" when the broker drops a TLS 1.3 client without a certificate.
+    matches: (code, message, context) => context.tls && !context.clientCertificate && code === "PLT_KFK_NETWORK" && /connection closed/i.test(message),
+    explain: () =>
+      "TLS: the broker closed the connection after the handshake, the way a listener that requires a client certificate (mTLS) refuses a client without one; set ssl.cert/ssl.certFile and ssl.key/ssl.keyFile",
   },
   {
     matches: (code, message) => /ALERT_(BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code) || /alert (bad certificate|unknown ca)/i.test(message),

@@ -1,7 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaConfig, type Message, type PartitionMetadata, type Producer, type SASLOptions } from "kafkajs";
 import pLimit from "p-limit";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
-import { kafkaConnectionError } from "./kafka-errors";
+import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaTlsOptions, kafkaTokenProvider } from "./kafka-security";
 import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
 import type { BrokerAdapter, KafkaOverview } from "./types";
@@ -142,7 +142,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   async ping(): Promise<{ version: string | null }> {
     // A wrong CA, certificate or password reads as such on Settings, with the connection's name.
     await this.withAdmin((admin) => admin.describeCluster()).catch((error: unknown) => {
-      throw kafkaConnectionError(this.name, error, { clientCertificate: typeof this.config.ssl === "object" && this.config.ssl.cert !== undefined });
+      throw kafkaConnectionError(this.name, error, securityContext(this.config));
     });
     // Kafka's wire protocol does not report the broker's release version.
     return { version: null };

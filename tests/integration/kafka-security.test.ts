@@ -2,10 +2,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Admin as PlatformaticAdmin } from "@platformatic/kafka";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KafkaOverview } from "~/server/brokers/types";
-import type { RedriveConfigInput } from "~/server/config/schema";
+import { kafkaConnectionError, securityContext } from "~/server/brokers/kafka-errors";
+import { kafkaConnectionOptions } from "~/server/brokers/kafka-security";
+import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import type { ConnectionHealth } from "~/server/jobs/health-monitor";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
@@ -31,6 +34,7 @@ let admin: Admin;
 let otherCa: { dir: string; file: string };
 let api: ApiHarness;
 let viewer: string;
+let configs: ReturnType<typeof configSchema.parse>["kafka"];
 
 /** A CA that did not sign the broker's certificate. */
 function makeOtherCa(): { dir: string; file: string } {
@@ -64,6 +68,7 @@ beforeAll(async () => {
     sqs: [],
     databases: [],
   };
+  configs = configSchema.parse(config).kafka;
   api = await ApiHarness.start(config);
   viewer = await api.tokenFor("viewer");
 });
@@ -119,5 +124,34 @@ describe("Redrive over the local Kafka's secured listeners", () => {
     expect(state["wrong-password"]).toMatchObject({ reachable: false });
     expect(state["wrong-password"]!.lastError).toMatch(/^Kafka connection "wrong-password": SASL authentication failed/);
     expect(state["wrong-password"]!.lastError).not.toContain("not-the-password");
+  });
+});
+
+// The contract with the @platformatic/kafka client the server moves to: the same options connect its Admin.
+describe("kafkaConnectionOptions with @platformatic/kafka", () => {
+  async function listTopics(name: string): Promise<string[]> {
+    const config = configs.find((c) => c.name === name)!;
+    const admin = new PlatformaticAdmin({ clientId: "redrive-test", bootstrapBrokers: config.brokers, retries: 0, connectTimeout: 3_000, ...kafkaConnectionOptions(config) });
+    try {
+      return await admin.listTopics();
+    } finally {
+      await admin.close().catch(() => undefined);
+    }
+  }
+
+  it("lists topics over mTLS and over SASL_SSL SCRAM-SHA-512", async () => {
+    expect(await listTopics("mtls")).toContain(topic);
+    expect(await listTopics("scram")).toContain(topic);
+  });
+
+  it("reads its failures as the same causes", async () => {
+    const failure = async (name: string) => {
+      const error = await listTopics(name).then(() => null, (e: unknown) => e);
+      const config = configs.find((c) => c.name === name)!;
+      return kafkaConnectionError(name, error, securityContext(config)).message;
+    };
+    expect(await failure("wrong-ca")).toMatch(/not signed by a CA Redrive trusts/);
+    expect(await failure("no-client-cert")).toMatch(/requires a client certificate/);
+    expect(await failure("wrong-password")).toMatch(/SASL authentication failed/);
   });
 });

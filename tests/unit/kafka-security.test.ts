@@ -83,15 +83,18 @@ describe("Kafka security config", () => {
 });
 
 describe("TLS and SASL errors read as causes", () => {
-  const noCert = { clientCertificate: false };
+  const noCert = { tls: true, clientCertificate: false };
   it("maps Node's TLS codes and the broker's SASL answers, through wrapped causes", () => {
     const wrapped = Object.assign(new Error("Connection error"), { originalError: Object.assign(new Error("unable to verify the first certificate"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" }) });
     expect(explainKafkaSecurityError(wrapped, noCert)).toMatch(/not signed by a CA Redrive trusts.*\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)/);
     const alert = Object.assign(new Error("ssl/tls alert bad certificate"), { code: "ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE" });
     expect(explainKafkaSecurityError(alert, noCert)).toMatch(/requires a client certificate/);
-    expect(explainKafkaSecurityError(alert, { clientCertificate: true })).toMatch(/rejected Redrive's client certificate/);
+    expect(explainKafkaSecurityError(alert, { tls: true, clientCertificate: true })).toMatch(/rejected Redrive's client certificate/);
     expect(explainKafkaSecurityError(new Error("SASL SCRAM SHA512 authentication failed: invalid credentials"), noCert)).toMatch(/^SASL authentication failed/);
     expect(explainKafkaSecurityError(new Error("connect ECONNREFUSED 127.0.0.1:1"), noCert)).toBeNull();
+    const closed = Object.assign(new AggregateError([Object.assign(new Error("Connection closed"), { code: "PLT_KFK_NETWORK" })], "Listing topics failed."), { code: "PLT_KFK_MULTIPLE" });
+    expect(explainKafkaSecurityError(closed, noCert)).toMatch(/requires a client certificate/);
+    expect(explainKafkaSecurityError(closed, { tls: false, clientCertificate: false })).toBeNull();
   });
 });
 
