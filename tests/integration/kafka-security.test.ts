@@ -25,7 +25,7 @@ const caFile = path.join(TLS_DIR, "ca.pem");
 const certFile = path.join(TLS_DIR, "client.pem");
 const keyFile = path.join(TLS_DIR, "client.key");
 
-type Health = ConnectionHealth & { target: string };
+type Health = ConnectionHealth & { target: string; security: string | null };
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
 
 const topic = uniqueName("sec-orders-dlq");
@@ -92,8 +92,8 @@ describe("Redrive over the local Kafka's secured listeners", () => {
     const state = await health();
     expect(state.mtls).toMatchObject({ reachable: true, lastError: null });
     expect(state.scram).toMatchObject({ reachable: true, lastError: null });
-    expect(state.mtls!.target).toContain("SSL / mTLS client certificate, private CA");
-    expect(state.scram!.target).toContain(`SASL_SSL / SCRAM-SHA-512 as user ${SCRAM_USER}, private CA`);
+    expect(state.mtls!.security).toBe("SSL / mTLS client certificate, private CA");
+    expect(state.scram!.security).toBe(`SASL_SSL / SCRAM-SHA-512 as user ${SCRAM_USER}, private CA`);
     expect(JSON.stringify(Object.values(state))).not.toContain(SCRAM_PASSWORD);
     expect(JSON.stringify(Object.values(state))).not.toContain("PRIVATE KEY");
   });

@@ -23,15 +23,20 @@ export const connectionsRouter = createTRPCRouter({
       const describe = new Map<string, string>([
         ...config.kafka.map((c) => [
           `kafka/${c.name}`,
-          `${c.brokers.join(", ")} · ${describeKafkaSecurity(c)}`,
+          `${c.brokers.join(", ")}`,
         ] as const),
-        ...config.sqs.map((c) => [`sqs/${c.name}`, `${c.endpoint ?? "AWS"} · ${c.region} · ${describeAwsIdentity(c)}`] as const),
+        ...config.sqs.map((c) => [`sqs/${c.name}`, `${c.endpoint ?? "AWS"} · ${c.region}`] as const),
         ...config.databases.map((c) => [
           `database/${c.name}`,
           `${describeDatabaseUrl(c.url)} · ${c.writable ? "writable" : "read-only"}`,
         ] as const),
       ]);
-      return health.map((h) => ({ ...h, target: describe.get(`${h.kind}/${h.name}`) ?? "" }));
+      // How each connection authenticates (protocol, mechanism, where trust and identity come from), never a secret.
+      const security = new Map<string, string>([
+        ...config.kafka.map((c) => [`kafka/${c.name}`, describeKafkaSecurity(c)] as const),
+        ...config.sqs.map((c) => [`sqs/${c.name}`, describeAwsIdentity(c)] as const),
+      ]);
+      return health.map((h) => ({ ...h, target: describe.get(`${h.kind}/${h.name}`) ?? "", security: security.get(`${h.kind}/${h.name}`) ?? null }));
     },
   ),
 });
