@@ -8,8 +8,26 @@ export interface AwsIdentity {
   roleArn?: string;
   externalId?: string;
   roleSessionName: string;
+  stsEndpoint?: string;
   /** Static keys, for a local emulator (ElasticMQ) only; production uses the chain, a profile or a role. */
   credentials?: AwsCredentialIdentity;
+}
+
+// Fetch temporary credentials again this long before they expire.
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+/** Caches a provider's credentials until they near expiry (SDK clients do this themselves; the MSK signer does not). */
+function memoized(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let cached: AwsCredentialIdentity | null = null;
+  let pending: Promise<AwsCredentialIdentity> | null = null;
+  return async () => {
+    if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > REFRESH_BEFORE_EXPIRY_MS)) return cached;
+    pending ??= provider().finally(() => {
+      pending = null;
+    });
+    cached = await pending;
+    return cached;
+  };
 }
 
 /**
@@ -22,14 +40,14 @@ export function awsCredentialProvider(identity: AwsIdentity): AwsCredentialIdent
   const base: AwsCredentialIdentityProvider | undefined = fixed
     ? async () => fixed
     : identity.profile
-      ? fromIni({ profile: identity.profile })
+      ? memoized(fromIni({ profile: identity.profile }))
       : undefined;
   if (!identity.roleArn) return base;
-  return fromTemporaryCredentials({
+  return memoized(fromTemporaryCredentials({
     params: { RoleArn: identity.roleArn, RoleSessionName: identity.roleSessionName, ExternalId: identity.externalId },
     masterCredentials: base,
-    clientConfig: { region: identity.region },
-  });
+    clientConfig: { region: identity.region, ...(identity.stsEndpoint ? { endpoint: identity.stsEndpoint } : {}) },
+  }));
 }
 
 /** Like awsCredentialProvider, but always a provider: the default chain when nothing else is configured. */

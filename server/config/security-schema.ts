@@ -117,6 +117,8 @@ export const awsIdentitySchema = {
   roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)").optional(),
   externalId: text.optional(),
   roleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, "2-64 characters: letters, digits and +=,.@_-").default("redrive"),
+  /** STS endpoint for roleArn, e.g. a VPC endpoint; default: the region's. */
+  stsEndpoint: z.url().optional(),
 };
 
 const mskIam = z
