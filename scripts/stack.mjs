@@ -5,8 +5,9 @@
 //   node scripts/stack.mjs status   running/stopped, pid, port, healthy per part (--json for JSON)
 //   node scripts/stack.mjs down     clean shutdown (SIGTERM, then SIGKILL after 20 s)
 //
-// Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), ELASTICMQ_PORT (9324),
-//      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn).
+// Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SSL_PORT (9094, mTLS),
+//      KAFKA_SASL_PORT (9095, SASL_SSL SCRAM-SHA-512), ELASTICMQ_PORT (9324),
+//      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn), STACK_OPENSSL (openssl), STACK_KEYTOOL (keytool).
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
 // Plain ESM: runs before any build.
 
@@ -16,6 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STACK_SRC = path.join(ROOT, 'stack');
@@ -29,6 +31,8 @@ const TIMEOUT_MS = intEnv('STACK_TIMEOUT_MS', 90_000, Number.MAX_SAFE_INTEGER);
 const STOP_GRACE_MS = 20_000;
 const KAFKA_PORT = intEnv('KAFKA_PORT', 9092);
 const KAFKA_CONTROLLER_PORT = intEnv('KAFKA_CONTROLLER_PORT', 9093);
+const KAFKA_SSL_PORT = intEnv('KAFKA_SSL_PORT', 9094);
+const KAFKA_SASL_PORT = intEnv('KAFKA_SASL_PORT', 9095);
 const ELASTICMQ_PORT = intEnv('ELASTICMQ_PORT', 9324);
 const HOST = '127.0.0.1';
 
@@ -65,6 +69,8 @@ const kafka = {
   ports: [
     { label: 'PLAINTEXT', port: KAFKA_PORT },
     { label: 'CONTROLLER', port: KAFKA_CONTROLLER_PORT },
+    { label: 'SSL', port: KAFKA_SSL_PORT },
+    { label: 'SASL_SSL', port: KAFKA_SASL_PORT },
   ],
   endpoint: `${HOST}:${KAFKA_PORT}`,
   prepare: prepareKafka,
@@ -183,12 +189,12 @@ function kafkaProperties() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${HOST}:${KAFKA_CONTROLLER_PORT}
-listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://${HOST}:${KAFKA_PORT}
+listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},CONTROLLER://${HOST}:${KAFKA_CONTROLLER_PORT},SSL://${HOST}:${KAFKA_SSL_PORT},SASL_SSL://${HOST}:${KAFKA_SASL_PORT}
+advertised.listeners=PLAINTEXT://${HOST}:${KAFKA_PORT},SSL://${HOST}:${KAFKA_SSL_PORT},SASL_SSL://${HOST}:${KAFKA_SASL_PORT}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=${dataDir}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+${kafkaTlsProperties(STATE)}log.dirs=${dataDir}
 num.partitions=1
 default.replication.factor=1
 min.insync.replicas=1
@@ -227,6 +233,7 @@ function prepareKafka() {
   const dataDir = path.join(kafka.dir, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
   const props = path.join(kafka.dir, 'server.properties');
+  ensureCertificates(STATE);
   fs.writeFileSync(props, kafkaProperties());
   if (fs.existsSync(path.join(dataDir, 'meta.properties'))) return;
   const clusterId = kafkaClusterId();
@@ -235,7 +242,7 @@ function prepareKafka() {
     JAVA,
     ['-Xmx256m', `-Dlog4j2.configurationFile=${path.join(STACK_SRC, 'kafka', 'log4j2.properties')}`,
       '-cp', path.join(kafka.lib, '*'), 'kafka.tools.StorageTool',
-      'format', '-t', clusterId, '-c', props],
+      'format', '-t', clusterId, '-c', props, ...scramFormatArgs()],
     { cwd: ROOT, encoding: 'utf8' },
   );
   if (res.error) throw new Error(`cannot run "${JAVA}" (${res.error.message}); install Java 17+ or set STACK_JAVA`);
@@ -243,6 +250,8 @@ function prepareKafka() {
     throw new Error(`Kafka storage format failed (exit ${res.status}):\n${res.stdout}${res.stderr}`);
   }
   fs.writeFileSync(path.join(kafka.dir, 'cluster-id'), clusterId + '\n');
+  // The SCRAM user came with the format; storage formatted before the SASL listener gets it after start.
+  fs.writeFileSync(path.join(kafka.dir, 'scram-user'), SCRAM.username + '\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,17 +502,48 @@ async function up() {
       console.error(`stack: ${part.name} log: ${rel(part.logFile)} (last 20 lines)\n${tail(part.logFile, 20)}`);
     }
   });
+  if (!failed) {
+    try {
+      await secureListenersUp();
+    } catch (err) {
+      failed = true;
+      console.error(`stack: ERROR: ${err.message}`);
+      console.error(`stack: kafka log: ${rel(kafka.logFile)} (last 20 lines)\n${tail(kafka.logFile, 20)}`);
+    }
+  }
   if (failed) {
     console.error('stack: up failed; parts that did start are left running for inspection - run "node scripts/stack.mjs down" to stop them.');
     process.exit(1);
   }
   if (toStart.length > 0) console.log(`stack: up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)`);
+  const pem = clientPemFiles(STATE);
+  console.log(`stack: TLS: CA ${rel(pem.ca)}, client certificate ${rel(pem.cert)}, key ${rel(pem.key)}; SCRAM user ${SCRAM.username}`);
+}
+
+const secureHealth = () => kafkaSecureHealth({ host: HOST, sslPort: KAFKA_SSL_PORT, saslPort: KAFKA_SASL_PORT, state: STATE });
+
+// After the PLAINTEXT listener is healthy: the SCRAM user for storage formatted before it existed, then both
+// secured listeners answering (SCRAM credentials reach the listener a moment after they are written).
+async function secureListenersUp() {
+  ensureScramUser({ java: JAVA, lib: kafka.lib, log4j: path.join(STACK_SRC, 'kafka', 'log4j2.properties'), bootstrap: kafka.endpoint, kafkaDir: kafka.dir });
+  const deadline = Date.now() + 30_000;
+  let listeners = await secureHealth();
+  while (!listeners.every((l) => l.ok) && Date.now() < deadline) {
+    await sleep(500);
+    listeners = await secureHealth();
+  }
+  for (const l of listeners) console.log(`stack: kafka ${l.label} ${HOST}:${l.port} ${l.ok ? 'healthy' : 'UNHEALTHY'} (${l.detail})`);
+  const bad = listeners.filter((l) => !l.ok);
+  if (bad.length > 0) {
+    throw new Error(`kafka ${bad.map((l) => l.label).join(' and ')} listener(s) not healthy` +
+      ' (a Kafka started by an older stack.mjs has no secured listeners: run "stack:down", then "stack:up")');
+  }
 }
 
 function portEnvName(part, label) {
   if (part === elasticmq) return 'ELASTICMQ_PORT';
-  return label === 'CONTROLLER' ? 'KAFKA_CONTROLLER_PORT' : 'KAFKA_PORT';
+  return { CONTROLLER: 'KAFKA_CONTROLLER_PORT', SSL: 'KAFKA_SSL_PORT', SASL_SSL: 'KAFKA_SASL_PORT' }[label] ?? 'KAFKA_PORT';
 }
 
 async function down() {
@@ -515,6 +555,9 @@ async function status(json) {
     PARTS.map(async (part) => {
       const pid = runningPid(part);
       const health = pid ? await checkHealth(part) : { ok: false, detail: '' };
+      // Kafka's secured listeners count towards its health, each reported on its own.
+      const listeners = part === kafka && pid ? await secureHealth() : undefined;
+      if (listeners?.some((l) => !l.ok)) health.ok = false;
       return {
         name: part.name,
         running: Boolean(pid),
@@ -523,6 +566,7 @@ async function status(json) {
         endpoint: part.endpoint,
         healthy: health.ok,
         detail: health.detail,
+        listeners,
         log: rel(part.logFile),
       };
     }),
@@ -535,6 +579,7 @@ async function status(json) {
       const state = r.running ? `running  pid ${String(r.pid).padEnd(8)}` : 'stopped  pid -       ';
       const health = r.running ? (r.healthy ? `healthy (${r.detail})` : `UNHEALTHY (${r.detail})`) : '-';
       console.log(`${r.name.padEnd(10)} ${state} ${ports.padEnd(30)} ${health}`);
+      for (const l of r.listeners ?? []) console.log(`${''.padEnd(10)} listener ${l.label.padEnd(8)} ${HOST}:${l.port}  ${l.ok ? 'healthy' : 'UNHEALTHY'} (${l.detail})`);
     }
   }
   process.exitCode = rows.every((r) => r.running && r.healthy) ? 0 : 1;

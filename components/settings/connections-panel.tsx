@@ -41,7 +41,14 @@ export function ConnectionsPanel() {
             <tr key={`${connection.kind}/${connection.name}`} className="border-t border-slate-100 align-top" data-testid={`connection-${connection.kind}-${connection.name}`}>
               <td className="py-1 pr-3">{connection.kind}</td>
               <td className="py-1 pr-3 font-mono">{connection.name}</td>
-              <td className="py-1 pr-3 font-mono text-xs text-slate-600">{connection.target}</td>
+              <td className="py-1 pr-3 font-mono text-xs text-slate-600">
+                {connection.target}
+                {connection.security ? (
+                  <div className="font-sans text-slate-500" data-testid="connection-security">
+                    {connection.security}
+                  </div>
+                ) : null}
+              </td>
               <td className="py-1 pr-3" data-testid="connection-health">
                 {connection.reachable ? <span className="text-emerald-700">reachable</span> : <span className="font-medium text-red-700">unreachable</span>}
                 <div className="text-xs text-slate-400">checked {connection.checkedAt.toLocaleTimeString()}</div>

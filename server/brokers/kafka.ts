@@ -1,6 +1,8 @@
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaConfig, type Message, type PartitionMetadata, type Producer, type SASLOptions } from "kafkajs";
 import pLimit from "p-limit";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
+import { kafkaConnectionError, securityContext } from "./kafka-errors";
+import { kafkaTlsOptions, kafkaTokenProvider } from "./kafka-security";
 import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
 import type { BrokerAdapter, KafkaOverview } from "./types";
 
@@ -74,18 +76,24 @@ function decodeAssignments(protocolType: string, raw: Buffer): KafkaGroupMember[
   }
 }
 
-function saslOptions(config: KafkaConnectionConfig): SASLOptions | undefined {
+/** The resolved TLS and SASL settings (kafka-security.ts) in kafkajs' shape; kafkajs' OAUTHBEARER sends no SASL extensions. */
+export function kafkajsConnectionOptions(config: KafkaConnectionConfig): Pick<KafkaConfig, "ssl" | "sasl"> {
+  const tls = kafkaTlsOptions(config.ssl);
   const sasl = config.sasl;
-  if (!sasl) return undefined;
-  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+  if (!sasl) return { ssl: tls };
+  const token = kafkaTokenProvider(sasl);
+  const saslOptions: SASLOptions =
+    sasl.mechanism === "oauthbearer" || sasl.mechanism === "aws-msk-iam"
+      ? { mechanism: "oauthbearer", oauthBearerProvider: async () => ({ value: await token!() }) }
+      : ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions);
+  return { ssl: tls, sasl: saslOptions };
 }
 
 export function kafkaClientConfig(config: KafkaConnectionConfig): KafkaConfig {
   return {
     clientId: config.clientId,
     brokers: config.brokers,
-    ssl: config.ssl,
-    sasl: saslOptions(config),
+    ...kafkajsConnectionOptions(config),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     // Fail fast: an operator console must report a broken connection, not hang retrying it.
@@ -132,7 +140,10 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   }
 
   async ping(): Promise<{ version: string | null }> {
-    await this.withAdmin((admin) => admin.describeCluster());
+    // A wrong CA, certificate or password reads as such on Settings, with the connection's name.
+    await this.withAdmin((admin) => admin.describeCluster()).catch((error: unknown) => {
+      throw kafkaConnectionError(this.name, error, securityContext(this.config));
+    });
     // Kafka's wire protocol does not report the broker's release version.
     return { version: null };
   }

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
 import type { SqsConnectionConfig } from "~/server/config/schema";
+import { awsCredentialProvider } from "./aws-credentials";
 import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary } from "./types";
 
 const ATTRIBUTES: QueueAttributeName[] = [
@@ -145,7 +146,8 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
     this.client = new SQSClient({
       region: config.region,
       endpoint: config.endpoint,
-      credentials: config.credentials,
+      // Static keys (emulators), a profile, a role assumed through STS, or the SDK's default chain.
+      credentials: awsCredentialProvider(config),
       maxAttempts: 2,
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
     });

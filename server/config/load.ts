@@ -42,8 +42,14 @@ export function interpolate(value: unknown, env: Env, file: string, at: string[]
   return value;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): { key: string; problem: string } {
-  return { key: issue.path.map(String).join("."), problem: issue.message };
+function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): { key: string; problem: string } {
+  const at = [...prefix, ...issue.path];
+  // `ssl: true | {...}`: report the branch that matched the value's type, with its key, not "invalid input".
+  if (issue.code === "invalid_union") {
+    const branch = issue.errors.find((issues) => issues[0] && !(issues[0].code === "invalid_type" && issues[0].path.length === 0));
+    if (branch?.[0]) return describeIssue(branch[0], at);
+  }
+  return { key: at.map(String).join("."), problem: issue.message };
 }
 
 export function parseConfig(text: string, file: string, env: Env = process.env): RedriveConfig {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
 // Connection names appear in URLs and metric labels, so keep them simple.
@@ -20,15 +21,9 @@ const kafkaConnection = z
     name: connectionName,
     brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, "expected host:port")).min(1),
     clientId: z.string().default("redrive"),
-    ssl: z.boolean().default(false),
-    sasl: z
-      .object({
-        mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
-        username: z.string().min(1),
-        password: z.string().min(1),
-      })
-      .strict()
-      .optional(),
+    // true: TLS against the system CAs; an object: a private CA, a client certificate (mTLS), a server name.
+    ssl: z.union([z.boolean(), kafkaTlsSchema]).default(false),
+    sasl: kafkaSaslSchema.optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
     dlq: z
       .object({
@@ -56,11 +51,17 @@ const sqsConnection = z
       })
       .strict()
       .optional(),
+    // Without credentials: the AWS default chain, or `profile`; with roleArn, that identity assumes the role (STS).
+    ...awsIdentitySchema,
     queueNamePrefix: z.string().optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
     replay: replaySettings,
   })
-  .strict();
+  .strict()
+  .superRefine((sqs, ctx) => {
+    if (sqs.externalId && !sqs.roleArn) ctx.addIssue({ code: "custom", path: ["externalId"], message: "externalId needs roleArn" });
+    if (sqs.credentials && sqs.profile) ctx.addIssue({ code: "custom", path: ["profile"], message: "give either credentials or profile, not both" });
+  });
 
 const databaseConnection = z
   .object({

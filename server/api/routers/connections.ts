@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { describeAwsIdentity } from "~/server/brokers/aws-credentials";
+import { describeKafkaSecurity } from "~/server/brokers/kafka-security";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -21,7 +23,7 @@ export const connectionsRouter = createTRPCRouter({
       const describe = new Map<string, string>([
         ...config.kafka.map((c) => [
           `kafka/${c.name}`,
-          `${c.brokers.join(", ")}${c.ssl ? " · TLS" : ""}${c.sasl ? ` · SASL ${c.sasl.mechanism}` : ""}`,
+          `${c.brokers.join(", ")}`,
         ] as const),
         ...config.sqs.map((c) => [`sqs/${c.name}`, `${c.endpoint ?? "AWS"} · ${c.region}`] as const),
         ...config.databases.map((c) => [
@@ -29,7 +31,12 @@ export const connectionsRouter = createTRPCRouter({
           `${describeDatabaseUrl(c.url)} · ${c.writable ? "writable" : "read-only"}`,
         ] as const),
       ]);
-      return health.map((h) => ({ ...h, target: describe.get(`${h.kind}/${h.name}`) ?? "" }));
+      // How each connection authenticates (protocol, mechanism, where trust and identity come from), never a secret.
+      const security = new Map<string, string>([
+        ...config.kafka.map((c) => [`kafka/${c.name}`, describeKafkaSecurity(c)] as const),
+        ...config.sqs.map((c) => [`sqs/${c.name}`, describeAwsIdentity(c)] as const),
+      ]);
+      return health.map((h) => ({ ...h, target: describe.get(`${h.kind}/${h.name}`) ?? "", security: security.get(`${h.kind}/${h.name}`) ?? null }));
     },
   ),
 });
