@@ -12,7 +12,7 @@ import { payloadAccess } from "~/server/dlq/masking";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
-import { latestDepths } from "./depth";
+import { latestDepths } from "~/server/depth/latest";
 
 const name = z.string().min(1).max(500);
 
