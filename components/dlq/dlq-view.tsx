@@ -21,9 +21,6 @@ const TABS = [
 ] as const;
 type TabId = (typeof TABS)[number]["id"];
 
-/** The server's group label for messages without a recorded exception (no real class name has spaces). */
-const NO_EXCEPTION = "(no exception recorded)";
-
 export function DlqView({ kind, connection, name }: { kind: DlqKind; connection: string; name: string }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.dlq.list.queryOptions(undefined, { refetchInterval: 5_000 }));
@@ -101,7 +98,8 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
                 <FailureGroups
                   dlq={dlq}
                   onPick={(group) => {
-                    setExpression(`record.error.exceptionClass == ${group.exceptionClass === NO_EXCEPTION ? "null" : JSON.stringify(group.exceptionClass)}`);
+                    // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
+                    setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
                     open("search");
                   }}
                 />

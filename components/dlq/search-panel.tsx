@@ -25,6 +25,7 @@ const VARIABLES: [string, string][] = [
     "record.error.exceptionClass / message / stacktrace / originTopic / originPartition / originOffset / consumerGroup / attempts",
     "the decoded failure",
   ],
+  ["record.error.fingerprint", "the failure group (a group's messages, exactly)"],
 ];
 
 const scanKey = (id: string | null) => ["dlq-scan", id] as const;
@@ -36,6 +37,8 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   const queryClient = useQueryClient();
   const [limitInput, setLimitInput] = useState(String(DEFAULT_LIMIT));
   const [scanId, setScanId] = useState<string | null>(null);
+  // The expression the shown results belong to: actions use it, and edits after the scan mark them stale.
+  const [scannedExpression, setScannedExpression] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
 
   const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(Number(limitInput)) || DEFAULT_LIMIT));
@@ -63,9 +66,10 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
 
   const start = useMutation(
     trpc.dlq.scan.start.mutationOptions({
-      onSuccess: ({ id }) => {
+      onSuccess: ({ id }, variables) => {
         setSelectedId(null);
         setScanId(id);
+        setScannedExpression(variables.expression);
       },
     }),
   );
@@ -84,6 +88,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   };
 
   const status = scan.data;
+  const stale = status !== undefined && scannedExpression !== null && scannedExpression.trim() !== expression.trim();
   return (
     <div className="space-y-4">
       <SavedFilters expression={expression} onLoad={(e) => { start.reset(); onExpression(e); }} />
@@ -181,20 +186,37 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
           </p>
           {status.status === "limit" ? <p className="text-xs text-slate-500">Stopped at the limit of {status.limit.toLocaleString()} matches.</p> : null}
           {status.error ? <ErrorBox title="The search failed" message={status.error} /> : null}
-          {expression.trim() ? (
-            <div className="flex flex-wrap items-center gap-2">
-              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} label="Replay matches…" />
-              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} action="discard" label="Discard matches…" />
-              <span className="text-xs text-slate-500">as a job over every message matching the filter (the dry run counts them all, past the limit)</span>
+          {stale ? (
+            <div role="status" data-testid="scan-stale" className="rounded border border-amber-300 bg-amber-50 px-2 py-1 text-sm text-amber-900">
+              These results are for the filter <code className="break-all font-mono text-xs">{scannedExpression}</code>, which you have changed since. Start to
+              search with the new text; the actions below still act on the filter shown here.
             </div>
           ) : null}
-          <MessageTable
-            messages={status.matches}
-            selectedId={selectedId}
-            onSelect={(m) => setSelectedId(m.id)}
-            positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
-            emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
-          />
+          {scannedExpression?.trim() ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
+              <BulkReplayButton
+                dlq={dlq}
+                selection={{ source: "filter", expression: scannedExpression }}
+                snapshotId={snapshotId}
+                action="discard"
+                label="Discard matches…"
+              />
+              <span className="text-xs text-slate-500">
+                as a job over every message matching <span className="font-medium">the filter of these results</span> (the dry run counts them all, past the
+                limit)
+              </span>
+            </div>
+          ) : null}
+          <div className={stale ? "opacity-50" : undefined}>
+            <MessageTable
+              messages={status.matches}
+              selectedId={selectedId}
+              onSelect={(m) => setSelectedId(m.id)}
+              positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
+              emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
+            />
+          </div>
           {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => setSelectedId(null)} /> : null}
         </div>
       ) : null}
