@@ -10,6 +10,7 @@ import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
 import type { DlqRef, ScanStatus } from "./types";
+import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
 const DEFAULT_LIMIT = 500;
@@ -36,10 +37,8 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [limitInput, setLimitInput] = useState(String(DEFAULT_LIMIT));
-  const [scanId, setScanId] = useState<string | null>(null);
-  // The expression the shown results belong to: actions use it, and edits after the scan mark them stale.
-  const [scannedExpression, setScannedExpression] = useState<string | null>(null);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [scanId, setScanId] = useScanId();
+  const [selectedId, setSelectedId] = useOpenMessage("match");
 
   const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(Number(limitInput)) || DEFAULT_LIMIT));
 
@@ -66,10 +65,10 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
 
   const start = useMutation(
     trpc.dlq.scan.start.mutationOptions({
-      onSuccess: ({ id }, variables) => {
-        setSelectedId(null);
-        setScanId(id);
-        setScannedExpression(variables.expression);
+      // One history step: the new search, with no match open yet.
+      onSuccess: ({ id }) => {
+        void setScanId(id);
+        void setSelectedId(null);
       },
     }),
   );
@@ -88,6 +87,8 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   };
 
   const status = scan.data;
+  // The expression the shown results belong to (as the server ran it): actions use it, edits mark them stale.
+  const scannedExpression = status?.expression ?? null;
   const stale = status !== undefined && scannedExpression !== null && scannedExpression.trim() !== expression.trim();
   return (
     <div className="space-y-4">
@@ -217,7 +218,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
               emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
             />
           </div>
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => setSelectedId(null)} /> : null}
+          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => void setSelectedId(null)} /> : null}
         </div>
       ) : null}
     </div>
