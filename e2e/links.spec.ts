@@ -59,6 +59,22 @@ test("a DLQ view lives in its URL: reload, back/forward and a pasted link restor
   expect(shared).toMatch(/[?&]scan=/);
   expect(shared).toMatch(/[?&]match=/);
 
+  // Back walks the steps: the match closes, then the search is undone, then the Messages tab returns;
+  // forward brings them back.
+  await page.goBack();
+  await expect(search.getByTestId("message-detail")).toHaveCount(0);
+  await expect(search.getByTestId("scan-matched")).toHaveText("2");
+  await page.goBack();
+  await expect(search.getByTestId("scan-progress")).toHaveCount(0);
+  await expect(search.getByLabel("Filter (CEL)")).toHaveValue('record.value.tier == "gold"');
+  await page.goBack();
+  await expect(page.getByRole("tab", { name: "Messages" })).toHaveAttribute("aria-selected", "true");
+  await page.goForward();
+  await page.goForward();
+  await page.goForward();
+  await expect(search.getByTestId("message-detail")).toContainText("order-3");
+
+  // Reload: the same tab, filter, results and open message.
   await page.reload();
   await expect(page.getByRole("tab", { name: "Search" })).toHaveAttribute("aria-selected", "true");
   await expect(search.getByLabel("Filter (CEL)")).toHaveValue('record.value.tier == "gold"');
@@ -72,15 +88,6 @@ test("a DLQ view lives in its URL: reload, back/forward and a pasted link restor
   await expect(pasted.locator("#dlq-panel-search").getByTestId("scan-matched")).toHaveText("2");
   await expect(pasted.locator("#dlq-panel-search").getByTestId("message-detail")).toContainText("order-3");
   await pasted.close();
-
-  // Back walks the steps: the match closes, then the search is undone, then the Messages tab returns.
-  await page.goBack();
-  await expect(search.getByTestId("message-detail")).toHaveCount(0);
-  await expect(search.getByTestId("scan-matched")).toHaveText("2");
-  await page.goBack();
-  await expect(search.getByTestId("scan-progress")).toHaveCount(0);
-  await page.goBack();
-  await expect(page.getByRole("tab", { name: "Messages" })).toHaveAttribute("aria-selected", "true");
 });
 
 test("the consumer-groups list and a chart range are kept in the URL", async ({ page }) => {
