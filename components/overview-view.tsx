@@ -61,7 +61,7 @@ export function OverviewView() {
                         <Stat label="Dead-letter queues" value={result.data.deadLetterQueues.length} testId="sqs-dlqs" />
                         <Stat
                           label="Messages in DLQs"
-                          value={result.data.deadLetterQueues.reduce((sum, dlq) => sum + dlq.depth, 0)}
+                          value={result.data.deadLetterQueues.reduce((sum, dlq) => sum + (dlq.depth ?? 0), 0)}
                           testId="sqs-dlq-total"
                         />
                       </div>
@@ -80,7 +80,7 @@ export function OverviewView() {
                                 <td className="py-1 font-mono">{dlq.name}</td>
                                 <td className="py-1 font-mono text-slate-600">{dlq.sourceQueues.join(", ")}</td>
                                 <td className="py-1 text-right tabular-nums" data-testid="dlq-depth">
-                                  {dlq.depth}
+                                  {dlq.depth ?? "—"}
                                 </td>
                               </tr>
                             ))}

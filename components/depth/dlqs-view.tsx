@@ -1,9 +1,8 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useChartRange } from "../url-state";
 import { RangeSelector } from "../charts/range-selector";
-import type { ChartRange } from "../charts/ranges";
 import { SnapshotBanner } from "../lag/snapshot-banner";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
@@ -16,7 +15,7 @@ const REFRESH_MS = 5_000;
 export function DlqsView() {
   const trpc = useTRPC();
   const depth = useQuery(trpc.depth.list.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
-  const [range, setRange] = useState<ChartRange>("6h");
+  const [range, setRange] = useChartRange("6h");
 
   const data = depth.data;
   // One chart per connection: the history procedure takes one kind and connection at a time.

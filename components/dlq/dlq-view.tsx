@@ -13,31 +13,27 @@ import { KafkaMessages } from "./kafka-messages";
 import { SearchPanel } from "./search-panel";
 import { SqsMessages } from "./sqs-messages";
 import type { DlqKind, DlqRef } from "./types";
+import { useDlqTab, useFilterText, type DlqTab } from "../url-state";
 
-const TABS = [
+const TABS: { id: DlqTab; label: string }[] = [
   { id: "messages", label: "Messages" },
   { id: "groups", label: "Failure groups" },
   { id: "search", label: "Search" },
-] as const;
-type TabId = (typeof TABS)[number]["id"];
-
-/** The server's group label for messages without a recorded exception (no real class name has spaces). */
-const NO_EXCEPTION = "(no exception recorded)";
+];
 
 export function DlqView({ kind, connection, name }: { kind: DlqKind; connection: string; name: string }) {
   const trpc = useTRPC();
   const list = useQuery(trpc.dlq.list.queryOptions(undefined, { refetchInterval: 5_000 }));
   const entry = list.data?.find((d) => d.kind === kind && d.connection === connection && d.name === name);
-  const [tab, setTab] = useState<TabId>("messages");
-  // A tab is mounted when first opened and kept, so a running search survives a look at the messages.
-  const [opened, setOpened] = useState<ReadonlySet<TabId>>(() => new Set<TabId>(["messages"]));
-  const [expression, setExpression] = useState("");
+  const [tab, setTab] = useDlqTab();
+  // A tab is mounted when first shown (by a click, a link or back/forward) and kept, so a running search
+  // survives a look at the messages.
+  const [opened, setOpened] = useState<ReadonlySet<DlqTab>>(() => new Set<DlqTab>([tab]));
+  if (!opened.has(tab)) setOpened(new Set([...opened, tab]));
+  const [expression, setExpression] = useFilterText();
   const dlq: DlqRef = { kind, connection, dlq: name };
 
-  const open = (id: TabId) => {
-    setTab(id);
-    setOpened((previous) => (previous.has(id) ? previous : new Set([...previous, id])));
-  };
+  const open = (id: DlqTab) => void setTab(id);
 
   return (
     <div className="space-y-4">
@@ -101,12 +97,13 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
                 <FailureGroups
                   dlq={dlq}
                   onPick={(group) => {
-                    setExpression(`record.error.exceptionClass == ${group.exceptionClass === NO_EXCEPTION ? "null" : JSON.stringify(group.exceptionClass)}`);
+                    // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
+                    void setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
                     open("search");
                   }}
                 />
               ) : null}
-              {t.id === "search" ? <SearchPanel dlq={dlq} expression={expression} onExpression={setExpression} /> : null}
+              {t.id === "search" ? <SearchPanel dlq={dlq} expression={expression} onExpression={(text) => void setExpression(text)} /> : null}
             </Card>
           </div>
         ) : null,

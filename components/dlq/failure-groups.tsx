@@ -39,7 +39,7 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
             {data.scanned < data.retained
               ? `Based on the newest ${data.scanned.toLocaleString()} of ${data.retained.toLocaleString()} messages.`
               : `Based on all ${data.scanned.toLocaleString()} messages${dlq.kind === "sqs" ? " of the latest snapshot" : ""}.`}{" "}
-            Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to search for its exception class.
+            Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to list exactly its messages (by the group&apos;s fingerprint).
             {groups.isFetching ? " Refreshing…" : null}
           </p>
           {data.groups.length === 0 ? (

@@ -6,6 +6,7 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { useOpenMessage } from "../url-state";
 import type { DlqRef } from "./types";
 
 const PAGE_SIZE = 100;
@@ -23,7 +24,7 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
   const [offsetInput, setOffsetInput] = useState("");
   const [timeInput, setTimeInput] = useState("");
   const [live, setLive] = useState(false);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useOpenMessage("msg");
 
   const input = {
     connection: dlq.connection,
@@ -138,7 +139,7 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
       {pages.isPending ? <p className="text-sm text-slate-500">Reading the newest records…</p> : null}
       {pages.data ? (
         <>
-          <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => setSelectedId(m.id)} emptyText="No records in this range." />
+          <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => void setSelectedId(m.id)} emptyText="No records in this range." />
           <div className="flex items-center gap-3 text-sm text-slate-600">
             <span>
               {messages.length.toLocaleString()} record{messages.length === 1 ? "" : "s"} loaded
@@ -158,7 +159,7 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
           </div>
         </>
       ) : null}
-      {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => setSelectedId(null)} /> : null}
+      {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => void setSelectedId(null)} /> : null}
     </div>
   );
 }

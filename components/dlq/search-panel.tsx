@@ -10,6 +10,7 @@ import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
 import type { DlqRef, ScanStatus } from "./types";
+import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
 const DEFAULT_LIMIT = 500;
@@ -25,6 +26,7 @@ const VARIABLES: [string, string][] = [
     "record.error.exceptionClass / message / stacktrace / originTopic / originPartition / originOffset / consumerGroup / attempts",
     "the decoded failure",
   ],
+  ["record.error.fingerprint", "the failure group (a group's messages, exactly)"],
 ];
 
 const scanKey = (id: string | null) => ["dlq-scan", id] as const;
@@ -35,8 +37,8 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [limitInput, setLimitInput] = useState(String(DEFAULT_LIMIT));
-  const [scanId, setScanId] = useState<string | null>(null);
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [scanId, setScanId] = useScanId();
+  const [selectedId, setSelectedId] = useOpenMessage("match");
 
   const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(Number(limitInput)) || DEFAULT_LIMIT));
 
@@ -63,9 +65,10 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
 
   const start = useMutation(
     trpc.dlq.scan.start.mutationOptions({
+      // One history step: the new search, with no match open yet.
       onSuccess: ({ id }) => {
-        setSelectedId(null);
-        setScanId(id);
+        void setScanId(id);
+        void setSelectedId(null);
       },
     }),
   );
@@ -84,6 +87,9 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   };
 
   const status = scan.data;
+  // The expression the shown results belong to (as the server ran it): actions use it, edits mark them stale.
+  const scannedExpression = status?.expression ?? null;
+  const stale = status !== undefined && scannedExpression !== null && scannedExpression.trim() !== expression.trim();
   return (
     <div className="space-y-4">
       <SavedFilters expression={expression} onLoad={(e) => { start.reset(); onExpression(e); }} />
@@ -181,21 +187,38 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
           </p>
           {status.status === "limit" ? <p className="text-xs text-slate-500">Stopped at the limit of {status.limit.toLocaleString()} matches.</p> : null}
           {status.error ? <ErrorBox title="The search failed" message={status.error} /> : null}
-          {expression.trim() ? (
-            <div className="flex flex-wrap items-center gap-2">
-              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} label="Replay matches…" />
-              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression }} snapshotId={snapshotId} action="discard" label="Discard matches…" />
-              <span className="text-xs text-slate-500">as a job over every message matching the filter (the dry run counts them all, past the limit)</span>
+          {stale ? (
+            <div role="status" data-testid="scan-stale" className="rounded border border-amber-300 bg-amber-50 px-2 py-1 text-sm text-amber-900">
+              These results are for the filter <code className="break-all font-mono text-xs">{scannedExpression}</code>, which you have changed since. Start to
+              search with the new text; the actions below still act on the filter shown here.
             </div>
           ) : null}
-          <MessageTable
-            messages={status.matches}
-            selectedId={selectedId}
-            onSelect={(m) => setSelectedId(m.id)}
-            positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
-            emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
-          />
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => setSelectedId(null)} /> : null}
+          {scannedExpression?.trim() ? (
+            <div className="flex flex-wrap items-center gap-2">
+              <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
+              <BulkReplayButton
+                dlq={dlq}
+                selection={{ source: "filter", expression: scannedExpression }}
+                snapshotId={snapshotId}
+                action="discard"
+                label="Discard matches…"
+              />
+              <span className="text-xs text-slate-500">
+                as a job over every message matching <span className="font-medium">the filter of these results</span> (the dry run counts them all, past the
+                limit)
+              </span>
+            </div>
+          ) : null}
+          <div className={stale ? "opacity-50" : undefined}>
+            <MessageTable
+              messages={status.matches}
+              selectedId={selectedId}
+              onSelect={(m) => setSelectedId(m.id)}
+              positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
+              emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
+            />
+          </div>
+          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => void setSelectedId(null)} /> : null}
         </div>
       ) : null}
     </div>

@@ -6,6 +6,7 @@ import { ErrorBox, formatTime } from "../ui";
 import { useTRPC } from "../trpc";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { useOpenMessage } from "../url-state";
 import type { DlqRef, SqsSnapshot } from "./types";
 
 export const SQS_PAGE_SIZE = 200;
@@ -32,7 +33,7 @@ export function SnapshotSummary({ snapshot }: { snapshot: SqsSnapshot | null }) 
 export function SqsMessages({ dlq }: { dlq: DlqRef }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useOpenMessage("msg");
   // Further pages, per snapshot: a new snapshot starts from its first page again.
   const [more, setMore] = useState<{ snapshotId: string; afterSeqs: number[] } | null>(null);
 
@@ -53,7 +54,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
   const take = useMutation(
     trpc.dlq.sqs.takeSnapshot.mutationOptions({
       onSuccess: async () => {
-        setSelectedId(null);
+        void setSelectedId(null);
         await queryClient.invalidateQueries({ queryKey: trpc.dlq.sqs.messages.queryKey() });
         await queryClient.invalidateQueries({ queryKey: trpc.dlq.groups.queryKey() });
       },
@@ -96,7 +97,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
           <MessageTable
             messages={messages}
             selectedId={selectedId}
-            onSelect={(m) => setSelectedId(m.id)}
+            onSelect={(m) => void setSelectedId(m.id)}
             positionLabel="Seq"
             emptyText="The snapshot holds no messages."
           />
@@ -116,7 +117,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
               </button>
             ) : null}
           </div>
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => setSelectedId(null)} /> : null}
+          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null}
         </>
       ) : null}
     </div>

@@ -2,6 +2,7 @@ import { Stat } from "../ui";
 import { formatNumber } from "./format";
 import { LagSecondsText } from "./lag-seconds-text";
 import { StatusBadge } from "./status-badge";
+import { TrendText } from "./trend-text";
 import type { GroupRow } from "./types";
 
 export function GroupHeader({ group }: { group: GroupRow }) {
@@ -24,6 +25,9 @@ export function GroupHeader({ group }: { group: GroupRow }) {
         <Stat label="Max lag" value={formatNumber(group.maxLag)} testId="group-detail-max-lag" />
         <Stat label="Lag (time)" value={<LagSecondsText seconds={group.maxLagSeconds} kind={group.maxLagSecondsKind} />} testId="group-detail-lag-seconds" />
       </div>
+      <p className="text-sm" data-testid="group-detail-trend-line">
+        <TrendText trend={group.trend} testId="group-detail-trend" />
+      </p>
       {group.expiredPartitions > 0 ? (
         <div role="alert" data-testid="group-data-loss" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800">
           <span className="font-medium">Data loss:</span> on {group.expiredPartitions.toLocaleString()} partition

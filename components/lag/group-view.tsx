@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { ChartRange } from "../charts/ranges";
+import { useChartRange } from "../url-state";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
 import { GroupCharts, type ChartScope } from "./group-charts";
@@ -17,7 +17,7 @@ const REFRESH_MS = 5_000;
 export function GroupView({ connection, groupId }: { connection: string; groupId: string }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.lag.group.queryOptions({ connection, groupId }, { refetchInterval: REFRESH_MS }));
-  const [range, setRange] = useState<ChartRange>("1h");
+  const [range, setRange] = useChartRange("1h");
   const [scope, setScope] = useState<ChartScope>({});
 
   // Clicking the selected topic or partition again goes back to the whole group.

@@ -5,6 +5,7 @@ import { formatNumber, groupHref } from "./format";
 import { LagSecondsText } from "./lag-seconds-text";
 import { SortHeader, type SortDir } from "./sort-header";
 import { StatusBadge } from "./status-badge";
+import { TrendText } from "./trend-text";
 import type { GroupRow } from "./types";
 
 export type GroupSort = "group" | "state" | "members" | "totalLag" | "maxLag" | "lagSeconds" | "status";
@@ -41,6 +42,9 @@ export function GroupsTable({
             <SortHeader column="maxLag" label="Max lag" align="right" {...header} />
             <SortHeader column="lagSeconds" label="Lag (time)" align="right" {...header} />
             <SortHeader column="status" label="Status" {...header} />
+            <th scope="col" className="py-1 pr-3 font-medium">
+              Trend
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -73,6 +77,9 @@ export function GroupsTable({
               </td>
               <td className="py-1 pr-3" data-testid="group-status">
                 <StatusBadge status={row.status} />
+              </td>
+              <td className="min-w-48 py-1 pr-3">
+                <TrendText trend={row.trend} />
               </td>
             </tr>
           ))}

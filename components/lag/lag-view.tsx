@@ -1,20 +1,23 @@
 "use client";
 
 import { keepPreviousData, skipToken, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
 import { ConnectionPicker } from "./connection-picker";
-import type { PartitionStatus } from "./format";
 import { GroupsTable, type GroupSort } from "./groups-table";
 import { Pagination } from "./pagination";
 import { SnapshotBanner } from "./snapshot-banner";
 import type { SortDir } from "./sort-header";
 import { StatusFilter } from "./status-filter";
 import { useDebounced } from "./use-debounced";
+import { partitionStatuses, type PartitionStatus } from "./format";
+import { useListParam, useLiteralParam, usePageParam, useTextParam } from "../url-state";
 
 const REFRESH_MS = 5_000;
 const PAGE_SIZE = 50;
+const sortColumns = ["group", "state", "members", "totalLag", "maxLag", "lagSeconds", "status"] as const satisfies readonly GroupSort[];
+const sortDirections = ["asc", "desc"] as const satisfies readonly SortDir[];
+
 /** Names and states read best A→Z; numbers and statuses worst first. */
 const firstDirection: Record<GroupSort, SortDir> = {
   group: "asc",
@@ -31,15 +34,16 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
   const connections = useQuery(trpc.connections.list.queryOptions({ refresh: false }, { refetchInterval: 15_000 }));
   const kafka = (connections.data ?? []).filter((c) => c.kind === "kafka");
 
-  const [picked, setPicked] = useState(initialConnection);
-  const connection = kafka.find((c) => c.name === picked)?.name ?? kafka[0]?.name;
+  // Every choice on this page is in the URL (components/url-state.ts): reload, back and a pasted link keep it.
+  const [picked, setPicked] = useTextParam("connection");
+  const connection = kafka.find((c) => c.name === (picked || initialConnection))?.name ?? kafka[0]?.name;
 
-  const [search, setSearch] = useState("");
+  const [search, setSearch] = useTextParam("q");
   const debouncedSearch = useDebounced(search.trim(), 300);
-  const [statuses, setStatuses] = useState<PartitionStatus[]>([]);
-  const [sortBy, setSortBy] = useState<GroupSort>("status");
-  const [sortDir, setSortDir] = useState<SortDir>("desc");
-  const [page, setPage] = useState(0);
+  const [statuses, setStatuses] = useListParam<PartitionStatus>("status", partitionStatuses);
+  const [sortBy, setSortBy] = useLiteralParam<GroupSort>("sort", sortColumns, "status");
+  const [sortDir, setSortDir] = useLiteralParam<SortDir>("dir", sortDirections, "desc");
+  const [page, setPage] = usePageParam();
 
   const groups = useQuery(
     trpc.lag.groups.queryOptions(
@@ -59,26 +63,24 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
   );
 
   const sort = (column: GroupSort) => {
-    if (column === sortBy) setSortDir(sortDir === "asc" ? "desc" : "asc");
+    if (column === sortBy) void setSortDir(sortDir === "asc" ? "desc" : "asc");
     else {
-      setSortBy(column);
-      setSortDir(firstDirection[column]);
+      void setSortBy(column);
+      void setSortDir(firstDirection[column]);
     }
-    setPage(0);
+    void setPage(0);
   };
 
   const pickConnection = (name: string) => {
-    setPicked(name);
-    setPage(0);
-    // Keeps the choice across reloads and the group page's back link.
-    window.history.replaceState(null, "", `/lag?connection=${encodeURIComponent(name)}`);
+    void setPicked(name);
+    void setPage(0);
   };
 
   // A page past the end (the list shrank between refreshes) shows nothing: go back to the last page.
   const total = groups.data?.total ?? 0;
   const lastPage = Math.max(0, Math.ceil(total / PAGE_SIZE) - 1);
   const shownPage = groups.data && page > lastPage ? lastPage : page;
-  if (shownPage !== page) setPage(shownPage);
+  if (shownPage !== page) void setPage(shownPage);
 
   return (
     <div className="space-y-4">
@@ -100,8 +102,8 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
               type="search"
               value={search}
               onChange={(event) => {
-                setSearch(event.target.value);
-                setPage(0);
+                void setSearch(event.target.value);
+                void setPage(0);
               }}
               placeholder="Search group id…"
               aria-label="Search consumer groups"
@@ -114,11 +116,11 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
             <StatusFilter
               selected={statuses}
               onChange={(next) => {
-                setStatuses(next);
-                setPage(0);
+                void setStatuses(next);
+                void setPage(0);
               }}
             />
-            {groups.data ? <Pagination page={page} pageSize={PAGE_SIZE} total={groups.data.total} onPage={setPage} /> : null}
+            {groups.data ? <Pagination page={page} pageSize={PAGE_SIZE} total={groups.data.total} onPage={(next) => void setPage(next)} /> : null}
           </div>
           {groups.isPending ? <p className="text-sm text-slate-500">Loading consumer groups…</p> : null}
           {groups.data ? (

@@ -8,10 +8,11 @@ import { useTRPC } from "../trpc";
 import { formatNumber, groupHref } from "./format";
 import { LagSecondsText } from "./lag-seconds-text";
 import { StatusBadge } from "./status-badge";
+import { TrendText } from "./trend-text";
 
 const REFRESH_MS = 5_000;
 
-/** The worst consumer groups and the fastest-growing DLQs, from the stored samples. */
+/** What needs a human: groups ranked by urgency (server/lag/attention.ts) and the DLQs that grew, from the stored samples. */
 export function NeedsAttention() {
   const trpc = useTRPC();
   const hotspots = useQuery(trpc.overview.hotspots.queryOptions(undefined, { refetchInterval: REFRESH_MS }));
@@ -23,9 +24,9 @@ export function NeedsAttention() {
       {hotspots.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {data ? (
         <div className="grid gap-4 lg:grid-cols-2">
-          <Card title="Worst consumer groups" aside={<Link href="/lag" className="text-xs text-sky-700 hover:underline">all groups →</Link>}>
+          <Card title="Consumer groups that need attention" aside={<Link href="/lag" className="text-xs text-sky-700 hover:underline">all groups →</Link>}>
             {data.worstGroups.length === 0 ? (
-              <p className="text-sm text-emerald-700" data-testid="groups-all-ok">All consumer groups OK</p>
+              <p className="text-sm text-emerald-700" data-testid="groups-all-ok">No consumer group needs attention</p>
             ) : (
               <table className="w-full text-left text-sm">
                 <thead className="text-xs uppercase text-slate-500">
@@ -40,13 +41,18 @@ export function NeedsAttention() {
                   {data.worstGroups.map((group) => (
                     <tr key={`${group.connection}/${group.groupId}`} className="border-t border-slate-100" data-testid={`attention-group-${group.groupId}`}>
                       <td className="py-1 pr-3">
-                        <StatusBadge status={group.status} />
+                        <StatusBadge status={group.status} testId="attention-group-status" />
                       </td>
                       <td className="py-1 pr-3">
                         <Link href={groupHref(group.connection, group.groupId)} className="break-all font-mono text-sky-700 hover:underline">
                           {group.groupId}
                         </Link>
-                        <span className="ml-1 text-xs text-slate-400">{group.connection}</span>
+                        <span className="ml-1 text-xs text-slate-400">
+                          {group.connection} · {group.members} member{group.members === 1 ? "" : "s"}
+                        </span>
+                        <div>
+                          <TrendText trend={group.trend} />
+                        </div>
                       </td>
                       <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(group.totalLag)}</td>
                       <td className="py-1 text-right tabular-nums">
@@ -60,7 +66,7 @@ export function NeedsAttention() {
           </Card>
           <Card title="Fastest-growing DLQs" aside={<Link href="/dlqs" className="text-xs text-sky-700 hover:underline">all DLQs →</Link>}>
             {data.growingDlqs.length === 0 ? (
-              <p className="text-sm text-emerald-700" data-testid="dlqs-all-empty">No messages in any DLQ</p>
+              <p className="text-sm text-emerald-700" data-testid="dlqs-all-empty">No DLQ grew in the last hour</p>
             ) : (
               <table className="w-full text-left text-sm">
                 <thead className="text-xs uppercase text-slate-500">
@@ -84,8 +90,10 @@ export function NeedsAttention() {
                           {dlq.kind === "sqs" ? "SQS" : "Kafka"} · {dlq.connection}
                         </span>
                       </td>
-                      <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(dlq.depth)}</td>
-                      <td className="py-1 text-right tabular-nums">
+                      <td className="py-1 pr-3 text-right tabular-nums" data-testid="attention-dlq-depth">
+                        {formatNumber(dlq.depth)}
+                      </td>
+                      <td className="py-1 text-right tabular-nums" data-testid="attention-dlq-growth">
                         <GrowthText value={dlq.growthLastHour} />
                       </td>
                     </tr>

@@ -2,9 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient, skipToken } from "@tanstack/react-query";
 import { useState } from "react";
+import { useChartRange } from "../url-state";
 import { ChartFrame } from "../charts/chart-frame";
 import { RangeSelector } from "../charts/range-selector";
-import type { ChartRange } from "../charts/ranges";
 import { ageText, since, timeText } from "../sagas/format";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox, PageHeader, Stat } from "../ui";
@@ -28,7 +28,7 @@ export function OutboxView({ initialDatabase }: { initialDatabase?: string }) {
   const [picked, setPicked] = useState(initialDatabase);
   const database = databases.data?.find((d) => d.name === picked)?.name ?? databases.data?.[0]?.name;
   const input = database ? { database } : skipToken;
-  const [range, setRange] = useState<ChartRange>("1h");
+  const [range, setRange] = useChartRange("1h");
   const overview = useQuery(trpc.outbox.overview.queryOptions(input, { refetchInterval: REFRESH_MS }));
   const backlog = useQuery(trpc.outbox.backlog.queryOptions(input, { refetchInterval: REFRESH_MS }));
   const failing = useQuery(trpc.outbox.failing.queryOptions(database ? { database, limit: 100 } : skipToken, { refetchInterval: REFRESH_MS }));

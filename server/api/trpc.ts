@@ -55,11 +55,17 @@ export interface ProcedureMeta {
   access: "public" | Role;
 }
 
+function readableZodError(error: ZodError): string {
+  return error.issues.map((issue) => `${issue.path.length ? issue.path.join(".") : "input"}: ${issue.message}`).join("; ");
+}
+
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     return {
       ...shape,
+      // Invalid input reads as sentences ("expression: Too small: …"), not the raw list of zod issues.
+      message: error.cause instanceof ZodError ? readableZodError(error.cause) : shape.message,
       data: {
         ...shape.data,
         // Field-level messages for the forms; never the stack in production.

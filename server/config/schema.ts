@@ -35,6 +35,9 @@ const kafkaConnection = z
       .strict()
       .prefault({}),
     replay: replaySettings,
+    // Glob patterns ('*' = any characters) of consumer groups the Overview's "Needs attention" leaves out
+    // (test and ad-hoc groups); the lag pages still list them.
+    ignoreGroups: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

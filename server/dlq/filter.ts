@@ -1,7 +1,7 @@
 import { parse } from "@marcbachmann/cel-js";
 import { isUtf8 } from "node:buffer";
 import { asText, parseJson } from "./bytes";
-import type { FailureInfo } from "./failure";
+import { failureGroupKey, type FailureInfo } from "./failure";
 
 /**
  * Search filters are CEL (never eval): safe, side-effect free, and the language Kafbat UI uses, with
@@ -9,7 +9,7 @@ import type { FailureInfo } from "./failure";
  *   record.partition, record.offset, record.timestampMs, record.key, record.keyAsText,
  *   record.value (parsed JSON), record.valueAsText, record.headers (name -> text)
  * plus record.error.* for the decoded failure (exceptionClass, message, stacktrace, originTopic,
- * originPartition, originOffset, consumerGroup, attempts, causeClass, sourceQueue).
+ * originPartition, originOffset, consumerGroup, attempts, causeClass, sourceQueue, fingerprint: the failure group).
  */
 
 export interface FilterRecord {
@@ -145,6 +145,7 @@ function errorOf(f: FailureInfo | null): Record<string, unknown> {
     consumerGroup: f?.consumerGroup ?? null,
     sourceQueue: f?.sourceQueue ?? null,
     attempts: f?.attempts ?? null,
+    fingerprint: failureGroupKey(f).fingerprint,
   };
 }
 

@@ -4,7 +4,7 @@ import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
 import type { CollectorSettings } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
-import { evaluatePartition, worstStatus, type PartitionSample, type PartitionStatus } from "~/server/lag/health-rules";
+import { evaluateGroupTrend, evaluatePartition, worstStatus, type PartitionSample, type PartitionStatus } from "~/server/lag/health-rules";
 import { dlqTopics, partitionLags, type PartitionLag } from "~/server/lag/kafka-lag";
 import {
   estimateLagSeconds,
@@ -35,6 +35,13 @@ async function insertJson(db: ControlDb, table: string, columns: Record<string, 
 }
 
 const windowKey = (groupId: string, topic: string, partition: number) => `${groupId}\u0000${topic}\u0000${partition}`;
+
+/** The group's summed lag per sample time across its partitions' windows, oldest first (the group trend rule's input). */
+function groupTotals(windows: (PartitionSample[] | undefined)[], size: number): number[] {
+  const byTime = new Map<number, number>();
+  for (const window of windows) for (const sample of window ?? []) byTime.set(sample.at, (byTime.get(sample.at) ?? 0) + Math.max(0, sample.lag ?? 0));
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).slice(-size).map(([, total]) => total);
+}
 
 /**
  * Takes one lag sample of a Kafka cluster and stores it: partition offsets, per-partition lag with
@@ -278,7 +285,13 @@ export class KafkaSampler {
         maxLagSeconds: maxSeconds ? lagSecondsValue(maxSeconds) : null,
         maxLagSecondsKind: maxSeconds?.kind ?? null,
         expiredPartitions: mine.filter((l) => l.expired).length,
-        status: worstStatus(mine.map((l) => statusOf.get(windowKey(l.groupId, l.topic, l.partition)) ?? "OK")),
+        status: worstStatus([
+          ...mine.map((l) => statusOf.get(windowKey(l.groupId, l.topic, l.partition)) ?? "OK"),
+          evaluateGroupTrend(
+            groupTotals(mine.map((l) => windows.get(windowKey(l.groupId, l.topic, l.partition))), this.settings.statusWindowSamples),
+            { state: group.state, memberCount: group.members.length },
+          ),
+        ]),
       };
     });
     await insertChunked(groupRows, (chunk) => this.db.insert(kafkaGroupSamples).values(chunk));

@@ -157,6 +157,39 @@ export function evaluatePartition(window: PartitionSample[], group: GroupState):
   return "OK";
 }
 
+/** Share of ordered sample pairs that must rise for a noisy series to count as rising (Kendall's tau). */
+const MIN_RISING_TAU = 0.5;
+/** A noisy trend needs more points than a clean one. */
+const MIN_SAMPLES_FOR_GROUP_WARN = 4;
+
+/**
+ * Rising steadily despite noise: over every ordered pair of samples, rises outnumber falls by at least
+ * MIN_RISING_TAU of the pairs (Kendall's tau), and the newest is above the oldest.
+ */
+export function isRisingSteadily(values: readonly number[]): boolean {
+  const first = values[0];
+  const last = values[values.length - 1];
+  if (first === undefined || last === undefined || last <= first) return false;
+  let score = 0;
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) score += Math.sign(values[j]! - values[i]!);
+  }
+  const pairs = (values.length * (values.length - 1)) / 2;
+  return score / pairs >= MIN_RISING_TAU;
+}
+
+/**
+ * The group's own trend, on top of its partitions': WARN when the lag summed over the group's partitions
+ * is above zero throughout and rising steadily over at least 4 samples. A consumer that commits in batches
+ * gives every partition a sawtooth, which the per-partition rule (each lag >= the one before) reads as OK
+ * while the total climbs for minutes; Burrow's rule is that a rising lag is a WARN.
+ */
+export function evaluateGroupTrend(totals: readonly number[], group: GroupState): PartitionStatus {
+  if (isStopped(group) || totals.length < MIN_SAMPLES_FOR_GROUP_WARN) return "OK";
+  if (!totals.every((lag) => lag > 0)) return "OK";
+  return isRisingSteadily(totals) ? "WARN" : "OK";
+}
+
 /** The group is as healthy as its worst partition; no partitions is OK. */
 export function evaluateGroup(
   partitions: { window: PartitionSample[] }[],

@@ -4,7 +4,7 @@ import { Gauge, Registry } from "prom-client";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
-import { latestDepths } from "~/server/api/routers/depth";
+import { latestDepths } from "~/server/depth/latest";
 import { partitionStatuses } from "~/server/lag/health-rules";
 import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
 import { applicationMetrics } from "~/server/sagas/metrics";

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KafkaOverview, SqsOverview } from "~/server/brokers/types";
+import { Collector } from "~/server/jobs/collector";
 import type { ConnectionHealth } from "~/server/jobs/health-monitor";
 import { createQueuePair, sqsClient, type QueuePair } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
@@ -10,7 +11,7 @@ import { KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
 interface Overview {
   kafka: { connection: string; result: Outcome<KafkaOverview> }[];
-  sqs: { connection: string; result: Outcome<SqsOverview> }[];
+  sqs: { connection: string; result: Outcome<Omit<SqsOverview, "deadLetterQueues"> & { deadLetterQueues: (Omit<SqsOverview["deadLetterQueues"][number], "depth"> & { depth: number | null })[] }> }[];
 }
 
 const sqs = sqsClient(SQS_ENDPOINT);
@@ -89,12 +90,21 @@ describe("overview against the local stack", () => {
     expect(local.data.topicCount).toBeGreaterThanOrEqual(2);
   });
 
-  it("finds the DLQ from the source's RedrivePolicy and shows its depth", async () => {
+  it("finds the DLQ from the source's RedrivePolicy and shows the depth of the stored sample, as every page does", async () => {
+    const before = await overview();
+    const unsampled = before.sqs[0]!.result;
+    if (!unsampled.ok) throw new Error(unsampled.error);
+    // Not sampled yet: no depth rather than a second figure read live from the broker.
+    expect(unsampled.data.deadLetterQueues.find((queue) => queue.name === dlq)).toMatchObject({ depth: null, sourceQueues: [source] });
+
+    await new Collector(api.store, api.connections, api.connections.config).collect("sqs", "local");
     const result = await overview();
     const local = result.sqs[0]!.result;
     if (!local.ok) throw new Error(local.error);
     const found = local.data.deadLetterQueues.find((queue) => queue.name === dlq);
     expect(found).toMatchObject({ depth: 7, sourceQueues: [source] });
+    const { dlqs } = await api.data<{ dlqs: { name: string; depth: number }[] }>("depth.list", { kind: "query", headers: { authorization: `Bearer ${viewer}` } });
+    expect(dlqs.find((d) => d.name === dlq)?.depth).toBe(7);
     expect(local.data.queues.find((queue) => queue.name === source)?.maxReceiveCount).toBe(3);
   });
 

@@ -264,6 +264,14 @@ describe("bulk replay jobs, Kafka", () => {
     });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toMatch(/line 1/i);
+    // A misspelt field is refused before the DLQ is read, not dry-run as zero matches.
+    const misspelt = await api.call("replayJobs.dryRun", {
+      kind: "mutation",
+      input: { kind: "kafka", connection: "local", dlq: fixture.dlqTopic, selection: { source: "filter", expression: 'record.error.exceptionClas == "x"' } },
+      headers: as(operator),
+    });
+    expect(misspelt.status).toBe(400);
+    expect(JSON.stringify(misspelt.body)).toContain("no such field: exceptionClas at line 1, column 14");
     const refused = await api.call("replayJobs.dryRun", {
       kind: "mutation",
       input: { kind: "kafka", connection: "local", dlq: fixture.dlqTopic, selection: { source: "all" } },

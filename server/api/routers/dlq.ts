@@ -6,13 +6,14 @@ import type { Context } from "~/server/api/trpc";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
+import { checkFilter } from "~/server/dlq/filter-check";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { payloadAccess } from "~/server/dlq/masking";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
-import { latestDepths } from "./depth";
+import { latestDepths } from "~/server/depth/latest";
 
 const name = z.string().min(1).max(500);
 
@@ -183,6 +184,7 @@ export const dlqRouter = createTRPCRouter({
         if (input.kind === "kafka") kafkaAdapter(ctx, input.connection);
         else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
         try {
+          checkFilter(input.expression);
           const scan = startScan(ctx.db, ctx.connections, {
             ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
             expression: input.expression,

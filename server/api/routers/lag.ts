@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import type { KafkaAdapter } from "~/server/brokers/kafka";
 import { kafkaGroupSamples } from "~/server/db/schema";
 import { partitionStatuses, severity } from "~/server/lag/health-rules";
 import {
@@ -13,6 +14,7 @@ import {
   snapshotState,
   type RangeKey,
 } from "~/server/lag/queries";
+import { withTrends } from "~/server/lag/trends";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
 const rangeInput = z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h");
@@ -27,8 +29,10 @@ const sortable = {
   status: sql`array_position(array[${sql.join(partitionStatuses.map((s) => sql`${s}`), sql`, `)}]::text[], ${kafkaGroupSamples.status})`,
 } as const;
 
-function knownConnection(names: Iterable<string>, connection: string): void {
-  if (![...names].includes(connection)) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+function kafkaAdapter(adapters: ReadonlyMap<string, KafkaAdapter>, connection: string): KafkaAdapter {
+  const adapter = adapters.get(connection);
+  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+  return adapter;
 }
 
 export const lagRouter = createTRPCRouter({
@@ -46,7 +50,7 @@ export const lagRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      knownConnection(ctx.connections.kafka.keys(), input.connection);
+      const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
       const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
       const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
       if (!sampledAt) return { snapshot, total: 0, rows: [] };
@@ -64,19 +68,20 @@ export const lagRouter = createTRPCRouter({
       const [counted] = await ctx.db
         .select({ n: sql<number>`count(*)::int` })
         .from(groupRowsAt(ctx.db, input.connection, sampledAt, where).as("g"));
-      return { snapshot, total: counted?.n ?? 0, rows };
+      return { snapshot, total: counted?.n ?? 0, rows: await withTrends(ctx.db, input.connection, rows, adapter.config.sampleIntervalSeconds) };
     }),
 
   /** One group: totals, and a row per topic and partition. */
   group: viewerProcedure
     .input(z.object({ connection: z.string().min(1), groupId: z.string().min(1).max(500) }))
     .query(async ({ ctx, input }) => {
-      knownConnection(ctx.connections.kafka.keys(), input.connection);
+      const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
       const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
       const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
       if (!sampledAt) return { snapshot, group: null, topics: [], partitions: [] };
-      const [group] = await groupRowsAt(ctx.db, input.connection, sampledAt, sql`${kafkaGroupSamples.groupId} = ${input.groupId}`);
-      if (!group) return { snapshot, group: null, topics: [], partitions: [] };
+      const [row] = await groupRowsAt(ctx.db, input.connection, sampledAt, sql`${kafkaGroupSamples.groupId} = ${input.groupId}`);
+      if (!row) return { snapshot, group: null, topics: [], partitions: [] };
+      const [group] = await withTrends(ctx.db, input.connection, [row], adapter.config.sampleIntervalSeconds);
       const partitions = await partitionRowsAt(ctx.db, input.connection, input.groupId, sampledAt);
       const topics = new Map<string, { topic: string; partitions: number; lag: number; maxLagSeconds: number | null; status: string }>();
       for (const p of partitions) {
@@ -102,8 +107,7 @@ export const lagRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const adapter = ctx.connections.kafka.get(input.connection);
-      if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${input.connection}".` });
+      const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
       const bucket = bucketSeconds(input.range, adapter.config.sampleIntervalSeconds);
       return { bucketSeconds: bucket, points: await groupHistory(ctx.db, { ...input, bucket }) };
     }),

@@ -1,9 +1,7 @@
-import { desc } from "drizzle-orm";
 import { withTimeout } from "~/server/brokers/types";
-import { kafkaGroupSamples } from "~/server/db/schema";
-import { partitionStatuses, severity, type PartitionStatus } from "~/server/lag/health-rules";
-import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
-import { latestDepths } from "./depth";
+import { partitionStatuses } from "~/server/lag/health-rules";
+import { attentionGroups, growingDlqs } from "~/server/lag/overview";
+import { latestDepths } from "~/server/depth/latest";
 import { errorMessage } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -46,35 +44,27 @@ export const overviewRouter = createTRPCRouter({
         }),
       })),
     );
-    return { fetchedAt: new Date(), kafka, sqs, databases };
+    // The DLQ depths shown are the stored sample's, like every other page's, not this request's own read.
+    const { dlqs } = await latestDepths(ctx.db, ctx.connections);
+    const stored = new Map(dlqs.filter((d) => d.kind === "sqs").map((d) => [`${d.connection}/${d.name}`, d.depth]));
+    const sqsWithStoredDepths = sqs.map(({ connection, result }) => ({
+      connection,
+      result: result.ok
+        ? {
+            ...result,
+            data: {
+              ...result.data,
+              deadLetterQueues: result.data.deadLetterQueues.map((dlq) => ({ ...dlq, depth: stored.get(`${connection}/${dlq.name}`) ?? null })),
+            },
+          }
+        : result,
+    }));
+    return { fetchedAt: new Date(), kafka, sqs: sqsWithStoredDepths, databases };
   }),
 
-  /** The worst consumer groups and the fastest-growing DLQs, from the stored samples. */
+  /** What needs a human: consumer groups ranked by urgency and the DLQs that grew, from the stored samples. */
   hotspots: viewerProcedure.query(async ({ ctx }) => {
-    const groups = (
-      await Promise.all(
-        [...ctx.connections.kafka.keys()].map(async (connection) => {
-          const sampledAt = await latestGroupSampleTime(ctx.db, connection);
-          if (!sampledAt) return [];
-          const rows = await groupRowsAt(ctx.db, connection, sampledAt).orderBy(desc(kafkaGroupSamples.totalLag)).limit(200);
-          return rows.map((row) => ({ ...row, connection }));
-        }),
-      )
-    ).flat();
-    const worstGroups = groups
-      .filter((g) => g.status !== "OK" || g.totalLag > 0)
-      .sort(
-        (a, b) =>
-          severity(b.status as PartitionStatus) - severity(a.status as PartitionStatus) ||
-          b.totalLag - a.totalLag ||
-          a.groupId.localeCompare(b.groupId),
-      )
-      .slice(0, 5);
     const { dlqs } = await latestDepths(ctx.db, ctx.connections);
-    const growingDlqs = dlqs
-      .filter((d) => d.depth > 0)
-      .sort((a, b) => (b.growthLastHour ?? 0) - (a.growthLastHour ?? 0) || b.depth - a.depth)
-      .slice(0, 5);
-    return { worstGroups, growingDlqs, statuses: partitionStatuses };
+    return { worstGroups: await attentionGroups(ctx.db, ctx.connections), growingDlqs: growingDlqs(dlqs), statuses: partitionStatuses };
   }),
 });

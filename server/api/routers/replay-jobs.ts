@@ -4,6 +4,7 @@ import { z } from "zod";
 import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
+import { checkFilter } from "~/server/dlq/filter-check";
 import { payloadAccess } from "~/server/dlq/masking";
 import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
 import { createReplayDraft } from "~/server/replay/jobs/dry-run";
@@ -70,9 +71,11 @@ export const replayJobsRouter = createTRPCRouter({
         .strict(),
     )
     .mutation(({ ctx, input }) =>
-      refusalsAsErrors(() =>
-        createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccess(ctx.principal.role, ctx.connections.config.payloads)),
-      ),
+      refusalsAsErrors(() => {
+        // A misspelt field is refused before the DLQ is read, not counted as zero matches.
+        if (input.selection.source === "filter" && input.selection.expression?.trim()) checkFilter(input.selection.expression);
+        return createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccess(ctx.principal.role, ctx.connections.config.payloads));
+      }),
     ),
 
   /** Confirms a dry run: the snapshotted messages are replayed by a durable job. */

@@ -1,0 +1,138 @@
+import { and, eq, sql } from "drizzle-orm";
+import { kafkaDlqSamples, kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
+import { depthHourAgo, latestDlqTopicSampleTime, latestQueueSampleTime, snapshotState } from "~/server/lag/queries";
+import type { ControlDb } from "~/server/db/control-store";
+import type { Connections } from "~/server/connections/registry";
+
+/**
+ * The one source of every queue and DLQ depth a page shows: the latest stored sample (never a broker
+ * call), so the Overview, the DLQ list, a DLQ page and /api/metrics agree on a figure.
+ */
+
+export interface DlqDepth {
+  kind: "sqs" | "kafka";
+  connection: string;
+  name: string;
+  sources: string[];
+  depth: number;
+  growthLastHour: number | null;
+  /**
+   * Messages not replayed yet: Kafka DLQ records stay after a replay, so the replay ledger's still-retained
+   * entries are subtracted; a replayed SQS message leaves the DLQ, so there it is the depth.
+   */
+  notReplayed: number;
+  /** Kafka: record timestamps at the sample. SQS: sent times in the latest snapshot, if one was taken. */
+  oldestMessageAt: Date | null;
+  newestMessageAt: Date | null;
+}
+
+/** Per Kafka DLQ topic, how many distinct records the ledger says were replayed and are still retained. */
+async function replayedStillRetained(db: ControlDb, topics: { connection: string; topic: string; sampledAt: Date }[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { connection, topic, sampledAt } of topics) {
+    const result = (await db.execute(sql`
+      select count(distinct l.message_id)::int as n
+        from ${replayLedger} l
+        join ${kafkaPartitionSamples} p
+          on p.connection = l.connection and p.topic = l.dlq and p.sampled_at = ${sampledAt.toISOString()}::timestamptz
+         and p.partition = split_part(l.message_id, ':', 1)::int
+       where l.kind = 'kafka' and l.connection = ${connection} and l.dlq = ${topic}
+         and split_part(l.message_id, ':', 2)::bigint >= p.log_start_offset
+    `)) as unknown as { rows: { n: number }[] };
+    counts.set(`${connection}/${topic}`, result.rows[0]?.n ?? 0);
+  }
+  return counts;
+}
+
+/** Oldest and newest sent time in each DLQ's latest SQS snapshot. */
+async function latestSnapshotTimes(db: ControlDb): Promise<Map<string, { oldest: Date | null; newest: Date | null }>> {
+  const result = (await db.execute(sql`
+    select s.connection, s.queue,
+           (select min(m.sent_timestamp) from ${sqsSnapshotMessages} m where m.snapshot_id = s.id) as oldest,
+           (select max(m.sent_timestamp) from ${sqsSnapshotMessages} m where m.snapshot_id = s.id) as newest
+      from (select distinct on (connection, queue) id, connection, queue from ${sqsSnapshots} order by connection, queue, started_at desc) s
+  `)) as unknown as { rows: { connection: string; queue: string; oldest: string | Date | null; newest: string | Date | null }[] };
+  const toDate = (value: string | Date | null) => (value ? new Date(value) : null);
+  return new Map(result.rows.map((row) => [`${row.connection}/${row.queue}`, { oldest: toDate(row.oldest), newest: toDate(row.newest) }]));
+}
+
+/** The latest stored depth of every queue and DLQ topic (never asks a broker). */
+export async function latestDepths(db: ControlDb, connections: Connections) {
+  const sqs = await Promise.all(
+    [...connections.sqs.keys()].map(async (connection) => {
+      const sampledAt = await latestQueueSampleTime(db, connection);
+      const snapshot = await snapshotState(db, "sqs", connection, sampledAt);
+      if (!sampledAt) return { snapshot, queues: [] };
+      const [rows, hourAgo] = await Promise.all([
+        db
+          .select()
+          .from(sqsQueueSamples)
+          .where(and(eq(sqsQueueSamples.connection, connection), eq(sqsQueueSamples.sampledAt, sampledAt)))
+          .orderBy(sqsQueueSamples.queue),
+        depthHourAgo(db, "sqs", connection),
+      ]);
+      return {
+        snapshot,
+        queues: rows.map((row) => ({ ...row, growthLastHour: hourAgo.has(row.queue) ? row.visible - hourAgo.get(row.queue)! : null })),
+      };
+    }),
+  );
+  const kafka = await Promise.all(
+    [...connections.kafka.keys()].map(async (connection) => {
+      const sampledAt = await latestDlqTopicSampleTime(db, connection);
+      const snapshot = await snapshotState(db, "kafka", connection, sampledAt);
+      if (!sampledAt) return { snapshot, topics: [] };
+      const [rows, hourAgo] = await Promise.all([
+        db
+          .select()
+          .from(kafkaDlqSamples)
+          .where(and(eq(kafkaDlqSamples.connection, connection), eq(kafkaDlqSamples.sampledAt, sampledAt)))
+          .orderBy(kafkaDlqSamples.topic),
+        depthHourAgo(db, "kafka", connection),
+      ]);
+      return {
+        snapshot,
+        topics: rows.map((row) => ({
+          ...row,
+          growthLastHour: hourAgo.has(row.topic) ? row.retainedMessages - hourAgo.get(row.topic)! : null,
+        })),
+      };
+    }),
+  );
+  const snapshotTimes = await latestSnapshotTimes(db);
+  const replayed = await replayedStillRetained(db, kafka.flatMap(({ snapshot, topics }) => topics.map((t) => ({ connection: snapshot.connection, topic: t.topic, sampledAt: t.sampledAt }))));
+  const dlqs: DlqDepth[] = [
+    ...sqs.flatMap(({ snapshot, queues }) =>
+      queues
+        .filter((q) => q.isDeadLetterQueue)
+        .map((q) => {
+          const times = snapshotTimes.get(`${snapshot.connection}/${q.queue}`);
+          return {
+            kind: "sqs" as const,
+            connection: snapshot.connection,
+            name: q.queue,
+            sources: q.sourceQueues,
+            depth: q.visible,
+            notReplayed: q.visible,
+            growthLastHour: q.growthLastHour,
+            oldestMessageAt: times?.oldest ?? null,
+            newestMessageAt: times?.newest ?? null,
+          };
+        }),
+    ),
+    ...kafka.flatMap(({ snapshot, topics }) =>
+      topics.map((t) => ({
+        kind: "kafka" as const,
+        connection: snapshot.connection,
+        name: t.topic,
+        sources: t.sourceTopic ? [t.sourceTopic] : [],
+        depth: t.retainedMessages,
+        notReplayed: Math.max(0, t.retainedMessages - (replayed.get(`${snapshot.connection}/${t.topic}`) ?? 0)),
+        growthLastHour: t.growthLastHour,
+        oldestMessageAt: t.oldestMessageAt,
+        newestMessageAt: t.newestMessageAt,
+      })),
+    ),
+  ];
+  return { sqs, kafka, dlqs };
+}

@@ -1,0 +1,37 @@
+import { desc } from "drizzle-orm";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import { kafkaGroupSamples } from "~/server/db/schema";
+import type { DlqDepth } from "~/server/depth/latest";
+import { ignoredGroups, rankForAttention } from "./attention";
+import { groupRowsAt, latestGroupSampleTime } from "./queries";
+import { withTrends } from "./trends";
+
+/** Candidates per cluster: the groups with the most lag in the latest snapshot. */
+const CANDIDATES = 200;
+const LISTED = 5;
+
+/** The Overview's consumer groups that need a human, most urgent first (server/lag/attention.ts). */
+export async function attentionGroups(db: ControlDb, connections: Connections) {
+  const groups = (
+    await Promise.all(
+      [...connections.kafka.values()].map(async (adapter) => {
+        const sampledAt = await latestGroupSampleTime(db, adapter.name);
+        if (!sampledAt) return [];
+        const rows = await groupRowsAt(db, adapter.name, sampledAt).orderBy(desc(kafkaGroupSamples.totalLag)).limit(CANDIDATES);
+        const isIgnored = ignoredGroups(adapter.config.ignoreGroups);
+        const withTrend = await withTrends(db, adapter.name, rows, adapter.config.sampleIntervalSeconds);
+        return withTrend.map((row) => ({ ...row, connection: adapter.name, ignored: isIgnored(row.groupId) }));
+      }),
+    )
+  ).flat();
+  return rankForAttention(groups, (g) => g.ignored, LISTED);
+}
+
+/** "Fastest-growing DLQs" lists only DLQs that grew in the last hour, fastest first. */
+export function growingDlqs(dlqs: readonly DlqDepth[]): DlqDepth[] {
+  return dlqs
+    .filter((d) => (d.growthLastHour ?? 0) > 0)
+    .sort((a, b) => (b.growthLastHour ?? 0) - (a.growthLastHour ?? 0) || b.depth - a.depth)
+    .slice(0, LISTED);
+}
