@@ -6,6 +6,7 @@ import type { Context } from "~/server/api/trpc";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
+import { TooManyScans } from "~/server/dlq/scan-slots";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { payloadAccess } from "~/server/dlq/masking";
@@ -195,6 +196,7 @@ export const dlqRouter = createTRPCRouter({
           if (error instanceof FilterSyntaxError) {
             throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid filter: ${error.message}`, cause: error });
           }
+          if (error instanceof TooManyScans) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
           throw error;
         }
       }),
