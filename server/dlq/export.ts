@@ -16,6 +16,7 @@ import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
 import { takeScanSlot, TooManyScans } from "./scan-slots";
+import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
 
@@ -282,6 +283,9 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
   if (kind === "kafka") {
     const adapter = connections.kafka.get(connection);
     if (!adapter) return refuse(404, `No Kafka connection "${connection}".`);
+    if (!canReadTopic({ principal, connections }, connection, dlq)) {
+      return refuse(403, `"${dlq}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.`);
+    }
     batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
   } else {
     if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);

@@ -13,6 +13,7 @@ import {
 import { failureGroupKey } from "~/server/dlq/failure";
 import { compileFilter } from "~/server/dlq/filter";
 import { takeScanSlot } from "~/server/dlq/scan-slots";
+import { isKnownDlq } from "~/server/dlq/topic-access";
 import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
 import type { PayloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
@@ -170,6 +171,8 @@ async function resolvedIds(db: ControlDb, kind: "kafka" | "sqs", connection: str
 async function kafkaDraft(connections: Connections, input: DraftInput, builder: DraftBuilder, selection: ReplayJobSelection): Promise<void> {
   const adapter = connections.kafka.get(input.connection);
   if (!adapter) throw new ReplayRefused(`No Kafka connection "${input.connection}".`);
+  // Bulk replay and discard read a DLQ, never a business topic.
+  if (!isKnownDlq(connections, input.connection, input.dlq)) throw new ReplayRefused(`"${input.dlq}" is not a dead-letter topic of "${input.connection}".`);
   // A hand-picked selection only needs the partitions from its lowest offsets on.
   let fromOffsets: Map<number, number> | undefined;
   if (selection.source === "selection") {
