@@ -48,6 +48,7 @@ interface Pool {
   /** Batches handed to Piscina at most one per thread, so a deadline counts running time, not queueing. */
   slots: ReturnType<typeof pLimit>;
   ended: number;
+  evaluating: number;
 }
 
 const holder = globalThis as unknown as { __redriveFilterPool?: Pool };
@@ -67,7 +68,7 @@ function pool(): Pool {
     concurrentTasksPerWorker: 1,
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
   });
-  const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0 };
+  const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0, evaluating: 0 };
   // A worker ended by an abort or its heap limit: Piscina replaces it; count it for tests and metrics.
   piscina.on("workerDestroy", () => {
     created.ended += 1;
@@ -77,10 +78,10 @@ function pool(): Pool {
   return created;
 }
 
-/** Filter workers alive now, and how many have ended (idle, cancelled, over deadline or memory). */
-export function filterPoolStats(): { threads: number; ended: number } {
+/** Filter workers alive now, batches being evaluated, and how many workers have ended (idle, cancelled, over deadline or memory). */
+export function filterPoolStats(): { threads: number; evaluating: number; ended: number } {
   const current = holder.__redriveFilterPool;
-  return { threads: current?.piscina.threads.length ?? 0, ended: current?.ended ?? 0 };
+  return { threads: current?.piscina.threads.length ?? 0, evaluating: current?.evaluating ?? 0, ended: current?.ended ?? 0 };
 }
 
 /** Packs records into one buffer (copied once, transferred to the worker: no per-record cloning). */
@@ -147,7 +148,8 @@ function stopped(error: unknown, cancelled: boolean, timedOut: boolean): FilterS
 const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 async function runBatch(expression: string, records: FilterRecord[], signal: AbortSignal | undefined): Promise<Uint8Array> {
-  const { piscina, slots } = pool();
+  const current = pool();
+  const { piscina, slots } = current;
   return slots(async () => {
     if (signal?.aborted) throw stopped(null, true, false);
     const deadline = new AbortController();
@@ -156,9 +158,13 @@ async function runBatch(expression: string, records: FilterRecord[], signal: Abo
     // The deadline starts when the worker starts evaluating (a new worker first loads the CEL engine).
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
+    let evaluating = false;
     const started = waitAsync(task.started, 0, 0, 120_000);
     const arm = () => {
-      if (!finished) timer = setTimeout(() => deadline.abort(), BATCH_DEADLINE_MS).unref();
+      if (finished) return;
+      evaluating = true;
+      current.evaluating += 1;
+      timer = setTimeout(() => deadline.abort(), BATCH_DEADLINE_MS).unref();
     };
     if (typeof started.value !== "string") void started.value.then(arm);
     else arm();
@@ -168,6 +174,7 @@ async function runBatch(expression: string, records: FilterRecord[], signal: Abo
       throw stopped(error, signal?.aborted === true, deadline.signal.aborted);
     } finally {
       finished = true;
+      if (evaluating) current.evaluating -= 1;
       clearTimeout(timer);
     }
   });
