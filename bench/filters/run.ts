@@ -22,7 +22,7 @@ import { ensureBuild, sleep } from "../common/processes";
 import { serverEnv, startServer, waitReady } from "../common/redrive-server";
 import { logger, millis, percentile } from "../common/stats";
 import { benchKafka } from "../dlq-search/fixture";
-import { filterThroughput } from "./throughput";
+import { filterThroughput, retried } from "./throughput";
 
 const log = logger("bench:filters");
 const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
@@ -53,10 +53,10 @@ async function hostileTopic(topic: string): Promise<void> {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  await retried(() => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] }));
   const items = Array.from({ length: 5_000 }, (_, i) => i);
   const messages = Array.from({ length: 40 }, (_, i) => ({ key: `${"x".repeat(5_000)}-${i}`, value: JSON.stringify({ items, text: "a".repeat(5_000) }) }));
-  await producer.send({ topic, messages });
+  await retried(() => producer.send({ topic, messages }));
   await producer.disconnect();
 }
 

@@ -14,6 +14,18 @@ import { startScan } from "~/server/dlq/scans";
 import { benchKafka, isMatch, PREDICATE_CEL, recordValue } from "../dlq-search/fixture";
 import { sleep } from "../common/processes";
 
+/** A loaded broker can answer a fresh topic's metadata with a transient error: try again a few times. */
+export async function retried<T>(work: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await sleep(1_000);
+    }
+  }
+}
+
 export interface ThroughputRun {
   records: number;
   ms: number;
@@ -34,10 +46,10 @@ export async function filterThroughput(broker: string, records: number, runs: nu
   const store = await openControlStore({ dataDir });
   const connections = buildConnections(configSchema.parse({ kafka: [{ name: "bench", brokers: [broker] }] }));
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
+    await retried(() => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] }));
     for (let i = 0; i < records; i += 1_000) {
       const batch = Array.from({ length: Math.min(1_000, records - i) }, (_, j) => ({ partition: (i + j) % 3, value: recordValue(i + j) }));
-      await producer.send({ topic, messages: batch });
+      await retried(() => producer.send({ topic, messages: batch }));
     }
     const expected = Array.from({ length: records }, (_, i) => i).filter(isMatch).length;
     const access = payloadAccess("admin", { readRoles: ["admin"], masking: [] });

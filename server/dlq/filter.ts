@@ -66,6 +66,8 @@ function pool(): Pool {
     maxThreads: THREADS,
     idleTimeout: 60_000,
     concurrentTasksPerWorker: 1,
+    // Lower CPU priority (Linux): on a busy machine the server's thread, which answers everyone, comes first.
+    niceIncrement: 10,
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
   });
   const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0, evaluating: 0 };
