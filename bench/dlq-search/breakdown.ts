@@ -5,7 +5,11 @@
 import { parse } from "@marcbachmann/cel-js";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
 import { asText, parseJson } from "~/server/dlq/bytes";
-import { celContext, compileFilter } from "~/server/dlq/filter";
+import { checkExpression, compileExpression } from "~/server/dlq/cel-eval";
+import { celContext } from "~/server/dlq/cel-record";
+
+/** The in-thread evaluator a filter worker runs (the stages here measure per-record cost, not the pool). */
+const compileFilter = (expression: string) => compileExpression(checkExpression(expression).expression);
 import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
 import { maskBytes, type PayloadAccess } from "~/server/dlq/masking";
 import { fromKafkaRecord, type RawDlqMessage } from "~/server/dlq/messages";

@@ -9,6 +9,8 @@ import { exportHref } from "./replay-controls";
 import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
+import { VisibleText } from "./visible-text";
+import { topLevelEntries } from "~/server/lib/json-text";
 
 const PREVIEW_LIMIT_TEXT = "256 KiB";
 
@@ -151,7 +153,9 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
               <tbody>
                 {detail.headers.map((header, index) => (
                   <tr key={`${index}:${header.name}`} className="border-t border-slate-100 align-top">
-                    <td className="break-all px-2 py-1 font-mono text-xs">{header.name}</td>
+                    <td className="break-all px-2 py-1 font-mono text-xs">
+                      <VisibleText text={header.name} />
+                    </td>
                     <td className="px-2 py-1 font-mono text-xs">
                       <HeaderValue value={header.value} />
                     </td>
@@ -204,7 +208,11 @@ function HeaderValue({ value }: { value: DisplayBytes | null }) {
       </span>
     );
   }
-  return <span className="whitespace-pre-wrap break-all">{value.text}</span>;
+  return (
+    <span className="whitespace-pre-wrap break-all">
+      <VisibleText text={value.text ?? ""} />
+    </span>
+  );
 }
 
 function TruncationNote({ bytes }: { bytes: DisplayBytes }) {
@@ -231,22 +239,11 @@ function BytesView({ bytes, testId }: { bytes: DisplayBytes; testId: string }) {
   return (
     <div className="space-y-1">
       <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid={testId}>
-        {bytes.text}
+        <VisibleText text={bytes.text ?? ""} />
       </pre>
       <TruncationNote bytes={bytes} />
     </div>
   );
-}
-
-/** Top-level entries of a JSON object (or array), or null when the payload is not one. */
-function topLevelEntries(text: string): [string, unknown][] | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === "object") return Object.entries(value as Record<string, unknown>);
-  } catch {
-    // Not parseable (e.g. cut at the preview limit): shown as text.
-  }
-  return null;
 }
 
 function PayloadView({ value }: { value: DisplayBytes }) {
@@ -261,19 +258,21 @@ function PayloadView({ value }: { value: DisplayBytes }) {
       </label>
       {entries ? (
         <div className="max-h-[32rem] overflow-auto rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload-folded">
-          {entries.map(([key, item]) => (
-            <details key={key} open={typeof item !== "object" || item === null}>
+          {entries.map((entry, index) => (
+            <details key={index} open={entry.size === null}>
               <summary className="cursor-pointer">
-                {JSON.stringify(key)}
-                {item && typeof item === "object" ? (Array.isArray(item) ? ` [${item.length}]` : ` {${Object.keys(item).length}}`) : ""}
+                <VisibleText text={entry.key} />
+                {entry.size === null ? "" : entry.value.startsWith("[") ? ` [${entry.size}]` : ` {${entry.size}}`}
               </summary>
-              <pre className="whitespace-pre-wrap break-all pl-4">{JSON.stringify(item, null, 2)}</pre>
+              <pre className="whitespace-pre-wrap break-all pl-4">
+                <VisibleText text={entry.value} />
+              </pre>
             </details>
           ))}
         </div>
       ) : (
         <pre className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload">
-          {value.text}
+          <VisibleText text={value.text ?? ""} />
         </pre>
       )}
     </div>

@@ -9,6 +9,7 @@ import { useTRPC } from "../trpc";
 import { formatBytes, formatDateTime, shortClass } from "./format";
 import { actionLabel, DestinationField, ExportButton, useCanReplay } from "./replay-controls";
 import type { DlqMessageSummary, DlqRef } from "./types";
+import { VisibleText, visibleString } from "./visible-text";
 
 const ROW_HEIGHT = 36;
 const COLUMNS = "grid grid-cols-[1.5rem_11rem_7rem_9rem_minmax(14rem,2fr)_5rem_12rem_minmax(12rem,1fr)_10rem] gap-x-3 px-2";
@@ -174,11 +175,15 @@ export function MessageTable({
                       <div role="cell" className="truncate font-mono text-xs">
                         {message.partition !== null ? `${message.partition}:${message.offset ?? "?"}` : `#${message.offset ?? "?"}`}
                       </div>
-                      <div role="cell" className="truncate font-mono text-xs" title={message.keyPreview ?? undefined}>
-                        {message.keyPreview ?? <span className="text-slate-400">—</span>}
+                      <div role="cell" className="truncate font-mono text-xs" title={message.keyPreview === null ? undefined : visibleString(message.keyPreview)}>
+                        {message.keyPreview === null ? <span className="text-slate-400">—</span> : <VisibleText text={message.keyPreview} />}
                       </div>
                       <div role="cell" className="truncate font-mono text-xs text-slate-700">
-                        {message.valuePreview ?? <span className="text-slate-400">{message.size > 0 ? "withheld" : "empty"}</span>}
+                        {message.valuePreview === null ? (
+                          <span className="text-slate-400">{message.size > 0 ? "withheld" : "empty"}</span>
+                        ) : (
+                          <VisibleText text={message.valuePreview} />
+                        )}
                       </div>
                       <div role="cell" className="truncate text-right tabular-nums text-slate-600">
                         {formatBytes(message.size)}

@@ -100,6 +100,8 @@ const payloadSettings = z
   .object({
     /** Roles that may read message payloads; the others see counts and errors only. */
     readRoles: z.array(roleEnum).default(["viewer", "operator", "admin"]),
+    /** Roles that may read and export Kafka topics that are not DLQs (business topics, __consumer_offsets). */
+    readAnyTopicRoles: z.array(roleEnum).default(["admin"]),
     /** Fields masked on the server before a payload reaches a browser or a filter. */
     masking: z
       .array(z.object({ path: z.string().min(1), exemptRoles: z.array(roleEnum).default([]) }).strict())

@@ -1,3 +1,5 @@
+import { formatJsonText } from "../lib/json-text.ts";
+
 /** How a byte string is shown: JSON, text or binary (hex), with its exact size and a bounded preview. */
 export interface DisplayBytes {
   size: number;
@@ -41,7 +43,8 @@ export function displayBytes(bytes: Uint8Array, previewLimit: number): DisplayBy
   const json = parseJson(text);
   const truncated = bytes.length > previewLimit;
   let shown = text;
-  if (json.ok && !truncated) shown = JSON.stringify(json.value, null, 2);
+  // Re-indented from the text, not re-serialised: numbers stay as written, and any depth is fine.
+  if (json.ok && !truncated) shown = formatJsonText(text) ?? text;
   else if (truncated) shown = utf8Prefix(bytes, previewLimit);
   return { size: bytes.length, encoding: json.ok ? "json" : "text", text: shown, hex: null, truncated };
 }

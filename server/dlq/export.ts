@@ -15,6 +15,8 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
+import { takeScanSlot, TooManyScans } from "./scan-slots";
+import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
 
@@ -161,27 +163,45 @@ async function* sqsSnapshotMessagesOf(db: ControlDb, snapshotId: string, ids: st
   }
 }
 
-/** A stream of NDJSON lines that reads the next batch only when the client has taken the previous one. */
-export function ndjsonStream(batches: AsyncGenerator<RawDlqMessage[]>, filter: CompiledFilter | null, access: PayloadAccess): ReadableStream<Uint8Array> {
+/**
+ * A stream of NDJSON lines that reads the next batch only when the client has taken the previous one. A
+ * filter runs in the worker pool; a client that goes away cancels it. `done` runs once when the stream ends.
+ */
+export function ndjsonStream(
+  batches: AsyncGenerator<RawDlqMessage[]>,
+  filter: CompiledFilter | null,
+  access: PayloadAccess,
+  done: () => void = () => undefined,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  const abort = new AbortController();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      for (;;) {
-        const next = await batches.next();
-        if (next.done) {
-          controller.close();
-          return;
+      try {
+        for (;;) {
+          const next = await batches.next();
+          if (next.done) {
+            controller.close();
+            done();
+            return;
+          }
+          const matched = filter ? await filter.match(next.value.map((message) => filterView(message, access)), abort.signal) : null;
+          const lines = next.value
+            .filter((_message, i) => matched === null || matched[i])
+            .map((message) => `${JSON.stringify(exportLine(visibleMessage(message, access)))}\n`);
+          if (lines.length > 0) {
+            controller.enqueue(encoder.encode(lines.join("")));
+            return;
+          }
         }
-        const lines = next.value
-          .filter((message) => filter === null || filter(filterView(message, access)))
-          .map((message) => `${JSON.stringify(exportLine(visibleMessage(message, access)))}\n`);
-        if (lines.length > 0) {
-          controller.enqueue(encoder.encode(lines.join("")));
-          return;
-        }
+      } catch (error) {
+        done();
+        throw error;
       }
     },
     async cancel() {
+      abort.abort();
+      done();
       await batches.return(undefined);
     },
   });
@@ -263,6 +283,9 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
   if (kind === "kafka") {
     const adapter = connections.kafka.get(connection);
     if (!adapter) return refuse(404, `No Kafka connection "${connection}".`);
+    if (!canReadTopic({ principal, connections }, connection, dlq)) {
+      return refuse(403, `"${dlq}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.`);
+    }
     batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
   } else {
     if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);
@@ -282,10 +305,20 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
     batches = sqsSnapshotMessagesOf(db, snapshot.id, ids);
   }
 
+  // A filtered export holds one of the user's scan slots until its stream ends.
+  let release = () => {};
+  if (filter) {
+    try {
+      release = takeScanSlot(principal.id);
+    } catch (error) {
+      if (error instanceof TooManyScans) return refuse(429, error.message);
+      throw error;
+    }
+  }
   const payloads = !access.payloads ? "withheld" : access.masks.length > 0 ? "masked" : "exact";
   await audit("ok", null, { payloads });
   const filename = `${dlq.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}.ndjson`;
-  return new Response(ndjsonStream(batches, filter, access), {
+  return new Response(ndjsonStream(batches, filter, access, release), {
     headers: {
       "content-type": "application/x-ndjson; charset=utf-8",
       "content-disposition": `attachment; filename="${filename}"`,

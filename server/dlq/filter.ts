@@ -1,211 +1,216 @@
-import { parse } from "@marcbachmann/cel-js";
-import { isUtf8 } from "node:buffer";
-import { asText, parseJson } from "./bytes";
-import { failureGroupKey, type FailureInfo } from "./failure";
-
 /**
- * Search filters are CEL (never eval): safe, side-effect free, and the language Kafbat UI uses, with
- * the same variable shape so operators can bring their filters:
+ * Search filters are CEL (never eval): the language Kafbat UI uses, with the same variable shape so
+ * operators can bring their filters:
  *   record.partition, record.offset, record.timestampMs, record.key, record.keyAsText,
  *   record.value (parsed JSON), record.valueAsText, record.headers (name -> text)
  * plus record.error.* for the decoded failure (exceptionClass, message, stacktrace, originTopic,
  * originPartition, originOffset, consumerGroup, attempts, causeClass, sourceQueue, fingerprint: the failure group).
+ *
+ * A filter is any user's input, so the server's thread never evaluates it: it is checked here (size,
+ * nesting, estimated cost, RE2 syntax: server/dlq/cel-eval.ts), then evaluated in worker threads of a
+ * Piscina pool, in batches, each with a deadline and the workers with a heap limit. A batch that runs
+ * over its deadline or out of memory, or whose scan is cancelled, ends its worker (Piscina terminates a
+ * thread whose running task is aborted) and the scan stops with a clear message.
  */
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import pLimit from "p-limit";
+import { Piscina } from "piscina";
+import { checkExpression, FilterSyntaxError } from "./cel-eval";
+import type { FilterRecord } from "./cel-record";
+import type { PackedBatch, PackedRecord, Slice } from "./filter-worker";
 
-export interface FilterRecord {
-  partition: number | null;
-  offset: number | null;
-  timestampMs: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: ReadonlyMap<string, Uint8Array | null>;
-  failure: FailureInfo | null;
-}
+export { FilterSyntaxError };
+export type { FilterRecord };
 
-export type CompiledFilter = (record: FilterRecord) => boolean;
+/** Each batch must be evaluated within this (its worker is ended otherwise). */
+export const BATCH_DEADLINE_MS = Number(process.env.REDRIVE_FILTER_DEADLINE_MS ?? 3_000);
+/** Heap of each filter worker. */
+export const WORKER_HEAP_MB = 256;
+const BATCH_RECORDS = 500;
+const BATCH_BYTES = 4 * 1024 * 1024;
+const THREADS = Number(process.env.REDRIVE_FILTER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism() - 1)));
 
-export class FilterSyntaxError extends Error {
+/** Why a filter stopped before the end: over its deadline, out of memory, cancelled, or a worker error. */
+export class FilterStopped extends Error {
   constructor(
     message: string,
-    readonly position: number,
-    readonly line: number,
-    readonly column: number,
+    readonly reason: "timeout" | "memory" | "cancelled" | "failed",
   ) {
     super(message);
-    this.name = "FilterSyntaxError";
+    this.name = "FilterStopped";
   }
 }
 
-function lineAndColumn(expression: string, position: number): { line: number; column: number } {
-  const before = expression.slice(0, position).split("\n");
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+interface Pool {
+  piscina: Piscina;
+  /** Batches handed to Piscina at most one per thread, so a deadline counts running time, not queueing. */
+  slots: ReturnType<typeof pLimit>;
+  ended: number;
+  evaluating: number;
 }
 
-/**
- * JSON integers become CEL ints (as Jackson gives Kafbat), so `record.value.qty % 2 == 0` works. Converts
- * in place: the argument is always a fresh JSON.parse result that nothing else holds.
- */
-function withIntegers(value: unknown): unknown {
-  if (typeof value === "number") return Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === "number" || (item !== null && typeof item === "object")) value[i] = withIntegers(item);
-    }
-    return value;
-  }
-  const object = value as Record<string, unknown>;
-  for (const key in object) {
-    const item = object[key];
-    if (typeof item === "number" || (item !== null && typeof item === "object")) object[key] = withIntegers(item);
-  }
-  return value;
+const holder = globalThis as unknown as { __redriveFilterPool?: Pool };
+
+/** The worker file, found from the project root (Next bundles this module; the worker is loaded by Node). */
+function workerFile(): string {
+  return pathToFileURL(path.join(process.env.REDRIVE_ROOT ?? process.cwd(), "server", "dlq", "filter-worker.ts")).href;
 }
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const DEL = 0x7f;
-
-function bufferOf(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function pool(): Pool {
+  if (holder.__redriveFilterPool) return holder.__redriveFilterPool;
+  const piscina = new Piscina({
+    filename: workerFile(),
+    minThreads: 0,
+    maxThreads: THREADS,
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+    // Lower CPU priority (Linux): on a busy machine the server's thread, which answers everyone, comes first.
+    niceIncrement: 10,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
+  });
+  const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0, evaluating: 0 };
+  // A worker ended by an abort or its heap limit: Piscina replaces it; count it for tests and metrics.
+  piscina.on("workerDestroy", () => {
+    created.ended += 1;
+  });
+  piscina.on("error", () => undefined);
+  holder.__redriveFilterPool = created;
+  return created;
 }
 
-/**
- * The text (asText's rule: valid UTF-8 without control characters, else null) and the CEL value (parsed JSON
- * with integers, else the text) of one payload, each computed on first read.
- */
-class Payload {
-  #text: string | null | undefined;
-  #parsed: unknown;
-  #isParsed = false;
+/** Filter workers alive now, batches being evaluated, and how many workers have ended (idle, cancelled, over deadline or memory). */
+export function filterPoolStats(): { threads: number; evaluating: number; ended: number } {
+  const current = holder.__redriveFilterPool;
+  return { threads: current?.piscina.threads.length ?? 0, evaluating: current?.evaluating ?? 0, ended: current?.ended ?? 0 };
+}
 
-  constructor(readonly bytes: Uint8Array | null) {}
-
-  text(): string | null {
-    if (this.#text === undefined) this.#text = this.bytes ? asText(this.bytes) : null;
-    return this.#text;
+/** Packs records into one buffer (copied once, transferred to the worker: no per-record cloning). */
+function pack(expression: string, records: FilterRecord[]): PackedBatch {
+  let size = 0;
+  for (const record of records) {
+    size += (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+    for (const bytes of record.headers.values()) size += bytes?.byteLength ?? 0;
   }
-
-  parsed(): unknown {
-    if (!this.#isParsed) {
-      this.#parsed = this.#text === undefined ? this.#decode() : parsedOf(this.#text);
-      this.#isParsed = true;
-    }
-    return this.#parsed;
-  }
-
-  /**
-   * Same result as asText + parseJson + withIntegers, faster for the common JSON object or array: native
-   * UTF-8 validation and Buffer decoding instead of a fatal TextDecoder, and no control-character regex (a
-   * string JSON.parse accepts holds no raw control character but DEL, which is checked for).
-   */
-  #decode(): unknown {
-    const bytes = this.bytes;
+  const data = new Uint8Array(size);
+  let at = 0;
+  const put = (bytes: Uint8Array | null): Slice => {
     if (bytes === null) return null;
-    const first = bytes[0];
-    if ((first === OPEN_BRACE || first === OPEN_BRACKET) && isUtf8(bytes)) {
-      const buffer = bufferOf(bytes);
-      if (buffer.indexOf(DEL) === -1) {
-        const text = buffer.toString("utf8");
-        try {
-          const parsed = withIntegers(JSON.parse(text));
-          this.#text = text;
-          return parsed;
-        } catch {
-          // Not JSON: decided by the general rule below.
-        }
-      }
-    }
-    return parsedOf(this.text());
-  }
-}
-
-function parsedOf(text: string | null): unknown {
-  if (text === null) return null;
-  const json = parseJson(text);
-  return json.ok ? withIntegers(json.value) : text;
-}
-
-function headersOf(headers: ReadonlyMap<string, Uint8Array | null>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, bytes] of headers) out[name] = bytes ? (asText(bytes) ?? bufferOf(bytes).toString("hex")) : "";
-  return out;
-}
-
-function errorOf(f: FailureInfo | null): Record<string, unknown> {
-  return {
-    exceptionClass: f?.exceptionClass ?? null,
-    causeClass: f?.causeClass ?? null,
-    message: f?.message ?? null,
-    stacktrace: f?.stacktrace ?? null,
-    originTopic: f?.originTopic ?? null,
-    originPartition: f?.originPartition ?? null,
-    originOffset: f?.originOffset ?? null,
-    consumerGroup: f?.consumerGroup ?? null,
-    sourceQueue: f?.sourceQueue ?? null,
-    attempts: f?.attempts ?? null,
-    fingerprint: failureGroupKey(f).fingerprint,
+    data.set(bytes, at);
+    at += bytes.byteLength;
+    return [at - bytes.byteLength, bytes.byteLength];
   };
-}
-
-/**
- * The CEL variables of one record, in Kafbat UI's shape. Key, value, headers and error are decoded only if
- * the expression reads them, so a filter on the error alone never parses a payload. The getters are own
- * properties (an object literal's), because cel-js reads only own properties.
- */
-export function celContext(record: FilterRecord): { record: Record<string, unknown> } {
-  let key: Payload | undefined;
-  let value: Payload | undefined;
-  let headers: Record<string, string> | undefined;
-  let error: Record<string, unknown> | undefined;
-  return {
-    record: {
+  const packed = records.map(
+    (record): PackedRecord => ({
       partition: record.partition,
       offset: record.offset,
       timestampMs: record.timestampMs,
-      get key() {
-        return (key ??= new Payload(record.key)).parsed();
-      },
-      get keyAsText() {
-        return (key ??= new Payload(record.key)).text();
-      },
-      get value() {
-        return (value ??= new Payload(record.value)).parsed();
-      },
-      get valueAsText() {
-        return (value ??= new Payload(record.value)).text();
-      },
-      get headers() {
-        return (headers ??= headersOf(record.headers));
-      },
-      get error() {
-        return (error ??= errorOf(record.failure));
-      },
-    },
-  };
+      key: put(record.key),
+      value: put(record.value),
+      headers: [...record.headers].map(([name, bytes]) => [name, put(bytes)]),
+      failure: record.failure,
+    }),
+  );
+  return { started: new Int32Array(new SharedArrayBuffer(4)), expression, data, records: packed };
+}
+
+/** Splits records into batches of at most BATCH_RECORDS records and about BATCH_BYTES bytes. */
+function batches(records: FilterRecord[]): FilterRecord[][] {
+  const out: FilterRecord[][] = [];
+  let current: FilterRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = (record.value?.byteLength ?? 0) + (record.key?.byteLength ?? 0);
+    if (current.length > 0 && (current.length >= BATCH_RECORDS || bytes + size > BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function stopped(error: unknown, cancelled: boolean, timedOut: boolean): FilterStopped {
+  if (cancelled) return new FilterStopped("The filter was cancelled.", "cancelled");
+  if (timedOut) {
+    return new FilterStopped(`The filter was stopped: a batch of records took longer than ${BATCH_DEADLINE_MS / 1000} s to evaluate. Simplify the expression.`, "timeout");
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (/memory limit|out of memory/i.test(message) || (error as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY") {
+    return new FilterStopped(`The filter was stopped: it needed more than ${WORKER_HEAP_MB} MB of memory. Simplify the expression.`, "memory");
+  }
+  return new FilterStopped(`The filter failed: ${message}`, "failed");
+}
+
+// Atomics.waitAsync (ES2024; Node has it) is not in this project's TypeScript lib.
+const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+
+async function runBatch(expression: string, records: FilterRecord[], signal: AbortSignal | undefined): Promise<Uint8Array> {
+  const current = pool();
+  const { piscina, slots } = current;
+  return slots(async () => {
+    if (signal?.aborted) throw stopped(null, true, false);
+    const deadline = new AbortController();
+    const abort = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    const task = pack(expression, records);
+    // The deadline starts when the worker starts evaluating (a new worker first loads the CEL engine).
+    let timer: NodeJS.Timeout | undefined;
+    let finished = false;
+    let evaluating = false;
+    const started = waitAsync(task.started, 0, 0, 120_000);
+    const arm = () => {
+      if (finished) return;
+      evaluating = true;
+      current.evaluating += 1;
+      timer = setTimeout(() => deadline.abort(), BATCH_DEADLINE_MS).unref();
+    };
+    if (typeof started.value !== "string") void started.value.then(arm);
+    else arm();
+    try {
+      return (await piscina.run(task, { signal: abort, transferList: [task.data.buffer as ArrayBuffer] })) as Uint8Array;
+    } catch (error) {
+      throw stopped(error, signal?.aborted === true, deadline.signal.aborted);
+    } finally {
+      finished = true;
+      if (evaluating) current.evaluating -= 1;
+      clearTimeout(timer);
+    }
+  });
+}
+
+export interface CompiledFilter {
+  /** The checked expression as evaluated (matches() bound to RE2). */
+  readonly expression: string;
+  /** Whether each record matches, in order. Throws FilterStopped on deadline, memory, cancel or failure. */
+  match(records: FilterRecord[], signal?: AbortSignal): Promise<boolean[]>;
 }
 
 /**
- * Compiles a filter once; a syntax error is reported with its position before any scan starts. A record
- * on which the expression fails (e.g. a field it lacks) or yields a non-boolean does not match.
+ * Checks a filter now (a syntax error or a refusal comes back with its position before any scan starts);
+ * evaluation happens later, in the worker pool, batch by batch.
  */
 export function compileFilter(expression: string): CompiledFilter {
-  let evaluate: (context: unknown) => unknown;
-  try {
-    evaluate = parse(expression) as unknown as (context: unknown) => unknown;
-  } catch (error) {
-    const node = (error as { node?: { pos?: number } }).node;
-    const position = node?.pos ?? 0;
-    const { line, column } = lineAndColumn(expression, position);
-    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "invalid expression";
-    throw new FilterSyntaxError(`${reason} at line ${line}, column ${column}`, position, line, column);
-  }
-  return (record) => {
-    try {
-      return evaluate(celContext(record)) === true;
-    } catch {
-      return false;
-    }
+  const checked = checkExpression(expression).expression;
+  return {
+    expression: checked,
+    async match(records, signal) {
+      if (records.length === 0) return [];
+      // The first batch to fail stops its siblings (their workers end too).
+      const sibling = new AbortController();
+      const both = signal ? AbortSignal.any([signal, sibling.signal]) : sibling.signal;
+      const results = await Promise.all(
+        batches(records).map((batch) =>
+          runBatch(checked, batch, both).catch((error: unknown) => {
+            sibling.abort();
+            throw error;
+          }),
+        ),
+      );
+      return results.flatMap((result) => [...result].map((byte) => byte === 1));
+    },
   };
 }

@@ -106,7 +106,13 @@ export async function scanKafkaTopic(
   topic: string,
   visit: (message: RawDlqMessage) => void,
   shouldStop: () => boolean,
-  options: { fetchBytesPerPartition?: number; fromOffsets?: Map<number, number>; onTotal?: (total: number) => void } = {},
+  options: {
+    fetchBytesPerPartition?: number;
+    fromOffsets?: Map<number, number>;
+    onTotal?: (total: number) => void;
+    /** Awaited after each fetched batch is visited (e.g. to filter it in the workers): the next read waits for it. */
+    afterBatch?: () => Promise<void>;
+  } = {},
 ): Promise<{ total: number }> {
   const offsets = await adapter.topicOffsets(topic);
   const end = new Map(offsets.map((p) => [p.partition, p.logEndOffset]));
@@ -138,6 +144,7 @@ export async function scanKafkaTopic(
     for (const { partition, limit, records } of visible) {
       for (const record of records) if (Number(record.offset) < limit) visit(fromKafkaRecord(partition, record));
     }
+    if (options.afterBatch) await options.afterBatch();
   }
   return { total };
 }

@@ -41,13 +41,31 @@ function maskPath(node: unknown, path: string[]): void {
   else maskPath(record[head], rest);
 }
 
-/** Applies the role's masks to a JSON payload on the server; non-JSON payloads pass unchanged. */
+// JSON.rawJSON (Node 21+) is not in this project's TypeScript lib.
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** JSON.parse keeping integers beyond 2^53 as their text (JSON.stringify writes them back as written). */
+function parseExact(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? rawJSON(context.source) : value,
+  );
+}
+
+/**
+ * Applies the role's masks to a JSON payload on the server; non-JSON payloads pass unchanged. Numbers keep
+ * their digits. A payload too deeply nested to mask reliably is withheld whole (never shown unmasked).
+ */
 export function maskBytes(bytes: Uint8Array | null, access: PayloadAccess): Uint8Array | null {
   if (!bytes || access.masks.length === 0) return bytes;
   const text = asText(bytes);
   if (text === null) return bytes;
-  const json = parseJson(text);
-  if (!json.ok) return bytes;
-  for (const path of access.masks) maskPath(json.value, path);
-  return Buffer.from(JSON.stringify(json.value), "utf8");
+  if (!parseJson(text).ok) return bytes;
+  try {
+    const value = parseExact(text);
+    for (const path of access.masks) maskPath(value, path);
+    return Buffer.from(JSON.stringify(value), "utf8");
+  } catch (error) {
+    if (error instanceof RangeError) return Buffer.from(JSON.stringify(MASK), "utf8");
+    throw error;
+  }
 }

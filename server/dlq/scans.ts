@@ -4,10 +4,11 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages } from "~/server/db/schema";
 import { errorMessage } from "~/server/jobs/health-monitor";
-import { compileFilter } from "./filter";
+import { compileFilter, FilterStopped } from "./filter";
 import { scanKafkaTopic } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
 import { fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
+import { takeScanSlot } from "./scan-slots";
 
 export interface DlqRef {
   kind: "kafka" | "sqs";
@@ -37,7 +38,8 @@ export interface ScanState {
 
 // Scans are short-lived and per process; finished ones are kept a while so the page can read the result.
 const KEEP_FINISHED_MS = 15 * 60_000;
-const holder = globalThis as unknown as { __redriveScans?: Map<string, ScanState & { cancel: boolean }> };
+type RunningScan = ScanState & { cancel: boolean; abort: AbortController };
+const holder = globalThis as unknown as { __redriveScans?: Map<string, RunningScan> };
 const scans = (holder.__redriveScans ??= new Map());
 
 function prune(now: number): void {
@@ -53,9 +55,10 @@ export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDl
 }
 
 /**
- * Starts a server-side CEL scan of a DLQ. The expression is compiled first, so a syntax error is thrown
- * (with its position) before anything is read. The filter sees payloads masked for the caller's role, and
- * callers without payload access can filter on metadata and errors only.
+ * Starts a server-side CEL scan of a DLQ. The expression is checked first, so a syntax error or a refusal
+ * is thrown (with its position) before anything is read, and so is TooManyScans when the user already runs
+ * their share. Records are filtered in the worker pool a fetched batch at a time; the filter sees payloads
+ * masked for the caller's role, and callers without payload access can filter on metadata and errors only.
  */
 export function startScan(
   db: ControlDb,
@@ -63,8 +66,9 @@ export function startScan(
   input: { ref: DlqRef; expression: string; limit: number; ownerId: string; access: PayloadAccess },
 ): ScanState {
   const filter = compileFilter(input.expression);
+  const release = takeScanSlot(input.ownerId);
   prune(Date.now());
-  const state: ScanState & { cancel: boolean } = {
+  const state: RunningScan = {
     id: randomUUID(),
     ownerId: input.ownerId,
     ref: input.ref,
@@ -80,17 +84,28 @@ export function startScan(
     error: null,
     matches: [],
     cancel: false,
+    abort: new AbortController(),
   };
   scans.set(state.id, state);
 
-  const visible = (message: RawDlqMessage) => filterView(message, input.access);
-  const visit = (message: RawDlqMessage) => {
-    state.scanned += 1;
-    if (state.matched >= state.limit) return;
-    if (!filter(visible(message))) return;
-    state.matched += 1;
-    state.firstMatchMs ??= Date.now() - state.startedAt;
-    state.matches.push(summarise(message, input.access));
+  let pending: RawDlqMessage[] = [];
+  const visit = (message: RawDlqMessage) => void pending.push(message);
+  // Filters what was read since the last call; counts only up to the limit, as a record-by-record scan would.
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0 || state.matched >= state.limit) return;
+    const matched = await filter.match(
+      batch.map((message) => filterView(message, input.access)),
+      state.abort.signal,
+    );
+    for (let i = 0; i < batch.length; i++) {
+      state.scanned += 1;
+      if (!matched[i] || state.matched >= state.limit) continue;
+      state.matched += 1;
+      state.firstMatchMs ??= Date.now() - state.startedAt;
+      state.matches.push(summarise(batch[i]!, input.access));
+    }
   };
   const stop = () => state.cancel || state.matched >= state.limit;
 
@@ -103,16 +118,22 @@ export function startScan(
           onTotal: (total) => {
             state.total = total;
           },
+          afterBatch: flush,
         });
       } else {
-        await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total));
+        await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total), flush);
       }
+      await flush();
       state.status = state.cancel ? "cancelled" : state.matched >= state.limit ? "limit" : "done";
     } catch (error) {
-      state.status = "failed";
-      state.error = errorMessage(error);
+      if (error instanceof FilterStopped && error.reason === "cancelled") state.status = "cancelled";
+      else {
+        state.status = "failed";
+        state.error = errorMessage(error);
+      }
     } finally {
       state.finishedAt = Date.now();
+      release();
     }
   })();
   return state;
@@ -124,6 +145,7 @@ async function scanSnapshot(
   visit: (message: RawDlqMessage) => void,
   stop: () => boolean,
   onTotal: (total: number) => void,
+  afterPage: () => Promise<void>,
 ): Promise<void> {
   const PAGE = 1_000;
   let after = 0;
@@ -141,6 +163,7 @@ async function scanSnapshot(
       if (stop()) return;
       visit(fromSqsMessage(row));
     }
+    await afterPage();
     if (rows.length < PAGE) return;
     after = rows.at(-1)!.seq;
   }
@@ -148,12 +171,16 @@ async function scanSnapshot(
 
 export function scanState(id: string, ownerId: string): ScanState | null {
   const scan = scans.get(id);
-  return scan && scan.ownerId === ownerId ? scan : null;
+  if (!scan || scan.ownerId !== ownerId) return null;
+  const { cancel: _cancel, abort: _abort, ...state } = scan;
+  return state;
 }
 
 export function cancelScan(id: string, ownerId: string): boolean {
   const scan = scans.get(id);
   if (!scan || scan.ownerId !== ownerId || scan.status !== "running") return false;
   scan.cancel = true;
+  // Ends the worker evaluating this scan's batch now, not when the batch would have finished.
+  scan.abort.abort();
   return true;
 }

@@ -29,7 +29,7 @@ describe("parseConfig", () => {
     const config = parseConfig("", file, {});
     expect(config).toMatchObject({ kafka: [], sqs: [], databases: [] });
     expect(config.collector).toMatchObject({ rawRetentionHours: 24, rollupRetentionDays: 7, statusWindowSamples: 10 });
-    expect(config.payloads).toEqual({ readRoles: ["viewer", "operator", "admin"], masking: [] });
+    expect(config.payloads).toEqual({ readRoles: ["viewer", "operator", "admin"], readAnyTopicRoles: ["admin"], masking: [] });
   });
 
   it("interpolates environment variables, with defaults", () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { displayBytes } from "~/server/dlq/bytes";
 import { failureGroupKey, kafkaFailure, normaliseMessage, sqsFailure } from "~/server/dlq/failure";
-import { celContext, compileFilter, FilterSyntaxError, type FilterRecord } from "~/server/dlq/filter";
+import { checkExpression, compileExpression, FilterSyntaxError } from "~/server/dlq/cel-eval";
+import { celContext, type FilterRecord } from "~/server/dlq/cel-record";
+
+/** What a filter worker evaluates: the checked expression, compiled (pure logic, in this thread for the test). */
+const compileFilter = (expression: string) => compileExpression(checkExpression(expression).expression);
 
 const int32 = (n: number) => {
   const b = Buffer.alloc(4);

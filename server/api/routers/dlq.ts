@@ -7,6 +7,8 @@ import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
+import { TooManyScans } from "~/server/dlq/scan-slots";
+import { canReadTopic } from "~/server/dlq/topic-access";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { payloadAccess } from "~/server/dlq/masking";
@@ -20,6 +22,15 @@ const name = z.string().min(1).max(500);
 function kafkaAdapter(ctx: Context, connection: string) {
   const adapter = ctx.connections.kafka.get(connection);
   if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
+  return adapter;
+}
+
+/** A Kafka topic the caller may read: a known DLQ, or any topic for payloads.readAnyTopicRoles (403 otherwise). */
+function readableKafka(ctx: Context & { principal: { role: "viewer" | "operator" | "admin" } }, connection: string, topic: string) {
+  const adapter = kafkaAdapter(ctx, connection);
+  if (!canReadTopic(ctx, connection, topic)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `"${topic}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.` });
+  }
   return adapter;
 }
 
@@ -64,7 +75,7 @@ export const dlqRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const page = await kafkaPage(kafkaAdapter(ctx, input.connection), input.topic, input);
+      const page = await kafkaPage(readableKafka(ctx, input.connection, input.topic), input.topic, input);
       const access = accessOf(ctx);
       return { ...page, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
     }),
@@ -77,7 +88,7 @@ export const dlqRouter = createTRPCRouter({
       if (input.kind === "kafka") {
         const match = /^(\d+):(\d+)$/.exec(input.id);
         if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-        const message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, Number(match[1]), Number(match[2]));
+        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, Number(match[1]), Number(match[2]));
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
         return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
       }
@@ -146,7 +157,7 @@ export const dlqRouter = createTRPCRouter({
   groups: viewerProcedure
     .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
     .query(async ({ ctx, input }) => {
-      if (input.kind === "kafka") return kafkaFailureGroups(kafkaAdapter(ctx, input.connection), input.dlq, input.maxMessages);
+      if (input.kind === "kafka") return kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages);
       const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
       if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
       const aggregator = new FailureGroupAggregator(Date.now());
@@ -181,7 +192,7 @@ export const dlqRouter = createTRPCRouter({
         }),
       )
       .mutation(({ ctx, input }) => {
-        if (input.kind === "kafka") kafkaAdapter(ctx, input.connection);
+        if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
         else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
         try {
           checkFilter(input.expression);
@@ -197,6 +208,7 @@ export const dlqRouter = createTRPCRouter({
           if (error instanceof FilterSyntaxError) {
             throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid filter: ${error.message}`, cause: error });
           }
+          if (error instanceof TooManyScans) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
           throw error;
         }
       }),

@@ -3,8 +3,9 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
-import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
+import { FilterStopped, FilterSyntaxError } from "~/server/dlq/filter";
+import { TooManyScans } from "~/server/dlq/scan-slots";
 import { payloadAccess } from "~/server/dlq/masking";
 import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
 import { createReplayDraft } from "~/server/replay/jobs/dry-run";
@@ -33,7 +34,8 @@ async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-    if (error instanceof FilterSyntaxError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+    if (error instanceof FilterSyntaxError || error instanceof FilterStopped) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
+    if (error instanceof TooManyScans) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message });
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/a
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
+import { canReadTopic } from "~/server/dlq/topic-access";
 import { payloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
@@ -171,6 +172,7 @@ export const replayRouter = createTRPCRouter({
       let message;
       if (input.kind === "kafka") {
         const position = kafkaPosition(input.id);
+        if (!canReadTopic(ctx, input.connection, input.dlq)) throw new TRPCError({ code: "FORBIDDEN", message: `"${input.dlq}" is not a dead-letter topic of "${input.connection}".` });
         message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
       } else {

@@ -12,6 +12,8 @@ import {
 } from "~/server/db/schema";
 import { failureGroupKey } from "~/server/dlq/failure";
 import { compileFilter } from "~/server/dlq/filter";
+import { takeScanSlot } from "~/server/dlq/scan-slots";
+import { isKnownDlq } from "~/server/dlq/topic-access";
 import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
 import type { PayloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
@@ -68,13 +70,27 @@ class DraftBuilder {
     private readonly input: DraftInput,
     private readonly options: ReplayJobOptions,
     private readonly resolved: Set<string>,
-    private readonly matches: (message: RawDlqMessage) => boolean,
+    private readonly matches: BatchMatcher,
     private readonly access: PayloadAccess,
   ) {}
 
-  visit(message: RawDlqMessage, replayCount: number): void {
+  private pending: { message: RawDlqMessage; replayCount: number }[] = [];
+
+  /** Queues a message; `flush` decides on the queued ones (a filter evaluates them in the worker pool). */
+  add(message: RawDlqMessage, replayCount: number): void {
+    this.pending.push({ message, replayCount });
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const matched = await this.matches(batch.map(({ message }) => message));
+    batch.forEach(({ message, replayCount }, i) => this.visit(message, replayCount, matched[i] === true));
+  }
+
+  private visit(message: RawDlqMessage, replayCount: number, matched: boolean): void {
     this.result.scanned += 1;
-    if (!this.matches(message)) return;
+    if (!matched) return;
     this.result.matched += 1;
     if (!this.options.includeResolved && this.resolved.has(message.id)) {
       this.result.resolved += 1;
@@ -113,25 +129,32 @@ class DraftBuilder {
   }
 }
 
-function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess): (message: RawDlqMessage) => boolean {
+type BatchMatcher = (messages: RawDlqMessage[]) => Promise<boolean[]>;
+
+const each =
+  (predicate: (message: RawDlqMessage) => boolean): BatchMatcher =>
+  (messages) =>
+    Promise.resolve(messages.map(predicate));
+
+function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess): BatchMatcher {
   switch (selection.source) {
     case "all":
-      return () => true;
+      return each(() => true);
     case "group": {
       if (!selection.fingerprint) throw new ReplayRefused("A failure-group replay needs the group's fingerprint.");
       const fingerprint = selection.fingerprint;
-      return (message) => failureGroupKey(message.failure).fingerprint === fingerprint;
+      return each((message) => failureGroupKey(message.failure).fingerprint === fingerprint);
     }
     case "selection": {
       if (!selection.ids?.length) throw new ReplayRefused("Select at least one message.");
       const ids = new Set(selection.ids);
-      return (message) => ids.has(message.id);
+      return each((message) => ids.has(message.id));
     }
     case "filter": {
       if (!selection.expression?.trim()) throw new ReplayRefused("A filtered replay needs a CEL expression.");
-      // Compiled before anything is read: a syntax error comes back with its line and column.
+      // Checked before anything is read: a syntax error or a refusal comes back with its line and column.
       const filter = compileFilter(selection.expression);
-      return (message) => filter(filterView(message, access));
+      return (messages) => filter.match(messages.map((message) => filterView(message, access)));
     }
   }
 }
@@ -148,6 +171,8 @@ async function resolvedIds(db: ControlDb, kind: "kafka" | "sqs", connection: str
 async function kafkaDraft(connections: Connections, input: DraftInput, builder: DraftBuilder, selection: ReplayJobSelection): Promise<void> {
   const adapter = connections.kafka.get(input.connection);
   if (!adapter) throw new ReplayRefused(`No Kafka connection "${input.connection}".`);
+  // Bulk replay and discard read a DLQ, never a business topic.
+  if (!isKnownDlq(connections, input.connection, input.dlq)) throw new ReplayRefused(`"${input.dlq}" is not a dead-letter topic of "${input.connection}".`);
   // A hand-picked selection only needs the partitions from its lowest offsets on.
   let fromOffsets: Map<number, number> | undefined;
   if (selection.source === "selection") {
@@ -161,7 +186,7 @@ async function kafkaDraft(connections: Connections, input: DraftInput, builder: 
   }
   const offsets = await adapter.topicOffsets(input.dlq);
   if (fromOffsets) for (const { partition, logEndOffset } of offsets) if (!fromOffsets.has(partition)) fromOffsets.set(partition, logEndOffset);
-  await scanKafkaTopic(adapter, input.dlq, (message) => builder.visit(message, replayCountOf(message.headers)), () => false, { fromOffsets });
+  await scanKafkaTopic(adapter, input.dlq, (message) => builder.add(message, replayCountOf(message.headers)), () => false, { fromOffsets, afterBatch: () => builder.flush() });
 }
 
 async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInput, builder: DraftBuilder, by: string): Promise<string> {
@@ -183,7 +208,8 @@ async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInp
       .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), sql`${sqsSnapshotMessages.seq} > ${after}`))
       .orderBy(asc(sqsSnapshotMessages.seq))
       .limit(INSERT_CHUNK);
-    for (const row of rows) builder.visit(fromSqsMessage(row), sqsReplayMetadata(row.messageAttributes).count);
+    for (const row of rows) builder.add(fromSqsMessage(row), sqsReplayMetadata(row.messageAttributes).count);
+    await builder.flush();
     if (rows.length < INSERT_CHUNK) break;
     after = rows.at(-1)!.seq;
   }
@@ -206,10 +232,17 @@ export async function createReplayDraft(
   if (input.target === input.dlq) throw new ReplayRefused("The destination is the DLQ itself.");
   const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, ...input.options };
   const matches = selectionPredicate(input.selection, access);
+  // A filtered dry run holds one of the user's scan slots while it reads.
+  const release = input.selection.source === "filter" ? takeScanSlot(by) : () => {};
   const builder = new DraftBuilder(input, options, await resolvedIds(db, input.kind, input.connection, input.dlq), matches, access);
   const selection: ReplayJobSelection = { ...input.selection };
-  if (input.kind === "kafka") await kafkaDraft(connections, input, builder, selection);
-  else selection.snapshotId = await sqsDraft(db, connections, input, builder, by);
+  try {
+    if (input.kind === "kafka") await kafkaDraft(connections, input, builder, selection);
+    else selection.snapshotId = await sqsDraft(db, connections, input, builder, by);
+    await builder.flush();
+  } finally {
+    release();
+  }
   // Keep a hand-picked selection's ids only while they are few; the items hold them anyway.
   if (selection.ids && selection.ids.length > 100) selection.ids = undefined;
   const dryRun = builder.finish();
