@@ -1,5 +1,5 @@
 import { Environment, type TypeCheckResult } from "@marcbachmann/cel-js";
-import { FilterSyntaxError } from "./filter";
+import { checkExpression, FilterSyntaxError } from "./cel-eval";
 
 /**
  * Type-checks a search filter against the variables a record really has, before any message is read: a
@@ -38,13 +38,10 @@ function env(): Environment {
   return (environment ??= new Environment().registerVariable({ name: "record", schema: recordSchema }));
 }
 
-function positionOf(expression: string, position: number): { line: number; column: number } {
-  const before = expression.slice(0, position).split("\n");
-  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
-}
-
 /** Throws FilterSyntaxError (with line and column) when the expression does not parse or does not type-check. */
 export function checkFilter(expression: string): void {
+  // Size, nesting and cost first: the type check parses the text on this thread.
+  checkExpression(expression);
   let result: TypeCheckResult;
   try {
     result = env().check(expression);
@@ -53,13 +50,12 @@ export function checkFilter(expression: string): void {
   }
   if (result.valid) {
     if (result.type !== "bool" && result.type !== "dyn") {
-      throw new FilterSyntaxError(`the filter must give true or false, this one gives ${result.type}`, 0, 1, 1);
+      throw new FilterSyntaxError(`the filter must give true or false, this one gives ${result.type}`, expression, 0);
     }
     return;
   }
   const error = result.error as (Error & { node?: { pos?: number } }) | undefined;
   const pos = error?.node?.pos ?? 0;
-  const { line, column } = positionOf(expression, pos);
   const reason = (error?.message ?? "invalid expression").split("\n")[0]!.replace(/^No such key: /, "no such field: ");
-  throw new FilterSyntaxError(`${reason} at line ${line}, column ${column}`, pos, line, column);
+  throw new FilterSyntaxError(reason, expression, pos);
 }

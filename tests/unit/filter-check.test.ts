@@ -37,7 +37,7 @@ describe("filter type check (before any message is read)", () => {
   });
 
   it("refuses an expression that cannot be true or false", () => {
-    expect(refusal("record.timestampMs + 1").message).toBe("the filter must give true or false, this one gives int");
+    expect(refusal("record.timestampMs + 1").message).toBe("the filter must give true or false, this one gives int at line 1, column 1");
   });
 
   it("refuses a syntax error", () => {
