@@ -51,10 +51,6 @@ export function isSecureRequest(request: Request): boolean {
   return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
 }
 
-export function remoteAddress(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
-}
-
 /** A cookie-authenticated mutation must come from our own origin (defence in depth on top of SameSite). */
 export function isSameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");

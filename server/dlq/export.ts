@@ -9,7 +9,8 @@ import { isUtf8 } from "node:buffer";
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
-import { identify, isSameOrigin, remoteAddress } from "~/server/auth/request";
+import { clientAddress } from "~/server/auth/client-address";
+import { identify, isSameOrigin } from "~/server/auth/request";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
@@ -238,7 +239,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       parameters: { kind, connection, dlq, ids: ids ? (ids.length > 100 ? { count: ids.length, first: ids.slice(0, 100) } : ids) : null, expression, snapshotId, ...extra },
       outcome,
       error,
-      remoteAddress: remoteAddress(request.headers),
+      remoteAddress: clientAddress(request.headers, connections.config.server.trustedProxies),
     });
   const refuse = async (status: number, message: string) => {
     await audit("error", message);

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
-import { identify, remoteAddress } from "~/server/auth/request";
+import { clientAddress } from "~/server/auth/client-address";
+import { identify } from "~/server/auth/request";
 import { connections } from "~/server/connections/registry";
 import { controlStore } from "~/server/db/control-store";
 import { sqsSnapshotMessages } from "~/server/db/schema";
@@ -53,7 +54,7 @@ export async function GET(request: Request): Promise<Response> {
     procedure: "dlq.download",
     parameters: { kind, connection, dlq, id, part },
     outcome: "ok",
-    remoteAddress: remoteAddress(request.headers),
+    remoteAddress: clientAddress(request.headers, all.config.server.trustedProxies),
   });
   const filename = `${dlq}-${id.replace(/[^A-Za-z0-9._-]/g, "_")}.${part}.bin`;
   return new Response(bytes ? Buffer.from(bytes) : new Uint8Array(0), {
