@@ -11,6 +11,8 @@ import { hasRole, type Principal } from "~/server/auth/principal";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { connections, type Connections } from "~/server/connections/registry";
+import { payloadAccess } from "~/server/dlq/masking";
+import { resolveGates } from "./payload-gate";
 import { controlStore, type ControlDb } from "~/server/db/control-store";
 import { jobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import type { Role } from "~/server/db/schema";
@@ -155,6 +157,12 @@ function roleProcedure(role: Role) {
         throw new TRPCError({ code: "FORBIDDEN", message: "Cross-origin request refused." });
       }
       return next({ ctx: { ...ctx, principal: ctx.principal } });
+    })
+    .use(async ({ ctx, next }) => {
+      // The payload gate (server/api/payload-gate.ts): every output resolved for this caller's access.
+      const result = await next();
+      if (result.ok) result.data = resolveGates(result.data, payloadAccess(ctx.principal.role, ctx.connections.config.payloads));
+      return result;
     });
 }
 
