@@ -62,3 +62,14 @@ export function isSameOrigin(request: Request): boolean {
     return false;
   }
 }
+
+/**
+ * A cookie-authenticated request that a browser made on another site's behalf (a link, a form, an image):
+ * Sec-Fetch-Site says so when the browser sends it, the Origin check covers the rest. Exports and downloads
+ * refuse these, so a link on another site cannot make a signed-in user's browser export anything.
+ */
+export function isCrossSite(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin" && site !== "none") return true;
+  return !isSameOrigin(request);
+}

@@ -142,9 +142,17 @@ const auditSettings = z
   })
   .strict();
 
+const authSettings = z
+  .object({
+    /** The longest an API token may live; every token has an expiry. */
+    maxTokenLifetimeDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSettings.prefault({}),
+    auth: authSettings.prefault({}),
     audit: auditSettings.prefault({}),
     collector: collectorSettings.prefault({}),
     metrics: metricsSettings.prefault({}),

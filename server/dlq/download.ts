@@ -5,7 +5,7 @@
 import { and, eq } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import { clientAddress } from "~/server/auth/client-address";
-import { identify } from "~/server/auth/request";
+import { identify, isCrossSite } from "~/server/auth/request";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages } from "~/server/db/schema";
@@ -36,8 +36,9 @@ export function attachmentDisposition(filename: string): string {
 
 export async function handleDownload(request: Request, deps: { db: ControlDb; connections: Connections }): Promise<Response> {
   const { db, connections: all } = deps;
-  const { principal } = await identify(db, request.headers);
+  const { principal, via } = await identify(db, request.headers);
   if (!principal) return text(401, "Sign in or send an API token.");
+  if (via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: download from Redrive itself.");
   const access = payloadAccess(principal.role, all.config.payloads);
   if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
   if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");

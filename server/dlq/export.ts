@@ -10,7 +10,7 @@ import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
 import { clientAddress } from "~/server/auth/client-address";
-import { identify, isSameOrigin } from "~/server/auth/request";
+import { identify, isCrossSite } from "~/server/auth/request";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
@@ -223,7 +223,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
   const identity = await identify(db, request.headers);
   const principal: Principal | null = identity.principal;
   if (!principal) return text(401, "Sign in or send an API token.");
-  if (request.method === "POST" && identity.via === "cookie" && !isSameOrigin(request)) return text(403, "Cross-origin request refused.");
+  if (identity.via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: start exports from Redrive itself.");
 
   const params = await parametersOf(request);
   const kind = params.get("kind");
