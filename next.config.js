@@ -1,4 +1,7 @@
 /** @type {import('next').NextConfig} */
+// API routes answer JSON, NDJSON or bytes, never a page: nothing may run, load or frame them. Pages get a
+// nonce-based policy per request from proxy.ts (server/http/security-headers.ts); these stay in step with it.
+const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 const nextConfig = {
   // Native, WASM and socket-heavy server libraries are loaded by Node at run time, not bundled.
   serverExternalPackages: ["kafkajs", "@electric-sql/pglite", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],
@@ -11,7 +14,17 @@ const nextConfig = {
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "X-Frame-Options", value: "DENY" },
           { key: "Referrer-Policy", value: "same-origin" },
+          { key: "Permissions-Policy", value: permissionsPolicy },
         ],
+      },
+      {
+        source: "/api/:path*",
+        headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; sandbox" }],
+      },
+      {
+        source: "/:path*",
+        has: [{ type: "header", key: "x-forwarded-proto", value: "https" }],
+        headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }],
       },
     ];
   },

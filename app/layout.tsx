@@ -4,6 +4,9 @@ import { NuqsAdapter } from "nuqs/adapters/next/app";
 import { TRPCReactProvider } from "~/components/trpc";
 import "./globals.css";
 
+// Every page is rendered per request: its scripts carry that request's CSP nonce (proxy.ts).
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: "Redrive",
   description: "Operations console for event-driven systems: consumer lag, DLQs, replays, sagas, outbox.",

@@ -8,8 +8,11 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
 import { hasRole, type Principal } from "~/server/auth/principal";
-import { identify, isSameOrigin, remoteAddress, type RequestIdentity } from "~/server/auth/request";
+import { clientAddress } from "~/server/auth/client-address";
+import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { connections, type Connections } from "~/server/connections/registry";
+import { payloadAccess } from "~/server/dlq/masking";
+import { resolveGates } from "./payload-gate";
 import { controlStore, type ControlDb } from "~/server/db/control-store";
 import { jobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import type { Role } from "~/server/db/schema";
@@ -82,11 +85,13 @@ export const createCallerFactory = t.createCallerFactory;
 /** What a mutation adds to its audit row beyond its input (e.g. the diff of an edited message): set `details`. */
 export interface AuditNote {
   details?: Record<string, unknown>;
+  /** Set by the role check when it refuses the call: the row then records no input. */
+  refused?: boolean;
   /** Input fields left out of the audit row (e.g. an edited payload, recorded as a masked diff instead). */
   omitInput?: string[];
 }
 
-/** The raw input (less what the procedure asked to leave out), plus the procedure's details when it gave any. */
+/** The validated input (less what the procedure asked to leave out), plus the procedure's details when it gave any. */
 function auditParameters(input: unknown, note: AuditNote): unknown {
   let recorded = input;
   if (note.omitInput?.length && input && typeof input === "object" && !Array.isArray(input)) {
@@ -96,19 +101,42 @@ function auditParameters(input: unknown, note: AuditNote): unknown {
   return recorded && typeof recorded === "object" && !Array.isArray(recorded) ? { ...recorded, details: note.details } : { input: recorded, details: note.details };
 }
 
+/**
+ * The call's input as its procedure's schema parses it (defaults in, unknown keys out), or null when it does
+ * not parse. Looked up by path because this middleware runs before the procedure's own input step.
+ */
+interface StandardParser {
+  "~standard": { validate(value: unknown): { value?: unknown; issues?: unknown } | Promise<{ value?: unknown; issues?: unknown }> };
+}
+
+async function validatedInput(path: string, raw: unknown): Promise<unknown> {
+  const { appRouter } = await import("./root");
+  const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: StandardParser[] } } | undefined>)[path];
+  let merged: unknown = undefined;
+  for (const parser of procedure?._def.inputs ?? []) {
+    const result = await parser["~standard"].validate(raw);
+    if (result.issues) return null;
+    merged = merged && typeof merged === "object" && result.value && typeof result.value === "object" ? { ...merged, ...result.value } : result.value;
+  }
+  return merged ?? null;
+}
+
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   const audit: AuditNote = {};
   if (type !== "mutation") return next({ ctx: { audit } });
   const result = await next({ ctx: { audit } });
   // Read after the call: sign-in sets ctx.principal on the shared context object.
   const principal: Principal | null = ctx.principal;
+  // Refused before validation (no credentials, wrong role, malformed input): a compact row, never the input,
+  // so an anonymous caller cannot fill the log.
+  const unvalidated = audit.refused || (!result.ok && result.error.code === "BAD_REQUEST" && result.error.cause instanceof ZodError);
   await recordAudit(ctx.db, {
     actor: principal ?? { kind: "anonymous", name: "anonymous" },
     procedure: path,
-    parameters: auditParameters(await getRawInput().catch(() => null), audit),
+    parameters: unvalidated ? null : auditParameters(await validatedInput(path, await getRawInput().catch(() => null)), audit),
     outcome: result.ok ? "ok" : "error",
-    error: result.ok ? null : result.error.message,
-    remoteAddress: remoteAddress(ctx.request.headers),
+    error: result.ok ? null : unvalidated ? result.error.code : result.error.message,
+    remoteAddress: clientAddress(ctx.request.headers, ctx.connections.config.server.trustedProxies),
   });
   return result;
 });
@@ -116,19 +144,34 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
 /** Only for signing in: everything else needs a session or an API token. */
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(audited);
 
-function requireRole(role: Role) {
-  return t.middleware(({ ctx, type, next }) => {
-    if (!ctx.principal) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token." });
-    if (!hasRole(ctx.principal, role)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.principal.role}.` });
-    }
-    if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Cross-origin request refused." });
-    }
-    return next({ ctx: { ...ctx, principal: ctx.principal } });
-  });
+/** The role check, after the audit step (so refusals are recorded) and before the input is parsed. */
+function roleProcedure(role: Role) {
+  return t.procedure
+    .meta({ access: role })
+    .use(audited)
+    .use(({ ctx, type, next }) => {
+      if (!ctx.principal) {
+        ctx.audit.refused = true;
+        throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token." });
+      }
+      if (!hasRole(ctx.principal, role)) {
+        ctx.audit.refused = true;
+        throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.principal.role}.` });
+      }
+      if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) {
+        ctx.audit.refused = true;
+        throw new TRPCError({ code: "FORBIDDEN", message: "Cross-origin request refused." });
+      }
+      return next({ ctx: { ...ctx, principal: ctx.principal } });
+    })
+    .use(async ({ ctx, next }) => {
+      // The payload gate (server/api/payload-gate.ts): every output resolved for this caller's access.
+      const result = await next();
+      if (result.ok) result.data = resolveGates(result.data, payloadAccess(ctx.principal.role, ctx.connections.config.payloads));
+      return result;
+    });
 }
 
-export const viewerProcedure = t.procedure.meta({ access: "viewer" }).use(audited).use(requireRole("viewer"));
-export const operatorProcedure = t.procedure.meta({ access: "operator" }).use(audited).use(requireRole("operator"));
-export const adminProcedure = t.procedure.meta({ access: "admin" }).use(audited).use(requireRole("admin"));
+export const viewerProcedure = roleProcedure("viewer");
+export const operatorProcedure = roleProcedure("operator");
+export const adminProcedure = roleProcedure("admin");

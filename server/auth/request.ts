@@ -51,10 +51,6 @@ export function isSecureRequest(request: Request): boolean {
   return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
 }
 
-export function remoteAddress(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
-}
-
 /** A cookie-authenticated mutation must come from our own origin (defence in depth on top of SameSite). */
 export function isSameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
@@ -65,4 +61,15 @@ export function isSameOrigin(request: Request): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A cookie-authenticated request that a browser made on another site's behalf (a link, a form, an image):
+ * Sec-Fetch-Site says so when the browser sends it, the Origin check covers the rest. Exports and downloads
+ * refuse these, so a link on another site cannot make a signed-in user's browser export anything.
+ */
+export function isCrossSite(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin" && site !== "none") return true;
+  return !isSameOrigin(request);
 }

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import { apiTokens, sessions, users, type Role } from "~/server/db/schema";
-import type { Principal } from "./principal";
+import { hasRole, type Principal } from "./principal";
 import { hashPassword, newSecret, sha256, verifyPassword } from "./secrets";
 
 export const SESSION_COOKIE = "redrive_session";
@@ -52,18 +52,17 @@ export async function principalFromSession(db: ControlDb, token: string): Promis
 export async function principalFromApiToken(db: ControlDb, token: string): Promise<Principal | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const now = new Date();
-  const [row] = await db
-    .update(apiTokens)
-    .set({ lastUsedAt: now })
-    .where(
-      and(
-        eq(apiTokens.tokenHash, sha256(token)),
-        isNull(apiTokens.revokedAt),
-        or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
-      ),
-    )
-    .returning({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role });
-  return row ? { kind: "token", id: row.id, name: `token:${row.name}`, role: row.role } : null;
+  const [found] = await db
+    .select({ id: apiTokens.id, name: apiTokens.name, role: apiTokens.role, createdBy: apiTokens.createdBy, creatorRole: users.role, creatorDisabled: users.disabled })
+    .from(apiTokens)
+    .leftJoin(users, eq(users.id, apiTokens.createdBy))
+    .where(and(eq(apiTokens.tokenHash, sha256(token)), isNull(apiTokens.revokedAt), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now))))
+    .limit(1);
+  if (!found) return null;
+  // A token never outlives its creator's authority: disabled or demoted below the token's role, it stops working.
+  if (found.createdBy !== null && (found.creatorDisabled !== false || !found.creatorRole || !hasRole({ role: found.creatorRole }, found.role))) return null;
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, found.id));
+  return { kind: "token", id: found.id, name: `token:${found.name}`, role: found.role };
 }
 
 export async function createApiToken(

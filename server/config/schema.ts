@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
+import { parseCidr } from "~/server/lib/net";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
 // Connection names appear in URLs and metric labels, so keep them simple.
@@ -116,8 +117,49 @@ const metricsSettings = z
   })
   .strict();
 
+/** An IPv4 or IPv6 address with an optional /prefix, e.g. "10.0.0.0/8" or "::1". */
+const cidr = z.string().refine((value) => parseCidr(value) !== null, "expected an IP address or CIDR, e.g. 10.0.0.0/8");
+
+const serverSettings = z
+  .object({
+    /**
+     * Peers whose X-Forwarded-For is believed (the reverse proxies in front of Redrive). Any other peer's
+     * header is ignored, so a client cannot choose the address the audit log records.
+     */
+    trustedProxies: z.array(cidr).default([]),
+    /** Request body limits in bytes: refused with 413 before anything is parsed. */
+    bodyLimits: z
+      .object({
+        defaultBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+        /** Edit-and-replay carries a whole payload (up to 8 MiB of text, JSON-escaped). */
+        editBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(24 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const auditSettings = z
+  .object({
+    /** Audit rows older than this are exported to NDJSON, then pruned. */
+    retentionDays: z.number().int().min(1).max(36_500).default(400),
+    /** Where pruned rows are exported before they are deleted (created when missing). */
+    exportDir: z.string().min(1).default(".redrive/audit-archive"),
+  })
+  .strict();
+
+const authSettings = z
+  .object({
+    /** The longest an API token may live; every token has an expiry. */
+    maxTokenLifetimeDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
+    server: serverSettings.prefault({}),
+    auth: authSettings.prefault({}),
+    audit: auditSettings.prefault({}),
     collector: collectorSettings.prefault({}),
     metrics: metricsSettings.prefault({}),
     payloads: payloadSettings.prefault({}),
@@ -150,4 +192,6 @@ export type KafkaConnectionConfig = RedriveConfig["kafka"][number];
 export type SqsConnectionConfig = RedriveConfig["sqs"][number];
 export type DatabaseConnectionConfig = RedriveConfig["databases"][number];
 export type CollectorSettings = RedriveConfig["collector"];
+export type ServerSettings = RedriveConfig["server"];
+export type AuditSettings = RedriveConfig["audit"];
 export type ConnectionKind = "kafka" | "sqs" | "database";

@@ -80,6 +80,9 @@ export const auditLog = pgTable(
     outcome: text("outcome", { enum: ["ok", "error"] }).notNull(),
     error: text("error"),
     remoteAddress: text("remote_address"),
+    /** Tamper evidence (server/audit/chain.ts): sha256 over the previous row's hash and this row's canonical form. */
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
   (table) => [index("audit_log_at_idx").on(table.at), index("audit_log_procedure_idx").on(table.procedure)],
 );

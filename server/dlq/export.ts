@@ -9,7 +9,8 @@ import { isUtf8 } from "node:buffer";
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
-import { identify, isSameOrigin, remoteAddress } from "~/server/auth/request";
+import { clientAddress } from "~/server/auth/client-address";
+import { identify, isCrossSite } from "~/server/auth/request";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
@@ -242,7 +243,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
   const identity = await identify(db, request.headers);
   const principal: Principal | null = identity.principal;
   if (!principal) return text(401, "Sign in or send an API token.");
-  if (request.method === "POST" && identity.via === "cookie" && !isSameOrigin(request)) return text(403, "Cross-origin request refused.");
+  if (identity.via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: start exports from Redrive itself.");
 
   const params = await parametersOf(request);
   const kind = params.get("kind");
@@ -258,7 +259,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       parameters: { kind, connection, dlq, ids: ids ? (ids.length > 100 ? { count: ids.length, first: ids.slice(0, 100) } : ids) : null, expression, snapshotId, ...extra },
       outcome,
       error,
-      remoteAddress: remoteAddress(request.headers),
+      remoteAddress: clientAddress(request.headers, connections.config.server.trustedProxies),
     });
   const refuse = async (status: number, message: string) => {
     await audit("error", message);

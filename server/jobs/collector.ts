@@ -6,6 +6,7 @@ import { errorMessage } from "./health-monitor";
 import { KafkaSampler } from "./kafka-sampler";
 import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
+import { pruneAuditLog } from "~/server/audit/retention";
 import { SqsSampler } from "./sqs-sampler";
 
 // Arbitrary constant naming the collector's advisory lock.
@@ -107,6 +108,8 @@ export class Collector {
     this.timers.add(retry);
     for (const target of this.targets) this.every(target.intervalMs, () => this.collect(target.kind, target.name));
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
+    // Audit rows past audit.retentionDays: exported to NDJSON first, then pruned (server/audit/retention.ts).
+    this.every(RETENTION_INTERVAL_MS, () => pruneAuditLog(this.store.db, this.config.audit));
     if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample());
   }
 

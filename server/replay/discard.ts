@@ -12,6 +12,7 @@ import type { ReceivedSqsMessage, SqsAdapter } from "~/server/brokers/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { ReplayRefused } from "./replay-one";
+import { assertDeadLetterQueue } from "./sqs-receive";
 
 export interface DiscardOptions {
   reason: string;
@@ -139,6 +140,7 @@ export async function discardSqsMessages(db: ControlDb, adapter: SqsAdapter, dlq
   const reason = requireReason(options.reason);
   const wanted = new Set(ids);
   const discarded: DiscardOutcome["discarded"] = [];
+  await assertDeadLetterQueue(adapter, dlq);
   const dlqUrl = await adapter.queueUrl(dlq);
   const release: string[] = [];
   const rounds = Math.ceil(wanted.size / 10) + 50;

@@ -9,6 +9,17 @@ const RECEIVE_ROUNDS = 50;
 const VISIBILITY_SECONDS = 30;
 
 /**
+ * Replay, edit and discard receive messages (hiding them from their consumers): only ever from a queue that is
+ * some queue's dead-letter target, never from a live source queue, as the snapshot already insists.
+ */
+export async function assertDeadLetterQueue(adapter: SqsAdapter, queue: string): Promise<void> {
+  const { deadLetterQueues } = await adapter.overview();
+  if (!deadLetterQueues.some((dlq) => dlq.name === queue)) {
+    throw new ReplayRefused(`"${queue}" is not a dead-letter queue of any queue: Redrive only receives from DLQs.`);
+  }
+}
+
+/**
  * Receives from an SQS DLQ until the message with this id turns up (a receipt handle is never guessed) and
  * runs `work` on it while it is hidden. Every other message received on the way is made visible again at
  * once; so is the message itself when `work` throws (a refused edit, a failed send). `work` deletes it when
@@ -20,6 +31,7 @@ export async function withReceivedSqsMessage<T>(
   messageId: string,
   work: (found: ReceivedSqsMessage, dlqUrl: string) => Promise<T>,
 ): Promise<T> {
+  await assertDeadLetterQueue(adapter, dlq);
   const dlqUrl = await adapter.queueUrl(dlq);
   const release: string[] = [];
   try {

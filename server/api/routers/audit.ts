@@ -1,5 +1,7 @@
 import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { gateAuditRow } from "~/server/api/payload-gate";
+import { redactSecrets } from "~/server/audit";
 import { auditLog } from "~/server/db/schema";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 
@@ -27,6 +29,7 @@ export const auditRouter = createTRPCRouter({
         .limit(input.limit + 1);
       const hasMore = rows.length > input.limit;
       const page = hasMore ? rows.slice(0, input.limit) : rows;
-      return { rows: page, nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
+      // Rows written before secret header values were redacted at write time are redacted on the way out too.
+      return { rows: page.map((row) => gateAuditRow({ ...row, parameters: redactSecrets(row.parameters) })), nextCursor: hasMore ? (page.at(-1)?.id ?? null) : null };
     }),
 });

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
+import { gateReplayJob } from "~/server/api/payload-gate";
 import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
 import { checkFilter } from "~/server/dlq/filter-check";
@@ -108,13 +109,15 @@ export const replayJobsRouter = createTRPCRouter({
   /** Every job, newest first (kept 90 days or more; see retention). */
   list: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(replayJobStates).optional() }).default({ limit: 100 }))
-    .query(({ ctx, input }) =>
-      ctx.db
-        .select()
-        .from(replayJobs)
-        .where(input.state ? eq(replayJobs.state, input.state) : undefined)
-        .orderBy(desc(replayJobs.createdAt))
-        .limit(input.limit),
+    .query(async ({ ctx, input }) =>
+      (
+        await ctx.db
+          .select()
+          .from(replayJobs)
+          .where(input.state ? eq(replayJobs.state, input.state) : undefined)
+          .orderBy(desc(replayJobs.createdAt))
+          .limit(input.limit)
+      ).map(gateReplayJob),
     ),
 
   /** One job with what the page derives from it: remaining, ETA and elapsed time. */
@@ -123,7 +126,7 @@ export const replayJobsRouter = createTRPCRouter({
     const remaining = Math.max(0, job.total - job.done - job.skipped - job.failed);
     const end = job.finishedAt?.getTime() ?? Date.now();
     return {
-      job,
+      job: gateReplayJob(job),
       remaining,
       etaSeconds: job.state === "running" && job.rate && job.rate > 0 ? Math.round(remaining / job.rate) : null,
       elapsedSeconds: job.startedAt ? Math.max(0, Math.round((end - job.startedAt.getTime()) / 1000)) : 0,

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
@@ -134,7 +135,8 @@ export const replayRouter = createTRPCRouter({
           : editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options),
       );
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
-      return result;
+      // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
+      return { ...result, diff: gate.audit(result.diff) };
     }),
 
   /**
@@ -256,23 +258,25 @@ export const replayRouter = createTRPCRouter({
   /** The latest replays across every DLQ, newest first. */
   recent: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
-    .query(({ ctx, input }) => ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)),
+    .query(async ({ ctx, input }) => (await ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)).map(gateLedgerRow)),
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name }))
-    .query(({ ctx, input }) =>
-      ctx.db
-        .select()
-        .from(replayLedger)
-        .where(
-          and(
-            eq(replayLedger.kind, input.kind),
-            eq(replayLedger.connection, input.connection),
-            eq(replayLedger.dlq, input.dlq),
-            eq(replayLedger.messageId, input.id),
-          ),
-        )
-        .orderBy(desc(replayLedger.replayedAt)),
+    .query(async ({ ctx, input }) =>
+      (
+        await ctx.db
+          .select()
+          .from(replayLedger)
+          .where(
+            and(
+              eq(replayLedger.kind, input.kind),
+              eq(replayLedger.connection, input.connection),
+              eq(replayLedger.dlq, input.dlq),
+              eq(replayLedger.messageId, input.id),
+            ),
+          )
+          .orderBy(desc(replayLedger.replayedAt))
+      ).map(gateLedgerRow),
     ),
 });

@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
-import { maskBytes, payloadAccess, type PayloadAccess } from "~/server/dlq/masking";
+import { gate } from "~/server/api/payload-gate";
+import { payloadAccess, type PayloadAccess } from "~/server/dlq/masking";
 import { issueSagaCommand, SagaCommandError, sagaCommandKinds, sagaCommandStatus, type SagaCommandErrorCode } from "~/server/sagas/commands";
 import { appDatabases, type AppDatabase } from "~/server/sagas/context";
 import { DIAGNOSE_LIMIT, diagnose, groupStuck, stuckGroupKey, topicOf } from "~/server/sagas/diagnosis";
@@ -42,10 +43,8 @@ const accessOf = (ctx: WithPrincipal): PayloadAccess => payloadAccess(ctx.princi
 
 /** A JSON value with the role's masks applied, or null when the role may not read payloads. */
 function masked(value: unknown, access: PayloadAccess): { visible: boolean; value: unknown } {
-  if (!access.payloads) return { visible: false, value: null };
-  if (value === null || value === undefined) return { visible: true, value: null };
-  const bytes = maskBytes(Buffer.from(JSON.stringify(value), "utf8"), access);
-  return { visible: true, value: bytes ? (JSON.parse(Buffer.from(bytes).toString("utf8")) as unknown) : null };
+  // The payload gate (server/api/payload-gate.ts) withholds or masks the value itself.
+  return { visible: access.payloads, value: gate.json(value ?? null) };
 }
 
 export const sagasRouter = createTRPCRouter({

@@ -30,17 +30,22 @@ export const tokensRouter = createTRPCRouter({
       z.object({
         name: z.string().trim().min(1).max(100),
         role: z.enum(roles),
-        expiresInDays: z.number().int().min(1).max(3650).nullable().default(90),
+        // Every token expires: at most auth.maxTokenLifetimeDays (config) from now.
+        expiresInDays: z.number().int().min(1).max(3650).default(90),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      createApiToken(ctx.db, {
+    .mutation(({ ctx, input }) => {
+      const { maxTokenLifetimeDays } = ctx.connections.config.auth;
+      if (input.expiresInDays > maxTokenLifetimeDays) {
+        throw new TRPCError({ code: "BAD_REQUEST", message: `Tokens live at most ${maxTokenLifetimeDays} days here (auth.maxTokenLifetimeDays).` });
+      }
+      return createApiToken(ctx.db, {
         name: input.name,
         role: input.role,
         createdBy: ctx.principal.kind === "user" ? ctx.principal.id : null,
-        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
-      }),
-    ),
+        expiresAt: new Date(Date.now() + input.expiresInDays * 86_400_000),
+      });
+    }),
 
   revoke: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const revoked = await ctx.db

@@ -1,11 +1,19 @@
 import { TRPCError } from "@trpc/server";
 import { and, asc, count, eq, ne } from "drizzle-orm";
 import { z } from "zod";
+import { passwordProblem } from "~/server/auth/password-policy";
 import { hashPassword } from "~/server/auth/secrets";
 import { roles, sessions, users } from "~/server/db/schema";
 import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
 
-const password = z.string().min(12, "at least 12 characters").max(1000);
+// The password policy (length, a shipped list of common passwords, repeated characters): server/auth/password-policy.ts.
+const password = z
+  .string()
+  .max(1000)
+  .superRefine((value, ctx) => {
+    const problem = passwordProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 const username = z
   .string()
   .trim()

@@ -1,8 +1,9 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
+import { handleTrpcRequest } from "~/server/api/http";
 import { appRouter } from "~/server/api/root";
 import { contextFactory, type ProcedureMeta } from "~/server/api/trpc";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
+import { installPeerStamp, PEER_HEADER } from "~/server/auth/client-address";
 import { createApiToken } from "~/server/auth/sessions";
 import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import { buildConnections, closeConnections, type Connections } from "~/server/connections/registry";
@@ -34,6 +35,8 @@ export class ApiHarness {
 
   /** Over an embedded control store by default, or a Postgres database (`databaseUrl`) the caller owns. */
   static async start(config: RedriveConfigInput, options: { databaseUrl?: string } = {}): Promise<ApiHarness> {
+    // As the server does (instrumentation.ts); the harness plays the socket and sets the peer header itself.
+    installPeerStamp();
     const { dir, remove } = createTestDataDir();
     const store = await openControlStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: dir });
     await ensureFirstAdmin(store.db, { REDRIVE_ADMIN_PASSWORD: "harness-admin-password" });
@@ -46,22 +49,23 @@ export class ApiHarness {
 
   async call(
     procedure: string,
-    options: { kind: "query" | "mutation"; input?: unknown; headers?: Record<string, string> },
+    options: { kind: "query" | "mutation"; input?: unknown; headers?: Record<string, string>; peer?: string; body?: BodyInit },
   ): Promise<ApiResponse> {
     const base = `http://redrive.test/api/trpc/${procedure}`;
     const serialized = options.input === undefined ? undefined : JSON.stringify(superjson.serialize(options.input));
+    // The socket's address, as the server stamps it on every request.
+    const headers = { [PEER_HEADER]: options.peer ?? "127.0.0.1", ...options.headers };
     const request =
       options.kind === "query"
-        ? new Request(serialized ? `${base}?input=${encodeURIComponent(serialized)}` : base, { headers: options.headers })
+        ? new Request(serialized ? `${base}?input=${encodeURIComponent(serialized)}` : base, { headers })
         : new Request(base, {
             method: "POST",
-            headers: { "content-type": "application/json", ...options.headers },
-            body: serialized ?? "{}",
-          });
-    const response = await fetchRequestHandler({
-      endpoint: "/api/trpc",
-      req: request,
-      router: appRouter,
+            headers: { "content-type": "application/json", ...headers },
+            body: options.body ?? serialized ?? "{}",
+            ...(options.body instanceof ReadableStream ? { duplex: "half" } : {}),
+          } as RequestInit);
+    const response = await handleTrpcRequest(request, {
+      server: this.connections.config.server,
       createContext: contextFactory(async () => ({ db: this.store.db, connections: this.connections, jobs: () => this.jobs() })),
     });
     const text = await response.text();

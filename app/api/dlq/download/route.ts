@@ -1,66 +1,10 @@
-import { and, eq } from "drizzle-orm";
-import { recordAudit } from "~/server/audit";
-import { identify, remoteAddress } from "~/server/auth/request";
 import { connections } from "~/server/connections/registry";
 import { controlStore } from "~/server/db/control-store";
-import { sqsSnapshotMessages } from "~/server/db/schema";
-import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { payloadAccess } from "~/server/dlq/masking";
-import { fromSqsMessage } from "~/server/dlq/messages";
+import { handleDownload } from "~/server/dlq/download";
 
 export const dynamic = "force-dynamic";
 
-const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
-
-/** The exact bytes of one DLQ message's value or key, as an attachment (never rendered by the browser). */
+/** The exact bytes of one DLQ message's value or key, as an attachment; see server/dlq/download.ts. */
 export async function GET(request: Request): Promise<Response> {
-  const { db } = await controlStore();
-  const { principal } = await identify(db, request.headers);
-  if (!principal) return text(401, "Sign in or send an API token.");
-  const all = connections();
-  const access = payloadAccess(principal.role, all.config.payloads);
-  if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
-  if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
-
-  const params = new URL(request.url).searchParams;
-  const kind = params.get("kind");
-  const connection = params.get("connection") ?? "";
-  const dlq = params.get("dlq") ?? "";
-  const id = params.get("id") ?? "";
-  const part = params.get("part") === "key" ? "key" : "value";
-
-  let bytes: Uint8Array | null = null;
-  if (kind === "kafka") {
-    const adapter = all.kafka.get(connection);
-    const match = /^(\d+):(\d+)$/.exec(id);
-    if (!adapter || !match) return text(400, "Unknown connection or bad id (partition:offset).");
-    const message = await kafkaMessage(adapter, dlq, Number(match[1]), Number(match[2]));
-    if (!message) return text(404, "No such record.");
-    bytes = message[part];
-  } else if (kind === "sqs") {
-    const snapshotId = params.get("snapshotId") ?? "";
-    const [row] = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), eq(sqsSnapshotMessages.messageId, id)));
-    if (!row) return text(404, "No such message in this snapshot.");
-    bytes = fromSqsMessage(row)[part];
-  } else {
-    return text(400, "kind must be kafka or sqs.");
-  }
-  await recordAudit(db, {
-    actor: principal,
-    procedure: "dlq.download",
-    parameters: { kind, connection, dlq, id, part },
-    outcome: "ok",
-    remoteAddress: remoteAddress(request.headers),
-  });
-  const filename = `${dlq}-${id.replace(/[^A-Za-z0-9._-]/g, "_")}.${part}.bin`;
-  return new Response(bytes ? Buffer.from(bytes) : new Uint8Array(0), {
-    headers: {
-      "content-type": "application/octet-stream",
-      "content-disposition": `attachment; filename="${filename}"`,
-      "cache-control": "no-store",
-    },
-  });
+  return handleDownload(request, { db: (await controlStore()).db, connections: connections() });
 }

@@ -1,19 +1,9 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { appRouter } from "~/server/api/root";
+import { handleTrpcRequest } from "~/server/api/http";
 import { createContext } from "~/server/api/trpc";
+import { connections } from "~/server/connections/registry";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req,
-    router: appRouter,
-    createContext,
-    onError:
-      process.env.NODE_ENV === "development"
-        ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}: ${error.message}`)
-        : undefined,
-  });
+const handler = (req: Request) => handleTrpcRequest(req, { createContext, server: connections().config.server });
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,88 @@
+/**
+ * GET /api/dlq/download: the exact bytes of one DLQ message's value or key, as an attachment (never rendered by
+ * the browser). Only for roles that may read payloads unmasked; audited.
+ */
+import { and, eq } from "drizzle-orm";
+import { recordAudit } from "~/server/audit";
+import { clientAddress } from "~/server/auth/client-address";
+import { identify, isCrossSite } from "~/server/auth/request";
+import type { Connections } from "~/server/connections/registry";
+import type { ControlDb } from "~/server/db/control-store";
+import { sqsSnapshotMessages } from "~/server/db/schema";
+import { kafkaMessage } from "./kafka-dlq";
+import { payloadAccess } from "./masking";
+import { fromSqsMessage } from "./messages";
+
+const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A filename made only of safe characters (no quotes, slashes, control or bidi characters), short enough for
+ * every browser; the header also carries it RFC 5987-encoded.
+ */
+export function safeFilename(name: string): string {
+  const cleaned = name
+    .normalize("NFKC")
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 150);
+  return cleaned || "message";
+}
+
+export function attachmentDisposition(filename: string): string {
+  const safe = safeFilename(filename);
+  return `attachment; filename="${safe}"; filename*=UTF-8''${encodeURIComponent(safe)}`;
+}
+
+export async function handleDownload(request: Request, deps: { db: ControlDb; connections: Connections }): Promise<Response> {
+  const { db, connections: all } = deps;
+  const { principal, via } = await identify(db, request.headers);
+  if (!principal) return text(401, "Sign in or send an API token.");
+  if (via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: download from Redrive itself.");
+  const access = payloadAccess(principal.role, all.config.payloads);
+  if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
+  if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
+
+  const params = new URL(request.url).searchParams;
+  const kind = params.get("kind");
+  const connection = params.get("connection") ?? "";
+  const dlq = params.get("dlq") ?? "";
+  const id = params.get("id") ?? "";
+  const part = params.get("part") === "key" ? "key" : "value";
+
+  let bytes: Uint8Array | null = null;
+  if (kind === "kafka") {
+    const adapter = all.kafka.get(connection);
+    const match = /^(\d+):(\d+)$/.exec(id);
+    if (!adapter || !match) return text(400, "Unknown connection or bad id (partition:offset).");
+    const message = await kafkaMessage(adapter, dlq, Number(match[1]), Number(match[2]));
+    if (!message) return text(404, "No such record.");
+    bytes = message[part];
+  } else if (kind === "sqs") {
+    const snapshotId = params.get("snapshotId") ?? "";
+    if (!UUID.test(snapshotId)) return text(400, "snapshotId must be a snapshot's id (a UUID).");
+    const [row] = await db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), eq(sqsSnapshotMessages.messageId, id)));
+    if (!row) return text(404, "No such message in this snapshot.");
+    bytes = fromSqsMessage(row)[part];
+  } else {
+    return text(400, "kind must be kafka or sqs.");
+  }
+  await recordAudit(db, {
+    actor: principal,
+    procedure: "dlq.download",
+    parameters: { kind, connection, dlq, id, part },
+    outcome: "ok",
+    remoteAddress: clientAddress(request.headers, all.config.server.trustedProxies),
+  });
+  return new Response(bytes ? Buffer.from(bytes) : new Uint8Array(0), {
+    headers: {
+      "content-type": "application/octet-stream",
+      "content-disposition": attachmentDisposition(`${dlq}-${id}.${part}.bin`),
+      "x-content-type-options": "nosniff",
+      "cache-control": "no-store",
+    },
+  });
+}
