@@ -36,6 +36,8 @@ export class Collector {
     private readonly store: ControlStore,
     connections: Connections,
     private readonly config: RedriveConfig,
+    /** Runs after every collection round (alert evaluation); its failure never fails the round. */
+    private readonly afterRound?: () => Promise<void>,
   ) {
     this.outbox = new OutboxSampler(store.db, connections);
     this.targets = [
@@ -81,6 +83,11 @@ export class Collector {
       error,
       durationMs: finishedAt.getTime() - startedAt.getTime(),
     });
+    await this.runAfterRound();
+  }
+
+  private async runAfterRound(): Promise<void> {
+    await this.afterRound?.().catch((caught: unknown) => console.error(`[redrive] after collection: ${errorMessage(caught)}`));
   }
 
   private every(ms: number, work: () => Promise<unknown>): void {
@@ -107,7 +114,7 @@ export class Collector {
     this.timers.add(retry);
     for (const target of this.targets) this.every(target.intervalMs, () => this.collect(target.kind, target.name));
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
-    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample());
+    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample().then(() => this.runAfterRound()));
   }
 
   async stop(): Promise<void> {
