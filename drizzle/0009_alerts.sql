@@ -56,6 +56,17 @@ CREATE TABLE "alert_instances" (
 	"evaluated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "alert_notify_groups" (
+	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
+	"channel_id" uuid NOT NULL,
+	"rule_id" uuid NOT NULL,
+	"group_key" text NOT NULL,
+	"labels" jsonb NOT NULL,
+	"last_firing" text[] DEFAULT '{}'::text[] NOT NULL,
+	"last_sent_at" timestamp with time zone,
+	"next_flush_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "alert_rules" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"name" text NOT NULL,
@@ -85,6 +96,8 @@ CREATE TABLE "alert_silences" (
 );
 --> statement-breakpoint
 ALTER TABLE "alert_instances" ADD CONSTRAINT "alert_instances_rule_id_alert_rules_id_fk" FOREIGN KEY ("rule_id") REFERENCES "public"."alert_rules"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "alert_notify_groups" ADD CONSTRAINT "alert_notify_groups_channel_id_alert_channels_id_fk" FOREIGN KEY ("channel_id") REFERENCES "public"."alert_channels"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "alert_notify_groups" ADD CONSTRAINT "alert_notify_groups_rule_id_alert_rules_id_fk" FOREIGN KEY ("rule_id") REFERENCES "public"."alert_rules"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "alert_channels_name_key" ON "alert_channels" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "alert_deliveries_at_idx" ON "alert_deliveries" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "alert_deliveries_channel_idx" ON "alert_deliveries" USING btree ("channel_id","at");--> statement-breakpoint
@@ -92,5 +105,6 @@ CREATE INDEX "alert_history_at_idx" ON "alert_history" USING btree ("at");--> st
 CREATE INDEX "alert_history_rule_idx" ON "alert_history" USING btree ("rule_id","at");--> statement-breakpoint
 CREATE UNIQUE INDEX "alert_instances_key" ON "alert_instances" USING btree ("rule_id","object_key");--> statement-breakpoint
 CREATE INDEX "alert_instances_state_idx" ON "alert_instances" USING btree ("state");--> statement-breakpoint
+CREATE UNIQUE INDEX "alert_notify_groups_key" ON "alert_notify_groups" USING btree ("channel_id","group_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "alert_rules_name_key" ON "alert_rules" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "alert_silences_ends_idx" ON "alert_silences" USING btree ("ends_at");

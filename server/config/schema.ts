@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { alertsSettings } from "~/server/alerts/config-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
 // Connection names appear in URLs and metric labels, so keep them simple.
@@ -115,6 +116,7 @@ export const configSchema = z
     collector: collectorSettings.prefault({}),
     metrics: metricsSettings.prefault({}),
     payloads: payloadSettings.prefault({}),
+    alerts: alertsSettings.prefault({}),
     kafka: z.array(kafkaConnection).default([]),
     sqs: z.array(sqsConnection).default([]),
     databases: z.array(databaseConnection).default([]),

@@ -688,3 +688,28 @@ export const alertSettings = pgTable("alert_settings", {
   value: jsonb("value").notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
+
+/**
+ * Notification groups (as Alertmanager groups alerts): per channel and rule (and the channel's group-by
+ * labels), what was last sent, so a flush sends only news, resolutions, or a due repeat.
+ */
+export const alertNotifyGroups = pgTable(
+  "alert_notify_groups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => alertChannels.id, { onDelete: "cascade" }),
+    ruleId: uuid("rule_id")
+      .notNull()
+      .references(() => alertRules.id, { onDelete: "cascade" }),
+    groupKey: text("group_key").notNull(),
+    /** The group-by labels' values: an instance belongs to the group when its labels include these. */
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    /** Instance keys that were firing in the last notification. */
+    lastFiring: text("last_firing").array().notNull().default(sql`'{}'::text[]`),
+    lastSentAt: timestamp("last_sent_at", { withTimezone: true }),
+    nextFlushAt: timestamp("next_flush_at", { withTimezone: true }),
+  },
+  (table) => [uniqueIndex("alert_notify_groups_key").on(table.channelId, table.groupKey)],
+);
