@@ -57,7 +57,8 @@ test("an admin adds a channel, tests it, writes a rule with preview and backtest
 
     // It fires after the next collector round, shows on the Alerts tab and in the badge, and is delivered.
     await page.goto("/alerts");
-    const alert = page.getByTestId("active-alert").filter({ hasText: groupId });
+    // (the default pack's "Consumer stopped or stalled" also watches this memberless group: pick our rule's row)
+    const alert = page.getByTestId("active-alert").filter({ hasText: ruleName });
     await expect(alert).toContainText("firing", { timeout: 30_000 });
     await expect(page.getByTestId("firing-alerts-badge")).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => notifications().filter((n) => !n.test).length, { timeout: 30_000 }).toBe(1);
