@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { FiringAlertsBadge } from "./alerts/firing-badge";
 import { StuckSagasBadge } from "./sagas/stuck-badge";
 
 export const sections = [
@@ -33,6 +34,7 @@ export function Nav() {
           >
             {section.label}
             {section.href === "/sagas" ? <StuckSagasBadge /> : null}
+            {section.href === "/alerts" ? <FiringAlertsBadge /> : null}
           </Link>
         );
       })}

@@ -115,6 +115,8 @@ async function main() {
   }
   if (shuttingDown) return;
   start('demo', '[demo]', path.join(BIN, 'tsx'), ['demo/main.ts']);
+  // Redrive's webhook channel in demo/redrive.demo.yaml posts alerts here; it prints them.
+  start('alerts', '[alert receiver]', process.execPath, ['demo/alert-receiver.mjs']);
 
   const state = buildState(ROOT);
   if (state !== 'current') {
@@ -143,6 +145,7 @@ async function main() {
       '[demo.mjs] Sign in as "admin": the password is REDRIVE_ADMIN_PASSWORD if set, otherwise the one',
       '[demo.mjs]   [redrive] prints on its first run (look for "First run: created user").',
       `[demo.mjs] Fault knobs:        curl -s http://127.0.0.1:${ADMIN_PORT}/faults   (see demo/README.md)`,
+      '[demo.mjs] Alerts:             firing and resolved alerts are printed by [alert receiver] (Alerts page: /alerts)',
       '[demo.mjs] Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -1,3 +1,4 @@
+import { startAlerting } from "~/server/alerts/service";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { deleteExpiredSessions } from "~/server/auth/sessions";
 import { ConfigError } from "~/server/config/load";
@@ -35,7 +36,8 @@ export async function startServer(): Promise<void> {
   healthMonitor(all).start();
   // Sagas and outbox: warn about missing indexes on the application databases (never blocks start-up).
   void checkIndexesAtStartup(all).catch(() => undefined);
-  await new Collector(store, all, all.config).start();
+  const alerts = await startAlerting(store.db, all, () => jobQueue(store));
+  await new Collector(store, all, all.config, alerts ? () => alerts.evaluate() : undefined).start();
   // Replay jobs survive restarts: pg-boss hands this process the queued slices and those of a worker that died.
   await startJobWorkers({ db: store.db, connections: all, queue: await jobQueue(store) });
 }

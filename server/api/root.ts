@@ -1,3 +1,4 @@
+import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { connectionsRouter } from "./routers/connections";
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
 import { parseCidr } from "~/server/lib/net";
+import { alertsSettings } from "~/server/alerts/config-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
 // Connection names appear in URLs and metric labels, so keep them simple.
@@ -163,6 +164,7 @@ export const configSchema = z
     collector: collectorSettings.prefault({}),
     metrics: metricsSettings.prefault({}),
     payloads: payloadSettings.prefault({}),
+    alerts: alertsSettings.prefault({}),
     kafka: z.array(kafkaConnection).default([]),
     sqs: z.array(sqsConnection).default([]),
     databases: z.array(databaseConnection).default([]),

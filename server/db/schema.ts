@@ -557,3 +557,162 @@ export const sagaBulkItems = pgTable(
   },
   (table) => [uniqueIndex("saga_bulk_items_key").on(table.jobId, table.seq), index("saga_bulk_items_state_idx").on(table.jobId, table.state, table.seq)],
 );
+
+// ---- Alerts (server/alerts) ----------------------------------------------------------------------------
+
+/** Alert rules: one evaluation per collector round; one instance per matching object. */
+export const alertRules = pgTable(
+  "alert_rules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** The rule as validated by server/alerts/types.ts ruleSpecSchema (signal, scope, condition, timing, ...). */
+    spec: jsonb("spec").$type<Record<string, unknown>>().notNull(),
+    /** "ui": edited in the browser; "file": declared in redrive.yaml (read-only); "default": the first-run pack. */
+    source: text("source", { enum: ["ui", "file", "default"] }).notNull().default("ui"),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("alert_rules_name_key").on(sql`lower(${table.name})`)],
+);
+
+/** Instances that are not plainly Normal (a Normal instance without history has no row). */
+export const alertInstances = pgTable(
+  "alert_instances",
+  {
+    ruleId: uuid("rule_id")
+      .notNull()
+      .references(() => alertRules.id, { onDelete: "cascade" }),
+    objectKey: text("object_key").notNull(),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    path: text("path").notNull(),
+    state: text("state", { enum: ["normal", "pending", "firing", "resolved"] }).notNull(),
+    /** The evaluator's full state (server/alerts/evaluate.ts InstanceState). */
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull(),
+    value: text("value"),
+    summary: text("summary").notNull(),
+    activeSince: timestamp("active_since", { withTimezone: true }),
+    firingSince: timestamp("firing_since", { withTimezone: true }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    evaluatedAt: timestamp("evaluated_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [uniqueIndex("alert_instances_key").on(table.ruleId, table.objectKey), index("alert_instances_state_idx").on(table.state)],
+);
+
+/** Every state change of every instance. */
+export const alertHistory = pgTable(
+  "alert_history",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    ruleId: uuid("rule_id").notNull(),
+    ruleName: text("rule_name").notNull(),
+    objectKey: text("object_key").notNull(),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    fromState: text("from_state").notNull(),
+    toState: text("to_state").notNull(),
+    value: text("value"),
+    summary: text("summary").notNull(),
+    silenced: boolean("silenced").notNull().default(false),
+    at: timestamp("at", { withTimezone: true }).notNull(),
+  },
+  (table) => [index("alert_history_at_idx").on(table.at), index("alert_history_rule_idx").on(table.ruleId, table.at)],
+);
+
+export interface SilenceMatcher {
+  label: string;
+  /** "=" exact, "=~" a `*` pattern. */
+  op: "=" | "=~";
+  value: string;
+}
+
+export const alertSilences = pgTable(
+  "alert_silences",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    matchers: jsonb("matchers").$type<SilenceMatcher[]>().notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    comment: text("comment").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiredBy: text("expired_by"),
+  },
+  (table) => [index("alert_silences_ends_idx").on(table.endsAt)],
+);
+
+export const alertChannelKinds = ["webhook", "slack", "email", "alertmanager", "pagerduty"] as const;
+
+export const alertChannels = pgTable(
+  "alert_channels",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: alertChannelKinds }).notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    /** Settings that may be shown (SMTP host, recipients, grouping). */
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull(),
+    /** Write-only: webhook URLs, signing keys, SMTP passwords, routing keys. Never sent to the browser. */
+    secrets: jsonb("secrets").$type<Record<string, string>>().notNull(),
+    source: text("source", { enum: ["ui", "file"] }).notNull().default("ui"),
+    createdBy: text("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex("alert_channels_name_key").on(sql`lower(${table.name})`)],
+);
+
+/** One row per delivery attempt of a notification (or test) to a channel. */
+export const alertDeliveries = pgTable(
+  "alert_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    channelId: uuid("channel_id").notNull(),
+    channelName: text("channel_name").notNull(),
+    /** The notification (a pg-boss job's payload id): attempts of one notification share it. */
+    notificationId: uuid("notification_id").notNull(),
+    kind: text("kind", { enum: ["firing", "resolved", "test"] }).notNull(),
+    groupKey: text("group_key").notNull(),
+    alerts: integer("alerts").notNull(),
+    attempt: integer("attempt").notNull(),
+    status: text("status", { enum: ["sent", "failed"] }).notNull(),
+    responseCode: integer("response_code"),
+    latencyMs: integer("latency_ms").notNull(),
+    error: text("error"),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index("alert_deliveries_at_idx").on(table.at), index("alert_deliveries_channel_idx").on(table.channelId, table.at)],
+);
+
+/** Small alerting facts kept across restarts ("the default pack was installed"). */
+export const alertSettings = pgTable("alert_settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Notification groups (as Alertmanager groups alerts): per channel and rule (and the channel's group-by
+ * labels), what was last sent, so a flush sends only news, resolutions, or a due repeat.
+ */
+export const alertNotifyGroups = pgTable(
+  "alert_notify_groups",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    channelId: uuid("channel_id")
+      .notNull()
+      .references(() => alertChannels.id, { onDelete: "cascade" }),
+    ruleId: uuid("rule_id")
+      .notNull()
+      .references(() => alertRules.id, { onDelete: "cascade" }),
+    groupKey: text("group_key").notNull(),
+    /** The group-by labels' values: an instance belongs to the group when its labels include these. */
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    /** Instance keys that were firing in the last notification. */
+    lastFiring: text("last_firing").array().notNull().default(sql`'{}'::text[]`),
+    lastSentAt: timestamp("last_sent_at", { withTimezone: true }),
+    nextFlushAt: timestamp("next_flush_at", { withTimezone: true }),
+  },
+  (table) => [uniqueIndex("alert_notify_groups_key").on(table.channelId, table.groupKey)],
+);

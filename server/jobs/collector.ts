@@ -37,6 +37,8 @@ export class Collector {
     private readonly store: ControlStore,
     connections: Connections,
     private readonly config: RedriveConfig,
+    /** Runs after every collection round (alert evaluation); its failure never fails the round. */
+    private readonly afterRound?: () => Promise<void>,
   ) {
     this.outbox = new OutboxSampler(store.db, connections);
     this.targets = [
@@ -82,6 +84,11 @@ export class Collector {
       error,
       durationMs: finishedAt.getTime() - startedAt.getTime(),
     });
+    await this.runAfterRound();
+  }
+
+  private async runAfterRound(): Promise<void> {
+    await this.afterRound?.().catch((caught: unknown) => console.error(`[redrive] after collection: ${errorMessage(caught)}`));
   }
 
   private every(ms: number, work: () => Promise<unknown>): void {
@@ -110,7 +117,7 @@ export class Collector {
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
     // Audit rows past audit.retentionDays: exported to NDJSON first, then pruned (server/audit/retention.ts).
     this.every(RETENTION_INTERVAL_MS, () => pruneAuditLog(this.store.db, this.config.audit));
-    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample());
+    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample().then(() => this.runAfterRound()));
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,8 @@ import type { ControlStore } from "~/server/db/control-store";
 export const REPLAY_QUEUE = "redrive-replay";
 /** pg-boss queue of bulk saga-action slices, one active per job. */
 export const SAGA_BULK_QUEUE = "redrive-saga-bulk";
+/** pg-boss queue of alert notification flushes (server/alerts/notify): one active per notification group. */
+export const ALERT_NOTIFY_QUEUE = "redrive-alert-notify";
 
 // A worker that dies (kill -9, OOM) stops sending heartbeats; pg-boss's supervisor then hands the
 // slice to another worker (or the restarted one) after HEARTBEAT_SECONDS. pg-boss's minimum is 10 s.
@@ -16,6 +18,8 @@ export interface JobQueue {
   enqueueReplay(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
   /** Schedules (another slice of) a bulk saga action. */
   enqueueSagaBulk(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
+  /** Schedules a flush of an alert notification group at a time. */
+  enqueueAlertFlush(groupId: string, at: Date): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +45,17 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
       deleteAfterSeconds: 7 * 24 * 3600,
     });
   }
+  await boss.createQueue(ALERT_NOTIFY_QUEUE, {
+    policy: "singleton",
+    // A receiver that is down is retried with exponential backoff (1 s, 2 s, 4 s, ... up to 5 min), 12 attempts.
+    retryLimit: 11,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    expireInSeconds: 120,
+    deleteAfterSeconds: 7 * 24 * 3600,
+  });
   return {
     boss,
     async enqueueReplay(jobId, options = {}) {
@@ -48,6 +63,9 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
     },
     async enqueueSagaBulk(jobId, options = {}) {
       await boss.send(SAGA_BULK_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
+    },
+    async enqueueAlertFlush(groupId, at) {
+      await boss.send(ALERT_NOTIFY_QUEUE, { groupId }, { singletonKey: groupId, startAfter: at });
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };

@@ -1,10 +1,10 @@
-import { ComingSection } from "~/components/ui";
+import { Suspense } from "react";
+import { AlertsView } from "~/components/alerts/alerts-view";
 
 export default function AlertsPage() {
   return (
-    <ComingSection
-      title="Alerts"
-      holds={["Alert rules on lag, lag status, DLQ depth and growth, stuck sagas and outbox age", "Firing history"]}
-    />
+    <Suspense>
+      <AlertsView />
+    </Suspense>
   );
 }

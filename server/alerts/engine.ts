@@ -1,0 +1,86 @@
+import type { RedriveConfig } from "~/server/config/schema";
+import { OUTBOX_SAMPLE_INTERVAL_MS } from "~/server/jobs/outbox-sampler";
+import { latestPoints, planRule, type RoundPlan, type RoundTransition } from "./round";
+import { listRules } from "./rules";
+import { signals, windowOf, type SignalContext } from "./signals";
+import { activeSilences, loadInstances, saveRound } from "./state";
+import type { Rule, Series } from "./types";
+
+/** How far back a live round reads (growth signals read their window more). */
+const LIVE_LOOKBACK_MS = 10 * 60_000;
+
+/**
+ * A sample older than this many of its collector's intervals counts as no data. The "samples_stale" signal
+ * is what pages about a collector that stopped; here staleness only keeps old values from firing.
+ */
+export function staleAfterMs(config: RedriveConfig): number {
+  const intervals = [...config.kafka.map((k) => k.sampleIntervalSeconds * 1000), ...config.sqs.map((s) => s.sampleIntervalSeconds * 1000), OUTBOX_SAMPLE_INTERVAL_MS];
+  return Math.max(60_000, 3 * Math.max(...intervals));
+}
+
+export interface RoundResult {
+  rules: number;
+  transitions: RoundTransition[];
+  durationMs: number;
+}
+
+/**
+ * One evaluation of every enabled rule over the stored samples. Rules that share a signal and window read it
+ * once. Called by the collector's lease holder after each round, so nothing evaluates twice with replicas.
+ */
+export async function evaluateRound(ctx: SignalContext, options: { now?: number; staleAfterMs: number }): Promise<RoundResult> {
+  const started = performance.now();
+  const now = options.now ?? Date.now();
+  const rules = (await listRules(ctx.db)).filter((r) => r.enabled);
+  const reads = new Map<string, Promise<Series[]>>();
+  const read = (rule: Rule) => {
+    const window = windowOf(rule);
+    const key = `${rule.signal}/${window}`;
+    if (!reads.has(key)) {
+      const scope = { connections: [], names: [], exclude: [] };
+      reads.set(key, signals[rule.signal].read(ctx, { since: now - LIVE_LOOKBACK_MS, until: now, windowSeconds: window, scope }));
+    }
+    return reads.get(key)!;
+  };
+  const [known, silences] = await Promise.all([loadInstances(ctx.db, rules.map((r) => r.id)), activeSilences(ctx.db, new Date(now))]);
+  const plan: RoundPlan = { save: [], remove: [], transitions: [] };
+  for (const rule of rules) {
+    // A signal that cannot be read (an application database down) leaves its rules as they were this round.
+    const series = await read(rule).catch(() => null);
+    if (!series) continue;
+    const part = planRule(rule, signals[rule.signal].unit, latestPoints(series, now, options.staleAfterMs), known.get(rule.id) ?? new Map(), silences, now);
+    plan.save.push(...part.save);
+    plan.remove.push(...part.remove);
+    plan.transitions.push(...part.transitions);
+  }
+  await saveRound(ctx.db, plan);
+  return { rules: rules.length, transitions: plan.transitions, durationMs: performance.now() - started };
+}
+
+/** Serialises rounds: a round asked for while one runs is run once after it (rounds never overlap). */
+export class AlertEngine {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly ctx: SignalContext,
+    private readonly options: { staleAfterMs: number; onRound?: (result: RoundResult) => Promise<void> },
+  ) {}
+
+  evaluate(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        const result = await evaluateRound(this.ctx, { staleAfterMs: this.options.staleAfterMs });
+        await this.options.onRound?.(result);
+      } while (this.again);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+}

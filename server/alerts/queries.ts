@@ -1,0 +1,67 @@
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { ControlDb } from "~/server/db/control-store";
+import { alertDeliveries, alertHistory, alertInstances, alertRules } from "~/server/db/schema";
+import { silencedBy } from "./silences";
+import { activeSilences } from "./state";
+
+/** Firing and pending instances now, with whether a silence covers them (the Alerts page, live). */
+export async function activeAlerts(db: ControlDb, options: { objectPath?: string } = {}) {
+  const now = new Date();
+  const [rows, silences] = await Promise.all([
+    db
+      .select({ instance: alertInstances, ruleName: alertRules.name, spec: alertRules.spec })
+      .from(alertInstances)
+      .innerJoin(alertRules, eq(alertRules.id, alertInstances.ruleId))
+      .where(and(inArray(alertInstances.state, ["firing", "pending"]), eq(alertRules.enabled, true), options.objectPath ? eq(alertInstances.path, options.objectPath) : undefined))
+      .orderBy(desc(alertInstances.state), alertInstances.activeSince),
+    activeSilences(db, now),
+  ]);
+  return rows.map(({ instance, ruleName, spec }) => ({
+    ruleId: instance.ruleId,
+    ruleName,
+    severity: String(spec.severity ?? "warning"),
+    objectKey: instance.objectKey,
+    labels: instance.labels,
+    path: instance.path,
+    state: instance.state,
+    value: instance.value,
+    summary: instance.summary,
+    since: instance.firingSince ?? instance.activeSince,
+    silencedBy: silencedBy(silences, instance.labels, now.getTime())?.id ?? null,
+  }));
+}
+
+/** The navigation badge: firing instances that no silence covers. */
+export async function firingCount(db: ControlDb): Promise<number> {
+  return (await activeAlerts(db)).filter((a) => a.state === "firing" && !a.silencedBy).length;
+}
+
+/** Instance counts per rule and state, for the Rules list. */
+export async function ruleStateCounts(db: ControlDb): Promise<Map<string, Record<string, number>>> {
+  const rows = await db
+    .select({ ruleId: alertInstances.ruleId, state: alertInstances.state, n: sql<number>`count(*)::int` })
+    .from(alertInstances)
+    .groupBy(alertInstances.ruleId, alertInstances.state);
+  const counts = new Map<string, Record<string, number>>();
+  for (const r of rows) counts.set(r.ruleId, { ...counts.get(r.ruleId), [r.state]: r.n });
+  return counts;
+}
+
+/** Every state change, newest first, filtered by rule, state or object; keyset-paged by id. */
+export async function historyPage(db: ControlDb, filter: { ruleId?: string; toState?: string; object?: string; before?: number; limit: number }) {
+  const where: SQL[] = [];
+  if (filter.ruleId) where.push(eq(alertHistory.ruleId, filter.ruleId));
+  if (filter.toState) where.push(eq(alertHistory.toState, filter.toState));
+  if (filter.object) where.push(sql`${alertHistory.objectKey} ilike ${`%${filter.object.replace(/[\\%_]/g, "\\$&")}%`}`);
+  if (filter.before) where.push(lt(alertHistory.id, filter.before));
+  return db.select().from(alertHistory).where(and(...where)).orderBy(desc(alertHistory.id)).limit(filter.limit);
+}
+
+/** Every delivery attempt, newest first. */
+export async function deliveryPage(db: ControlDb, filter: { channelId?: string; status?: "sent" | "failed"; before?: number; limit: number }) {
+  const where: SQL[] = [];
+  if (filter.channelId) where.push(eq(alertDeliveries.channelId, filter.channelId));
+  if (filter.status) where.push(eq(alertDeliveries.status, filter.status));
+  if (filter.before) where.push(lt(alertDeliveries.id, filter.before));
+  return db.select().from(alertDeliveries).where(and(...where)).orderBy(desc(alertDeliveries.id)).limit(filter.limit);
+}
