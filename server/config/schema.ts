@@ -15,6 +15,16 @@ const replaySettings = z
   .strict()
   .prefault({});
 
+/** Kafka's replay settings also say how the replay producer compresses its batches. */
+const kafkaReplaySettings = z
+  .object({
+    allowEdit: z.boolean().default(false),
+    keepErrorHeaders: z.boolean().default(false),
+    compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
+  })
+  .strict()
+  .prefault({});
+
 const kafkaConnection = z
   .object({
     name: connectionName,
@@ -39,7 +49,7 @@ const kafkaConnection = z
       })
       .strict()
       .prefault({}),
-    replay: replaySettings,
+    replay: kafkaReplaySettings,
   })
   .strict();
 

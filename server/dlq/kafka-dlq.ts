@@ -1,5 +1,5 @@
 import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { fromKafkaRecord, type RawDlqMessage } from "./messages";
 
 /** Per partition, the next offset to read: oldest-first reads forward from it, newest-first reads back before it. */
@@ -91,8 +91,9 @@ export async function kafkaPage(
   return { messages: merged, cursor, hasMore, partitions: offsets.map(({ partition, logStartOffset, logEndOffset }) => ({ partition, logStartOffset, logEndOffset })) };
 }
 
+/** One record by position; a record of an aborted transaction is returned too, marked (replay refuses it). */
 export async function kafkaMessage(adapter: KafkaAdapter, topic: string, partition: number, offset: number): Promise<RawDlqMessage | null> {
-  const records = await adapter.readRecords(topic, partition, offset, PAGE_FETCH_BYTES);
+  const records = await adapter.readRecords(topic, partition, offset, PAGE_FETCH_BYTES, { includeAborted: true });
   const record = records.find((r) => Number(r.offset) === offset);
   return record ? fromKafkaRecord(partition, record) : null;
 }

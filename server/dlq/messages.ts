@@ -1,4 +1,4 @@
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
 import { failureGroupKey, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
@@ -13,26 +13,32 @@ export interface RawDlqMessage {
   timestampMs: number;
   key: Uint8Array | null;
   value: Uint8Array | null;
+  /** Each name's last value (Kafka clients' lastHeader()): what filters, failure info and edits see. */
   headers: Map<string, Uint8Array | null>;
+  /** Every header in order, repeated names included: what a replay writes. */
+  headerEntries: [string, Uint8Array | null][];
+  /** Kafka only: whether the timestamp is the producer's (CreateTime) or the broker's (LogAppendTime). */
+  timestampType?: "CreateTime" | "LogAppendTime";
+  /** Kafka only: written in an aborted transaction (listed only when asked for, never replayed). */
+  aborted?: boolean;
   failure: FailureInfo | null;
   sqs?: { messageId: string; attributes: Record<string, string>; messageAttributes: Record<string, { dataType: string; value: string }> };
 }
 
 export function fromKafkaRecord(partition: number, record: FetchedRecord): RawDlqMessage {
-  const headers = new Map<string, Uint8Array | null>();
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    // A repeated header name keeps its last value, as Kafka clients' lastHeader() does.
-    const one = Array.isArray(value) ? value.at(-1) : value;
-    headers.set(name, one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
-  }
+  // A repeated header name keeps its last value in the map, as Kafka clients' lastHeader() does.
+  const headers = new Map<string, Uint8Array | null>(record.headers);
   return {
     id: `${partition}:${record.offset}`,
     partition,
     offset: Number(record.offset),
     timestampMs: Number(record.timestamp),
+    timestampType: record.timestampType,
     key: record.key,
     value: record.value,
     headers,
+    headerEntries: record.headers,
+    aborted: record.aborted,
     failure: kafkaFailure(headers),
   };
 }
@@ -55,6 +61,7 @@ export function fromSqsMessage(message: {
     key: message.attributes.MessageGroupId ? Buffer.from(message.attributes.MessageGroupId) : null,
     value: Buffer.from(message.body, "utf8"),
     headers,
+    headerEntries: [...headers],
     failure: sqsFailure(message.messageAttributes, message.attributes),
     sqs: { messageId: message.messageId, attributes: message.attributes, messageAttributes: message.messageAttributes },
   };
