@@ -81,3 +81,23 @@ export function decodePartition(data: PartitionData, from: number, includeAborte
   }
   return { records, nextOffset };
 }
+
+/**
+ * The client reports a failure as nested AggregateErrors ("Listing topics failed." around "metadata failed
+ * 2 times." around the socket errors): one Error whose message also names the root causes, e.g.
+ * "Listing topics failed: connect ECONNREFUSED 127.0.0.1:1".
+ */
+export function explainKafkaError(error: unknown): unknown {
+  if (!(error instanceof Error) || !(error instanceof AggregateError)) return error;
+  const causes = new Set<string>();
+  const visit = (current: unknown, depth: number) => {
+    if (depth > 6) return;
+    if (current instanceof AggregateError && current.errors.length > 0) for (const inner of current.errors) visit(inner, depth + 1);
+    else if (current instanceof Error) causes.add(current.message);
+    else causes.add(String(current));
+  };
+  visit(error, 0);
+  const explained = new Error(`${error.message.replace(/\.$/, "")}: ${[...causes].join("; ")}`, { cause: error });
+  explained.name = "KafkaError";
+  return explained;
+}

@@ -2,7 +2,7 @@ import { Admin, Consumer, murmur2, ProduceAcks, Producer, type BaseOptions } fro
 import type { KafkaConnectionConfig } from "~/server/config/schema";
 import { committedOffsets, describeAllGroups, listAllGroups, type KafkaGroupDescription } from "./kafka-groups";
 import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-reader";
-import type { FetchedRecord } from "./kafka-records";
+import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionOptions } from "./kafka-security";
 import type { BrokerAdapter, KafkaOverview } from "./types";
 
@@ -62,6 +62,15 @@ function clientOptions(config: KafkaConnectionConfig, role: string): BaseOptions
   };
 }
 
+/** Runs a client call, turning the client's nested errors into one that names the root cause. */
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw explainKafkaError(error);
+  }
+}
+
 export const isInternalTopic = (topic: string) => topic.startsWith("__");
 
 export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
@@ -83,12 +92,16 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   }
 
   async ping(): Promise<{ version: string | null }> {
-    await this.admin.metadata({ topics: [], forceUpdate: true });
+    await explained(() => this.admin.metadata({ topics: [], forceUpdate: true }));
     // Kafka's wire protocol does not report the broker's release version.
     return { version: null };
   }
 
-  async overview(): Promise<KafkaOverview> {
+  overview(): Promise<KafkaOverview> {
+    return explained(() => this.overviewOnce());
+  }
+
+  private async overviewOnce(): Promise<KafkaOverview> {
     const [names, groups] = await Promise.all([this.admin.listTopics({ includeInternals: true }), listAllGroups(this.admin)]);
     const metadata = await this.admin.metadata({ topics: names, forceUpdate: true });
     let topicCount = 0;
@@ -119,7 +132,11 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
    * through DescribeGroups, consumer-protocol groups through ConsumerGroupDescribe, batched per
    * coordinator) and committed offsets (OffsetFetch, `concurrency` requests at a time).
    */
-  async lagSnapshot(concurrency: number): Promise<KafkaClusterSnapshot> {
+  lagSnapshot(concurrency: number): Promise<KafkaClusterSnapshot> {
+    return explained(() => this.lagSnapshotOnce(concurrency));
+  }
+
+  private async lagSnapshotOnce(concurrency: number): Promise<KafkaClusterSnapshot> {
     const takenAt = new Date();
     const [names, listed] = await Promise.all([this.admin.listTopics(), listAllGroups(this.admin)]);
     const metadata = names.length ? await this.admin.metadata({ topics: names, forceUpdate: true }) : null;
@@ -138,24 +155,26 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
 
   /** Log-start and log-end offsets of every partition of one topic. */
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const partitions = await this.reader.partitionsOf(topic, true);
-    return (await this.reader.listOffsets([{ topic, partitions }])).sort((a, b) => a.partition - b.partition);
+    return explained(async () => {
+      const partitions = await this.reader.partitionsOf(topic, true);
+      return (await this.reader.listOffsets([{ topic, partitions }])).sort((a, b) => a.partition - b.partition);
+    });
   }
 
   /** The first offset of each partition whose record timestamp is at or after the given time (the log end when none is). */
   async offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
-    const [byTime, ends] = await Promise.all([this.reader.offsetsForTimestamp(topic, timestampMs), this.topicOffsets(topic)]);
+    const [byTime, ends] = await explained(() => Promise.all([this.reader.offsetsForTimestamp(topic, timestampMs), this.topicOffsets(topic)]));
     const end = new Map(ends.map((p) => [p.partition, p.logEndOffset]));
     return byTime.map((p) => ({ partition: p.partition, offset: p.offset >= 0 ? p.offset : (end.get(p.partition) ?? 0) }));
   }
 
   readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options?: ReadOptions) {
-    return this.reader.readPartitions(topic, positions, maxBytesPerPartition, options);
+    return explained(() => this.reader.readPartitions(topic, positions, maxBytesPerPartition, options));
   }
 
   /** Records of a partition from an offset, read without a consumer group. */
   readRecords(topic: string, partition: number, offset: number, maxBytes?: number, options?: ReadOptions): Promise<FetchedRecord[]> {
-    return this.reader.readRecords(topic, partition, offset, maxBytes, options);
+    return explained(() => this.reader.readRecords(topic, partition, offset, maxBytes, options));
   }
 
   /**
@@ -215,7 +234,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   async produceBatch(records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
     if (records.length === 0) return [];
     const counts = new Map<string, number>();
-    for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, await this.partitionCount(topic));
+    for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, await explained(() => this.partitionCount(topic)));
     const assigned = records.map((record) => ({
       topic: record.topic,
       partition: this.partitionFor(record.topic, record.key, counts.get(record.topic)!),
@@ -251,7 +270,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
         // A producer that lost its broker is rebuilt for the next attempt rather than trusted again.
         this.resetProducer();
         this.partitionCounts.clear();
-        throw error;
+        throw explainKafkaError(error);
       }
       const base = new Map((acknowledged.offsets ?? []).map((meta) => [`${meta.topic}:${meta.partition}`, Number(meta.offset)]));
       const seen = new Map<string, number>();

@@ -83,6 +83,8 @@ export interface DlqMessageSummary {
   errorMessage: string | null;
   origin: string | null;
   fingerprint: string;
+  /** Kafka: written in an aborted transaction (listed only when asked for; never replayed). */
+  aborted: boolean;
 }
 
 const PREVIEW_BYTES = 160;
@@ -108,11 +110,12 @@ export function summarise(message: RawDlqMessage, access: PayloadAccess): DlqMes
     valuePreview: value.text,
     valueEncoding: value.encoding,
     size: message.value?.length ?? 0,
-    headerCount: message.headers.size,
+    headerCount: message.headerEntries.length,
     exceptionClass: f?.exceptionClass ?? null,
     errorMessage: f?.message?.split("\n")[0] ?? null,
     origin: f?.originTopic ?? f?.sourceQueue ?? null,
     fingerprint: failureGroupKey(f).fingerprint,
+    aborted: message.aborted ?? false,
   };
 }
 
@@ -126,6 +129,8 @@ export interface DlqMessageDetail extends DlqMessageSummary {
   headers: { name: string; value: DisplayBytes | null }[];
   failure: FailureInfo | null;
   timeInDlqMs: number;
+  /** Kafka: whose clock the timestamp is, the producer's (CreateTime) or the broker's (LogAppendTime). */
+  timestampType: "CreateTime" | "LogAppendTime" | null;
   sqs: { attributes: Record<string, string> } | null;
 }
 
@@ -137,12 +142,13 @@ export function detail(message: RawDlqMessage, access: PayloadAccess, now = Date
     value: access.payloads && value ? displayBytes(value, DETAIL_PREVIEW_BYTES) : null,
     payloadsWithheld: !access.payloads,
     // Failure headers are errors, not payload: always shown. Other headers count as payload.
-    headers: [...message.headers].map(([name, bytes]) => ({
+    headers: message.headerEntries.map(([name, bytes]) => ({
       name,
       value: bytes && (access.payloads || isFailureHeader(name)) ? displayBytes(bytes, 64 * 1024) : null,
     })),
     failure: message.failure,
     timeInDlqMs: Math.max(0, now - message.timestampMs),
+    timestampType: message.timestampType ?? null,
     sqs: message.sqs ? { attributes: message.sqs.attributes } : null,
   };
 }
