@@ -1,5 +1,6 @@
 import { FetchIsolationLevels, type Admin, type Consumer, ListOffsetTimestamps, type ClusterTopicMetadata } from "@platformatic/kafka";
-import { decodePartition, type FetchedRecord } from "./kafka-records";
+import pLimit, { type LimitFunction } from "p-limit";
+import { decodePartition, withAbortedRecords, type FetchedRecord } from "./kafka-records";
 
 export interface TopicPartitions {
   topic: string;
@@ -54,6 +55,25 @@ export class KafkaReader {
     private readonly consumer: Consumer,
   ) {}
 
+  // The client keeps one incremental fetch session (KIP-227) per broker: concurrent fetches to the same
+  // broker would race on its epoch, so they are sent one at a time per broker.
+  private readonly perBroker = new Map<number, LimitFunction>();
+
+  private fetchFrom(node: number, isolationLevel: number, maxBytes: number, topicId: string, partitions: { partition: number; offset: number }[], partitionBytes: number) {
+    let queue = this.perBroker.get(node);
+    if (!queue) this.perBroker.set(node, (queue = pLimit(1)));
+    return queue(() =>
+      this.consumer.fetch({
+        node,
+        maxWaitTime: 0,
+        minBytes: 1,
+        maxBytes,
+        isolationLevel,
+        topics: [{ topicId, partitions: partitions.map(({ partition, offset }) => ({ partition, fetchOffset: BigInt(offset), partitionMaxBytes: partitionBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })) }],
+      }),
+    );
+  }
+
   private async topicMetadata(topic: string, forceUpdate = false): Promise<ClusterTopicMetadata> {
     const metadata = await this.admin.metadata({ topics: [topic], forceUpdate });
     const found = metadata.topics.get(topic);
@@ -101,24 +121,19 @@ export class KafkaReader {
     const result = new Map<number, PartitionRead>();
     await Promise.all(
       [...byLeader].map(async ([node, mine]) => {
-        const response = await this.consumer.fetch({
-          node,
-          maxWaitTime: 0,
-          minBytes: 1,
-          maxBytes: Math.min(MAX_RESPONSE_BYTES, partitionBytes * mine.length),
-          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-          topics: [
-            {
-              topicId: metadata.id,
-              partitions: mine.map(({ partition, offset }) => ({ partition, fetchOffset: BigInt(offset), partitionMaxBytes: partitionBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })),
-            },
-          ],
-        });
+        const maxBytes = Math.min(MAX_RESPONSE_BYTES, partitionBytes * mine.length);
+        const response = await this.fetchFrom(node, FetchIsolationLevels.READ_COMMITTED, maxBytes, metadata.id, mine, partitionBytes);
+        // Aborted records are asked for rarely (browsing with them shown, one record's detail): a second,
+        // read_uncommitted fetch of the same range supplies them.
+        const everything = options.includeAborted ? await this.fetchFrom(node, FetchIsolationLevels.READ_UNCOMMITTED, maxBytes, metadata.id, mine, partitionBytes) : null;
         const from = new Map(mine.map((p) => [p.partition, p.offset]));
         for (const topicResponse of response.responses) {
           for (const p of topicResponse.partitions) {
             if (p.errorCode !== 0) throw new KafkaFetchError(topic, p.partitionIndex, p.errorCode);
-            const decoded = decodePartition(p, from.get(p.partitionIndex) ?? 0, options.includeAborted ?? false);
+            const start = from.get(p.partitionIndex) ?? 0;
+            let decoded = decodePartition(p, start);
+            const uncommitted = everything?.responses.flatMap((t) => t.partitions).find((q) => q.partitionIndex === p.partitionIndex);
+            if (uncommitted) decoded = withAbortedRecords(decoded, uncommitted, start);
             result.set(p.partitionIndex, { records: decoded.records, nextOffset: decoded.nextOffset, highWatermark: Number(p.highWatermark) });
           }
         }

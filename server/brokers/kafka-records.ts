@@ -47,7 +47,7 @@ export interface DecodedPartition {
  * unless `includeAborted`, when they are kept and marked. Follows the Java consumer's rule: a producer's
  * transactional batches are aborted from the first offset the broker lists until its ABORT marker.
  */
-export function decodePartition(data: PartitionData, from: number, includeAborted: boolean): DecodedPartition {
+export function decodePartition(data: PartitionData, from: number, includeAborted = false): DecodedPartition {
   const pending = [...(data.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   const abortedProducers = new Set<bigint>();
   const records: FetchedRecord[] = [];
@@ -80,6 +80,21 @@ export function decodePartition(data: PartitionData, from: number, includeAborte
     }
   }
   return { records, nextOffset };
+}
+
+/**
+ * The records of aborted transactions in a read_uncommitted fetch of the same range as a read_committed one
+ * (the client drops aborted batches from read_committed responses): every data record below the committed
+ * read's end that the committed read did not return, marked aborted, merged in offset order.
+ */
+export function withAbortedRecords(committed: DecodedPartition, uncommitted: PartitionData, from: number): DecodedPartition {
+  const end = committed.nextOffset;
+  if (end === null) return committed;
+  const visible = new Set(committed.records.map((r) => r.offset));
+  const everything = decodePartition({ records: uncommitted.records, abortedTransactions: null }, from, true).records;
+  const aborted = everything.filter((r) => Number(r.offset) < end && !visible.has(r.offset)).map((r) => ({ ...r, aborted: true }));
+  const records = [...committed.records, ...aborted].sort((a, b) => Number(a.offset) - Number(b.offset));
+  return { records, nextOffset: end };
 }
 
 /**

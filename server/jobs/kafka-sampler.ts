@@ -269,6 +269,7 @@ export class KafkaSampler {
         groupId: group.groupId,
         sampledAt,
         state: group.state,
+        groupType: group.type,
         protocolType: group.protocolType,
         protocol: group.protocol,
         members: group.members.length,
