@@ -70,7 +70,7 @@ async function scan(dlq: string, expression: string) {
 }
 
 async function exported(dlq: string): Promise<ExportLine[]> {
-  const request = new Request(`http://redrive.test/api/dlq/export?${new URLSearchParams({ kind: "kafka", connection: "local", dlq })}`, { headers: as() });
+  const request = new Request(`http://redrive.test/api/dlq/export?${new URLSearchParams({ kind: "kafka", connection: "local", dlq, expression: "true" })}`, { headers: as() });
   const response = await handleExport(request, { db: api.store.db, connections: api.connections });
   expect(response.status).toBe(200);
   return (await response.text()).split("\n").filter(Boolean).map((line) => JSON.parse(line) as ExportLine);
@@ -97,7 +97,7 @@ describe.each(CODECS)("a DLQ written by Kafka's console producer with %s", (code
     expect(first.timestampType).toBe("CreateTime");
     expect((await detail(dlq, "0:2")).value).toBeNull();
 
-    const found = await scan(dlq, 'value.id == 2');
+    const found = await scan(dlq, "record.value.id == 2");
     expect(found).toMatchObject({ status: "done", scanned: 3 });
     expect(found.matches.map((m) => m.id)).toEqual(["0:1"]);
 
