@@ -71,7 +71,7 @@ export async function breakdown(adapter: KafkaAdapter, access: PayloadAccess): P
   log("profile: the whole topic through cumulative stages of the scan");
   const filter = compileFilter(PREDICATE_CEL);
   const stages = [
-    await stage("A fetch + kafkajs decode (adapter.readPartitions loop)", () => fetchOnly(adapter)),
+    await stage("A fetch + decode (adapter.readPartitions loop)", () => fetchOnly(adapter)),
     await stage("B A + fromKafkaRecord (scanKafkaTopic, no-op visit)", async () => {
       let n = 0;
       await scanKafkaTopic(adapter, TOPIC, () => (n += 1), () => false);

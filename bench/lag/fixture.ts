@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import pLimit from "p-limit";
-import { KafkaCluster } from "~/server/brokers/kafka-cluster";
+import { Admin as OffsetsAdmin, ListOffsetTimestamps } from "@platformatic/kafka";
 import { log, timed } from "./stats";
 
 export interface FixtureShape {
@@ -57,7 +57,7 @@ async function waitForLeaders(admin: Admin, topics: string[], partitions: number
 }
 
 /** Topics with messages on every partition, and member-less groups with committed offsets on 2-3 topics each. */
-export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, shape: FixtureShape): Promise<Fixture> {
+export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, shape: FixtureShape, broker = process.env.KAFKA_BROKER ?? "127.0.0.1:9092"): Promise<Fixture> {
   const topics = Array.from({ length: shape.topics }, (_, i) => `${prefix}-topic-${String(i).padStart(3, "0")}`);
   const groups = Array.from({ length: shape.groups }, (_, i) => `${prefix}-group-${String(i).padStart(3, "0")}`);
   const started = performance.now();
@@ -98,11 +98,12 @@ export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, s
   log(`produced ${shape.messagesPerPartition} messages to each of ${topics.length * shape.partitionsPerTopic} partitions in ${(produced.ms / 1000).toFixed(1)} s`);
 
   // Producer retries (NOT_LEADER right after creation) can duplicate a batch: commit against the real log ends.
-  const cluster = new KafkaCluster(kafka);
+  const offsetsAdmin = new OffsetsAdmin({ clientId: "redrive-bench", bootstrapBrokers: [broker], timeout: 60_000 });
   const logEnd = new Map<string, number>();
-  for (const p of await cluster.listOffsets(topics.map((topic) => ({ topic, partitions: Array.from({ length: shape.partitionsPerTopic }, (_, i) => i) })))) {
-    logEnd.set(`${p.topic}/${p.partition}`, p.logEndOffset);
-  }
+  const ends = await offsetsAdmin.listOffsets({
+    topics: topics.map((name) => ({ name, partitions: Array.from({ length: shape.partitionsPerTopic }, (_, partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST })) })),
+  });
+  for (const { name, partitions } of ends) for (const p of partitions) logEnd.set(`${name}/${p.partitionIndex}`, Number(p.offset));
   const groupPartitions = new Map<string, number>();
   let expectedLag = 0;
   let expectedRows = 0;
@@ -119,7 +120,10 @@ export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, s
               offset: Math.floor(Math.random() * ((logEnd.get(`${topic}/${partition}`) ?? 0) + 1)),
             })),
           );
-          await cluster.commitOffsets(groupId, offsets);
+          // A member-less group's offsets in one OffsetCommit, as a standalone consumer writes them.
+          const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+          for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
+          await offsetsAdmin.alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
           groupPartitions.set(groupId, offsets.length);
           expectedRows += offsets.length;
           expectedLag += offsets.reduce((sum, o) => sum + (logEnd.get(`${o.topic}/${o.partition}`) ?? 0) - o.offset, 0);
@@ -127,7 +131,7 @@ export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, s
       ),
     );
   });
-  await cluster.close();
+  await offsetsAdmin.close();
   log(`committed offsets for ${groups.length} groups (${expectedRows} partition rows) in ${(committed.ms / 1000).toFixed(1)} s`);
 
   return {

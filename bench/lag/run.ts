@@ -325,7 +325,7 @@ async function main(): Promise<void> {
   onCleanup("delete fixture", () => deleteFixture(admin, prefix));
 
   log(`building the fixture with prefix ${prefix}: ${SHAPE.topics} topics x ${SHAPE.partitionsPerTopic} partitions, ${SHAPE.groups} groups`);
-  const fixture = await buildFixture(kafka, admin, prefix, SHAPE);
+  const fixture = await buildFixture(kafka, admin, prefix, SHAPE, BROKER);
   log(`fixture built in ${secs(fixture.timings.totalMs)}`);
 
   const databaseUrl = await createDatabase(ADMIN_DATABASE_URL, dbName);

@@ -19,7 +19,7 @@ export function GroupHeader({ group }: { group: GroupRow }) {
         <Stat label="Members" value={formatNumber(group.members)} testId="group-detail-members" />
         <Stat
           label="Protocol"
-          value={<span className="text-lg">{[group.protocolType, group.protocol].filter(Boolean).join(" · ") || "—"}</span>}
+          value={<span className="text-lg">{[group.groupType === "consumer" ? "KIP-848" : null, group.protocolType, group.protocol].filter(Boolean).join(" · ") || "—"}</span>}
         />
         <Stat label="Total lag" value={formatNumber(group.totalLag)} testId="group-detail-total-lag" />
         <Stat label="Max lag" value={formatNumber(group.maxLag)} testId="group-detail-max-lag" />

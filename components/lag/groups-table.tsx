@@ -63,7 +63,7 @@ export function GroupsTable({
               <td className="py-1 pr-3">{row.state}</td>
               <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(row.members)}</td>
               <td className="py-1 pr-3 text-xs text-slate-600">
-                {[row.protocolType, row.protocol].filter(Boolean).join(" · ") || <span className="text-slate-400">—</span>}
+                {[row.groupType === "consumer" ? "KIP-848" : null, row.protocolType, row.protocol].filter(Boolean).join(" · ") || <span className="text-slate-400">—</span>}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums" title={row.topics.join(", ")}>
                 {formatNumber(row.topics.length)}

@@ -1,24 +1,15 @@
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type IHeaders, type KafkaConfig, type Message, type PartitionMetadata, type Producer, type SASLOptions } from "kafkajs";
-import pLimit from "p-limit";
+import { Admin, Consumer, murmur2, ProduceAcks, Producer, type BaseOptions } from "@platformatic/kafka";
 import type { KafkaConnectionConfig } from "~/server/config/schema";
+import { committedOffsets, describeAllGroups, listAllGroups, type KafkaGroupDescription } from "./kafka-groups";
+import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-reader";
+import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
-import { kafkaTlsOptions, kafkaTokenProvider } from "./kafka-security";
-import { KafkaCluster, type FetchedRecord, type PartitionOffsets } from "./kafka-cluster";
+import { kafkaConnectionOptions } from "./kafka-security";
 import type { BrokerAdapter, KafkaOverview } from "./types";
 
-export interface KafkaGroupMember {
-  memberId: string;
-  clientId: string;
-  host: string;
-  assignments: { topic: string; partitions: number[] }[];
-}
+export type { KafkaGroupMember } from "./kafka-groups";
 
-export interface KafkaGroupSnapshot {
-  groupId: string;
-  state: string;
-  protocolType: string;
-  protocol: string;
-  members: KafkaGroupMember[];
+export interface KafkaGroupSnapshot extends KafkaGroupDescription {
   /** Committed offsets; partitions without a commit are absent. */
   offsets: { topic: string; partition: number; offset: number }[];
 }
@@ -29,77 +20,56 @@ export interface KafkaClusterSnapshot {
   groups: KafkaGroupSnapshot[];
 }
 
-// Describe this many groups per DescribeGroups request.
-const DESCRIBE_CHUNK = 50;
-
 // One partition's records in a produce request stay under this many bytes: brokers refuse a record batch
-// above message.max.bytes (1 MiB by default), and kafkajs does not split batches itself.
+// above message.max.bytes (1 MiB by default).
 const PRODUCE_CHUNK_BYTES = 900 * 1024;
 // And one request stays well under the broker's socket.request.max.bytes (100 MiB by default).
 const PRODUCE_REQUEST_BYTES = 16 * 1024 * 1024;
-// How long a topic's partition metadata is trusted when partitioning replayed records.
+// How long a topic's partition count is trusted when partitioning replayed records.
 const PARTITION_METADATA_TTL_MS = 60_000;
 
 export interface ProducedRecord {
   topic: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers: ReadonlyMap<string, Uint8Array | null>;
-}
-
-function toKafkajsHeaders(headers: ReadonlyMap<string, Uint8Array | null>): IHeaders {
-  const result: IHeaders = {};
-  // kafkajs writes a null header value as Kafka's null; its types just do not say so.
-  for (const [name, value] of headers) result[name] = (value === null ? null : Buffer.from(value)) as Buffer;
-  return result;
-}
-
-/** UNKNOWN_TOPIC_OR_PARTITION, also when kafkajs wraps it after its own retries. */
-function isUnknownTopicError(error: unknown): boolean {
-  for (let current = error as { type?: string; message?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth += 1) {
-    if (current.type === "UNKNOWN_TOPIC_OR_PARTITION" || current.message?.includes("does not host this topic-partition")) return true;
-    current = (current.originalError ?? current.cause) as typeof current;
-  }
-  return false;
+  /** In order; a name may repeat, and each occurrence is written. */
+  headers: Iterable<readonly [string, Uint8Array | null]>;
 }
 
 const recordBytes = (record: ProducedRecord) =>
   (record.key?.length ?? 0) + (record.value?.length ?? 0) + [...record.headers].reduce((sum, [name, value]) => sum + name.length + (value?.length ?? 0), 0) + 64;
 
-function decodeAssignments(protocolType: string, raw: Buffer): KafkaGroupMember["assignments"] {
-  if (protocolType !== "consumer" || raw.length === 0) return [];
-  try {
-    const decoded = AssignerProtocol.MemberAssignment.decode(raw);
-    return Object.entries(decoded?.assignment ?? {}).map(([topic, partitions]) => ({ topic, partitions }));
-  } catch {
-    return []; // a client with a custom assignment encoding
-  }
+/** Headers as the client writes them: a Map keyed by distinct Buffer objects keeps repeated names, in order. */
+function wireHeaders(headers: ProducedRecord["headers"]): Map<Buffer, Buffer> {
+  const wire = new Map<Buffer, Buffer>();
+  // A null header value is written as Kafka's null (length -1); the client's types only say Buffer.
+  for (const [name, value] of headers) wire.set(Buffer.from(name), (value === null ? null : Buffer.from(value)) as Buffer);
+  return wire;
 }
 
-/** The resolved TLS and SASL settings (kafka-security.ts) in kafkajs' shape; kafkajs' OAUTHBEARER sends no SASL extensions. */
-export function kafkajsConnectionOptions(config: KafkaConnectionConfig): Pick<KafkaConfig, "ssl" | "sasl"> {
-  const tls = kafkaTlsOptions(config.ssl);
-  const sasl = config.sasl;
-  if (!sasl) return { ssl: tls };
-  const token = kafkaTokenProvider(sasl);
-  const saslOptions: SASLOptions =
-    sasl.mechanism === "oauthbearer" || sasl.mechanism === "aws-msk-iam"
-      ? { mechanism: "oauthbearer", oauthBearerProvider: async () => ({ value: await token!() }) }
-      : ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions);
-  return { ssl: tls, sasl: saslOptions };
-}
-
-export function kafkaClientConfig(config: KafkaConnectionConfig): KafkaConfig {
+/** The one place Redrive's Kafka connection config becomes client options. */
+function clientOptions(config: KafkaConnectionConfig, role: string): BaseOptions {
   return {
-    clientId: config.clientId,
-    brokers: config.brokers,
-    ...kafkajsConnectionOptions(config),
-    connectionTimeout: 3_000,
+    clientId: `${config.clientId}-${role}`,
+    bootstrapBrokers: config.brokers,
+    ...kafkaConnectionOptions(config),
+    connectTimeout: 3_000,
     requestTimeout: 10_000,
+    timeout: 10_000,
     // Fail fast: an operator console must report a broken connection, not hang retrying it.
-    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 },
-    logLevel: logLevel.NOTHING,
+    retries: 1,
+    retryDelay: 200,
+    autocreateTopics: false,
   };
+}
+
+/** Runs a client call, turning the client's nested errors into one that names the root cause. */
+async function explained<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw explainKafkaError(error);
+  }
 }
 
 export const isInternalTopic = (topic: string) => topic.startsWith("__");
@@ -108,40 +78,23 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   readonly kind = "kafka" as const;
   readonly name: string;
   readonly config: KafkaConnectionConfig;
-  private readonly kafka: Kafka;
-  private readonly cluster: KafkaCluster;
-  private admin: Promise<Admin> | null = null;
-  private producer: Promise<Producer> | null = null;
+  private readonly admin: Admin;
+  private readonly consumer: Consumer;
+  private readonly reader: KafkaReader;
+  private producer: Producer | null = null;
 
   constructor(config: KafkaConnectionConfig) {
     this.name = config.name;
     this.config = config;
-    this.kafka = new Kafka(kafkaClientConfig(config));
-    this.cluster = new KafkaCluster(this.kafka);
-  }
-
-  /** One long-lived admin client; dropped after a failure so the next call reconnects. */
-  private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })();
-    const pending = this.admin;
-    try {
-      return await work(await pending);
-    } catch (error) {
-      if (this.admin === pending) {
-        this.admin = null;
-        pending.then((admin) => admin.disconnect()).catch(() => undefined);
-      }
-      throw error;
-    }
+    this.admin = new Admin(clientOptions(config, "admin"));
+    // Only its group-less Fetch is used: this consumer never joins its group.
+    this.consumer = new Consumer({ ...clientOptions(config, "reader"), groupId: `${config.clientId}-reader` });
+    this.reader = new KafkaReader(this.admin, this.consumer);
   }
 
   async ping(): Promise<{ version: string | null }> {
     // A wrong CA, certificate or password reads as such on Settings, with the connection's name.
-    await this.withAdmin((admin) => admin.describeCluster()).catch((error: unknown) => {
+    await this.admin.metadata({ topics: [], forceUpdate: true }).catch((error: unknown) => {
       throw kafkaConnectionError(this.name, error, securityContext(this.config));
     });
     // Kafka's wire protocol does not report the broker's release version.
@@ -149,96 +102,83 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
   }
 
   overview(): Promise<KafkaOverview> {
-    return this.withAdmin(async (admin) => {
-      const [cluster, metadata, groups] = await Promise.all([
-        admin.describeCluster(),
-        admin.fetchTopicMetadata(),
-        admin.listGroups(),
-      ]);
-      let topicCount = 0;
-      let internalTopicCount = 0;
-      let partitionCount = 0;
-      for (const topic of metadata.topics) {
-        if (isInternalTopic(topic.name)) {
-          internalTopicCount += 1;
-          continue;
-        }
-        topicCount += 1;
-        partitionCount += topic.partitions.length;
+    return explained(() => this.overviewOnce());
+  }
+
+  private async overviewOnce(): Promise<KafkaOverview> {
+    const [names, groups] = await Promise.all([this.admin.listTopics({ includeInternals: true }), listAllGroups(this.admin)]);
+    const metadata = await this.admin.metadata({ topics: names, forceUpdate: true });
+    let topicCount = 0;
+    let internalTopicCount = 0;
+    let partitionCount = 0;
+    for (const [name, topic] of metadata.topics) {
+      if (isInternalTopic(name)) {
+        internalTopicCount += 1;
+        continue;
       }
-      return {
-        brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })),
-        controllerId: cluster.controller,
-        clusterId: cluster.clusterId,
-        topicCount,
-        internalTopicCount,
-        partitionCount,
-        consumerGroupCount: groups.groups.length,
-      };
-    });
+      topicCount += 1;
+      partitionCount += topic.partitionsCount;
+    }
+    return {
+      brokers: [...metadata.brokers].map(([nodeId, { host, port }]) => ({ nodeId, host, port })),
+      controllerId: metadata.controllerId,
+      clusterId: metadata.id,
+      topicCount,
+      internalTopicCount,
+      partitionCount,
+      consumerGroupCount: groups.size,
+    };
   }
 
   /**
    * Everything needed for consumer lag in a few batched round trips: topic metadata, every partition's
-   * log-start and log-end offset (one ListOffsets per leader), every group's description (batched per
-   * coordinator) and committed offsets (one OffsetFetch per group, `concurrency` at a time).
+   * log-start and log-end offset (one ListOffsets per leader), every group's description (classic groups
+   * through DescribeGroups, consumer-protocol groups through ConsumerGroupDescribe, batched per
+   * coordinator) and committed offsets (OffsetFetch, `concurrency` requests at a time).
    */
   lagSnapshot(concurrency: number): Promise<KafkaClusterSnapshot> {
-    return this.withAdmin(async (admin) => {
-      const takenAt = new Date();
-      const [metadata, listed] = await Promise.all([admin.fetchTopicMetadata(), admin.listGroups()]);
-      const topics = metadata.topics
-        .filter((topic) => !isInternalTopic(topic.name))
-        .map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((p) => p.partitionId) }));
-      const groupIds = listed.groups.map((group) => group.groupId).sort();
-      const chunks: string[][] = [];
-      for (let i = 0; i < groupIds.length; i += DESCRIBE_CHUNK) chunks.push(groupIds.slice(i, i + DESCRIBE_CHUNK));
-      const limit = pLimit(concurrency);
-      const [partitions, described, offsets] = await Promise.all([
-        this.cluster.listOffsets(topics),
-        Promise.all(chunks.map((chunk) => limit(() => admin.describeGroups(chunk)))),
-        Promise.all(groupIds.map((groupId) => limit(async () => ({ groupId, topics: await admin.fetchOffsets({ groupId }) })))),
-      ]);
-      const offsetsByGroup = new Map(offsets.map((entry) => [entry.groupId, entry.topics]));
-      const groups = described.flatMap((response) =>
-        response.groups.map((group): KafkaGroupSnapshot => ({
-          groupId: group.groupId,
-          state: group.state,
-          protocolType: group.protocolType,
-          protocol: group.protocol,
-          members: group.members.map((member) => ({
-            memberId: member.memberId,
-            clientId: member.clientId,
-            host: member.clientHost,
-            assignments: decodeAssignments(group.protocolType, member.memberAssignment),
-          })),
-          offsets: (offsetsByGroup.get(group.groupId) ?? []).flatMap(({ topic, partitions: committed }) =>
-            committed
-              .filter((p) => Number(p.offset) >= 0)
-              .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) })),
-          ),
-        })),
-      );
-      return { takenAt, partitions, groups };
-    });
+    return explained(() => this.lagSnapshotOnce(concurrency));
+  }
+
+  private async lagSnapshotOnce(concurrency: number): Promise<KafkaClusterSnapshot> {
+    const takenAt = new Date();
+    const [names, listed] = await Promise.all([this.admin.listTopics(), listAllGroups(this.admin)]);
+    const metadata = names.length ? await this.admin.metadata({ topics: names, forceUpdate: true }) : null;
+    const topics = [...(metadata?.topics ?? [])]
+      .filter(([name]) => !isInternalTopic(name))
+      .map(([topic, info]) => ({ topic, partitions: Array.from({ length: info.partitionsCount }, (_, i) => i) }));
+    const groupIds = [...listed.keys()].sort();
+    const [partitions, described, offsets] = await Promise.all([
+      this.reader.listOffsets(topics),
+      describeAllGroups(this.admin, listed, concurrency),
+      committedOffsets(this.admin, groupIds, concurrency),
+    ]);
+    const groups = described.map((group): KafkaGroupSnapshot => ({ ...group, offsets: offsets.get(group.groupId) ?? [] }));
+    return { takenAt, partitions, groups };
   }
 
   /** Log-start and log-end offsets of every partition of one topic. */
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
-    const partitions = metadata.topics[0]?.partitions.map((p) => p.partitionId) ?? [];
-    return (await this.cluster.listOffsets([{ topic, partitions }])).sort((a, b) => a.partition - b.partition);
+    return explained(async () => {
+      const partitions = await this.reader.partitionsOf(topic, true);
+      return (await this.reader.listOffsets([{ topic, partitions }])).sort((a, b) => a.partition - b.partition);
+    });
   }
 
-  /** The first offset of each partition whose record timestamp is at or after the given time. */
-  offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
-    return this.withAdmin(async (admin) =>
-      (await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs)).map((p) => ({ partition: p.partition, offset: Number(p.offset) })),
-    );
+  /** The first offset of each partition whose record timestamp is at or after the given time (the log end when none is). */
+  async offsetsForTimestamp(topic: string, timestampMs: number): Promise<{ partition: number; offset: number }[]> {
+    const [byTime, ends] = await explained(() => Promise.all([this.reader.offsetsForTimestamp(topic, timestampMs), this.topicOffsets(topic)]));
+    const end = new Map(ends.map((p) => [p.partition, p.logEndOffset]));
+    return byTime.map((p) => ({ partition: p.partition, offset: p.offset >= 0 ? p.offset : (end.get(p.partition) ?? 0) }));
   }
 
-  readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number) {
-    return this.cluster.readPartitions(topic, positions, maxBytesPerPartition);
+  readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options?: ReadOptions) {
+    return explained(() => this.reader.readPartitions(topic, positions, maxBytesPerPartition, options));
+  }
+
+  /** Records of a partition from an offset, read without a consumer group. */
+  readRecords(topic: string, partition: number, offset: number, maxBytes?: number, options?: ReadOptions): Promise<FetchedRecord[]> {
+    return explained(() => this.reader.readRecords(topic, partition, offset, maxBytes, options));
   }
 
   /**
@@ -246,65 +186,67 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
    * Idempotent producer: a retried send is not written twice. The key decides the partition, as for
    * the original producer, so per-key order holds.
    */
-  async produce(topic: string, record: { key: Buffer | null; value: Buffer | null; headers: Map<string, Uint8Array | null> }): Promise<{ partition: number; offset: number }> {
+  async produce(topic: string, record: { key: Buffer | null; value: Buffer | null; headers: ProducedRecord["headers"] }): Promise<{ partition: number; offset: number }> {
     const [position] = await this.produceBatch([{ topic, ...record }]);
     if (!position) throw new Error(`no acknowledgement from ${topic}`);
     return position;
   }
 
-  /** One long-lived idempotent producer; dropped after a failure so the next call reconnects. */
-  private async idempotentProducer(): Promise<Producer> {
-    const pending = (this.producer ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      await producer.connect();
-      return producer;
-    })());
-    try {
-      return await pending;
-    } catch (error) {
-      if (this.producer === pending) this.producer = null;
-      throw error;
-    }
+  /** One long-lived idempotent producer (acks=all, the connection's replay compression). */
+  private idempotentProducer(): Producer {
+    this.producer ??= new Producer({
+      ...clientOptions(this.config, "replay"),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      compression: this.config.replay.compression,
+    });
+    return this.producer;
   }
 
   private resetProducer(): void {
     const stale = this.producer;
     this.producer = null;
-    stale?.then((p) => p.disconnect()).catch(() => undefined);
+    stale?.close().catch(() => undefined);
   }
 
-  private readonly partitionMetadata = new Map<string, { at: number; partitions: PartitionMetadata[] }>();
+  private readonly partitionCounts = new Map<string, { at: number; count: number }>();
+  private readonly roundRobin = new Map<string, number>();
 
-  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
-    const cached = this.partitionMetadata.get(topic);
-    if (cached && Date.now() - cached.at < PARTITION_METADATA_TTL_MS) return cached.partitions;
-    const metadata = await this.withAdmin((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
-    const partitions = metadata.topics[0]?.partitions ?? [];
-    if (partitions.length === 0) throw new Error(`topic "${topic}" does not exist`);
-    this.partitionMetadata.set(topic, { at: Date.now(), partitions });
-    return partitions;
+  private async partitionCount(topic: string): Promise<number> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached && Date.now() - cached.at < PARTITION_METADATA_TTL_MS) return cached.count;
+    const count = (await this.reader.partitionsOf(topic, true)).length;
+    if (count === 0) throw new Error(`topic "${topic}" does not exist`);
+    this.partitionCounts.set(topic, { at: Date.now(), count });
+    return count;
   }
 
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** Kafka's default partitioner for keyed records (Java's toPositive(murmur2(key)) % partitions); keyless ones round-robin. */
+  private partitionFor(topic: string, key: Buffer | null, partitions: number): number {
+    if (key !== null) return (murmur2(key, false) & 0x7fffffff) % partitions;
+    const next = this.roundRobin.get(topic) ?? 0;
+    this.roundRobin.set(topic, next + 1);
+    return next % partitions;
+  }
 
   /**
    * Produces records idempotently with acks=all and resolves, in input order, with where each landed once
    * the broker acknowledged it from all in-sync replicas. The partition is chosen up front with Kafka's
    * default (murmur2) partitioner, as the original producer would, so per-key order holds and each
-   * record's offset is known from its partition's base offset. Requests are cut below 1 MiB.
+   * record's offset is known from its partition's base offset. Requests are cut below 1 MiB per partition.
    */
   async produceBatch(records: ProducedRecord[]): Promise<{ partition: number; offset: number }[]> {
     if (records.length === 0) return [];
-    const partitions = new Map<string, PartitionMetadata[]>();
-    for (const topic of new Set(records.map((r) => r.topic))) {
-      // The admin client has kafkajs' deleted-topic problem too; withAdmin rebuilds it after a failure.
-      partitions.set(topic, await this.partitionsOf(topic).catch((error: unknown) => (isUnknownTopicError(error) ? this.partitionsOf(topic) : Promise.reject(error))));
-    }
-    const assigned = records.map((record) => {
-      const message: Message = { key: record.key, value: record.value, headers: toKafkajsHeaders(record.headers) };
-      const partition = this.partitioner({ topic: record.topic, partitionMetadata: partitions.get(record.topic)!, message });
-      return { ...message, topic: record.topic, partition, bytes: recordBytes(record) };
-    });
+    const counts = new Map<string, number>();
+    for (const topic of new Set(records.map((r) => r.topic))) counts.set(topic, await explained(() => this.partitionCount(topic)));
+    const assigned = records.map((record) => ({
+      topic: record.topic,
+      partition: this.partitionFor(record.topic, record.key, counts.get(record.topic)!),
+      key: record.key,
+      value: record.value,
+      headers: wireHeaders(record.headers),
+      bytes: recordBytes(record),
+    }));
     const positions: { partition: number; offset: number }[] = new Array(records.length);
     let start = 0;
     while (start < assigned.length) {
@@ -322,33 +264,19 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
         end += 1;
       }
       const chunk = assigned.slice(start, end);
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, partition, key, value, headers } of chunk) {
-        let list = byTopic.get(topic);
-        if (!list) byTopic.set(topic, (list = []));
-        list.push({ key, value, headers, partition });
-      }
       let acknowledged;
-      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
       try {
-        try {
-          acknowledged = await (await this.idempotentProducer()).sendBatch({ acks: -1, topicMessages });
-        } catch (error) {
-          // kafkajs keeps refreshing metadata for every topic it ever produced to; once one of them is
-          // deleted, its refresh fails with UNKNOWN_TOPIC_OR_PARTITION before anything is sent. A new
-          // producer knows only today's topics: retry once with it.
-          if (!isUnknownTopicError(error)) throw error;
-          this.resetProducer();
-          this.partitionMetadata.clear();
-          acknowledged = await (await this.idempotentProducer()).sendBatch({ acks: -1, topicMessages });
-        }
+        acknowledged = await this.idempotentProducer().send({
+          // The client's types say Buffer; a null key or value is written as Kafka's null (a tombstone).
+          messages: chunk.map(({ topic, partition, key, value, headers }) => ({ topic, partition, key: key ?? undefined, value: value as Buffer, headers })),
+        });
       } catch (error) {
         // A producer that lost its broker is rebuilt for the next attempt rather than trusted again.
         this.resetProducer();
-        this.partitionMetadata.clear();
-        throw error;
+        this.partitionCounts.clear();
+        throw explainKafkaError(error);
       }
-      const base = new Map(acknowledged.map((meta) => [`${meta.topicName}:${meta.partition}`, Number(meta.baseOffset ?? meta.offset)]));
+      const base = new Map((acknowledged.offsets ?? []).map((meta) => [`${meta.topic}:${meta.partition}`, Number(meta.offset)]));
       const seen = new Map<string, number>();
       chunk.forEach(({ topic, partition }, index) => {
         const slot = `${topic}:${partition}`;
@@ -363,18 +291,9 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     return positions;
   }
 
-  /** Records of a partition from an offset, read without a consumer group. */
-  readRecords(topic: string, partition: number, offset: number, maxBytes?: number): Promise<FetchedRecord[]> {
-    return this.cluster.readRecords(topic, partition, offset, maxBytes);
-  }
-
   async close(): Promise<void> {
     const producer = this.producer;
     this.producer = null;
-    if (producer) await producer.then((p) => p.disconnect()).catch(() => undefined);
-    await this.cluster.close();
-    const pending = this.admin;
-    this.admin = null;
-    if (pending) await pending.then((admin) => admin.disconnect()).catch(() => undefined);
+    await Promise.all([producer?.close(), this.consumer.close(), this.admin.close()].map((closing) => Promise.resolve(closing).catch(() => undefined)));
   }
 }

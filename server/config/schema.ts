@@ -18,6 +18,16 @@ const replaySettings = z
   .strict()
   .prefault({});
 
+/** Kafka's replay settings also say how the replay producer compresses its batches. */
+const kafkaReplaySettings = z
+  .object({
+    allowEdit: z.boolean().default(false),
+    keepErrorHeaders: z.boolean().default(false),
+    compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
+  })
+  .strict()
+  .prefault({});
+
 const kafkaConnection = z
   .object({
     name: connectionName,
@@ -36,7 +46,7 @@ const kafkaConnection = z
       })
       .strict()
       .prefault({}),
-    replay: replaySettings,
+    replay: kafkaReplaySettings,
     // Glob patterns ('*' = any characters) of consumer groups the Overview's "Needs attention" leaves out
     // (test and ad-hoc groups); the lag pages still list them.
     ignoreGroups: z.array(z.string().min(1)).default([]),

@@ -156,6 +156,8 @@ export const kafkaGroupSamples = pgTable(
     sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
     resolutionSeconds: integer("resolution_seconds").notNull().default(0),
     state: text("state").notNull(),
+    /** "classic" or "consumer" (KIP-848's consumer protocol). */
+    groupType: text("group_type").notNull().default("classic"),
     protocolType: text("protocol_type").notNull(),
     protocol: text("protocol").notNull(),
     members: integer("members").notNull(),

@@ -52,14 +52,14 @@ export function decodeBytes(exported: ExportedBytes): Buffer | null {
  */
 export function visibleMessage(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
-    return { ...message, key: null, value: null, headers: new Map([...message.headers].map(([name, value]) => [name, isFailureHeader(name) ? value : null])) };
+    return { ...message, key: null, value: null, headers: new Map([...message.headers].map(([name, value]) => [name, isFailureHeader(name) ? value : null])), headerEntries: message.headerEntries.map(([name, value]) => [name, isFailureHeader(name) ? value : null]) };
   }
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }
 
 /** What a CEL filter may see (as in server-side search): without payload access, metadata and failure headers only. */
 function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
-  if (!access.payloads) return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
+  if (!access.payloads) return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }
 

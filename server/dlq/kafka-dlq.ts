@@ -1,5 +1,5 @@
 import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { fromKafkaRecord, type RawDlqMessage } from "./messages";
 
 /** Per partition, the next offset to read: oldest-first reads forward from it, newest-first reads back before it. */
@@ -16,11 +16,11 @@ export interface KafkaPage {
 }
 
 /** Records of one partition in [from, to), read forward, at most `limit`. */
-async function readRange(adapter: KafkaAdapter, topic: string, partition: number, from: number, to: number, limit: number): Promise<RawDlqMessage[]> {
+async function readRange(adapter: KafkaAdapter, topic: string, partition: number, from: number, to: number, limit: number, includeAborted: boolean): Promise<RawDlqMessage[]> {
   const out: RawDlqMessage[] = [];
   let next = from;
   while (next < to && out.length < limit) {
-    const records = await adapter.readRecords(topic, partition, next, PAGE_FETCH_BYTES);
+    const records = await adapter.readRecords(topic, partition, next, PAGE_FETCH_BYTES, { includeAborted });
     const inRange = records.filter((r) => Number(r.offset) < to);
     if (inRange.length === 0) {
       // Offsets can have gaps (compaction, transaction markers): step over an empty read.
@@ -39,12 +39,13 @@ async function readRange(adapter: KafkaAdapter, topic: string, partition: number
 
 /**
  * One page of a DLQ topic, never more than `limit` records in memory: oldest or newest first across the
- * chosen partitions (merged by timestamp), from a cursor, an offset or a timestamp.
+ * chosen partitions (merged by timestamp), from a cursor, an offset or a timestamp. Records of aborted
+ * transactions are left out unless `includeAborted` (then they are listed, marked).
  */
 export async function kafkaPage(
   adapter: KafkaAdapter,
   topic: string,
-  options: { order: "oldest" | "newest"; partition?: number; seekOffset?: number; seekTimestampMs?: number; cursor?: KafkaCursor; limit: number },
+  options: { order: "oldest" | "newest"; partition?: number; seekOffset?: number; seekTimestampMs?: number; cursor?: KafkaCursor; limit: number; includeAborted?: boolean },
 ): Promise<KafkaPage> {
   const offsets = (await adapter.topicOffsets(topic)).filter((p) => options.partition === undefined || p.partition === options.partition);
   const byTimestamp = options.seekTimestampMs !== undefined && !options.cursor ? new Map((await adapter.offsetsForTimestamp(topic, options.seekTimestampMs)).map((p) => [p.partition, p.offset])) : null;
@@ -59,10 +60,10 @@ export async function kafkaPage(
   const perPartition = await Promise.all(
     offsets.map(async (p) => {
       const position = start(p);
-      if (options.order === "oldest") return { p, messages: await readRange(adapter, topic, p.partition, position, p.logEndOffset, options.limit) };
+      if (options.order === "oldest") return { p, messages: await readRange(adapter, topic, p.partition, position, p.logEndOffset, options.limit, options.includeAborted ?? false) };
       // Newest first: read the `limit` offsets before the position (gaps may return fewer: fine for one page).
       const from = Math.max(p.logStartOffset, position - options.limit);
-      return { p, messages: (await readRange(adapter, topic, p.partition, from, position, options.limit)).reverse() };
+      return { p, messages: (await readRange(adapter, topic, p.partition, from, position, options.limit, options.includeAborted ?? false)).reverse() };
     }),
   );
 
@@ -91,8 +92,9 @@ export async function kafkaPage(
   return { messages: merged, cursor, hasMore, partitions: offsets.map(({ partition, logStartOffset, logEndOffset }) => ({ partition, logStartOffset, logEndOffset })) };
 }
 
+/** One record by position; a record of an aborted transaction is returned too, marked (replay refuses it). */
 export async function kafkaMessage(adapter: KafkaAdapter, topic: string, partition: number, offset: number): Promise<RawDlqMessage | null> {
-  const records = await adapter.readRecords(topic, partition, offset, PAGE_FETCH_BYTES);
+  const records = await adapter.readRecords(topic, partition, offset, PAGE_FETCH_BYTES, { includeAborted: true });
   const record = records.find((r) => Number(r.offset) === offset);
   return record ? fromKafkaRecord(partition, record) : null;
 }

@@ -1,4 +1,4 @@
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
 import { failureGroupKey, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
@@ -13,26 +13,32 @@ export interface RawDlqMessage {
   timestampMs: number;
   key: Uint8Array | null;
   value: Uint8Array | null;
+  /** Each name's last value (Kafka clients' lastHeader()): what filters, failure info and edits see. */
   headers: Map<string, Uint8Array | null>;
+  /** Every header in order, repeated names included: what a replay writes. */
+  headerEntries: [string, Uint8Array | null][];
+  /** Kafka only: whether the timestamp is the producer's (CreateTime) or the broker's (LogAppendTime). */
+  timestampType?: "CreateTime" | "LogAppendTime";
+  /** Kafka only: written in an aborted transaction (listed only when asked for, never replayed). */
+  aborted?: boolean;
   failure: FailureInfo | null;
   sqs?: { messageId: string; attributes: Record<string, string>; messageAttributes: Record<string, { dataType: string; value: string }> };
 }
 
 export function fromKafkaRecord(partition: number, record: FetchedRecord): RawDlqMessage {
-  const headers = new Map<string, Uint8Array | null>();
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    // A repeated header name keeps its last value, as Kafka clients' lastHeader() does.
-    const one = Array.isArray(value) ? value.at(-1) : value;
-    headers.set(name, one === undefined ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)));
-  }
+  // A repeated header name keeps its last value in the map, as Kafka clients' lastHeader() does.
+  const headers = new Map<string, Uint8Array | null>(record.headers);
   return {
     id: `${partition}:${record.offset}`,
     partition,
     offset: Number(record.offset),
     timestampMs: Number(record.timestamp),
+    timestampType: record.timestampType,
     key: record.key,
     value: record.value,
     headers,
+    headerEntries: record.headers,
+    aborted: record.aborted,
     failure: kafkaFailure(headers),
   };
 }
@@ -55,6 +61,7 @@ export function fromSqsMessage(message: {
     key: message.attributes.MessageGroupId ? Buffer.from(message.attributes.MessageGroupId) : null,
     value: Buffer.from(message.body, "utf8"),
     headers,
+    headerEntries: [...headers],
     failure: sqsFailure(message.messageAttributes, message.attributes),
     sqs: { messageId: message.messageId, attributes: message.attributes, messageAttributes: message.messageAttributes },
   };
@@ -76,6 +83,8 @@ export interface DlqMessageSummary {
   errorMessage: string | null;
   origin: string | null;
   fingerprint: string;
+  /** Kafka: written in an aborted transaction (listed only when asked for; never replayed). */
+  aborted: boolean;
 }
 
 const PREVIEW_BYTES = 160;
@@ -101,11 +110,12 @@ export function summarise(message: RawDlqMessage, access: PayloadAccess): DlqMes
     valuePreview: value.text,
     valueEncoding: value.encoding,
     size: message.value?.length ?? 0,
-    headerCount: message.headers.size,
+    headerCount: message.headerEntries.length,
     exceptionClass: f?.exceptionClass ?? null,
     errorMessage: f?.message?.split("\n")[0] ?? null,
     origin: f?.originTopic ?? f?.sourceQueue ?? null,
     fingerprint: failureGroupKey(f).fingerprint,
+    aborted: message.aborted ?? false,
   };
 }
 
@@ -119,6 +129,8 @@ export interface DlqMessageDetail extends DlqMessageSummary {
   headers: { name: string; value: DisplayBytes | null }[];
   failure: FailureInfo | null;
   timeInDlqMs: number;
+  /** Kafka: whose clock the timestamp is, the producer's (CreateTime) or the broker's (LogAppendTime). */
+  timestampType: "CreateTime" | "LogAppendTime" | null;
   sqs: { attributes: Record<string, string> } | null;
 }
 
@@ -130,12 +142,13 @@ export function detail(message: RawDlqMessage, access: PayloadAccess, now = Date
     value: access.payloads && value ? displayBytes(value, DETAIL_PREVIEW_BYTES) : null,
     payloadsWithheld: !access.payloads,
     // Failure headers are errors, not payload: always shown. Other headers count as payload.
-    headers: [...message.headers].map(([name, bytes]) => ({
+    headers: message.headerEntries.map(([name, bytes]) => ({
       name,
       value: bytes && (access.payloads || isFailureHeader(name)) ? displayBytes(bytes, 64 * 1024) : null,
     })),
     failure: message.failure,
     timeInDlqMs: Math.max(0, now - message.timestampMs),
+    timestampType: message.timestampType ?? null,
     sqs: message.sqs ? { attributes: message.sqs.attributes } : null,
   };
 }

@@ -49,7 +49,7 @@ function prune(now: number): void {
 /** What a filter may see: everything, the masked payload, or (without payload access) metadata and errors. */
 export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
-    return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))) };
+    return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
   }
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }

@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import type { CollectorSettings } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
@@ -276,6 +276,7 @@ export class KafkaSampler {
         groupId: group.groupId,
         sampledAt,
         state: group.state,
+        groupType: group.type,
         protocolType: group.protocolType,
         protocol: group.protocol,
         members: group.members.length,

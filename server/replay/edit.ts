@@ -23,6 +23,7 @@ import {
   SQS_REPLAY_ATTRIBUTE,
   sqsReplayMetadata,
 } from "./headers";
+import { refuseAborted } from "./refused";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 
@@ -198,6 +199,7 @@ export async function editAndReplayKafkaMessage(
 ): Promise<EditResult> {
   const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
   if (!message) throw new ReplayRefused(`No record at ${position.partition}:${position.offset} of ${dlq} (removed by retention?).`);
+  refuseAborted(message);
   checkAccess(edit, message.value, options.access);
   const target = options.target ?? message.failure?.originTopic ?? null;
   if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");

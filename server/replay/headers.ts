@@ -15,22 +15,21 @@ export function replayCountOf(headers: ReadonlyMap<string, Uint8Array | null>): 
 }
 
 /**
- * The headers of the replayed copy: the original ones, without the DLQ's error headers unless asked to
- * keep them, and with Redrive's replay id, count and origin (replacing those of an earlier replay).
+ * The headers of the replayed copy, in their original order (a repeated name stays repeated): without the
+ * DLQ's error headers unless asked to keep them, and with Redrive's replay id, count and origin
+ * (replacing those of an earlier replay).
  */
 export function replayHeaders(
-  original: ReadonlyMap<string, Uint8Array | null>,
+  original: Iterable<readonly [string, Uint8Array | null]>,
   replay: { replayId: string; count: number; from: string; keepErrorHeaders: boolean },
-): Map<string, Uint8Array | null> {
-  const headers = new Map<string, Uint8Array | null>();
+): [string, Uint8Array | null][] {
+  const headers: [string, Uint8Array | null][] = [];
   for (const [name, value] of original) {
     if (name === REPLAY_ID || name === REPLAY_COUNT || name === REPLAYED_FROM) continue;
     if (!replay.keepErrorHeaders && isFailureHeader(name)) continue;
-    headers.set(name, value);
+    headers.push([name, value]);
   }
-  headers.set(REPLAY_ID, Buffer.from(replay.replayId));
-  headers.set(REPLAY_COUNT, Buffer.from(String(replay.count)));
-  headers.set(REPLAYED_FROM, Buffer.from(replay.from));
+  headers.push([REPLAY_ID, Buffer.from(replay.replayId)], [REPLAY_COUNT, Buffer.from(String(replay.count))], [REPLAYED_FROM, Buffer.from(replay.from)]);
   return headers;
 }
 

@@ -5,3 +5,8 @@ export class ReplayRefused extends Error {
     this.name = "ReplayRefused";
   }
 }
+
+/** Records of aborted transactions were never part of the log consumers saw: they are shown, never replayed. */
+export function refuseAborted(message: { aborted?: boolean }): void {
+  if (message.aborted) throw new ReplayRefused("This record belongs to an aborted transaction: consumers never saw it, so it is not replayed.");
+}

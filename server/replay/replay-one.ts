@@ -6,7 +6,7 @@ import { replayLedger } from "~/server/db/schema";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata } from "./headers";
-import { ReplayRefused } from "./refused";
+import { refuseAborted, ReplayRefused } from "./refused";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 
 export { ReplayRefused };
@@ -48,6 +48,7 @@ export async function replayKafkaMessage(
 ): Promise<ReplayResult> {
   const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
   if (!message) throw new ReplayRefused(`No record at ${position.partition}:${position.offset} of ${dlq} (removed by retention?).`);
+  refuseAborted(message);
   const target = options.target ?? message.failure?.originTopic ?? null;
   if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");
   if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
@@ -58,7 +59,7 @@ export async function replayKafkaMessage(
   const written = await adapter.produce(target, {
     key: message.key ? Buffer.from(message.key) : null,
     value: message.value ? Buffer.from(message.value) : null,
-    headers: replayHeaders(message.headers, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
+    headers: replayHeaders(message.headerEntries, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
   });
   const targetPosition = `${written.partition}:${written.offset}`;
   await db.insert(replayLedger).values({

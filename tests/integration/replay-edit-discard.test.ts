@@ -51,7 +51,7 @@ const ok = <T>(response: ApiResponse): T => {
   return (response.body as { result: { data: { json: T } } }).result.data.json;
 };
 const errorMessage = (response: ApiResponse) => (response.body as { error: { json: { message: string } } }).error.json.message;
-const headerText = (headers: Record<string, unknown> | undefined) => Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+const headerText = (headers: [string, Buffer | null][]) => Object.fromEntries(headers.map(([k, v]) => [k, String(v)]));
 
 async function latestAudit(procedure: string) {
   const [row] = await api.store.db.select().from(auditLog).where(eq(auditLog.procedure, procedure)).orderBy(desc(auditLog.id)).limit(1);

@@ -71,7 +71,7 @@ async function readTopic(topic: string) {
           offset: Number(r.offset),
           key: r.key,
           value: r.value,
-          headers: Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k, String(v)])),
+          headers: Object.fromEntries(r.headers.map(([k, v]) => [k, String(v)])),
         });
       }
       offset = Number(batch.at(-1)!.offset) + 1;

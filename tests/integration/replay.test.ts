@@ -54,7 +54,7 @@ describe("one-click replay, Kafka", () => {
     expect(Number(copy!.offset)).toBe(offset);
     expect(copy!.key).toBeNull();
     expect(Buffer.compare(copy!.value!, value)).toBe(0);
-    const headers = Object.fromEntries(Object.entries(copy!.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const headers = Object.fromEntries(copy!.headers.map(([k, v]) => [k, String(v)]));
     expect(headers["trace-id"]).toBe("abc-123");
     expect(headers["redrive-replay-id"]).toBe(result.replayId);
     expect(headers["redrive-replay-count"]).toBe("1");

@@ -84,6 +84,7 @@ describe("export: bytes", () => {
       key: null,
       value: bytes('{"card":{"number":"4111"}}'),
       headers: headers({ "trace-id": "t", "kafka_dlt-exception-fqcn": "E" }),
+      headerEntries: [...headers({ "trace-id": "t", "kafka_dlt-exception-fqcn": "E" })],
       failure: null,
     };
     expect(exportLine(visibleMessage(message, { payloads: true, masks: [["card", "number"]] }))).toEqual({

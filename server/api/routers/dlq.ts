@@ -72,6 +72,8 @@ export const dlqRouter = createTRPCRouter({
         seekTimestampMs: z.number().int().min(0).optional(),
         cursor: z.record(z.string(), z.number().int().min(0)).optional(),
         limit: z.number().int().min(1).max(500).default(100),
+        /** List records of aborted transactions too, marked (hidden by default, as read_committed consumers see the topic). */
+        includeAborted: z.boolean().default(false),
       }),
     )
     .query(async ({ ctx, input }) => {

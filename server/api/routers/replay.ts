@@ -21,7 +21,7 @@ const kind = z.enum(["kafka", "sqs"]);
 function replaySettings(ctx: Context, kind: "kafka" | "sqs", connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
   const config = (kind === "kafka" ? ctx.connections.config.kafka : ctx.connections.config.sqs).find((c) => c.name === connection);
   if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${kind === "kafka" ? "Kafka" : "SQS"} connection "${connection}".` });
-  return config.replay;
+  return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
 }
 
 function kafkaAdapter(ctx: Context, connection: string) {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
 import type { KafkaAdapter, ProducedRecord } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-cluster";
+import { lastHeader, type FetchedRecord } from "~/server/brokers/kafka-records";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobItems, replayJobs } from "~/server/db/schema";
 import { fromKafkaRecord, type RawDlqMessage } from "~/server/dlq/messages";
@@ -24,7 +24,7 @@ export function itemReplayId(jobId: string, seq: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
-const headerText = (value: unknown) => (value === undefined || value === null ? null : String(Array.isArray(value) ? value.at(-1) : value));
+const headerText = (value: Buffer | null | undefined) => (value === undefined || value === null ? null : value.toString("utf8"));
 
 /** Reads DLQ records at wanted offsets, partition by partition, keeping what it read ahead for later batches. */
 class DlqReader {
@@ -155,9 +155,9 @@ export class KafkaReplayExecutor implements ReplayExecutor {
           const records = await this.adapter.readRecords(topic, p.partition, offset, FETCH_BYTES);
           if (records.length === 0) break;
           for (const record of records) {
-            const replayId = headerText(record.headers?.[REPLAY_ID]);
+            const replayId = headerText(lastHeader(record, REPLAY_ID));
             if (replayId && byReplayId.has(replayId)) {
-              landed.set(replayId, { position: `${p.partition}:${record.offset}`, count: Number(headerText(record.headers?.[REPLAY_COUNT]) ?? 0) || 0 });
+              landed.set(replayId, { position: `${p.partition}:${record.offset}`, count: Number(headerText(lastHeader(record, REPLAY_COUNT)) ?? 0) || 0 });
             }
           }
           offset = Number(records.at(-1)!.offset) + 1;
@@ -243,7 +243,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
           topic: item.target!,
           key: message.key ? Buffer.from(message.key) : null,
           value: message.value ? Buffer.from(message.value) : null,
-          headers: replayHeaders(message.headers, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders }),
+          headers: replayHeaders(message.headerEntries, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders }),
         },
       });
     }
@@ -330,7 +330,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
         const records = await this.adapter.readRecords(this.job.dlq, p.partition, offset, FETCH_BYTES);
         if (records.length === 0) break;
         for (const record of records) {
-          const replayId = headerText(record.headers?.[REPLAY_ID]);
+          const replayId = headerText(lastHeader(record, REPLAY_ID));
           if (replayId) returns.push({ replayId, where: `${this.job.dlq}/${p.partition}:${record.offset}` });
         }
         offset = Number(records.at(-1)!.offset) + 1;

@@ -1,0 +1,1 @@
+ALTER TABLE "kafka_group_samples" ADD COLUMN "group_type" text DEFAULT 'classic' NOT NULL;
