@@ -7,6 +7,7 @@ import { embeddedServer } from "./embedded-postgres";
 import { importOldPgliteStore, refuseOldPgliteStore } from "./pglite-upgrade";
 import * as schema from "./schema";
 import { errorText, logger } from "~/server/lib/logger";
+import { leaseApplicationName } from "~/server/lib/replica";
 
 /** The control store's database on the embedded server. */
 const EMBEDDED_DATABASE = "redrive";
@@ -36,7 +37,7 @@ export interface Lease {
 }
 
 async function tryAdvisoryLease(url: string, key: number): Promise<Lease | null> {
-  const client = new pg.Client({ connectionString: url, application_name: "redrive-lease" });
+  const client = new pg.Client({ connectionString: url, application_name: leaseApplicationName() });
   await client.connect();
   let held = false;
   try {

@@ -7,9 +7,13 @@ import { KafkaSampler } from "./kafka-sampler";
 import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
 import { SqsSampler } from "./sqs-sampler";
+import { logger } from "~/server/lib/logger";
+import { REPLICA_ID } from "~/server/lib/replica";
 
-// Arbitrary constant naming the collector's advisory lock.
-const COLLECTOR_LOCK_KEY = 7_346_211_002;
+const log = logger.child({ component: "collector" });
+
+// Arbitrary constant naming the collector's advisory lock (held by exactly one replica; /api/ready names it).
+export const COLLECTOR_LOCK_KEY = 7_346_211_002;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
 const LEASE_RETRY_MS = 15_000;
 
@@ -70,6 +74,7 @@ export class Collector {
       await target.sample();
     } catch (caught) {
       error = errorMessage(caught);
+      log.warn({ kind: target.kind, connection: target.name, err: error }, "sample failed");
     }
     const finishedAt = new Date();
     await this.store.db.insert(collectorRuns).values({
@@ -85,7 +90,7 @@ export class Collector {
 
   private every(ms: number, work: () => Promise<unknown>): void {
     const timer = setInterval(() => {
-      if (this.lease?.held) void work().catch((error: unknown) => console.error(`[redrive] collector: ${errorMessage(error)}`));
+      if (this.lease?.held) void work().catch((error: unknown) => log.error({ err: errorMessage(error) }, "collector round failed"));
     }, ms);
     timer.unref();
     this.timers.add(timer);
@@ -97,7 +102,7 @@ export class Collector {
       if (this.stopped || this.lease?.held) return;
       this.lease = await this.store.tryLease(COLLECTOR_LOCK_KEY).catch(() => null);
       if (this.lease) {
-        console.log("[redrive] collector: this process collects samples");
+        log.info({ replica: REPLICA_ID }, "this replica holds the collector lease and collects samples");
         await Promise.all(this.targets.map((t) => this.collect(t.kind, t.name).catch(() => undefined)));
       }
     };

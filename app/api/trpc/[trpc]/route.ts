@@ -1,19 +1,22 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "~/server/api/root";
 import { createContext } from "~/server/api/trpc";
+import { withRequestLog } from "~/server/lib/request-log";
 
 export const dynamic = "force-dynamic";
 
-const handler = (req: Request) =>
+const handler = withRequestLog((req, log) =>
   fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
     router: appRouter,
     createContext,
-    onError:
-      process.env.NODE_ENV === "development"
-        ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}: ${error.message}`)
-        : undefined,
-  });
+    onError: ({ path, error }) => {
+      // Unexpected failures at error level; refusals (401/403/400/404…) are routine and stay at debug.
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ procedure: path, err: error.message }, "procedure failed");
+      else log.debug({ procedure: path, code: error.code }, "procedure refused");
+    },
+  }),
+);
 
 export { handler as GET, handler as POST };
