@@ -554,3 +554,16 @@ export const sagaBulkItems = pgTable(
   },
   (table) => [uniqueIndex("saga_bulk_items_key").on(table.jobId, table.seq), index("saga_bulk_items_state_idx").on(table.jobId, table.state, table.seq)],
 );
+
+/**
+ * The heavy reads of each application database, computed once per collector round (server/sagas/snapshot.ts)
+ * so pages and /api/metrics read one row instead of scanning the saga table per viewer and per scrape.
+ * Values are superjson-encoded (dates survive the trip).
+ */
+export const appDatabaseSnapshots = pgTable("app_database_snapshots", {
+  database: text("database").primaryKey(),
+  sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+  /** { statusCounts, stuckCounts, stuckView, outbox } or null where the round failed (see error). */
+  value: jsonb("value"),
+  error: text("error"),
+});

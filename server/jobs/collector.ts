@@ -7,6 +7,7 @@ import { KafkaSampler } from "./kafka-sampler";
 import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
 import { SqsSampler } from "./sqs-sampler";
+import { snapshotApplicationDatabases } from "~/server/sagas/snapshot";
 import { logger } from "~/server/lib/logger";
 import { REPLICA_ID } from "~/server/lib/replica";
 
@@ -38,7 +39,7 @@ export class Collector {
 
   constructor(
     private readonly store: ControlStore,
-    connections: Connections,
+    private readonly connections: Connections,
     private readonly config: RedriveConfig,
   ) {
     this.outbox = new OutboxSampler(store.db, connections);
@@ -112,7 +113,13 @@ export class Collector {
     this.timers.add(retry);
     for (const target of this.targets) this.every(target.intervalMs, () => this.collect(target.kind, target.name));
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
-    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample());
+    // The outbox history sample and the saga/outbox snapshot pages and /api/metrics read (one round, one reader).
+    if (this.config.databases.length > 0) {
+      this.every(OUTBOX_SAMPLE_INTERVAL_MS, async () => {
+        await this.outbox.sample();
+        await snapshotApplicationDatabases(this.store.db, this.connections);
+      });
+    }
   }
 
   async stop(): Promise<void> {

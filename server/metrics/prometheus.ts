@@ -74,7 +74,7 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "delayed" }, q.delayed);
     }
   }
-  await applicationMetrics(registry, connections);
+  await applicationMetrics(registry, db, connections);
   await collectorMetrics(db, connections, gauge);
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
