@@ -3,7 +3,7 @@
 // embedded default (no DATABASE_URL: a real PostgreSQL from the artifact's own files). Checks the sign-in page,
 // /api/health, /api/ready and one tRPC call over HTTP, then stops it.
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.SMOKE_PORT ?? 3199);
 const work = mkdtempSync(path.join(os.tmpdir(), "redrive-smoke-"));
+// As root, postgres runs as the unprivileged postgres user: it must reach the artifact and the data folder.
+chmodSync(work, 0o755);
 const artifact = path.join(work, "standalone");
 cpSync(path.join(root, ".next", "standalone"), artifact, { recursive: true, verbatimSymlinks: true });
 cpSync(path.join(root, "scripts", "redrive.mjs"), path.join(work, "redrive.mjs"));
@@ -35,7 +37,7 @@ try {
   const deadline = Date.now() + 120_000;
   let up = false;
   while (!up && Date.now() < deadline && server.exitCode === null) {
-    up = await fetch(`${base}/api/health`).then((r) => r.ok).catch(() => false);
+    up = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok).catch(() => false);
     if (!up) await new Promise((r) => setTimeout(r, 500));
   }
   check("the standalone server answers /api/health", up);
