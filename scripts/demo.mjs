@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the local stack, the demo order-fulfilment system and Redrive in one command.
 //   1. node scripts/stack.mjs up          (Kafka + ElasticMQ; remembered whether it was already running)
+//      tsx demo/embedded-db.ts            (without DEMO_DATABASE_URL: Redrive's embedded PostgreSQL under ./.redrive,
+//                                          holding the demo's database; Redrive's control store joins it)
 //   2. tsx demo/db/migrate.ts             (creates the demo database if missing, applies migrations)
 //   3. tsx demo/main.ts                   (outbox relay, consumers, saga orchestrator, traffic, faults admin)
 //   4. next start -p ${PORT:-3000}        (Redrive, REDRIVE_CONFIG=demo/redrive.demo.yaml; builds when the sources changed)
@@ -18,10 +20,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const PORT = process.env.PORT || '3000';
 const ADMIN_PORT = process.env.DEMO_ADMIN_PORT || '3300';
-const env = {
-  ...process.env,
-  DEMO_DATABASE_URL: process.env.DEMO_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/redrive_demo',
-};
+const env = { ...process.env };
 
 const children = new Map(); // name -> ChildProcess
 let shuttingDown = false;
@@ -56,6 +55,29 @@ function run(prefix, cmd, args, extraEnv = {}) {
   });
 }
 
+/** Starts demo/embedded-db.ts and resolves to the URL it prints (kept off the console: it holds a password). */
+function startEmbeddedDatabase() {
+  console.log('[demo.mjs] starting the embedded PostgreSQL (first run: initialises ./.redrive/postgres)');
+  const child = spawn(path.join(BIN, 'tsx'), ['demo/embedded-db.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set('db', child);
+  pipeLines(child.stderr, '[db]', process.stderr);
+  return new Promise((resolve) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith('DEMO_DATABASE_URL ')) resolve(line.slice('DEMO_DATABASE_URL '.length).trim());
+      else if (!line.includes('"level":20')) process.stdout.write(`[db] ${line}\n`);
+    });
+    child.on('exit', (code, signal) => {
+      children.delete('db');
+      resolve(undefined);
+      if (!shuttingDown) {
+        console.error(`[db] exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  });
+}
+
 function stackRunning() {
   const res = spawnSync(process.execPath, ['scripts/stack.mjs', 'status', '--json'], { cwd: ROOT, encoding: 'utf8' });
   try {
@@ -84,11 +106,17 @@ async function shutdown(code) {
   if (shuttingDown) return;
   shuttingDown = true;
   console.log('[demo.mjs] stopping Redrive and the demo...');
-  const stopping = [...children.values()].map((c) => {
+  // The embedded PostgreSQL goes last: Redrive and the demo still use it while they stop.
+  const database = children.get('db');
+  const stopping = [...children.entries()].filter(([name]) => name !== 'db').map(([, c]) => {
     c.kill('SIGINT');
     return waitExit(c, 25_000);
   });
   await Promise.all(stopping);
+  if (database) {
+    database.kill('SIGINT');
+    await waitExit(database, 25_000);
+  }
   if (stackStartedHere) {
     console.log('[demo.mjs] stopping the stack (this script started it)');
     await run('[stack]', process.execPath, ['scripts/stack.mjs', 'down']);
@@ -107,6 +135,15 @@ async function main() {
     process.exit(1);
   }
   stackStartedHere = !wasRunning;
+  if (shuttingDown) return;
+
+  if (!env.DEMO_DATABASE_URL) {
+    env.DEMO_DATABASE_URL = await startEmbeddedDatabase();
+    if (!env.DEMO_DATABASE_URL) {
+      await shutdown(1);
+      return;
+    }
+  }
   if (shuttingDown) return;
 
   if ((await run('[demo]', path.join(BIN, 'tsx'), ['demo/db/migrate.ts'])) !== 0) {

@@ -22,7 +22,9 @@ const steps = [
   { name: "typecheck", command: [bin("tsc"), "--noEmit"] },
   { name: "unit", command: [bin("vitest"), "run", "--project", "unit", ...vitestJson("unit")], report: "vitest" },
   { name: "integration", command: [bin("vitest"), "run", "--project", "integration", ...vitestJson("integration")], stack: true, report: "vitest" },
-  { name: "build", command: [bin("next"), "build"] },
+  { name: "build", command: ["npm", "run", "build"] },
+  // The artifact users deploy: .next/standalone copied away from the checkout, on the embedded PostgreSQL.
+  { name: "standalone", command: ["node", "scripts/smoke-standalone.mjs"] },
   { name: "e2e", command: [bin("playwright"), "test", "--reporter=list,json"], stack: true, report: "playwright" },
 ];
 

@@ -9,6 +9,7 @@ import { healthMonitor } from "~/server/jobs/health-monitor";
 import { checkIndexesAtStartup } from "~/server/sagas/indexes";
 import { jobQueue } from "~/server/jobs/job-queue";
 import { startJobWorkers } from "~/server/jobs/workers";
+import { errorText, logger } from "~/server/lib/logger";
 
 /** Runs once when the server starts: a bad config or an unreachable control store stops it with a clear error. */
 export async function startServer(): Promise<void> {
@@ -16,21 +17,19 @@ export async function startServer(): Promise<void> {
   try {
     all = connections();
     const { config } = all;
-    console.log(
-      `[redrive] config: ${config.kafka.length} Kafka, ${config.sqs.length} SQS, ${config.databases.length} database connection(s)`,
-    );
+    logger.info({ kafka: config.kafka.length, sqs: config.sqs.length, databases: config.databases.length }, "config loaded");
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`[redrive] ${error.message}`);
+      logger.fatal(error.message);
       process.exit(78); // EX_CONFIG
     }
     throw error;
   }
   const store = await controlStore().catch((error: unknown) => {
-    console.error(`[redrive] cannot open the control store: ${error instanceof Error ? error.message : String(error)}`);
+    logger.fatal(`cannot open the control store: ${errorText(error)}`);
     process.exit(1);
   });
-  console.log(`[redrive] control store: ${store.kind} (${store.location}), migrations applied`);
+  logger.info({ kind: store.kind, location: store.location }, "control store open, migrations applied");
   await ensureFirstAdmin(store.db);
   await deleteExpiredSessions(store.db);
   healthMonitor(all).start();

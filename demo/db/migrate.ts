@@ -12,9 +12,8 @@ const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ".
 function unreachable(url: string, err: unknown): Error {
   const safe = url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
   return new Error(
-    `Postgres is unreachable at ${safe} (${(err as Error).message}). The demo needs a real Postgres server: ` +
-      `several services share it with real transactions, which an embedded PGlite cannot do. ` +
-      `Start one (e.g. trust auth on 127.0.0.1:5432) or set DEMO_DATABASE_URL.`,
+    `Postgres is unreachable at ${safe} (${(err as Error).message}). \`npm run demo\` puts the demo's database in ` +
+      `Redrive's embedded PostgreSQL when DEMO_DATABASE_URL is unset; otherwise point DEMO_DATABASE_URL at a running server.`,
   );
 }
 

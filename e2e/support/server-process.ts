@@ -58,6 +58,11 @@ export class RedriveServer {
     this.process = null;
   }
 
+  /** SIGSTOP / SIGCONT: the process stays, its sockets stay open, but it does nothing (a hung replica). */
+  signal(signal: "SIGSTOP" | "SIGCONT"): void {
+    this.process?.kill(signal);
+  }
+
   logs(): string {
     return this.output;
   }

@@ -2,6 +2,7 @@
  * The tRPC HTTP edge, shared by app/api/trpc and the tests: refuses oversized bodies (413) and oversized or
  * mixed sign-in batches (400) before anything is read or parsed, then hands over to tRPC's fetch adapter.
  */
+import type { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { ServerSettings } from "~/server/config/schema";
 import { appRouter } from "./root";
@@ -50,7 +51,12 @@ async function readLimited(body: ReadableStream<Uint8Array>, limit: number): Pro
 
 export async function handleTrpcRequest(
   request: Request,
-  options: { createContext: (opts: { req: Request; resHeaders: Headers }) => Promise<Context>; server: ServerSettings },
+  options: {
+    createContext: (opts: { req: Request; resHeaders: Headers }) => Promise<Context>;
+    server: ServerSettings;
+    /** Told of every failed call (the route logs them). */
+    onError?: (failure: { path: string | undefined; error: TRPCError }) => void;
+  },
 ): Promise<Response> {
   const procedures = requestedProcedures(new URL(request.url));
   if (procedures.length > MAX_BATCH_CALLS) return refusal(400, "BAD_REQUEST", `At most ${MAX_BATCH_CALLS} calls per batch.`);
@@ -75,9 +81,6 @@ export async function handleTrpcRequest(
     req,
     router: appRouter,
     createContext: options.createContext,
-    onError:
-      process.env.NODE_ENV === "development"
-        ? ({ path, error }) => console.error(`tRPC failed on ${path ?? "<no-path>"}: ${error.message}`)
-        : undefined,
+    onError: options.onError ? ({ path, error }) => options.onError!({ path, error }) : undefined,
   });
 }

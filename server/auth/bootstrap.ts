@@ -29,6 +29,7 @@ export async function ensureFirstAdmin(db: ControlDb, env: Env = process.env): P
     outcome: "ok",
   });
   if (!given) {
+    // Deliberately plain text, not a log record: a person must read it once; REDRIVE_ADMIN_PASSWORD avoids it.
     console.log(
       `\n[redrive] First run: created user "${FIRST_ADMIN}" with password: ${password}\n` +
         "[redrive] It is shown only this once. Sign in and create personal accounts under Settings.\n",

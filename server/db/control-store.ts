@@ -1,30 +1,32 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { embeddedServer } from "./embedded-postgres";
+import { importOldPgliteStore, refuseOldPgliteStore } from "./pglite-upgrade";
 import * as schema from "./schema";
+import { errorText, logger } from "~/server/lib/logger";
+import { leaseApplicationName } from "~/server/lib/replica";
+
+/** The control store's database on the embedded server. */
+const EMBEDDED_DATABASE = "redrive";
 
 export type ControlDb = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface ControlStore {
   db: ControlDb;
-  /** "postgres" when DATABASE_URL points at a server, "embedded" for PGlite under ./.redrive/. */
+  /** "postgres" when DATABASE_URL points at a server, "embedded" for the server Redrive runs under ./.redrive/. */
   kind: "postgres" | "embedded";
   /** Where the data lives, without credentials. */
   location: string;
   /**
    * Tries to become the one process that runs a singleton job (e.g. the collector) among all Redrive
    * replicas sharing this store: a session-level Postgres advisory lock, held while the lease lives.
-   * The embedded store belongs to one process, so it always grants the lease.
    */
   tryLease(key: number): Promise<Lease | null>;
   /** What the durable job queue (pg-boss) connects with: the same database, in its own schema. */
-  jobQueueConnection: { connectionString: string } | { pglite: PGlite };
+  jobQueueConnection: { connectionString: string };
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export interface Lease {
 }
 
 async function tryAdvisoryLease(url: string, key: number): Promise<Lease | null> {
-  const client = new pg.Client({ connectionString: url, application_name: "redrive-lease" });
+  const client = new pg.Client({ connectionString: url, application_name: leaseApplicationName() });
   await client.connect();
   let held = false;
   try {
@@ -85,6 +87,8 @@ async function openPostgres(url: string): Promise<ControlStore> {
     await migrationClient.end();
   }
   const pool = new pg.Pool({ connectionString: url, max: Number(process.env.REDRIVE_DB_POOL_SIZE ?? 10) });
+  // An idle connection dropped by the server (restart, failover) is replaced on the next query: log it, do not crash.
+  pool.on("error", (error) => logger.warn({ component: "control-store", err: errorText(error) }, "control-store connection lost"));
   return {
     db: drizzlePg(pool, { schema }),
     kind: "postgres",
@@ -95,29 +99,40 @@ async function openPostgres(url: string): Promise<ControlStore> {
   };
 }
 
-async function openEmbedded(dataDir: string): Promise<ControlStore> {
-  mkdirSync(/*turbopackIgnore: true*/ dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
-  return {
-    db,
-    kind: "embedded",
-    location: dataDir,
-    tryLease: async () => ({ held: true, release: async () => undefined }),
-    jobQueueConnection: { pglite: client },
-    close: () => client.close(),
-  };
+async function openEmbedded(root: string): Promise<ControlStore> {
+  await refuseOldPgliteStore(root);
+  const server = await embeddedServer(root);
+  try {
+    await server.ensureDatabase(EMBEDDED_DATABASE);
+    const store = await openPostgres(server.url(EMBEDDED_DATABASE));
+    await importOldPgliteStore(root, server.url(EMBEDDED_DATABASE), migrationsFolder).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+    return {
+      ...store,
+      kind: "embedded",
+      location: `${path.join(root, "postgres")} (127.0.0.1:${server.port}${server.owner ? "" : ", run by another process"})`,
+      close: async () => {
+        await store.close();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 export interface ControlStoreOptions {
   databaseUrl?: string;
+  /** Root of the embedded server's files (default ./.redrive). */
   dataDir?: string;
 }
 
 export function openControlStore(options: ControlStoreOptions): Promise<ControlStore> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  return openEmbedded(path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? path.join(".redrive", "pgdata")));
+  return openEmbedded(path.resolve(/*turbopackIgnore: true*/ options.dataDir ?? ".redrive"));
 }
 
 // Next.js may load this module in several bundles (route handlers, instrumentation): keep one store per process.

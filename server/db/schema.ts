@@ -718,3 +718,15 @@ export const alertNotifyGroups = pgTable(
   },
   (table) => [uniqueIndex("alert_notify_groups_key").on(table.channelId, table.groupKey)],
 );
+/**
+ * The heavy reads of each application database, computed once per collector round (server/sagas/snapshot.ts)
+ * so pages and /api/metrics read one row instead of scanning the saga table per viewer and per scrape.
+ * Values are superjson-encoded (dates survive the trip).
+ */
+export const appDatabaseSnapshots = pgTable("app_database_snapshots", {
+  database: text("database").primaryKey(),
+  sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+  /** { statusCounts, stuckCounts, stuckView, outbox } or null where the round failed (see error). */
+  value: jsonb("value"),
+  error: text("error"),
+});

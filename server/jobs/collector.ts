@@ -8,9 +8,14 @@ import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
 import { pruneAuditLog } from "~/server/audit/retention";
 import { SqsSampler } from "./sqs-sampler";
+import { snapshotApplicationDatabases } from "~/server/sagas/snapshot";
+import { logger } from "~/server/lib/logger";
+import { REPLICA_ID } from "~/server/lib/replica";
 
-// Arbitrary constant naming the collector's advisory lock.
-const COLLECTOR_LOCK_KEY = 7_346_211_002;
+const log = logger.child({ component: "collector" });
+
+// Arbitrary constant naming the collector's advisory lock (held by exactly one replica; /api/ready names it).
+export const COLLECTOR_LOCK_KEY = 7_346_211_002;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
 const LEASE_RETRY_MS = 15_000;
 
@@ -35,7 +40,7 @@ export class Collector {
 
   constructor(
     private readonly store: ControlStore,
-    connections: Connections,
+    private readonly connections: Connections,
     private readonly config: RedriveConfig,
     /** Runs after every collection round (alert evaluation); its failure never fails the round. */
     private readonly afterRound?: () => Promise<void>,
@@ -73,6 +78,7 @@ export class Collector {
       await target.sample();
     } catch (caught) {
       error = errorMessage(caught);
+      log.warn({ kind: target.kind, connection: target.name, err: error }, "sample failed");
     }
     const finishedAt = new Date();
     await this.store.db.insert(collectorRuns).values({
@@ -93,7 +99,7 @@ export class Collector {
 
   private every(ms: number, work: () => Promise<unknown>): void {
     const timer = setInterval(() => {
-      if (this.lease?.held) void work().catch((error: unknown) => console.error(`[redrive] collector: ${errorMessage(error)}`));
+      if (this.lease?.held) void work().catch((error: unknown) => log.error({ err: errorMessage(error) }, "collector round failed"));
     }, ms);
     timer.unref();
     this.timers.add(timer);
@@ -105,7 +111,7 @@ export class Collector {
       if (this.stopped || this.lease?.held) return;
       this.lease = await this.store.tryLease(COLLECTOR_LOCK_KEY).catch(() => null);
       if (this.lease) {
-        console.log("[redrive] collector: this process collects samples");
+        log.info({ replica: REPLICA_ID }, "this replica holds the collector lease and collects samples");
         await Promise.all(this.targets.map((t) => this.collect(t.kind, t.name).catch(() => undefined)));
       }
     };
@@ -117,7 +123,15 @@ export class Collector {
     this.every(RETENTION_INTERVAL_MS, () => applyRetention(this.store.db, this.config.collector));
     // Audit rows past audit.retentionDays: exported to NDJSON first, then pruned (server/audit/retention.ts).
     this.every(RETENTION_INTERVAL_MS, () => pruneAuditLog(this.store.db, this.config.audit));
-    if (this.config.databases.length > 0) this.every(OUTBOX_SAMPLE_INTERVAL_MS, () => this.outbox.sample().then(() => this.runAfterRound()));
+    // The outbox history sample and the saga/outbox snapshot pages and /api/metrics read (one round, one reader),
+    // then the alert rules over what the round stored.
+    if (this.config.databases.length > 0) {
+      this.every(OUTBOX_SAMPLE_INTERVAL_MS, async () => {
+        await this.outbox.sample();
+        await snapshotApplicationDatabases(this.store.db, this.connections);
+        await this.runAfterRound();
+      });
+    }
   }
 
   async stop(): Promise<void> {

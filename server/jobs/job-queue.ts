@@ -1,4 +1,5 @@
-import { fromPglite, PgBoss } from "pg-boss";
+import { PgBoss } from "pg-boss";
+import { errorText, logger } from "~/server/lib/logger";
 import type { ControlStore } from "~/server/db/control-store";
 
 /** pg-boss queue of replay-job slices: one active slice per replay job (singleton by job id). */
@@ -23,14 +24,11 @@ export interface JobQueue {
   stop(): Promise<void>;
 }
 
-/** pg-boss over the control store: the server's Postgres, or the embedded PGlite it shares with Drizzle. */
+/** pg-boss over the control store's database (a server's, or the embedded one), in its own schema. */
 export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection">): Promise<JobQueue> {
   const connection = store.jobQueueConnection;
-  const boss =
-    "pglite" in connection
-      ? new PgBoss({ db: fromPglite(connection.pglite), backend: "pglite", schema: "pgboss", superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 })
-      : new PgBoss({ connectionString: connection.connectionString, schema: "pgboss", max: 4, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
-  boss.on("error", (error: unknown) => console.error(`[redrive] job queue: ${error instanceof Error ? error.message : String(error)}`));
+  const boss = new PgBoss({ connectionString: connection.connectionString, schema: "pgboss", max: 4, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5 });
+  boss.on("error", (error: unknown) => logger.error({ component: "job-queue", err: errorText(error) }, "job queue error"));
   await boss.start();
   for (const queue of [REPLAY_QUEUE, SAGA_BULK_QUEUE]) {
     await boss.createQueue(queue, {

@@ -5,6 +5,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
 import { latestDepths } from "~/server/depth/latest";
+import { connectionSampleStates } from "~/server/health/readiness";
 import { partitionStatuses } from "~/server/lag/health-rules";
 import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
 import { applicationMetrics } from "~/server/sagas/metrics";
@@ -73,8 +74,30 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "delayed" }, q.delayed);
     }
   }
-  await applicationMetrics(registry, connections);
+  await applicationMetrics(registry, db, connections);
+  await collectorMetrics(db, connections, gauge);
   return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/**
+ * Freshness, so a stalled collector does not look healthy: the last sample stays exported however old it is,
+ * and these say how old it is (alert on them: docs/prometheus-rules.yml).
+ */
+async function collectorMetrics(
+  db: ControlDb,
+  connections: Connections,
+  gauge: <L extends string>(name: string, help: string, labelNames: readonly L[]) => Gauge<L>,
+): Promise<void> {
+  const labels = ["kind", "connection"] as const;
+  const lastSuccess = gauge("redrive_collector_last_success_timestamp_seconds", "Unix time of the last successful sample of a connection", labels);
+  const up = gauge("redrive_connection_up", "1 when the latest sample of a connection succeeded, 0 when it failed or none ran yet", labels);
+  const age = gauge("redrive_sample_age_seconds", "Seconds since the last successful sample of a connection", labels);
+  for (const c of await connectionSampleStates(db, connections)) {
+    const l = { kind: c.kind, connection: c.name };
+    up.set(l, c.up ? 1 : 0);
+    if (c.lastSuccessAt) lastSuccess.set(l, Date.parse(c.lastSuccessAt) / 1000);
+    if (c.sampleAgeSeconds !== null) age.set(l, c.sampleAgeSeconds);
+  }
 }
 
 export function metricsAuthorised(expected: string | undefined, authorization: string | null): boolean {

@@ -3,6 +3,7 @@ import type { Connections } from "~/server/connections/registry";
 import { appDatabases, type AppDatabase } from "./context";
 import type { ExpectedIndex } from "./layouts/types";
 import { rows } from "./sql";
+import { logger } from "~/server/lib/logger";
 
 export interface IndexCheck extends ExpectedIndex {
   present: boolean;
@@ -103,18 +104,21 @@ export function describeIndex(index: ExpectedIndex): string {
 }
 
 /** At start-up: checks every application database and logs the missing indexes. */
-export async function checkIndexesAtStartup(connections: Connections, log: (line: string) => void = console.warn): Promise<void> {
+export async function checkIndexesAtStartup(
+  connections: Connections,
+  log: (line: string) => void = (line) => logger.warn({ component: "sagas" }, line),
+): Promise<void> {
   for (const app of appDatabases(connections)) {
     const report = await indexReport(app);
     if (report.error) {
-      log(`[redrive] database "${app.name}": could not check indexes: ${report.error}`);
+      log(`database "${app.name}": could not check indexes: ${report.error}`);
       continue;
     }
     for (const missing of report.missingRequired) {
-      log(`[redrive] database "${app.name}": missing index ${describeIndex(missing)} — ${missing.why}; the Sagas page will be slow on large tables`);
+      log(`database "${app.name}": missing index ${describeIndex(missing)} — ${missing.why}; the Sagas page will be slow on large tables`);
     }
     if (report.missingRecommended.length > 0) {
-      console.log(`[redrive] database "${app.name}": recommended indexes not present: ${report.missingRecommended.map(describeIndex).join("; ")} (see docs/sagas.md)`);
+      logger.info({ component: "sagas" }, `database "${app.name}": recommended indexes not present: ${report.missingRecommended.map(describeIndex).join("; ")} (see docs/sagas.md)`);
     }
   }
 }

@@ -1,13 +1,14 @@
 import { Gauge, type Registry } from "prom-client";
 import type { Connections } from "~/server/connections/registry";
 import { appDatabases } from "./context";
-import { statusCounts, stuckCounts } from "./queries";
+import type { ControlDb } from "~/server/db/control-store";
+import { appSnapshot } from "./snapshot";
 
 /**
- * Outbox and saga gauges, read from the application databases at scrape time (so they equal the tables).
- * A database that cannot be read leaves its series out and sets redrive_application_database_up to 0.
+ * Outbox and saga gauges from the collector round's snapshot (server/sagas/snapshot.ts), not a table scan per
+ * scrape. A database that cannot be read leaves its series out and sets redrive_application_database_up to 0.
  */
-export async function applicationMetrics(registry: Registry, connections: Connections): Promise<void> {
+export async function applicationMetrics(registry: Registry, store: ControlDb, connections: Connections): Promise<void> {
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Gauge<L>({ name, help, labelNames: [...labelNames], registers: [registry] });
   const unpublished = gauge("redrive_outbox_unpublished", "Outbox rows not yet published", ["database"]);
@@ -19,11 +20,7 @@ export async function applicationMetrics(registry: Registry, connections: Connec
   await Promise.all(
     appDatabases(connections).map(async (app) => {
       try {
-        const [summary, counts, stuckByType] = await Promise.all([
-          app.outbox.capabilities.insertOnly ? null : app.outbox.summary(app.db),
-          app.sagas ? statusCounts(app.db, app.sagas) : [],
-          app.sagas ? stuckCounts(app.db, app.sagas, app.config.sagas) : [],
-        ]);
+        const { outbox: summary, statusCounts: counts, stuckCounts: stuckByType } = await appSnapshot(store, connections, app);
         if (summary && summary.unpublished !== null) {
           unpublished.set({ database: app.name }, summary.unpublished);
           oldestAge.set({ database: app.name }, summary.oldestAgeSeconds ?? 0);

@@ -14,7 +14,7 @@ import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import { apiTokens, auditLog, sessions, users } from "~/server/db/schema";
 import { createTestDatabase, createTestDataDir } from "./helpers/environment";
 
-// The same suite runs against the embedded store (PGlite) and a Postgres server.
+// The same suite runs against the embedded store (a PostgreSQL server Redrive runs) and an external server.
 const kinds = [
   {
     kind: "embedded" as const,

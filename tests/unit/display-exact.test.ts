@@ -42,7 +42,7 @@ describe("JSON shown as written", () => {
 });
 
 describe("a hostile record's detail and preview", () => {
-  const message = (value: string, key = "k"): RawDlqMessage => ({ id: "0:1", partition: 0, offset: 1, timestampMs: 0, key: utf(key), value: utf(value), headers: new Map([["h\u202e", utf("v\u200b")]]), failure: null });
+  const message = (value: string, key = "k"): RawDlqMessage => ({ id: "0:1", partition: 0, offset: 1, timestampMs: 0, key: utf(key), value: utf(value), headers: new Map([["h\u202e", utf("v\u200b")]]), headerEntries: [["h\u202e", utf("v\u200b")]], failure: null });
   const access = { payloads: true, masks: [] };
 
   it("answers a payload nested 10,000 levels deep, shown as written", () => {

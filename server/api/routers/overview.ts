@@ -4,8 +4,17 @@ import { attentionGroups, growingDlqs } from "~/server/lag/overview";
 import { latestDepths } from "~/server/depth/latest";
 import { errorMessage } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { appDatabases } from "~/server/sagas/context";
+import { appSnapshot } from "~/server/sagas/snapshot";
 
 const OVERVIEW_TIMEOUT_MS = 8_000;
+
+/** Saga counts per status across types, as the Overview shows them. */
+function perStatus(counts: { status: string; count: number }[]): { status: string; count: number }[] {
+  const totals = new Map<string, number>();
+  for (const row of counts) totals.set(row.status, (totals.get(row.status) ?? 0) + row.count);
+  return [...totals].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
+}
 
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
 
@@ -35,12 +44,13 @@ export const overviewRouter = createTRPCRouter({
         })),
       ),
     ]);
+    // Saga and outbox counts come from the collector round's snapshot, not a saga-table scan per viewer.
     const databases = await Promise.all(
-      [...all.databases.values()].map(async (database) => ({
-        connection: database.name,
-        result: await settle(`database "${database.name}"`, async () => {
-          const [sagas, outbox] = await Promise.all([database.sagaStatusCounts(), database.outboxBacklog()]);
-          return { sagas, outbox };
+      appDatabases(all).map(async (app) => ({
+        connection: app.name,
+        result: await settle(`database "${app.name}"`, async () => {
+          const snapshot = await appSnapshot(ctx.db, all, app);
+          return { sagas: perStatus(snapshot.statusCounts), outbox: { unpublished: snapshot.outbox?.unpublished ?? 0, oldestAgeSeconds: snapshot.outbox?.oldestAgeSeconds ?? null } };
         }),
       })),
     );

@@ -6,11 +6,12 @@ import { gate } from "~/server/api/payload-gate";
 import { payloadAccess, type PayloadAccess } from "~/server/dlq/masking";
 import { issueSagaCommand, SagaCommandError, sagaCommandKinds, sagaCommandStatus, type SagaCommandErrorCode } from "~/server/sagas/commands";
 import { appDatabases, type AppDatabase } from "~/server/sagas/context";
-import { DIAGNOSE_LIMIT, diagnose, groupStuck, stuckGroupKey, topicOf } from "~/server/sagas/diagnosis";
+import { diagnose, stuckGroupKey, topicOf } from "~/server/sagas/diagnosis";
 import { dlqTopicsFor, findInDlq, type DlqHit } from "~/server/sagas/dlq-index";
 import { indexReport } from "~/server/sagas/indexes";
 import { sagaStatuses } from "~/server/sagas/layouts/types";
-import { getSaga, isStuck, listSagas, sagaCommands, sagaSteps, statusCounts, stuckCounts, stuckSagas } from "~/server/sagas/queries";
+import { getSaga, isStuck, listSagas, sagaCommands, sagaSteps } from "~/server/sagas/queries";
+import { appSnapshot } from "~/server/sagas/snapshot";
 import { resolveApp } from "./outbox";
 
 const databaseInput = z.object({ database: z.string().min(1).max(63) });
@@ -71,7 +72,7 @@ export const sagasRouter = createTRPCRouter({
         .filter((app) => app.sagas)
         .map(async (app) => {
           try {
-            const counts = await stuckCounts(app.db, app.sagas!, app.config.sagas);
+            const counts = (await appSnapshot(ctx.db, ctx.connections, app)).stuckCounts;
             return { database: app.name, count: counts.reduce((sum, c) => sum + c.count, 0), error: null };
           } catch (error) {
             return { database: app.name, count: 0, error: error instanceof Error ? error.message : String(error) };
@@ -84,8 +85,8 @@ export const sagasRouter = createTRPCRouter({
   /** Counts per type and status, stuck counts per type, and the index check. */
   summary: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
     const app = resolveApp(ctx.connections, input.database);
-    const layout = sagasOf(app);
-    const [counts, stuck, indexes] = await Promise.all([statusCounts(app.db, layout), stuckCounts(app.db, layout, app.config.sagas), indexReport(app)]);
+    sagasOf(app);
+    const [{ statusCounts: counts, stuckCounts: stuck }, indexes] = await Promise.all([appSnapshot(ctx.db, ctx.connections, app), indexReport(app)]);
     const types = [...new Set(counts.map((c) => c.sagaType))].sort();
     return { counts, stuck, types, indexes, settings: { stuckAfterSeconds: app.config.sagas.stuckAfterSeconds, perType: app.config.sagas.perType } };
   }),
@@ -107,17 +108,18 @@ export const sagasRouter = createTRPCRouter({
     .input(databaseInput.extend({ group: z.string().max(1000).optional(), limit: z.number().int().min(1).max(500).default(100) }))
     .query(async ({ ctx, input }) => {
       const app = resolveApp(ctx.connections, input.database);
-      const layout = sagasOf(app);
-      const [sagas, counts] = await Promise.all([stuckSagas(app.db, layout, app.config.sagas, DIAGNOSE_LIMIT), stuckCounts(app.db, layout, app.config.sagas)]);
-      const total = counts.reduce((sum, c) => sum + c.count, 0);
-      const diagnoses = await diagnose(ctx.db, ctx.connections, app, sagas);
-      const groups = groupStuck(sagas, diagnoses);
-      const chosen = input.group ? sagas.filter((saga) => stuckGroupKey(saga, diagnoses.get(saga.id)).key === input.group) : sagas;
+      sagasOf(app);
+      // Computed once per collector round (server/sagas/snapshot.ts), not per viewer.
+      const snapshot = await appSnapshot(ctx.db, ctx.connections, app);
+      const sagas = snapshot.stuckView?.sagas ?? [];
+      const total = snapshot.stuckCounts.reduce((sum, c) => sum + c.count, 0);
+      const chosen = input.group ? sagas.filter((saga) => stuckGroupKey(saga, saga.diagnosis).key === input.group) : sagas;
       return {
         total,
         diagnosed: sagas.length,
-        groups,
-        rows: chosen.slice(0, input.limit).map((s) => ({ ...s, diagnosis: diagnoses.get(s.id) ?? null })),
+        groups: snapshot.stuckView?.groups ?? [],
+        sampledAt: snapshot.sampledAt,
+        rows: chosen.slice(0, input.limit),
         settings: { stuckAfterSeconds: app.config.sagas.stuckAfterSeconds, perType: app.config.sagas.perType },
       };
     }),

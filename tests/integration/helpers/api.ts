@@ -11,7 +11,7 @@ import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import { startJobWorkers } from "~/server/jobs/workers";
 import type { Role } from "~/server/db/schema";
-import { createTestDataDir } from "./environment";
+import { createTestDatabase } from "./environment";
 
 export interface ApiResponse {
   status: number;
@@ -27,20 +27,25 @@ export class ApiHarness {
   private constructor(
     readonly store: ControlStore,
     readonly connections: Connections,
-    private readonly cleanup: () => void,
+    private readonly cleanup: () => Promise<void>,
   ) {}
 
   private queue: Promise<JobQueue> | null = null;
   private worker: { stop(): Promise<void> } | null = null;
 
-  /** Over an embedded control store by default, or a Postgres database (`databaseUrl`) the caller owns. */
+  /**
+   * Over a fresh database on the test server by default (the embedded server's start-up is covered by
+   * embedded-postgres.test.ts and would add seconds per file), or a database (`databaseUrl`) the caller owns.
+   */
   static async start(config: RedriveConfigInput, options: { databaseUrl?: string } = {}): Promise<ApiHarness> {
     // As the server does (instrumentation.ts); the harness plays the socket and sets the peer header itself.
     installPeerStamp();
-    const { dir, remove } = createTestDataDir();
-    const store = await openControlStore(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: dir });
+    const own = options.databaseUrl ? null : await createTestDatabase();
+    const store = await openControlStore({ databaseUrl: options.databaseUrl ?? own!.url });
     await ensureFirstAdmin(store.db, { REDRIVE_ADMIN_PASSWORD: "harness-admin-password" });
-    return new ApiHarness(store, buildConnections(configSchema.parse(config)), remove);
+    return new ApiHarness(store, buildConnections(configSchema.parse(config)), async () => {
+      await own?.drop();
+    });
   }
 
   async tokenFor(role: Role): Promise<string> {
@@ -96,7 +101,7 @@ export class ApiHarness {
     if (this.queue) await (await this.queue).stop();
     await closeConnections(this.connections);
     await this.store.close();
-    this.cleanup();
+    await this.cleanup();
   }
 }
 

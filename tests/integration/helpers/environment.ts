@@ -31,7 +31,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
-/** A fresh directory for an embedded (PGlite) control store. */
+/** A fresh directory for an embedded control store (the server Redrive runs itself). */
 export function createTestDataDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), "redrive-store-"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
