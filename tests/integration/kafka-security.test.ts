@@ -28,7 +28,8 @@ const keyFile = path.join(TLS_DIR, "client.key");
 type Health = ConnectionHealth & { target: string; security: string | null };
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
 
-const topic = uniqueName("sec-orders-dlq");
+// Named like a DLQ (the default `*.dlq` pattern): reading other topics is a permission of its own.
+const topic = `${uniqueName("sec-orders")}.dlq`;
 const plain = new Kafka({ clientId: "security-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
 let admin: Admin;
 let otherCa: { dir: string; file: string };
@@ -120,7 +121,7 @@ describe("Redrive over the local Kafka's secured listeners", () => {
     expect(state["wrong-ca"]).toMatchObject({ reachable: false });
     expect(state["wrong-ca"]!.lastError).toMatch(/^Kafka connection "wrong-ca": TLS: the broker's certificate is not signed by a CA Redrive trusts/);
     expect(state["no-client-cert"]).toMatchObject({ reachable: false });
-    expect(state["no-client-cert"]!.lastError).toMatch(/^Kafka connection "no-client-cert": TLS: the broker requires a client certificate/);
+    expect(state["no-client-cert"]!.lastError).toMatch(/^Kafka connection "no-client-cert": TLS: .*requires a client certificate/);
     expect(state["wrong-password"]).toMatchObject({ reachable: false });
     expect(state["wrong-password"]!.lastError).toMatch(/^Kafka connection "wrong-password": SASL authentication failed/);
     expect(state["wrong-password"]!.lastError).not.toContain("not-the-password");

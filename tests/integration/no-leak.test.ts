@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxEvents, sagaInstances } from "../../demo/db/schema";
 import { handleDownload } from "~/server/dlq/download";
 import { handleExport } from "~/server/dlq/export";
+import { readiness } from "~/server/health/readiness";
+import { GET as health } from "../../app/api/health/route";
 import { createDemoDatabase, type TestDatabase } from "../fixtures/database";
 import { kafkaDlqFixture } from "../fixtures/kafka";
 import { sagaFixtures, type SagaFixture } from "../fixtures/sagas";
@@ -152,6 +154,9 @@ const routeCalls: Record<string, (token: string) => Promise<Response>> = {
     const params = new URLSearchParams({ kind: "sqs", connection: "local", dlq: state.sqsDlq, snapshotId: state.sqsSnapshot, id: state.sqsMessage });
     return handleDownload(new Request(`http://redrive.test/api/dlq/download?${params}`, { headers: as(token) }), { db: api.store.db, connections: api.connections });
   },
+  // Unauthenticated probes: liveness, and readiness over the same store and connections as the procedures.
+  health: async () => health(),
+  ready: async () => Response.json(await readiness(api.store.db, api.connections)),
   // Metrics carry counts and names only: the tRPC route is the handler the procedures above went through.
   metrics: async () => new Response(""),
   "trpc/[trpc]": async () => new Response(""),
