@@ -14,6 +14,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 let api: ApiHarness;
 let viewer: string;
 let admin: string;
+let operator: string;
 let created: DlqFixture;
 
 const LONG = 20_000;
@@ -23,6 +24,7 @@ beforeAll(async () => {
   api = await ApiHarness.start({ kafka: [{ name: "local", brokers: [KAFKA_BROKER] }] });
   viewer = await api.tokenFor("viewer");
   admin = await api.tokenFor("admin");
+  operator = await api.tokenFor("operator");
   created = await kafkaDlqFixture({
     partitions: 1,
     messages: [
@@ -174,6 +176,19 @@ describe("reading topics that are not DLQs", () => {
     const allowed = await exportOf(viewer, created.dlqTopic);
     expect(allowed.status).toBe(200);
     expect((await allowed.text()).trim().split("\n")).toHaveLength(2);
+  });
+
+  it("refuses an operator replay, edit and discard of a record from a topic that is not a DLQ (403), before reading it", async () => {
+    const id = "0:0";
+    const calls = [
+      api.call("replay.one", { kind: "mutation", input: { kind: "kafka", connection: "local", dlq: created.topic, id, target: created.dlqTopic }, headers: as(operator) }),
+      api.call("replay.editable", { kind: "query", input: { kind: "kafka", connection: "local", dlq: created.topic, id }, headers: as(operator) }),
+      api.call("replay.discard", { kind: "mutation", input: { kind: "kafka", connection: "local", dlq: created.topic, id, reason: "not a dead letter" }, headers: as(operator) }),
+    ];
+    for (const response of await Promise.all(calls)) {
+      expect(response.status, JSON.stringify(response.body)).toBe(403);
+      expect(JSON.stringify(response.body)).toMatch(/not a dead-letter topic.*readAnyTopicRoles/);
+    }
   });
 
   it("lets a role in payloads.readAnyTopicRoles (admin by default) read any topic", async () => {

@@ -3,12 +3,12 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import type { Context } from "~/server/api/trpc";
+import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
 import { TooManyScans } from "~/server/dlq/scan-slots";
-import { canReadTopic } from "~/server/dlq/topic-access";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { payloadAccess } from "~/server/dlq/masking";
@@ -18,21 +18,6 @@ import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { latestDepths } from "~/server/depth/latest";
 
 const name = z.string().min(1).max(500);
-
-function kafkaAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.kafka.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
-  return adapter;
-}
-
-/** A Kafka topic the caller may read: a known DLQ, or any topic for payloads.readAnyTopicRoles (403 otherwise). */
-function readableKafka(ctx: Context & { principal: { role: "viewer" | "operator" | "admin" } }, connection: string, topic: string) {
-  const adapter = kafkaAdapter(ctx, connection);
-  if (!canReadTopic(ctx, connection, topic)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `"${topic}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.` });
-  }
-  return adapter;
-}
 
 function sqsAdapter(ctx: Context, connection: string) {
   const adapter = ctx.connections.sqs.get(connection);

@@ -3,11 +3,11 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
+import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { canReadTopic } from "~/server/dlq/topic-access";
 import { payloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
@@ -24,11 +24,6 @@ function replaySettings(ctx: Context, kind: "kafka" | "sqs", connection: string)
   return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
 }
 
-function kafkaAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.kafka.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
-  return adapter;
-}
 
 function sqsAdapter(ctx: Context, connection: string) {
   const adapter = ctx.connections.sqs.get(connection);
@@ -83,7 +78,7 @@ export const replayRouter = createTRPCRouter({
       };
       return refusalsAsPreconditions(() =>
         input.kind === "kafka"
-          ? replayKafkaMessage(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, kafkaPosition(input.id), options)
+          ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
           : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options),
       );
     }),
@@ -131,7 +126,7 @@ export const replayRouter = createTRPCRouter({
       ctx.audit.omitInput = ["value"];
       const result = await refusalsAsPreconditions(() =>
         input.kind === "kafka"
-          ? editAndReplayKafkaMessage(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, kafkaPosition(input.id), edit, options)
+          ? editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
           : editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options),
       );
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
@@ -150,7 +145,7 @@ export const replayRouter = createTRPCRouter({
       return refusalsAsPreconditions(async () => {
         if (input.kind === "kafka") {
           kafkaPosition(input.id);
-          const outcome = await discardKafkaMessages(ctx.db, kafkaAdapter(ctx, input.connection), input.dlq, [input.id], options);
+          const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
           if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
           return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
         }
@@ -174,8 +169,7 @@ export const replayRouter = createTRPCRouter({
       let message;
       if (input.kind === "kafka") {
         const position = kafkaPosition(input.id);
-        if (!canReadTopic(ctx, input.connection, input.dlq)) throw new TRPCError({ code: "FORBIDDEN", message: `"${input.dlq}" is not a dead-letter topic of "${input.connection}".` });
-        message = await kafkaMessage(kafkaAdapter(ctx, input.connection), input.dlq, position.partition, position.offset);
+        message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
       } else {
         if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
