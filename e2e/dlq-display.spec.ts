@@ -1,20 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { Kafka, logLevel } from "kafkajs";
-import { uniqueName } from "./support/brokers";
+import { kafkaForSpec, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
 
-const kafka = new Kafka({ clientId: "redrive-e2e-dlq-display", brokers: [process.env.KAFKA_BROKER ?? "127.0.0.1:9092"], logLevel: logLevel.NOTHING });
+const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-dlq-display");
 const MAX_LONG = "9223372036854775807";
 const DEPTH = 10_000;
-
-const createdTopics: string[] = [];
-test.afterAll(async () => {
-  if (createdTopics.length === 0) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
-  await admin.disconnect();
-});
 
 test("a hostile record displays as written: 10,000 levels deep, 2^63-1 exact, a right-to-left override made visible", async ({ page }) => {
   const admin = kafka.admin();

@@ -1,19 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { Kafka, logLevel } from "kafkajs";
-import { brokerQueueDepth, createQueueWithDlq, sqsClient, uniqueName } from "./support/brokers";
+import { brokerQueueDepth, createQueueWithDlq, kafkaForSpec, sqsClient, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
 
-const kafka = new Kafka({ clientId: "redrive-e2e-dlq", brokers: [process.env.KAFKA_BROKER ?? "127.0.0.1:9092"], logLevel: logLevel.NOTHING });
-
-// Topics are deleted once, after every test of this file.
-const createdTopics: string[] = [];
-test.afterAll(async () => {
-  if (createdTopics.length === 0) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
-  await admin.disconnect();
-});
+const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-dlq");
 
 const XSS_NOTE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">';
 const NPE = "java.lang.NullPointerException";

@@ -1,18 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { Kafka, logLevel } from "kafkajs";
-import { uniqueName } from "./support/brokers";
+import { kafkaForSpec, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
 
-const kafka = new Kafka({ clientId: "redrive-e2e-links", brokers: [process.env.KAFKA_BROKER ?? "127.0.0.1:9092"], logLevel: logLevel.NOTHING });
-
-const createdTopics: string[] = [];
-test.afterAll(async () => {
-  if (createdTopics.length === 0) return;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
-  await admin.disconnect();
-});
+const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-links");
 
 test("a DLQ view lives in its URL: reload, back/forward and a pasted link restore tab, filter, results and the open message", async ({ page, context }) => {
   test.setTimeout(120_000);

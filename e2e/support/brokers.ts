@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { test } from "@playwright/test";
 import { Kafka, logLevel } from "kafkajs";
 import { uniqueName } from "../../tests/fixtures/names";
 import { createQueuePair, sqsClient } from "../../tests/fixtures/sqs";
@@ -68,4 +69,21 @@ export async function createQueueWithDlq(sqs: SQSClient, depth: number) {
 export async function brokerQueueDepth(sqs: SQSClient, url: string): Promise<number> {
   const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }));
   return Number(attributes.Attributes?.ApproximateNumberOfMessages ?? -1);
+}
+
+/**
+ * A kafkajs client for one spec file, and the list of topics it creates: they are deleted once, after every
+ * test of the file (call at the top level of the spec).
+ */
+export function kafkaForSpec(clientId: string): { kafka: Kafka; createdTopics: string[] } {
+  const kafka = new Kafka({ clientId, brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
+  const createdTopics: string[] = [];
+  test.afterAll(async () => {
+    if (createdTopics.length === 0) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: createdTopics }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  return { kafka, createdTopics };
 }
