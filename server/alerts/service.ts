@@ -2,6 +2,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { errorMessage } from "~/server/jobs/health-monitor";
 import type { JobQueue } from "~/server/jobs/job-queue";
+import { logger } from "~/server/lib/logger";
 import { AlertEngine, staleAfterMs, type RoundResult } from "./engine";
 import { scheduleNotifications, type NotifyDeps } from "./notify/dispatch";
 import { ensureDefaultPack } from "./rules";
@@ -26,8 +27,8 @@ export async function startAlerting(
 ): Promise<AlertEngine | null> {
   if (!connections.config.alerts.enabled) return null;
   await syncFileConfig(db, connections.config.alerts);
-  if (await ensureDefaultPack(db).catch((error: unknown) => console.error(`[redrive] alerts: default pack: ${errorMessage(error)}`))) {
-    console.log("[redrive] alerts: installed the default rule pack");
+  if (await ensureDefaultPack(db).catch((error: unknown) => logger.error({ component: "alerts", err: errorMessage(error) }, "default rule pack not installed"))) {
+    logger.info({ component: "alerts" }, "installed the default rule pack");
   }
   const deps = notifyDeps(db, connections, queue);
   return new AlertEngine(

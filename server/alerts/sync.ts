@@ -1,6 +1,7 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
+import { logger } from "~/server/lib/logger";
 import { alertChannels, alertRules } from "~/server/db/schema";
 import type { alertsSettings } from "./config-schema";
 import { channelSchemas } from "./notify/channel-config";
@@ -18,7 +19,7 @@ export async function syncFileConfig(db: ControlDb, config: AlertsConfig): Promi
       const schema = channelSchemas[channel.kind];
       const values = { kind: channel.kind, settings: schema.settings.parse(channel.settings), secrets: schema.secrets.parse(channel.secrets) as Record<string, string> };
       const [existing] = await tx.select().from(alertChannels).where(sql`lower(${alertChannels.name}) = ${channel.name.toLowerCase()}`);
-      if (existing && existing.source !== "file") console.warn(`[redrive] alerts: channel "${channel.name}" in redrive.yaml is skipped: one with that name was made in the UI`);
+      if (existing && existing.source !== "file") logger.warn({ component: "alerts", channel: channel.name }, "channel in redrive.yaml skipped: one with that name was made in the UI");
       else if (existing) await tx.update(alertChannels).set({ ...values, enabled: true, updatedAt: new Date() }).where(eq(alertChannels.id, existing.id));
       else await tx.insert(alertChannels).values({ ...values, name: channel.name, source: "file", createdBy: "redrive.yaml" });
     }
@@ -28,7 +29,7 @@ export async function syncFileConfig(db: ControlDb, config: AlertsConfig): Promi
     for (const rule of config.rules) {
       const { name, enabled, ...spec } = rule;
       const [existing] = await tx.select().from(alertRules).where(sql`lower(${alertRules.name}) = ${name.toLowerCase()}`);
-      if (existing && existing.source !== "file") console.warn(`[redrive] alerts: rule "${name}" in redrive.yaml is skipped: one with that name was made in the UI`);
+      if (existing && existing.source !== "file") logger.warn({ component: "alerts", rule: name }, "rule in redrive.yaml skipped: one with that name was made in the UI");
       else if (existing) await tx.update(alertRules).set({ enabled, spec, updatedAt: new Date() }).where(eq(alertRules.id, existing.id));
       else await tx.insert(alertRules).values({ name, enabled, spec, source: "file", createdBy: "redrive.yaml" });
     }

@@ -94,7 +94,7 @@ export class Collector {
   }
 
   private async runAfterRound(): Promise<void> {
-    await this.afterRound?.().catch((caught: unknown) => console.error(`[redrive] after collection: ${errorMessage(caught)}`));
+    await this.afterRound?.().catch((caught: unknown) => log.error({ err: errorMessage(caught) }, "after-round work failed"));
   }
 
   private every(ms: number, work: () => Promise<unknown>): void {
