@@ -17,7 +17,7 @@ export interface KafkaConnectionOptions {
 }
 
 /** The TLS options for node:tls, or undefined for plaintext. `ssl: true` trusts the system CAs. */
-export function kafkaTlsOptions(ssl: KafkaConnectionConfig["ssl"]): TlsConnectOptions | undefined {
+function kafkaTlsOptions(ssl: KafkaConnectionConfig["ssl"]): TlsConnectOptions | undefined {
   if (ssl === false) return undefined;
   if (ssl === true) return { rejectUnauthorized: true };
   const options: TlsConnectOptions = { rejectUnauthorized: ssl.rejectUnauthorized };
@@ -30,7 +30,7 @@ export function kafkaTlsOptions(ssl: KafkaConnectionConfig["ssl"]): TlsConnectOp
 }
 
 /** A source of SASL/OAUTHBEARER tokens for the mechanisms that use one (OAuth client credentials, MSK IAM). */
-export function kafkaTokenProvider(sasl: KafkaSaslSettings): (() => Promise<string>) | undefined {
+function kafkaTokenProvider(sasl: KafkaSaslSettings): (() => Promise<string>) | undefined {
   if (sasl.mechanism === "oauthbearer") return oauthTokenProvider(sasl);
   if (sasl.mechanism === "aws-msk-iam") return mskIamTokenProvider(sasl.region, requiredAwsCredentialProvider(sasl));
   return undefined;
