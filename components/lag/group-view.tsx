@@ -8,6 +8,7 @@ import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
 import { GroupCharts, type ChartScope } from "./group-charts";
 import { GroupHeader } from "./group-header";
+import { GroupMembers } from "./group-members";
 import { PartitionsTable, type PartitionKey } from "./partitions-table";
 import { SnapshotBanner } from "./snapshot-banner";
 import { TopicsTable } from "./topics-table";
@@ -66,6 +67,9 @@ export function GroupView({ connection, groupId }: { connection: string; groupId
       ) : null}
       {data?.group ? (
         <>
+          <Card title={`Members (${data.members.length.toLocaleString()})`}>
+            <GroupMembers members={data.members} consumerProtocol={data.group.groupType === "consumer"} />
+          </Card>
           <Card title={`Topics (${data.topics.length.toLocaleString()}) · click one to chart it`}>
             <TopicsTable topics={data.topics} partitions={data.partitions} selected={scope.partition === undefined ? scope.topic : undefined} onSelect={selectTopic} />
           </Card>

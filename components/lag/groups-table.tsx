@@ -62,7 +62,7 @@ export function GroupsTable({
               </td>
               <td className="py-1 pr-3">{row.state}</td>
               <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(row.members)}</td>
-              <td className="py-1 pr-3 text-xs text-slate-600">
+              <td className="py-1 pr-3 text-xs text-slate-600" data-testid="group-type">
                 {[row.groupType === "consumer" ? "KIP-848" : null, row.protocolType, row.protocol].filter(Boolean).join(" · ") || <span className="text-slate-400">—</span>}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums" title={row.topics.join(", ")}>
