@@ -94,7 +94,14 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
   return (
     <div className="space-y-5">
       {detail.cameBackFrom ? <CameBack earlier={detail.cameBackFrom} /> : null}
-      <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+      {detail.aborted ? (
+        <p role="status" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900" data-testid="message-aborted">
+          Aborted transaction: this record was written in a transaction that was aborted, so consumers reading committed data never saw it.
+          It is shown for inspection only and cannot be replayed or edited.
+        </p>
+      ) : (
+        <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+      )}
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
         {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}

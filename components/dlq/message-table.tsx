@@ -204,7 +204,12 @@ export function MessageTable({
                             {state.action === "discard" ? "resolved" : actionLabel(state.action)}
                           </span>
                         ) : null}
-                        {canReplay && dlq ? (
+                        {message.aborted ? (
+                          <span className="truncate rounded bg-amber-100 px-1 text-amber-900" title="Written in an aborted transaction: consumers never saw it, so it is not replayed" data-testid="row-aborted">
+                            aborted
+                          </span>
+                        ) : null}
+                        {canReplay && dlq && !message.aborted ? (
                           <button
                             type="button"
                             onClick={() => setReplaying(message)}
