@@ -28,7 +28,7 @@ import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import { startJobWorkers } from "~/server/jobs/workers";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { otherProcesses, run, sleep } from "../common/processes";
+import { ensureStack, otherProcesses, run, sleep } from "../common/processes";
 import { secs } from "../common/stats";
 import { runReplayJob, type EngineRun } from "./engine";
 import { Profiler } from "./profile";
@@ -267,7 +267,7 @@ async function sqsBench(id: string, engine: Engine): Promise<SqsResult> {
 
 async function main(): Promise<void> {
   log("ensuring the local stack is up (it also resolves Kafka's jars, kafka-tools included, into .stack/lib/kafka)");
-  await run("node", ["scripts/stack.mjs", "up"]);
+  await ensureStack(log);
   if (!existsSync(".stack/lib/kafka") || !readdirSync(".stack/lib/kafka").some((f) => /^kafka-tools-[\d.]+\.jar$/.test(f))) {
     throw new Error("no kafka-tools jar in .stack/lib/kafka: run `node scripts/stack.mjs down`, delete .stack/lib/kafka and run `node scripts/stack.mjs up`");
   }
