@@ -64,6 +64,13 @@ test("an admin adds a channel, tests it, writes a rule with preview and backtest
     await expect.poll(() => notifications().filter((n) => !n.test).length, { timeout: 30_000 }).toBe(1);
     expect(notifications().at(-1)!.alerts[0]!.labels.group).toBe(groupId);
 
+    // The group's own page shows the alert firing, linked to its rule.
+    await page.goto(`/lag/local/${encodeURIComponent(groupId)}`);
+    const onGroupPage = page.getByTestId("object-alert").filter({ hasText: ruleName });
+    await expect(onGroupPage).toContainText("firing", { timeout: 30_000 });
+    await expect(onGroupPage.getByRole("link", { name: ruleName })).toHaveAttribute("href", /^\/alerts\/rules\/[0-9a-f-]{36}$/);
+    await page.goto("/alerts");
+
     // The consumer catches up: the alert resolves (its resolved notification waits for the channel's group
     // interval, 5 min by default; the integration tests check it with a short interval).
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "12" }] });
