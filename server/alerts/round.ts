@@ -26,10 +26,13 @@ export interface RoundPlan {
   transitions: RoundTransition[];
 }
 
-/** Labels of an instance: the object's, the rule's own, the rule name as alertname, and the severity. */
+/**
+ * Labels of an instance: the rule's own, the object's (which win, so a rule label cannot rename the object its
+ * page and silences find it by), the rule name as alertname, and the severity.
+ */
 export const instanceLabels = (rule: Rule, series: Pick<Series, "labels">): Record<string, string> => ({
-  ...series.labels,
   ...rule.labels,
+  ...series.labels,
   alertname: rule.name,
   severity: rule.severity,
 });
