@@ -90,7 +90,8 @@ async function main() {
     await insertRound(at, 40 + i);
     const result = await evaluateRound(ctx, { now: at + 1, staleAfterMs: 60_000 });
     rounds.push(result.durationMs);
-    log(`round ${i + 1}: ${millis(result.durationMs)}, ${result.transitions.length} state changes`);
+    const { read, plan, save } = result.phasesMs;
+    log(`round ${i + 1}: ${millis(result.durationMs)} (read ${millis(read)}, plan ${millis(plan)}, save ${millis(save)}), ${result.transitions.length} state changes`);
   }
   const roundP50 = percentile(rounds, 50);
   const base = COLLECTOR_ROUND_MS ?? INTERVAL_MS;

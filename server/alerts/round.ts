@@ -67,9 +67,14 @@ export function planRule(
     const before = previous?.state ?? initialState(at);
     if (previous && at <= before.evaluatedAt) return; // no new sample since the last round
     const { next, transition } = step(rule, before, holds, value, at);
-    const instance: StoredInstance = { ...base, summary: renderSummary(rule, series, value, unit), state: next };
     const forget = next.state === "normal" && next.flapChanges.length === 0;
     const stale = next.state === "resolved" && next.flapChanges.length === 0 && now - (next.resolvedAt ?? now) > FLAP_WINDOW_MS;
+    if ((forget || stale) && !transition) {
+      // most objects of most rules: nothing to keep, so no summary to render
+      if (previous) plan.remove.push({ ruleId: rule.id, objectKey });
+      return;
+    }
+    const instance: StoredInstance = { ...base, summary: renderSummary(rule, series, value, unit), state: next };
     if (forget || stale) {
       if (previous) plan.remove.push({ ruleId: rule.id, objectKey });
     } else plan.save.push(instance);
