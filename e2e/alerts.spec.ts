@@ -78,6 +78,11 @@ test("an admin adds a channel, tests it, writes a rule with preview and backtest
     await expect(page.getByTestId("firing-alerts-badge")).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => notifications().filter((n) => !n.test).length, { timeout: 30_000 }).toBe(1);
     expect(notifications().at(-1)!.alerts[0]!.labels.group).toBe(groupId);
+    // The notification's silence link opens the Alerts page on that alert, ready to silence.
+    const silenceLink = new URL(notifications().at(-1)!.alerts[0]!.silenceUrl);
+    await page.goto(`${silenceLink.pathname}${silenceLink.search}`);
+    await expect(page.locator('[data-testid="active-alert"][data-focused="true"]')).toContainText(ruleName);
+    await expect(page.locator('[data-testid="active-alert"][data-focused="true"]').getByRole("button", { name: "Silence 1 h" })).toBeVisible();
 
     // The group's own page shows the alert firing, linked to its rule.
     await page.goto(`/lag/local/${encodeURIComponent(groupId)}`);
