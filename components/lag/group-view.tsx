@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { ObjectAlerts } from "../alerts/object-alerts";
 import { useChartRange } from "../url-state";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
@@ -39,6 +40,7 @@ export function GroupView({ connection, groupId }: { connection: string; groupId
         <span>Kafka · {connection}</span>
         {detail.isFetching ? <span className="text-xs">refreshing…</span> : null}
       </PageHeader>
+      <ObjectAlerts of={{ object: "group", connection, name: groupId }} />
       {detail.error ? <ErrorBox title="Could not load the consumer group" message={detail.error.message} /> : null}
       {detail.isPending ? <p className="text-sm text-slate-500">Loading the consumer group…</p> : null}
       {data ? <SnapshotBanner snapshot={data.snapshot} /> : null}
