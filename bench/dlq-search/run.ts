@@ -26,7 +26,7 @@ import { benchKafka, deleteTopic, ensureTopic, EXPECTED_MATCHES, PARTITIONS, PRE
 import { runPipeline, type PipelineRun } from "./kcat";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { ensureBuild, ensureStack, otherProcesses, run, sleep } from "../common/processes";
+import { ensureBuild, ensureStack, otherProcesses, sleep } from "../common/processes";
 import { serverEnv, startServer, waitReady } from "../common/redrive-server";
 import { millis, percentile, secs } from "../common/stats";
 import { fmtRate, log, rate } from "./util";

@@ -22,7 +22,7 @@ import { benchKafka, buildFixture, deleteFixture, type Fixture } from "./fixture
 import { parseDescribe, runConsumerGroupsTool, TOOL_CLASS } from "./kafka-tool";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { ensureBuild, ensureStack, run, sleep } from "../common/processes";
+import { ensureBuild, ensureStack, sleep } from "../common/processes";
 import { serverEnv, startServer, type RedriveServer } from "../common/redrive-server";
 import { millis, secs } from "../common/stats";
 import { watchRss } from "./rss";
