@@ -106,6 +106,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
         </label>
         <textarea
           id="dlq-filter-expression"
+          data-shortcut="search"
           value={expression}
           onChange={(event) => {
             start.reset();
