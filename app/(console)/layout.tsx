@@ -1,6 +1,7 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { Nav } from "~/components/nav";
+import { UtcToggle } from "~/components/charts/time-zone";
 import { KeyboardShortcuts } from "~/components/keyboard-shortcuts";
 import { SignOutButton } from "~/components/sign-out-button";
 import { ThemeToggle } from "~/components/theme-toggle";
@@ -25,6 +26,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           </div>
           <SignOutButton />
           <ThemeToggle />
+          <UtcToggle />
         </div>
       </aside>
       <main className="min-w-0 flex-1 p-6">
