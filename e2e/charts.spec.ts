@@ -7,7 +7,9 @@ const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-charts");
 test.use({ timezoneId: "America/New_York", viewport: { width: 1440, height: 900 } });
 
 const chart = (page: Page) => page.locator("figure").filter({ hasText: "Kafka · local" });
-const tickLabels = (page: Page) => chart(page).locator(".recharts-xAxis .recharts-cartesian-axis-tick-value").allTextContents();
+/** The time axis's labels (recharts draws tick labels in a layer of their own; the y axis has no "hh:mm" labels). */
+const tickLabels = async (page: Page) =>
+  (await chart(page).locator(".recharts-cartesian-axis-tick-value").allTextContents()).filter((label) => /^\d{2}:\d{2}$/.test(label));
 const minutes = (label: string) => {
   const [h, m] = label.split(":").map(Number);
   return h! * 60 + m!;
@@ -22,7 +24,7 @@ test("charts name their zone (UTC on request, remembered), draw straight lines o
   const dlq = `${source}.DLQ`;
   createdTopics.push(source, dlq);
   try {
-    await admin.createTopics({ waitForLeaders: false, topics: [source, dlq].map((topic) => ({ topic, numPartitions: 1 })) });
+    await admin.createTopics({ waitForLeaders: true, topics: [source, dlq].map((topic) => ({ topic, numPartitions: 1 })) });
     await producer.send({ topic: dlq, messages: [1, 2, 3].map((n) => ({ key: `k-${n}`, value: `{"n":${n}}` })) });
   } finally {
     await Promise.all([admin.disconnect(), producer.disconnect()]);
@@ -51,7 +53,6 @@ test("charts name their zone (UTC on request, remembered), draw straight lines o
   await page.reload();
   await expect(chart(page).getByTestId("chart-zone")).toHaveText("· times in UTC");
 
-  { const html = await chart(page).locator(".recharts-wrapper").first().innerHTML(); const i = html.indexOf("xAxis"); console.log("XAXIS", html.length, i, html.slice(Math.max(0, i - 200), i + 1500)); }
   // The 1 h button shows an hour (ticks 10 minutes apart across it), each label once.
   await expect.poll(async () => (await tickLabels(page)).length).toBeGreaterThanOrEqual(4);
   const hour = await tickLabels(page);
