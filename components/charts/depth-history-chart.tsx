@@ -37,7 +37,8 @@ export function DepthHistoryChart({ points, names, range, markers = [] }: { poin
           labelFormatter={time.hoverTime}
           formatter={(value) => (typeof value === "number" ? Math.round(value).toLocaleString() : "—")}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        {/* Many DLQs: the legend scrolls instead of squeezing the plot to nothing. */}
+        <Legend wrapperStyle={{ fontSize: 12, maxHeight: 44, overflowY: "auto" }} />
         {markerLines(markers, time.axis.domain)}
         {names.map((name, index) => (
           <Line
