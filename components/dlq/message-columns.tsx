@@ -49,7 +49,7 @@ export const columns: Column[] = [
   {
     id: "key",
     label: "Key",
-    track: "minmax(3rem,1fr)",
+    track: "minmax(1.5rem,1fr)",
     sortValue: (m) => m.keyPreview ?? "",
     cell: (m) => (m.keyPreview === null ? dash : <VisibleText text={m.keyPreview} />),
     title: (m) => (m.keyPreview === null ? undefined : visibleString(m.keyPreview)),
@@ -58,7 +58,7 @@ export const columns: Column[] = [
   {
     id: "value",
     label: "Value",
-    track: "minmax(4rem,2fr)",
+    track: "minmax(1.5rem,2fr)",
     sortValue: (m) => m.valuePreview ?? "",
     cell: (m) =>
       m.valuePreview === null ? <span className="text-slate-400">{m.size > 0 ? "withheld" : "empty"}</span> : <VisibleText text={m.valuePreview} />,
@@ -77,7 +77,7 @@ export const columns: Column[] = [
   {
     id: "exception",
     label: "Exception",
-    track: "minmax(3rem,1fr)",
+    track: "minmax(1.5rem,1fr)",
     sortValue: (m) => (m.exceptionClass ? shortClass(m.exceptionClass) : ""),
     cell: (m) => (m.exceptionClass ? shortClass(m.exceptionClass) : dash),
     title: (m) => m.exceptionClass ?? undefined,
@@ -86,7 +86,7 @@ export const columns: Column[] = [
   {
     id: "error",
     label: "Error",
-    track: "minmax(3rem,1.5fr)",
+    track: "minmax(1.5rem,1.5fr)",
     sortValue: (m) => m.errorMessage ?? "",
     cell: (m) => m.errorMessage ?? "",
     title: (m) => m.errorMessage ?? undefined,

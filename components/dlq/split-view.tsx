@@ -19,7 +19,8 @@ export function SplitView({ children, detail }: { children: ReactNode; detail: R
       style={open ? { height: "max(36rem, calc(100vh - 9rem))" } : { height: "auto" }}
       data-testid="message-split"
     >
-      <Panel id="list" minSize="30%" defaultSize={open ? "56%" : "100%"} className="pr-1">
+      {/* The list never gets narrower than its fixed columns (about 600 px), so nothing is cut off. */}
+      <Panel id="list" minSize={600} defaultSize={open ? "60%" : "100%"} className="pr-1">
         {children}
       </Panel>
       {open ? (
@@ -29,7 +30,7 @@ export function SplitView({ children, detail }: { children: ReactNode; detail: R
             className="w-1.5 shrink-0 rounded bg-slate-200 outline-none hover:bg-sky-300 focus-visible:bg-sky-400 data-[separator=active]:bg-sky-400"
             aria-label="Resize the message detail"
           />
-          <Panel id="detail" minSize="25%" defaultSize="44%" className="pl-1">
+          <Panel id="detail" minSize="25%" defaultSize="40%" className="pl-1">
             {detail}
           </Panel>
         </>
