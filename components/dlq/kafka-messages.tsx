@@ -6,6 +6,7 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { SplitView } from "./split-view";
 import { useOpenMessage, useShowAborted } from "../url-state";
 import type { DlqRef } from "./types";
 
@@ -145,7 +146,9 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
       {pages.isPending ? <p className="text-sm text-slate-500">Reading the newest records…</p> : null}
       {pages.data ? (
         <>
-          <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => void setSelectedId(m.id)} emptyText="No records in this range." />
+          <SplitView detail={selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => void setSelectedId(null)} /> : null}>
+            <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => void setSelectedId(m.id)} emptyText="No records in this range." />
+          </SplitView>
           <div className="flex items-center gap-3 text-sm text-slate-600">
             <span>
               {messages.length.toLocaleString()} record{messages.length === 1 ? "" : "s"} loaded
@@ -165,7 +168,6 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
           </div>
         </>
       ) : null}
-      {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => void setSelectedId(null)} /> : null}
     </div>
   );
 }

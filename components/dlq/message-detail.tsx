@@ -20,7 +20,7 @@ export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; i
   const message = useQuery(trpc.dlq.message.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id, snapshotId }, { staleTime: 60_000 }));
 
   return (
-    <div data-testid="message-detail">
+    <div data-testid="message-detail" className="@container">
       <Card
         title={<span className="font-mono">Message {id}</span>}
         aside={
@@ -105,7 +105,7 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
         {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}
-        <dl className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+        <dl className="grid gap-3 @sm:grid-cols-2 @2xl:grid-cols-3">
           <Field label={f?.sourceQueue ? "Source queue" : "Origin"}>{origin ? <span className="font-mono">{origin}</span> : none}</Field>
           <Field label="Original time">{formatDateTime(f?.originTimestampMs)}</Field>
           <Field label="Consumer group">{f?.consumerGroup ? <span className="font-mono">{f.consumerGroup}</span> : none}</Field>

@@ -6,6 +6,7 @@ import { ErrorBox, formatTime } from "../ui";
 import { useTRPC } from "../trpc";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { SplitView } from "./split-view";
 import { useOpenMessage } from "../url-state";
 import type { DlqRef, SqsSnapshot } from "./types";
 
@@ -94,13 +95,19 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
       {firstPage.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {snapshot ? (
         <>
-          <MessageTable
-            messages={messages}
-            selectedId={selectedId}
-            onSelect={(m) => void setSelectedId(m.id)}
-            positionLabel="Seq"
-            emptyText="The snapshot holds no messages."
-          />
+          <SplitView
+            detail={
+              selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null
+            }
+          >
+            <MessageTable
+              messages={messages}
+              selectedId={selectedId}
+              onSelect={(m) => void setSelectedId(m.id)}
+              positionLabel="Seq"
+              emptyText="The snapshot holds no messages."
+            />
+          </SplitView>
           <div className="flex items-center gap-3 text-sm text-slate-600">
             <span>
               {messages.length.toLocaleString()} message{messages.length === 1 ? "" : "s"} loaded
@@ -117,7 +124,6 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
               </button>
             ) : null}
           </div>
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null}
         </>
       ) : null}
     </div>
