@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { UserAdminActions } from "./user-admin-actions";
 
 const roleOptions = ["viewer", "operator", "admin"] as const;
 type RoleOption = (typeof roleOptions)[number];
@@ -33,6 +34,7 @@ export function UsersPanel() {
             <th className="py-1 pr-3 font-medium">Role</th>
             <th className="py-1 pr-3 font-medium">Last sign-in</th>
             <th className="py-1 pr-3 font-medium">Status</th>
+            <th className="py-1 pr-3 font-medium">Password and sessions</th>
           </tr>
         </thead>
         <tbody>
@@ -60,6 +62,9 @@ export function UsersPanel() {
                 >
                   {user.disabled ? "Enable" : "Disable"}
                 </button>
+              </td>
+              <td className="py-1 pr-3">
+                <UserAdminActions id={user.id} username={user.username} />
               </td>
             </tr>
           ))}

@@ -10,6 +10,7 @@ import { recordAudit } from "~/server/audit";
 import { hasRole, type Principal } from "~/server/auth/principal";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
+import { sessionPolicy } from "~/server/auth/session-policy";
 import { connections, type Connections } from "~/server/connections/registry";
 import { payloadAccess } from "~/server/dlq/masking";
 import { resolveGates } from "./payload-gate";
@@ -42,7 +43,7 @@ export function contextFactory(dependencies: () => Promise<ContextDependencies>)
       jobs,
       request: opts.req,
       resHeaders: opts.resHeaders,
-      ...(await identify(db, opts.req.headers)),
+      ...(await identify(db, opts.req.headers, sessionPolicy(connections.config.auth))),
     };
   };
 }
@@ -144,12 +145,15 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
 /** Only for signing in: everything else needs a session or an API token. */
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(audited);
 
+/** All a session may do after an admin reset its user's password, until the user chooses a new one. */
+const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.me", "auth.changePassword", "auth.signOut"]);
+
 /** The role check, after the audit step (so refusals are recorded) and before the input is parsed. */
 function roleProcedure(role: Role) {
   return t.procedure
     .meta({ access: role })
     .use(audited)
-    .use(({ ctx, type, next }) => {
+    .use(({ ctx, type, path, next }) => {
       if (!ctx.principal) {
         ctx.audit.refused = true;
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token." });
@@ -157,6 +161,10 @@ function roleProcedure(role: Role) {
       if (!hasRole(ctx.principal, role)) {
         ctx.audit.refused = true;
         throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.principal.role}.` });
+      }
+      if (ctx.principal.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(path)) {
+        ctx.audit.refused = true;
+        throw new TRPCError({ code: "FORBIDDEN", message: "Choose a new password first (an admin reset yours)." });
       }
       if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) {
         ctx.audit.refused = true;

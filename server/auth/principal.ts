@@ -5,6 +5,12 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** An admin reset this user's password: until they choose their own, their session may only do that. */
+  mustChangePassword?: boolean;
+  /** The session's non-secret handle (sessions only), so the user's session list can mark "this one". */
+  sessionHandle?: string;
+  /** Signed in through single sign-on: the password lives with the provider. */
+  external?: boolean;
 }
 
 const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

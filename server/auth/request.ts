@@ -1,6 +1,6 @@
 import type { ControlDb } from "~/server/db/control-store";
 import type { Principal } from "./principal";
-import { principalFromApiToken, principalFromSession, SESSION_COOKIE } from "./sessions";
+import { principalFromApiToken, principalFromSession, SESSION_COOKIE, type SessionPolicy } from "./sessions";
 
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -18,7 +18,7 @@ export interface RequestIdentity {
   sessionToken: string | null;
 }
 
-export async function identify(db: ControlDb, headers: Headers): Promise<RequestIdentity> {
+export async function identify(db: ControlDb, headers: Headers, policy?: SessionPolicy): Promise<RequestIdentity> {
   const authorization = headers.get("authorization");
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
@@ -27,7 +27,7 @@ export async function identify(db: ControlDb, headers: Headers): Promise<Request
   }
   const sessionToken = readCookie(headers.get("cookie"), SESSION_COOKIE);
   if (!sessionToken) return { principal: null, via: null, sessionToken: null };
-  return { principal: await principalFromSession(db, sessionToken), via: "cookie", sessionToken };
+  return { principal: await principalFromSession(db, sessionToken, policy), via: "cookie", sessionToken };
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {

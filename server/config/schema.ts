@@ -159,10 +159,62 @@ const auditSettings = z
   })
   .strict();
 
+const roleMapping = z
+  .object({
+    /** The claim to read: a string or a list of strings (e.g. "groups", "roles"). */
+    claim: z.string().min(1).max(100).default("groups"),
+    /** Claim values granting each role; the highest role matched wins. */
+    admin: z.array(z.string().min(1)).default([]),
+    operator: z.array(z.string().min(1)).default([]),
+    viewer: z.array(z.string().min(1)).default([]),
+    /** The role of a user matching no value; null refuses them. */
+    default: roleEnum.nullable().default(null),
+  })
+  .strict();
+
+const oidcSettings = z
+  .object({
+    /** Shown on the sign-in page: "Sign in with <name>". */
+    name: z.string().min(1).max(60).default("SSO"),
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    /** The secret itself is never in the file: an environment variable or a file (e.g. a mounted secret) holds it. */
+    clientSecretEnv: z.string().min(1).optional(),
+    clientSecretFile: z.string().min(1).optional(),
+    scopes: z.array(z.string().min(1)).default(["openid", "profile", "email"]),
+    /** The claim that becomes the Redrive username. */
+    usernameClaim: z.string().min(1).default("preferred_username"),
+    roles: roleMapping.prefault({}),
+    /**
+     * false: password sign-in is off for everyone except the breakGlass accounts (by default the first admin,
+     * created at first run), so an outage of the provider cannot lock every admin out.
+     */
+    localAccounts: z.boolean().default(true),
+    breakGlass: z.array(z.string().min(1)).default(["admin"]),
+    /** The public URL Redrive is reached at (the redirect URI is <publicUrl>/api/auth/oidc/callback). */
+    publicUrl: z.url().optional(),
+    /** Only for tests against a local provider over plain HTTP. */
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .strict();
+
 const authSettings = z
   .object({
     /** The longest an API token may live; every token has an expiry. */
     maxTokenLifetimeDays: z.number().int().min(1).max(3650).default(90),
+    /** Sessions end after this long without a request, and at the latest after sessionMaxHours. */
+    sessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    sessionMaxHours: z.number().int().min(1).max(24 * 30).default(12),
+    /** Sign-in throttling: failures allowed per username and per address before each further one blocks it, doubling. */
+    throttle: z
+      .object({
+        freeFailures: z.number().int().min(1).max(100).default(5),
+        maxBlockSeconds: z.number().int().min(1).max(86_400).default(900),
+      })
+      .strict()
+      .prefault({}),
+    /** Single sign-on (OpenID Connect, authorization code with PKCE): server/auth/oidc.ts. */
+    oidc: oidcSettings.optional(),
   })
   .strict();
 

@@ -29,8 +29,16 @@ export const users = pgTable(
     disabled: boolean("disabled").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+    /** Set when an admin reset the password: the user's sessions can only change it until they do. */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /** Accounts made by single sign-on: the provider's issuer and subject ("sub"); they have no usable password. */
+    externalIssuer: text("external_issuer"),
+    externalSubject: text("external_subject"),
   },
-  (table) => [uniqueIndex("users_username_key").on(sql`lower(${table.username})`)],
+  (table) => [
+    uniqueIndex("users_username_key").on(sql`lower(${table.username})`),
+    uniqueIndex("users_external_key").on(table.externalIssuer, table.externalSubject),
+  ],
 );
 
 /** Session ids are SHA-256 hashes of the cookie token, so a leaked table cannot be replayed as cookies. */
@@ -44,9 +52,25 @@ export const sessions = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     userAgent: text("user_agent"),
+    /** Moved forward as the session is used (at most once a minute): the idle timeout counts from here. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    remoteAddress: text("remote_address"),
+    /** A short, non-secret handle to list and revoke the session by (the id is the hash of the cookie). */
+    handle: text("handle").notNull().default(sql`substr(md5(random()::text), 1, 16)`),
   },
-  (table) => [index("sessions_user_id_idx").on(table.userId)],
+  (table) => [index("sessions_user_id_idx").on(table.userId), uniqueIndex("sessions_handle_key").on(table.handle)],
 );
+
+/**
+ * Failed sign-ins per key ("user:<name>" or "address:<ip>"): after a few free failures each further one
+ * blocks the key for twice as long as the one before (server/auth/throttle.ts).
+ */
+export const signInThrottle = pgTable("sign_in_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  lastFailureAt: timestamp("last_failure_at", { withTimezone: true }).notNull().defaultNow(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+});
 
 export const apiTokens = pgTable(
   "api_tokens",

@@ -50,7 +50,7 @@ describe("authorisation over HTTP", () => {
       kind: "query",
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(me).toEqual({ name: "token:test-viewer", role: "viewer", kind: "token" });
+    expect(me).toEqual({ name: "token:test-viewer", role: "viewer", kind: "token", mustChangePassword: false });
   });
 });
 

@@ -1,3 +1,4 @@
+import { AccountPanel } from "~/components/settings/account-panel";
 import { ConnectionsPanel } from "~/components/settings/connections-panel";
 import { TokensPanel } from "~/components/settings/tokens-panel";
 import { UsersPanel } from "~/components/settings/users-panel";
@@ -11,6 +12,7 @@ export default async function SettingsPage() {
   return (
     <div className="space-y-6">
       <PageHeader title="Settings" />
+      {user?.kind === "user" ? <AccountPanel local={!user.external} /> : null}
       <ConnectionsPanel />
       {isAdmin ? (
         <>

@@ -2,9 +2,11 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, count, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import { passwordProblem } from "~/server/auth/password-policy";
+import { listSessions, resetPassword, revokeSession } from "~/server/auth/accounts";
 import { hashPassword } from "~/server/auth/secrets";
 import { roles, sessions, users } from "~/server/db/schema";
 import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
+import { orRefuse } from "../refusal";
 
 // The password policy (length, a shipped list of common passwords, repeated characters): server/auth/password-policy.ts.
 const password = z
@@ -73,12 +75,28 @@ export const usersRouter = createTRPCRouter({
           role: input.role,
           disabled: input.disabled,
           passwordHash: input.password ? await hashPassword(input.password) : undefined,
+          // A password an admin typed is a temporary one: the user chooses their own at next sign-in.
+          mustChangePassword: input.password ? true : undefined,
         })
         .where(eq(users.id, input.id))
         .returning({ id: users.id });
       if (updated.length === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such user." });
-      // A changed password, role or a disabled account ends that user's sessions.
+      // A changed password, role or a disabled account ends that user's sessions (a new role means a new session).
       await ctx.db.delete(sessions).where(eq(sessions.userId, input.id));
       return { ok: true };
     }),
+
+  /** Sets a generated temporary password (returned once) that the user must replace at their next sign-in. */
+  resetPassword: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const result = orRefuse(await resetPassword(ctx.db, input.id));
+    // The audit row says a reset happened, never the password it set.
+    ctx.audit.details = { temporaryPassword: "[shown once to the admin]" };
+    return result;
+  }),
+
+  sessions: adminProcedure.input(z.object({ id: z.uuid() })).query(({ ctx, input }) => listSessions(ctx.db, input.id)),
+
+  revokeSession: adminProcedure
+    .input(z.object({ handle: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/) }))
+    .mutation(async ({ ctx, input }) => orRefuse(await revokeSession(ctx.db, input.handle))),
 });
