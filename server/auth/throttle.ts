@@ -1,6 +1,6 @@
 /**
  * Sign-in throttling, per username and per client address, in the control store (so every replica sees the
- * same counts). A key gets `freeFailures` failed attempts; each further failure blocks it for twice as long
+ * same counts). A username gets `freeFailures` failed attempts (an address `freeFailuresPerAddress`); each further failure blocks it for twice as long
  * as the previous one (1 s, 2 s, 4 s, … up to `maxBlockSeconds`). While a key is blocked its attempts are
  * refused without the password being checked. A success clears the username's count, not the address's (an
  * attacker with one valid account must not be able to reset the count for their address). Counts fade: a
@@ -15,6 +15,7 @@ import { signInThrottle } from "~/server/db/schema";
 
 export interface ThrottleSettings {
   freeFailures: number;
+  freeFailuresPerAddress: number;
   maxBlockSeconds: number;
 }
 
@@ -29,9 +30,9 @@ export async function blockedFor(db: ControlDb, keys: string[], now = new Date()
   return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
 }
 
-/** Blocking time after `failures` failures (pure, unit-tested). */
-export function blockSeconds(failures: number, settings: ThrottleSettings): number {
-  const over = failures - settings.freeFailures;
+/** Blocking time after `failures` failures of a key (pure, unit-tested). */
+export function blockSeconds(key: string, failures: number, settings: ThrottleSettings): number {
+  const over = failures - (key.startsWith("address:") ? settings.freeFailuresPerAddress : settings.freeFailures);
   if (over <= 0) return 0;
   return Math.min(settings.maxBlockSeconds, 2 ** Math.min(over - 1, 30));
 }
@@ -51,7 +52,7 @@ export async function recordFailure(db: ControlDb, keys: string[], settings: Thr
         },
       })
       .returning({ failures: signInThrottle.failures });
-    const seconds = blockSeconds(row?.failures ?? 1, settings);
+    const seconds = blockSeconds(key, row?.failures ?? 1, settings);
     if (seconds > 0) {
       await db
         .update(signInThrottle)

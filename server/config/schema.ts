@@ -205,10 +205,14 @@ const authSettings = z
     /** Sessions end after this long without a request, and at the latest after sessionMaxHours. */
     sessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
     sessionMaxHours: z.number().int().min(1).max(24 * 30).default(12),
-    /** Sign-in throttling: failures allowed per username and per address before each further one blocks it, doubling. */
+    /**
+     * Sign-in throttling: failures allowed per username and per address before each further one blocks it,
+     * doubling. An address gets more (many people may share one behind a NAT).
+     */
     throttle: z
       .object({
         freeFailures: z.number().int().min(1).max(100).default(5),
+        freeFailuresPerAddress: z.number().int().min(1).max(1000).default(20),
         maxBlockSeconds: z.number().int().min(1).max(86_400).default(900),
       })
       .strict()
