@@ -13,8 +13,14 @@ export interface Principal {
   external?: boolean;
 }
 
-const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+const rank: Record<string, number> = { viewer: 0, operator: 1, admin: 2 };
 
+/**
+ * The built-in ordering of the presets (viewer < operator < admin). A configured role ranks nowhere: what it
+ * may do is decided by its grants (server/auth/permissions.ts), never by this.
+ */
 export function hasRole(principal: Pick<Principal, "role">, needed: Role): boolean {
-  return rank[principal.role] >= rank[needed];
+  const held = rank[principal.role];
+  const wanted = rank[needed];
+  return held !== undefined && wanted !== undefined && held >= wanted;
 }

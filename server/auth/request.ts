@@ -18,16 +18,22 @@ export interface RequestIdentity {
   sessionToken: string | null;
 }
 
-export async function identify(db: ControlDb, headers: Headers, policy?: SessionPolicy): Promise<RequestIdentity> {
+export interface IdentifyOptions {
+  policy?: SessionPolicy;
+  /** Whether a token's creator still holds the token's role (default: the built-in ordering). */
+  covers?: (holder: string, role: string) => boolean;
+}
+
+export async function identify(db: ControlDb, headers: Headers, options: IdentifyOptions = {}): Promise<RequestIdentity> {
   const authorization = headers.get("authorization");
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const principal = match?.[1] ? await principalFromApiToken(db, match[1]) : null;
+    const principal = match?.[1] ? await principalFromApiToken(db, match[1], options.covers) : null;
     return { principal, via: "bearer", sessionToken: null };
   }
   const sessionToken = readCookie(headers.get("cookie"), SESSION_COOKIE);
   if (!sessionToken) return { principal: null, via: null, sessionToken: null };
-  return { principal: await principalFromSession(db, sessionToken, policy), via: "cookie", sessionToken };
+  return { principal: await principalFromSession(db, sessionToken, options.policy), via: "cookie", sessionToken };
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {

@@ -101,7 +101,11 @@ export async function principalFromSession(db: ControlDb, token: string, policy:
   return { ...userPrincipal(row), sessionHandle: row.handle, ...(row.externalSubject ? { external: true } : {}) };
 }
 
-export async function principalFromApiToken(db: ControlDb, token: string): Promise<Principal | null> {
+export async function principalFromApiToken(
+  db: ControlDb,
+  token: string,
+  covers: (holder: string, role: string) => boolean = (holder, role) => hasRole({ role: holder }, role),
+): Promise<Principal | null> {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const now = new Date();
   const [found] = await db
@@ -112,7 +116,7 @@ export async function principalFromApiToken(db: ControlDb, token: string): Promi
     .limit(1);
   if (!found) return null;
   // A token never outlives its creator's authority: disabled or demoted below the token's role, it stops working.
-  if (found.createdBy !== null && (found.creatorDisabled !== false || !found.creatorRole || !hasRole({ role: found.creatorRole }, found.role))) return null;
+  if (found.createdBy !== null && (found.creatorDisabled !== false || !found.creatorRole || !covers(found.creatorRole, found.role))) return null;
   await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, found.id));
   return { kind: "token", id: found.id, name: `token:${found.name}`, role: found.role };
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
 import { parseCidr } from "~/server/lib/net";
+import { actions, PRESETS } from "~/server/auth/permissions";
 import { alertsSettings } from "~/server/alerts/config-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
@@ -116,7 +117,7 @@ const payloadSettings = z
     readAnyTopicRoles: z.array(roleEnum).default(["admin"]),
     /** Fields masked on the server before a payload reaches a browser or a filter. */
     masking: z
-      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(roleEnum).default([]) }).strict())
+      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(z.string().min(1)).default([]) }).strict())
       .default([]),
   })
   .strict();
@@ -198,8 +199,25 @@ const oidcSettings = z
   })
   .strict();
 
+/** One grant of a configured role: actions on connections and resources matching `*` patterns. */
+const grantSchema = z
+  .object({
+    actions: z.array(z.enum(actions)).min(1),
+    connections: z.array(z.string().min(1).max(200)).min(1).default(["*"]),
+    /** DLQ, topic, queue or database names. */
+    resources: z.array(z.string().min(1).max(500)).min(1).default(["*"]),
+  })
+  .strict();
+
+const roleName = z
+  .string()
+  .regex(/^[a-z][a-z0-9._-]{1,40}$/, "a role name: 2-41 lower-case letters, digits, '.', '_' or '-'")
+  .refine((name) => !(PRESETS as readonly string[]).includes(name), "viewer, operator and admin are built in");
+
 const authSettings = z
   .object({
+    /** Roles beyond the built-in viewer, operator and admin: each a list of grants (server/auth/permissions.ts). */
+    roles: z.record(roleName, z.array(grantSchema).min(1)).default({}),
     /** The longest an API token may live; every token has an expiry. */
     maxTokenLifetimeDays: z.number().int().min(1).max(3650).default(90),
     /** Sessions end after this long without a request, and at the latest after sessionMaxHours. */

@@ -16,8 +16,11 @@ import {
 
 // Redrive's own control store. Application databases (sagas, outbox) are never described here.
 
+/** The built-in roles (presets); redrive.yaml's auth.roles adds others (server/auth/permissions.ts). */
 export const roles = ["viewer", "operator", "admin"] as const;
-export type Role = (typeof roles)[number];
+export type PresetRole = (typeof roles)[number];
+/** A role name: a preset or one from auth.roles. */
+export type Role = string;
 
 export const users = pgTable(
   "users",
@@ -25,7 +28,7 @@ export const users = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     username: text("username").notNull(),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: roles }).notNull(),
+    role: text("role").notNull(),
     disabled: boolean("disabled").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
@@ -80,7 +83,7 @@ export const apiTokens = pgTable(
     tokenHash: text("token_hash").notNull(),
     // The first characters of the token, shown in the UI so a token can be recognised without revealing it.
     prefix: text("prefix").notNull(),
-    role: text("role", { enum: roles }).notNull(),
+    role: text("role").notNull(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { changeOwnPassword, listSessions, revokeSession } from "~/server/auth/accounts";
 import { clientAddress } from "~/server/auth/client-address";
 import { localSignInAllowed } from "~/server/auth/local-accounts";
+import { grantsOf } from "~/server/auth/permissions";
 import { clearedSessionCookie, isSecureRequest, sessionCookie, readCookie } from "~/server/auth/request";
 import { sessionPolicy } from "~/server/auth/session-policy";
 import { SESSION_COOKIE, signIn, signOut } from "~/server/auth/sessions";
@@ -54,6 +55,8 @@ export const authRouter = createTRPCRouter({
     role: ctx.principal.role,
     kind: ctx.principal.kind,
     mustChangePassword: ctx.principal.mustChangePassword ?? false,
+    /** What this role may do, and where: the UI hides the rest (the server refuses it either way). */
+    grants: grantsOf(ctx.principal.role, ctx.connections.config),
   })),
 
   /** The signed-in user's own password; their other sessions end. */

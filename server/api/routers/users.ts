@@ -4,9 +4,9 @@ import { z } from "zod";
 import { passwordProblem } from "~/server/auth/password-policy";
 import { listSessions, resetPassword, revokeSession } from "~/server/auth/accounts";
 import { hashPassword } from "~/server/auth/secrets";
-import { roles, sessions, users } from "~/server/db/schema";
+import { sessions, users } from "~/server/db/schema";
 import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
-import { orRefuse } from "../refusal";
+import { knownRole, orRefuse } from "../refusal";
 
 // The password policy (length, a shipped list of common passwords, repeated characters): server/auth/password-policy.ts.
 const password = z
@@ -16,6 +16,8 @@ const password = z
     const problem = passwordProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+/** A built-in role or one from auth.roles (checked against the config in the procedure). */
+const roleInput = z.string().min(1).max(64);
 const username = z
   .string()
   .trim()
@@ -37,8 +39,9 @@ export const usersRouter = createTRPCRouter({
   ),
 
   create: adminProcedure
-    .input(z.object({ username, role: z.enum(roles), password }))
+    .input(z.object({ username, role: roleInput, password }))
     .mutation(async ({ ctx, input }) => {
+      knownRole(ctx.connections.config, input.role);
       const inserted = await ctx.db
         .insert(users)
         .values({ username: input.username, role: input.role, passwordHash: await hashPassword(input.password) })
@@ -52,12 +55,13 @@ export const usersRouter = createTRPCRouter({
     .input(
       z.object({
         id: z.uuid(),
-        role: z.enum(roles).optional(),
+        role: roleInput.optional(),
         disabled: z.boolean().optional(),
         password: password.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (input.role) knownRole(ctx.connections.config, input.role);
       const demotesOrDisables = (input.role && input.role !== "admin") || input.disabled === true;
       if (demotesOrDisables) {
         // Never leave Redrive without an enabled admin.
