@@ -6,11 +6,12 @@ import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { UserAdminActions } from "./user-admin-actions";
 
-const roleOptions = ["viewer", "operator", "admin"] as const;
-type RoleOption = (typeof roleOptions)[number];
+type RoleOption = string;
+const PRESET_ROLES: RoleOption[] = ["viewer", "operator", "admin"];
 
 export function UsersPanel() {
   const trpc = useTRPC();
+  const roleOptions = useQuery(trpc.users.roles.queryOptions()).data ?? PRESET_ROLES;
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });

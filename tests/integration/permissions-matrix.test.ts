@@ -80,6 +80,11 @@ describe("roles on accounts and tokens", () => {
     expect((await api.call("tokens.create", { kind: "mutation", input: { name: "pay", role: "payments-operator", expiresInDays: 7 }, headers: as("admin") })).status).toBe(200);
   });
 
+  it("offers the configured roles to admins", async () => {
+    expect(await api.data<string[]>("users.roles", { kind: "query", headers: as("admin") })).toEqual(["viewer", "operator", "admin", ...Object.keys(api.connections.config.auth.roles)]);
+    expect((await api.call("users.roles", { kind: "query", headers: as("operator") })).status).toBe(403);
+  });
+
   it("tells the UI what the role may do", async () => {
     const me = await api.data<{ grants: { actions: string[]; connections: string[] }[] }>("auth.me", { kind: "query", headers: as("payments-operator") });
     expect(me.grants).toEqual([{ actions: ["read", "payloads.read", "replay", "discard"], connections: ["prod-*"], resources: ["payments.*"] }]);

@@ -3,6 +3,7 @@ import { and, asc, count, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import { passwordProblem } from "~/server/auth/password-policy";
 import { listSessions, resetPassword, revokeSession } from "~/server/auth/accounts";
+import { roleNames } from "~/server/auth/permissions";
 import { hashPassword } from "~/server/auth/secrets";
 import { sessions, users } from "~/server/db/schema";
 import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
@@ -24,6 +25,9 @@ const username = z
   .regex(/^[a-zA-Z0-9._@-]{2,64}$/, "2-64 letters, digits, '.', '_', '@' or '-'");
 
 export const usersRouter = createTRPCRouter({
+  /** The role names users and tokens may be given: the presets, then auth.roles. */
+  roles: adminProcedure.query(({ ctx }) => roleNames(ctx.connections.config)),
+
   list: adminProcedure.query(({ ctx }) =>
     ctx.db
       .select({
