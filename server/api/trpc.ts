@@ -12,6 +12,7 @@ import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, scopeOf, type Action, typ
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { identifyOptions } from "~/server/auth/session-policy";
+import { jobScope } from "~/server/auth/job-scope";
 import { connections, type Connections } from "~/server/connections/registry";
 import { payloadAccess } from "~/server/dlq/masking";
 import { resolveGates } from "./payload-gate";
@@ -159,7 +160,7 @@ const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.me", "auth.changePassword", "a
  * the connection and resource the input names (server/auth/permissions.ts). `tier` is the built-in role the
  * action belongs to, kept in the meta so tests can enumerate who may call what.
  */
-function permissionProcedure(tier: Role, needed: readonly Action[]) {
+function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "replay" | "saga") {
   return t.procedure
     .meta({ access: tier, actions: needed })
     .use(audited)
@@ -178,7 +179,10 @@ function permissionProcedure(tier: Role, needed: readonly Action[]) {
       // The built-in roles hold their actions everywhere: only a configured role's scope needs the input.
       let scope: Scope | undefined;
       if (!isPreset(ctx.principal.role)) {
-        scope = scopeOf(await validatedInput(path, await getRawInput().catch(() => null)));
+        const input = await validatedInput(path, await getRawInput().catch(() => null));
+        scope = scopeOf(input);
+        // Job controls name only the job: its connection and DLQ (or database) are the scope.
+        if (jobs && scope.connection === undefined && input && typeof input === "object") scope = await jobScope(ctx.db, jobs, (input as { jobId?: unknown }).jobId);
         if (!needed.every((action) => allows(grants, action, scope))) {
           refuse("FORBIDDEN", `The ${ctx.principal.role} role may not do ${needed.join(", ")} on ${[scope.connection, scope.resource].filter(Boolean).join(" / ")}.`);
         }
@@ -203,8 +207,8 @@ export const viewerProcedure = permissionProcedure("viewer", ["read"]);
 export const replayProcedure = permissionProcedure("operator", ["replay"]);
 export const editProcedure = permissionProcedure("operator", ["replay.edit"]);
 export const discardProcedure = permissionProcedure("operator", ["discard"]);
-export const bulkReplayProcedure = permissionProcedure("operator", ["replay.bulk"]);
-export const sagaCommandProcedure = permissionProcedure("operator", ["sagas.command"]);
+export const bulkReplayProcedure = permissionProcedure("operator", ["replay.bulk"], "replay");
+export const sagaCommandProcedure = permissionProcedure("operator", ["sagas.command"], "saga");
 export const silenceProcedure = permissionProcedure("operator", ["alerts.silence"]);
 /** Every operator action at once: for a procedure not yet given its own action (the presets keep working). */
 export const operatorProcedure = permissionProcedure("operator", OPERATOR_ACTIONS);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "~/server/auth/sessions";
+import { replayJobs } from "~/server/db/schema";
 import { ApiHarness } from "./helpers/api";
 
 // Issue 13, point 9: permissions by action and scope, over HTTP. The connections are named but never reached:
@@ -71,6 +72,22 @@ describe("the permission matrix over HTTP", () => {
       expect(response.status).not.toBe(401);
     });
   }
+});
+
+describe("job controls", () => {
+  it("are scoped by the job's connection and DLQ", async () => {
+    const job = (connection: string) =>
+      api.store.db
+        .insert(replayJobs)
+        .values({ kind: "kafka", action: "replay", connection, dlq: "payments.dlq", selection: { source: "all" }, options: {} as never, state: "paused", createdBy: "test" })
+        .returning({ id: replayJobs.id });
+    const [mine] = await job("prod-eu");
+    const [theirs] = await job("prod-us");
+    const cancel = (jobId: string, role: string) => api.call("replayJobs.cancel", { kind: "mutation", input: { jobId }, headers: as(role) });
+    expect((await cancel(theirs!.id, "bulk-replayer")).status).toBe(403);
+    expect((await cancel(mine!.id, "bulk-replayer")).status).not.toBe(403);
+    expect((await cancel(theirs!.id, "operator")).status).not.toBe(403);
+  });
 });
 
 describe("roles on accounts and tokens", () => {
