@@ -6,6 +6,9 @@ import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD, E2E_SECRET_MARKER } from "./e2e/support/constants";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+// The test OpenID Provider (tests/oidc/run.ts) that sso.spec.ts signs in through.
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? port + 1000);
+const E2E_OIDC_SECRET = "redrive-test-client-secret-0123456789";
 // A fresh embedded control store per run: the e2e suite never depends on an earlier run's data.
 const dataDir = process.env.E2E_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), "redrive-e2e-"));
 process.env.E2E_DATA_DIR = dataDir;
@@ -35,7 +38,17 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
     },
   },
-  webServer: {
+  webServer: [
+    {
+      command: "node_modules/.bin/tsx tests/oidc/run.ts",
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { OIDC_PORT: String(oidcPort), OIDC_REDIRECT_URIS: `http://127.0.0.1:${port}/api/auth/oidc/callback` },
+    },
+    {
     // Tests run against the production build (`npm test` builds first).
     command: `node_modules/.bin/next start -p ${port} -H 127.0.0.1`,
     url: `http://127.0.0.1:${port}/sign-in`,
@@ -50,6 +63,9 @@ export default defineConfig({
       SQS_SECRET_ACCESS_KEY: E2E_SECRET_MARKER,
       DATABASE_URL: "",
       E2E_SAGAS_DATABASE_URL: process.env.E2E_SAGAS_DATABASE_URL,
+      E2E_OIDC_ISSUER: `http://127.0.0.1:${oidcPort}`,
+      E2E_OIDC_SECRET,
     },
-  },
+    },
+  ],
 });

@@ -1,6 +1,7 @@
 import { startAlerting } from "~/server/alerts/service";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { deleteExpiredSessions } from "~/server/auth/sessions";
+import { deleteFadedThrottles } from "~/server/auth/throttle";
 import { ConfigError } from "~/server/config/load";
 import { connections } from "~/server/connections/registry";
 import { controlStore } from "~/server/db/control-store";
@@ -32,6 +33,7 @@ export async function startServer(): Promise<void> {
   logger.info({ kind: store.kind, location: store.location }, "control store open, migrations applied");
   await ensureFirstAdmin(store.db);
   await deleteExpiredSessions(store.db);
+  await deleteFadedThrottles(store.db, all.config.auth.throttle);
   healthMonitor(all).start();
   // Sagas and outbox: warn about missing indexes on the application databases (never blocks start-up).
   void checkIndexesAtStartup(all).catch(() => undefined);

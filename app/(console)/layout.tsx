@@ -1,5 +1,6 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { ForcedPasswordChange } from "~/components/forced-password-change";
 import { Nav } from "~/components/nav";
 import { UtcToggle } from "~/components/charts/time-zone";
 import { KeyboardShortcuts } from "~/components/keyboard-shortcuts";
@@ -12,6 +13,7 @@ export const dynamic = "force-dynamic";
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
   const user = await currentUser();
   if (!user) redirect("/sign-in");
+  if (user.mustChangePassword) return <ForcedPasswordChange username={user.name} />;
   return (
     <div className="flex min-h-screen">
       <aside className="flex w-52 shrink-0 flex-col gap-6 bg-slate-900 px-3 py-4 text-white">

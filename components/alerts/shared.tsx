@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTRPC } from "../trpc";
@@ -37,8 +38,8 @@ export function Field({ label, children, hint }: { label: string; children: Reac
 export function useRole(): { operator: boolean; admin: boolean } {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 60_000 }));
-  const role = me.data?.role;
-  return { operator: role === "operator" || role === "admin", admin: role === "admin" };
+  const grants = me.data?.grants ?? [];
+  return { operator: allows(grants, "alerts.silence"), admin: allows(grants, "admin") };
 }
 
 export const since = (date: Date | null) => {

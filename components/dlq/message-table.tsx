@@ -62,7 +62,7 @@ export function MessageTable({
 }) {
   const trpc = useTRPC();
   const dlq = useDlqRef(givenDlq);
-  const canReplay = useCanReplay();
+  const canReplay = useCanReplay(dlq ?? undefined);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [checked, setChecked] = useState<ReadonlySet<string>>(() => new Set());
   const [replaying, setReplaying] = useState<DlqMessageSummary | null>(null);

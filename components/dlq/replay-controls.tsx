@@ -1,15 +1,16 @@
 "use client";
 
+import { allows, type Action } from "~/server/auth/permissions";
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import { useTRPC } from "../trpc";
 import type { DlqRef } from "./types";
 
-/** Whether the signed-in principal may replay, edit and discard (operator or admin). */
-export function useCanReplay(): boolean {
+/** Whether the signed-in role may do this (replay by default) on this DLQ, or on some DLQ when none is given. */
+export function useCanReplay(dlq?: DlqRef, action: Action = "replay"): boolean {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 60_000 }));
-  return me.data?.role === "operator" || me.data?.role === "admin";
+  return me.data ? allows(me.data.grants, action, dlq ? { connection: dlq.connection, resource: dlq.dlq } : undefined) : false;
 }
 
 /**

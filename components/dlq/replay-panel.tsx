@@ -18,7 +18,9 @@ import type { DlqRef } from "./types";
 export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: string; origin: string | null; snapshotId?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const canReplay = useCanReplay();
+  const canReplay = useCanReplay(dlq);
+  const canEdit = useCanReplay(dlq, "replay.edit");
+  const canDiscard = useCanReplay(dlq, "discard");
   const ref = { kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id };
   const history = useQuery(trpc.replay.ofMessage.queryOptions(ref));
   const settings = useQuery(trpc.replay.settings.queryOptions({ kind: dlq.kind, connection: dlq.connection }, { staleTime: 60_000 }));
@@ -114,7 +116,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
           </ul>
         ) : null}
       </section>
-      {canReplay ? (
+      {canEdit || canDiscard ? (
         // Apart from the replay section, so that its buttons' names never collide with "Replay…" and "Confirm replay".
         <section aria-label="Edit or discard" className="space-y-2" data-testid="resolve-panel">
           <div className="flex flex-wrap gap-2 text-sm">

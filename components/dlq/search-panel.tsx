@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
@@ -262,7 +263,7 @@ function SavedFilters({ expression, onLoad }: { expression: string; onLoad: (exp
   );
 
   const chosen = filters.data?.find((f) => f.id === selected);
-  const mayDelete = chosen && me.data && (me.data.role === "admin" || chosen.createdBy === me.data.name);
+  const mayDelete = chosen && me.data && (allows(me.data.grants, "admin") || chosen.createdBy === me.data.name);
 
   return (
     <div className="space-y-2 text-sm">

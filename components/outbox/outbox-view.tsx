@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { useMutation, useQuery, useQueryClient, skipToken } from "@tanstack/react-query";
 import { useState } from "react";
 import { useChartRange } from "../url-state";
@@ -48,7 +49,7 @@ export function OutboxView({ initialDatabase }: { initialDatabase?: string }) {
     }),
   );
   const o = overview.data;
-  const canRequeue = Boolean(o?.capabilities.requeue && o.writable && (me.data?.role === "operator" || me.data?.role === "admin"));
+  const canRequeue = Boolean(o?.capabilities.requeue && o.writable && (me.data ? allows(me.data.grants, "sagas.command", { connection: database ?? undefined, resource: database ?? undefined }) : false));
 
   return (
     <div className="space-y-4">

@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
@@ -56,7 +57,7 @@ function useCanOperate(): boolean | undefined {
   const trpc = useTRPC();
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 60_000 }));
   if (!me.data) return undefined;
-  return me.data.role === "operator" || me.data.role === "admin";
+  return allows(me.data.grants, "replay.bulk");
 }
 
 /**

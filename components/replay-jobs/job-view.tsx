@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
@@ -32,7 +33,7 @@ export function JobView({ jobId }: { jobId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const me = useQuery(trpc.auth.me.queryOptions(undefined, { staleTime: 60_000 }));
-  const canOperate = me.data?.role === "operator" || me.data?.role === "admin";
+  const canOperate = me.data ? allows(me.data.grants, "replay.bulk") : false;
   const progress = useQuery(
     trpc.replayJobs.get.queryOptions(
       { jobId },

@@ -1,5 +1,6 @@
 "use client";
 
+import { allows } from "~/server/auth/permissions";
 import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../trpc";
@@ -65,7 +66,7 @@ export function SagaActions({
   }
 
   if (!supported) return <p className="text-xs text-slate-500">This layout has no operator-command table: Redrive can only read these sagas.</p>;
-  const operator = me.data?.role === "operator" || me.data?.role === "admin";
+  const operator = me.data ? allows(me.data.grants, "sagas.command") : false;
   const available = (Object.keys(labels) as Command[]).filter((c) => appliesTo[c].includes(status));
 
   return (

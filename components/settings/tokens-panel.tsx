@@ -5,11 +5,12 @@ import { useState, type FormEvent } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 
-const roleOptions = ["viewer", "operator", "admin"] as const;
-type RoleOption = (typeof roleOptions)[number];
+type RoleOption = string;
+const PRESET_ROLES: RoleOption[] = ["viewer", "operator", "admin"];
 
 export function TokensPanel() {
   const trpc = useTRPC();
+  const roleOptions = useQuery(trpc.users.roles.queryOptions()).data ?? PRESET_ROLES;
   const queryClient = useQueryClient();
   const tokens = useQuery(trpc.tokens.list.queryOptions());
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });

@@ -4,12 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { UserAdminActions } from "./user-admin-actions";
 
-const roleOptions = ["viewer", "operator", "admin"] as const;
-type RoleOption = (typeof roleOptions)[number];
+type RoleOption = string;
+const PRESET_ROLES: RoleOption[] = ["viewer", "operator", "admin"];
 
 export function UsersPanel() {
   const trpc = useTRPC();
+  const roleOptions = useQuery(trpc.users.roles.queryOptions()).data ?? PRESET_ROLES;
   const queryClient = useQueryClient();
   const users = useQuery(trpc.users.list.queryOptions());
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
@@ -33,6 +35,7 @@ export function UsersPanel() {
             <th className="py-1 pr-3 font-medium">Role</th>
             <th className="py-1 pr-3 font-medium">Last sign-in</th>
             <th className="py-1 pr-3 font-medium">Status</th>
+            <th className="py-1 pr-3 font-medium">Password and sessions</th>
           </tr>
         </thead>
         <tbody>
@@ -60,6 +63,9 @@ export function UsersPanel() {
                 >
                   {user.disabled ? "Enable" : "Disable"}
                 </button>
+              </td>
+              <td className="py-1 pr-3">
+                <UserAdminActions id={user.id} username={user.username} />
               </td>
             </tr>
           ))}

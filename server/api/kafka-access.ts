@@ -13,10 +13,10 @@ export function kafkaAdapter(ctx: Context, connection: string) {
  * The adapter for reading `topic`, which must be a known DLQ of the connection, or the caller's role must be in
  * payloads.readAnyTopicRoles (403 otherwise): every procedure that reads a Kafka record goes through here.
  */
-export function readableKafka(ctx: Context & { principal: { role: "viewer" | "operator" | "admin" } }, connection: string, topic: string) {
+export function readableKafka(ctx: Context & { principal: { role: string } }, connection: string, topic: string) {
   const adapter = kafkaAdapter(ctx, connection);
   if (!canReadTopic(ctx, connection, topic)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `"${topic}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.` });
+    throw new TRPCError({ code: "FORBIDDEN", message: `"${topic}" is not a dead-letter topic of "${connection}"; reading other topics needs the topics.readAny permission (payloads.readAnyTopicRoles for the built-in roles).` });
   }
   return adapter;
 }

@@ -7,9 +7,12 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
-import { hasRole, type Principal } from "~/server/auth/principal";
+import type { Principal } from "~/server/auth/principal";
+import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, scopeOf, type Action, type Scope } from "~/server/auth/permissions";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
+import { identifyOptions } from "~/server/auth/session-policy";
+import { jobScope } from "~/server/auth/job-scope";
 import { connections, type Connections } from "~/server/connections/registry";
 import { payloadAccess } from "~/server/dlq/masking";
 import { resolveGates } from "./payload-gate";
@@ -18,6 +21,8 @@ import { jobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import type { Role } from "~/server/db/schema";
 
 export interface Context extends RequestIdentity {
+  /** For a configured role: the connection and resource this call's input names (set by the permission check). */
+  scope?: Scope;
   db: ControlDb;
   connections: Connections;
   /** The durable job queue (pg-boss), opened on first use. */
@@ -42,7 +47,7 @@ export function contextFactory(dependencies: () => Promise<ContextDependencies>)
       jobs,
       request: opts.req,
       resHeaders: opts.resHeaders,
-      ...(await identify(db, opts.req.headers)),
+      ...(await identify(db, opts.req.headers, identifyOptions(connections.config))),
     };
   };
 }
@@ -56,6 +61,8 @@ export const createContext = contextFactory(async () => ({
 /** Every procedure declares who may call it; tests enumerate this to check authorisation over HTTP. */
 export interface ProcedureMeta {
   access: "public" | Role;
+  /** The permissions the procedure needs (server/auth/permissions.ts). */
+  actions?: readonly Action[];
 }
 
 function readableZodError(error: ZodError): string {
@@ -144,34 +151,65 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
 /** Only for signing in: everything else needs a session or an API token. */
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(audited);
 
-/** The role check, after the audit step (so refusals are recorded) and before the input is parsed. */
-function roleProcedure(role: Role) {
+/** All a session may do after an admin reset its user's password, until the user chooses a new one. */
+const WHILE_PASSWORD_MUST_CHANGE = new Set(["auth.me", "auth.changePassword", "auth.signOut"]);
+
+/**
+ * The procedure's permission check, after the audit step (so refusals are recorded): the caller's role must
+ * hold the action somewhere, and — for a configured role, whose grants may be narrower than everywhere — on
+ * the connection and resource the input names (server/auth/permissions.ts). `tier` is the built-in role the
+ * action belongs to, kept in the meta so tests can enumerate who may call what.
+ */
+function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "replay" | "saga") {
   return t.procedure
-    .meta({ access: role })
+    .meta({ access: tier, actions: needed })
     .use(audited)
-    .use(({ ctx, type, next }) => {
-      if (!ctx.principal) {
+    .use(async ({ ctx, type, path, getRawInput, next }) => {
+      const refuse = (code: "UNAUTHORIZED" | "FORBIDDEN", message: string): never => {
         ctx.audit.refused = true;
-        throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in or send an API token." });
+        throw new TRPCError({ code, message });
+      };
+      if (!ctx.principal) return refuse("UNAUTHORIZED", "Sign in or send an API token.");
+      const grants = grantsOf(ctx.principal.role, ctx.connections.config);
+      if (!needed.every((action) => allows(grants, action))) {
+        return refuse("FORBIDDEN", `This needs ${needed.join(", ")}, which the ${ctx.principal.role} role does not have.`);
       }
-      if (!hasRole(ctx.principal, role)) {
-        ctx.audit.refused = true;
-        throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.principal.role}.` });
+      if (ctx.principal.mustChangePassword && !WHILE_PASSWORD_MUST_CHANGE.has(path)) refuse("FORBIDDEN", "Choose a new password first (an admin reset yours).");
+      if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) refuse("FORBIDDEN", "Cross-origin request refused.");
+      // The built-in roles hold their actions everywhere: only a configured role's scope needs the input.
+      let scope: Scope | undefined;
+      if (!isPreset(ctx.principal.role)) {
+        const input = await validatedInput(path, await getRawInput().catch(() => null));
+        scope = scopeOf(input);
+        // Job controls name only the job: its connection and DLQ (or database) are the scope.
+        if (jobs && scope.connection === undefined && input && typeof input === "object") scope = await jobScope(ctx.db, jobs, (input as { jobId?: unknown }).jobId);
+        if (!needed.every((action) => allows(grants, action, scope))) {
+          refuse("FORBIDDEN", `The ${ctx.principal.role} role may not do ${needed.join(", ")} on ${[scope.connection, scope.resource].filter(Boolean).join(" / ")}.`);
+        }
       }
-      if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) {
-        ctx.audit.refused = true;
-        throw new TRPCError({ code: "FORBIDDEN", message: "Cross-origin request refused." });
-      }
-      return next({ ctx: { ...ctx, principal: ctx.principal } });
+      return next({ ctx: { ...ctx, principal: ctx.principal, scope } });
     })
     .use(async ({ ctx, next }) => {
       // The payload gate (server/api/payload-gate.ts): every output resolved for this caller's access.
       const result = await next();
-      if (result.ok) result.data = resolveGates(result.data, payloadAccess(ctx.principal.role, ctx.connections.config.payloads));
+      if (result.ok) result.data = resolveGates(result.data, payloadAccessFor(ctx));
       return result;
     });
 }
 
-export const viewerProcedure = roleProcedure("viewer");
-export const operatorProcedure = roleProcedure("operator");
-export const adminProcedure = roleProcedure("admin");
+/** The payload access of this call: the caller's role on the connection and resource its input names. */
+export function payloadAccessFor(ctx: { principal: Principal; connections: Connections; scope?: Scope }) {
+  return payloadAccess(ctx.principal.role, ctx.connections.config.payloads, { roles: ctx.connections.config.auth.roles, scope: ctx.scope });
+}
+
+/** Reads (lag, DLQs, sagas, the audit log); payloads pass the payload gate on top. */
+export const viewerProcedure = permissionProcedure("viewer", ["read"]);
+export const replayProcedure = permissionProcedure("operator", ["replay"]);
+export const editProcedure = permissionProcedure("operator", ["replay.edit"]);
+export const discardProcedure = permissionProcedure("operator", ["discard"]);
+export const bulkReplayProcedure = permissionProcedure("operator", ["replay.bulk"], "replay");
+export const sagaCommandProcedure = permissionProcedure("operator", ["sagas.command"], "saga");
+export const silenceProcedure = permissionProcedure("operator", ["alerts.silence"]);
+/** Every operator action at once: for a procedure not yet given its own action (the presets keep working). */
+export const operatorProcedure = permissionProcedure("operator", OPERATOR_ACTIONS);
+export const adminProcedure = permissionProcedure("admin", ["admin"]);

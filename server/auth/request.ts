@@ -1,6 +1,6 @@
 import type { ControlDb } from "~/server/db/control-store";
 import type { Principal } from "./principal";
-import { principalFromApiToken, principalFromSession, SESSION_COOKIE } from "./sessions";
+import { principalFromApiToken, principalFromSession, SESSION_COOKIE, type SessionPolicy } from "./sessions";
 
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
@@ -18,16 +18,22 @@ export interface RequestIdentity {
   sessionToken: string | null;
 }
 
-export async function identify(db: ControlDb, headers: Headers): Promise<RequestIdentity> {
+export interface IdentifyOptions {
+  policy?: SessionPolicy;
+  /** Whether a token's creator still holds the token's role (default: the built-in ordering). */
+  covers?: (holder: string, role: string) => boolean;
+}
+
+export async function identify(db: ControlDb, headers: Headers, options: IdentifyOptions = {}): Promise<RequestIdentity> {
   const authorization = headers.get("authorization");
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const principal = match?.[1] ? await principalFromApiToken(db, match[1]) : null;
+    const principal = match?.[1] ? await principalFromApiToken(db, match[1], options.covers) : null;
     return { principal, via: "bearer", sessionToken: null };
   }
   const sessionToken = readCookie(headers.get("cookie"), SESSION_COOKIE);
   if (!sessionToken) return { principal: null, via: null, sessionToken: null };
-  return { principal: await principalFromSession(db, sessionToken), via: "cookie", sessionToken };
+  return { principal: await principalFromSession(db, sessionToken, options.policy), via: "cookie", sessionToken };
 }
 
 export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {

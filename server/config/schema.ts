@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
 import { parseCidr } from "~/server/lib/net";
+import { actions, PRESETS } from "~/server/auth/permissions";
 import { alertsSettings } from "~/server/alerts/config-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
 
@@ -116,7 +117,7 @@ const payloadSettings = z
     readAnyTopicRoles: z.array(roleEnum).default(["admin"]),
     /** Fields masked on the server before a payload reaches a browser or a filter. */
     masking: z
-      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(roleEnum).default([]) }).strict())
+      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(z.string().min(1)).default([]) }).strict())
       .default([]),
   })
   .strict();
@@ -159,10 +160,83 @@ const auditSettings = z
   })
   .strict();
 
+const roleMapping = z
+  .object({
+    /** The claim to read: a string or a list of strings (e.g. "groups", "roles"). */
+    claim: z.string().min(1).max(100).default("groups"),
+    /** Claim values granting each role; the highest role matched wins. */
+    admin: z.array(z.string().min(1)).default([]),
+    operator: z.array(z.string().min(1)).default([]),
+    viewer: z.array(z.string().min(1)).default([]),
+    /** The role of a user matching no value; null refuses them. */
+    default: roleEnum.nullable().default(null),
+  })
+  .strict();
+
+const oidcSettings = z
+  .object({
+    /** Shown on the sign-in page: "Sign in with <name>". */
+    name: z.string().min(1).max(60).default("SSO"),
+    issuer: z.url(),
+    clientId: z.string().min(1),
+    /** The secret itself is never in the file: an environment variable or a file (e.g. a mounted secret) holds it. */
+    clientSecretEnv: z.string().min(1).optional(),
+    clientSecretFile: z.string().min(1).optional(),
+    scopes: z.array(z.string().min(1)).default(["openid", "profile", "email"]),
+    /** The claim that becomes the Redrive username. */
+    usernameClaim: z.string().min(1).default("preferred_username"),
+    roles: roleMapping.prefault({}),
+    /**
+     * false: password sign-in is off for everyone except the breakGlass accounts (by default the first admin,
+     * created at first run), so an outage of the provider cannot lock every admin out.
+     */
+    localAccounts: z.boolean().default(true),
+    breakGlass: z.array(z.string().min(1)).default(["admin"]),
+    /** The public URL Redrive is reached at (the redirect URI is <publicUrl>/api/auth/oidc/callback). */
+    publicUrl: z.url().optional(),
+    /** Only for tests against a local provider over plain HTTP. */
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .strict();
+
+/** One grant of a configured role: actions on connections and resources matching `*` patterns. */
+const grantSchema = z
+  .object({
+    actions: z.array(z.enum(actions)).min(1),
+    connections: z.array(z.string().min(1).max(200)).min(1).default(["*"]),
+    /** DLQ, topic, queue or database names. */
+    resources: z.array(z.string().min(1).max(500)).min(1).default(["*"]),
+  })
+  .strict();
+
+const roleName = z
+  .string()
+  .regex(/^[a-z][a-z0-9._-]{1,40}$/, "a role name: 2-41 lower-case letters, digits, '.', '_' or '-'")
+  .refine((name) => !(PRESETS as readonly string[]).includes(name), "viewer, operator and admin are built in");
+
 const authSettings = z
   .object({
+    /** Roles beyond the built-in viewer, operator and admin: each a list of grants (server/auth/permissions.ts). */
+    roles: z.record(roleName, z.array(grantSchema).min(1)).default({}),
     /** The longest an API token may live; every token has an expiry. */
     maxTokenLifetimeDays: z.number().int().min(1).max(3650).default(90),
+    /** Sessions end after this long without a request, and at the latest after sessionMaxHours. */
+    sessionIdleMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    sessionMaxHours: z.number().int().min(1).max(24 * 30).default(12),
+    /**
+     * Sign-in throttling: failures allowed per username and per address before each further one blocks it,
+     * doubling. An address gets more (many people may share one behind a NAT).
+     */
+    throttle: z
+      .object({
+        freeFailures: z.number().int().min(1).max(100).default(5),
+        freeFailuresPerAddress: z.number().int().min(1).max(1000).default(20),
+        maxBlockSeconds: z.number().int().min(1).max(86_400).default(900),
+      })
+      .strict()
+      .prefault({}),
+    /** Single sign-on (OpenID Connect, authorization code with PKCE): server/auth/oidc.ts. */
+    oidc: oidcSettings.optional(),
   })
   .strict();
 

@@ -16,8 +16,11 @@ import {
 
 // Redrive's own control store. Application databases (sagas, outbox) are never described here.
 
+/** The built-in roles (presets); redrive.yaml's auth.roles adds others (server/auth/permissions.ts). */
 export const roles = ["viewer", "operator", "admin"] as const;
-export type Role = (typeof roles)[number];
+export type PresetRole = (typeof roles)[number];
+/** A role name: a preset or one from auth.roles. */
+export type Role = string;
 
 export const users = pgTable(
   "users",
@@ -25,12 +28,20 @@ export const users = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     username: text("username").notNull(),
     passwordHash: text("password_hash").notNull(),
-    role: text("role", { enum: roles }).notNull(),
+    role: text("role").notNull(),
     disabled: boolean("disabled").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp("last_sign_in_at", { withTimezone: true }),
+    /** Set when an admin reset the password: the user's sessions can only change it until they do. */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
+    /** Accounts made by single sign-on: the provider's issuer and subject ("sub"); they have no usable password. */
+    externalIssuer: text("external_issuer"),
+    externalSubject: text("external_subject"),
   },
-  (table) => [uniqueIndex("users_username_key").on(sql`lower(${table.username})`)],
+  (table) => [
+    uniqueIndex("users_username_key").on(sql`lower(${table.username})`),
+    uniqueIndex("users_external_key").on(table.externalIssuer, table.externalSubject),
+  ],
 );
 
 /** Session ids are SHA-256 hashes of the cookie token, so a leaked table cannot be replayed as cookies. */
@@ -44,9 +55,25 @@ export const sessions = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     userAgent: text("user_agent"),
+    /** Moved forward as the session is used (at most once a minute): the idle timeout counts from here. */
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull().defaultNow(),
+    remoteAddress: text("remote_address"),
+    /** A short, non-secret handle to list and revoke the session by (the id is the hash of the cookie). */
+    handle: text("handle").notNull().default(sql`substr(md5(random()::text), 1, 16)`),
   },
-  (table) => [index("sessions_user_id_idx").on(table.userId)],
+  (table) => [index("sessions_user_id_idx").on(table.userId), uniqueIndex("sessions_handle_key").on(table.handle)],
 );
+
+/**
+ * Failed sign-ins per key ("user:<name>" or "address:<ip>"): after a few free failures each further one
+ * blocks the key for twice as long as the one before (server/auth/throttle.ts).
+ */
+export const signInThrottle = pgTable("sign_in_throttle", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  lastFailureAt: timestamp("last_failure_at", { withTimezone: true }).notNull().defaultNow(),
+  blockedUntil: timestamp("blocked_until", { withTimezone: true }),
+});
 
 export const apiTokens = pgTable(
   "api_tokens",
@@ -56,7 +83,7 @@ export const apiTokens = pgTable(
     tokenHash: text("token_hash").notNull(),
     // The first characters of the token, shown in the UI so a token can be recognised without revealing it.
     prefix: text("prefix").notNull(),
-    role: text("role", { enum: roles }).notNull(),
+    role: text("role").notNull(),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }),

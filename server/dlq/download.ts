@@ -11,6 +11,8 @@ import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages } from "~/server/db/schema";
 import { kafkaMessage } from "./kafka-dlq";
 import { payloadAccess } from "./masking";
+import { identifyOptions } from "~/server/auth/session-policy";
+import { can } from "~/server/auth/permissions";
 import { fromSqsMessage } from "./messages";
 
 const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -36,17 +38,17 @@ export function attachmentDisposition(filename: string): string {
 
 export async function handleDownload(request: Request, deps: { db: ControlDb; connections: Connections }): Promise<Response> {
   const { db, connections: all } = deps;
-  const { principal, via } = await identify(db, request.headers);
+  const { principal, via } = await identify(db, request.headers, identifyOptions(all.config));
   if (!principal) return text(401, "Sign in or send an API token.");
   if (via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: download from Redrive itself.");
-  const access = payloadAccess(principal.role, all.config.payloads);
-  if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
-  if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
-
   const params = new URL(request.url).searchParams;
   const kind = params.get("kind");
   const connection = params.get("connection") ?? "";
   const dlq = params.get("dlq") ?? "";
+  if (!can(principal.role, all.config, "read", { connection, resource: dlq })) return text(403, `The ${principal.role} role may not read "${dlq}" on "${connection}".`);
+  const access = payloadAccess(principal.role, all.config.payloads, { roles: all.config.auth.roles, scope: { connection, resource: dlq } });
+  if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
+  if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
   const id = params.get("id") ?? "";
   const part = params.get("part") === "key" ? "key" : "value";
 

@@ -11,6 +11,8 @@ import { isUtf8 } from "node:buffer";
 import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
+import { identifyOptions } from "~/server/auth/session-policy";
+import { can } from "~/server/auth/permissions";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isCrossSite } from "~/server/auth/request";
 import type { KafkaAdapter } from "~/server/brokers/kafka";
@@ -244,7 +246,7 @@ function idsOf(params: URLSearchParams): string[] | null {
  */
 export async function handleExport(request: Request, deps: ExportDependencies): Promise<Response> {
   const { db, connections } = deps;
-  const identity = await identify(db, request.headers);
+  const identity = await identify(db, request.headers, identifyOptions(connections.config));
   const principal: Principal | null = identity.principal;
   if (!principal) return text(401, "Sign in or send an API token.");
   if (identity.via === "cookie" && isCrossSite(request)) return text(403, "Cross-site request refused: start exports from Redrive itself.");
@@ -272,6 +274,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
 
   if (kind !== "kafka" && kind !== "sqs") return refuse(400, "kind must be kafka or sqs.");
   if (!dlq) return refuse(400, "dlq is required.");
+  if (!can(principal.role, connections.config, "read", { connection, resource: dlq })) return refuse(403, `The ${principal.role} role may not read "${dlq}" on "${connection}".`);
   if (!ids && !expression) return refuse(400, "Give ids (a selection) or expression (a CEL filter).");
   let filter: CompiledFilter | null = null;
   if (expression) {
@@ -282,7 +285,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       throw error;
     }
   }
-  const access = payloadAccess(principal.role, connections.config.payloads);
+  const access = payloadAccess(principal.role, connections.config.payloads, { roles: connections.config.auth.roles, scope: { connection, resource: dlq } });
 
   let batches: AsyncGenerator<RawDlqMessage[]>;
   if (kind === "kafka") {

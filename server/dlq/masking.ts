@@ -1,3 +1,5 @@
+import { allowsEverywhere, grantsOf, allows, type Scope } from "~/server/auth/permissions";
+import type { RedriveConfig } from "~/server/config/schema";
 import type { Role } from "~/server/db/schema";
 import { asText, parseJson } from "./bytes";
 
@@ -5,7 +7,7 @@ export interface MaskingRule {
   /** Dot path into the JSON payload, e.g. "card.number" (a leading "value." is accepted). */
   path: string;
   /** Roles that see the field unmasked. */
-  exemptRoles: Role[];
+  exemptRoles: readonly string[];
 }
 
 export interface PayloadAccess {
@@ -17,9 +19,20 @@ export interface PayloadAccess {
 
 export const MASK = "****";
 
-export function payloadAccess(role: Role, settings: { readRoles: Role[]; masking: MaskingRule[] }): PayloadAccess {
+/**
+ * What this role may see of payloads: the payloads.read permission (for the built-in roles, payloads.readRoles)
+ * on the scope when the caller knows it, else everywhere — a role allowed payloads on some connections only
+ * sees none where the connection is not known. `roles` are the configured roles (auth.roles).
+ */
+export function payloadAccess(
+  role: Role,
+  settings: { readRoles: readonly string[]; readAnyTopicRoles?: readonly string[]; masking: MaskingRule[] },
+  options: { roles?: RedriveConfig["auth"]["roles"]; scope?: Scope } = {},
+): PayloadAccess {
+  const grants = grantsOf(role, { payloads: { readRoles: settings.readRoles, readAnyTopicRoles: settings.readAnyTopicRoles ?? [] }, auth: { roles: options.roles ?? {} } });
+  const scope = options.scope;
   return {
-    payloads: settings.readRoles.includes(role),
+    payloads: scope?.connection !== undefined ? allows(grants, "payloads.read", scope) : allowsEverywhere(grants, "payloads.read"),
     masks: settings.masking
       .filter((rule) => !rule.exemptRoles.includes(role))
       .map((rule) => rule.path.replace(/^value\./, "").split(".")),

@@ -1,10 +1,11 @@
 /**
  * Which Kafka topics a role may read (browse, open, search, group, export, dry-run). Known DLQs (the
  * connection's `dlq.patterns` and `dlq.mappings`) are readable by every role; any other topic (a business
- * topic, `__consumer_offsets`) only by `payloads.readAnyTopicRoles` (default: admin). The one place that
+ * topic, `__consumer_offsets`) only with the topics.readAny permission on it (for the built-in roles: `payloads.readAnyTopicRoles`, default admin). The one place that
  * decides it, so a permissions model can take it over.
  */
 import type { Connections } from "~/server/connections/registry";
+import { can } from "~/server/auth/permissions";
 import type { Role } from "~/server/db/schema";
 import { dlqTopics } from "~/server/lag/kafka-lag";
 
@@ -26,7 +27,7 @@ export function isKnownDlq(connections: Connections, connection: string, topic: 
 }
 
 export function canReadTopic(ctx: TopicReader, connection: string, topic: string): boolean {
-  return isKnownDlq(ctx.connections, connection, topic) || ctx.connections.config.payloads.readAnyTopicRoles.includes(ctx.principal.role);
+  return isKnownDlq(ctx.connections, connection, topic) || can(ctx.principal.role, ctx.connections.config, "topics.readAny", { connection, resource: topic });
 }
 
 /** Throws TopicReadRefused when the caller may not read the topic. */

@@ -1,3 +1,4 @@
+import { handleOidcCallback, handleOidcStart } from "~/server/auth/oidc-routes";
 import { randomBytes } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
@@ -160,6 +161,9 @@ const routeCalls: Record<string, (token: string) => Promise<Response>> = {
   // Metrics carry counts and names only: the tRPC route is the handler the procedures above went through.
   metrics: async () => new Response(""),
   "trpc/[trpc]": async () => new Response(""),
+  // Single sign-on carries identities, never messages (not configured here: 404).
+  "auth/oidc/start": async () => handleOidcStart(new Request("http://redrive.test/api/auth/oidc/start"), { db: api.store.db, config: api.connections.config }),
+  "auth/oidc/callback": async () => handleOidcCallback(new Request("http://redrive.test/api/auth/oidc/callback?code=x&state=y"), { db: api.store.db, config: api.connections.config }),
 };
 
 function routeFiles(dir: string, prefix = ""): string[] {

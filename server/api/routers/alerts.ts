@@ -11,7 +11,7 @@ import { createRule, deleteRule, getRule, listRules, RuleNotEditableError, setRu
 import { signals, windowOf } from "~/server/alerts/signals";
 import { createSilence, expireSilence, listSilences, SilenceError, silenceInputSchema, silenceInstance } from "~/server/alerts/silences-store";
 import { alertStates, ruleSpecSchema } from "~/server/alerts/types";
-import { adminProcedure, createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
+import { adminProcedure, createTRPCRouter, silenceProcedure, viewerProcedure } from "~/server/api/trpc";
 
 /** The alerting domain's refusals as tRPC errors. */
 async function mapped<T>(work: Promise<T>): Promise<T> {
@@ -66,11 +66,11 @@ export const alertsRouter = createTRPCRouter({
   exportPrometheus: viewerProcedure.query(async ({ ctx }) => prometheusRules((await listRules(ctx.db)).filter((r) => r.enabled), windowOf)),
 
   // Operators silence; admins edit rules and channels. Every mutation is audited by the procedure kinds.
-  createSilence: operatorProcedure.input(silenceInputSchema).mutation(({ ctx, input }) => mapped(createSilence(ctx.db, input, ctx.principal.name))),
-  silenceAlert: operatorProcedure
+  createSilence: silenceProcedure.input(silenceInputSchema).mutation(({ ctx, input }) => mapped(createSilence(ctx.db, input, ctx.principal.name))),
+  silenceAlert: silenceProcedure
     .input(z.object({ ruleId: z.uuid(), objectKey: z.string().min(1).max(500), minutes: z.number().int().min(1).max(30 * 24 * 60), comment: z.string().trim().min(1).max(500) }))
     .mutation(({ ctx, input }) => mapped(silenceInstance(ctx.db, input, input.minutes, input.comment, ctx.principal.name))),
-  expireSilence: operatorProcedure.input(id).mutation(async ({ ctx, input }) => ({ ok: found(await expireSilence(ctx.db, input.id, ctx.principal.name), "active silence") })),
+  expireSilence: silenceProcedure.input(id).mutation(async ({ ctx, input }) => ({ ok: found(await expireSilence(ctx.db, input.id, ctx.principal.name), "active silence") })),
 
   createRule: adminProcedure.input(ruleSpecSchema).mutation(({ ctx, input }) => mapped(createRule(ctx.db, input, ctx.principal.name))),
   updateRule: adminProcedure.input(z.object({ id: z.uuid(), spec: ruleSpecSchema })).mutation(async ({ ctx, input }) => found(await mapped(updateRule(ctx.db, input.id, input.spec)), "rule")),

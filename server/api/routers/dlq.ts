@@ -4,14 +4,14 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, payloadAccessFor, viewerProcedure } from "~/server/api/trpc";
+import type { Principal } from "~/server/auth/principal";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
 import { TooManyScans } from "~/server/dlq/scan-slots";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
-import { payloadAccess } from "~/server/dlq/masking";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
@@ -25,8 +25,7 @@ function sqsAdapter(ctx: Context, connection: string) {
   return adapter;
 }
 
-const accessOf = (ctx: Context & { principal: { role: "viewer" | "operator" | "admin" } }) =>
-  payloadAccess(ctx.principal.role, ctx.connections.config.payloads);
+const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
 
 async function latestSnapshot(ctx: Context, connection: string, queue: string) {
   const [snapshot] = await ctx.db

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
 import type { Connections } from "~/server/connections/registry";
 import { latestOutboxSample } from "~/server/jobs/outbox-sampler";
 import { ranges, type RangeKey } from "~/server/lag/queries";
@@ -91,7 +91,7 @@ export const outboxRouter = createTRPCRouter({
    * Requeues chosen failing rows: attempts = 0, last_error = null, so the relay picks them up afresh. Only where
    * the layout records attempts and the database is declared writable.
    */
-  requeue: operatorProcedure
+  requeue: sagaCommandProcedure
     .input(databaseInput.extend({ ids: z.array(z.guid()).min(1).max(1000), reason: z.string().trim().min(3).max(1000) }))
     .mutation(async ({ ctx, input }) => {
       const app = resolveApp(ctx.connections, input.database);

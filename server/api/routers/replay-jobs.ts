@@ -2,12 +2,11 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { gateReplayJob } from "~/server/api/payload-gate";
-import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
+import { bulkReplayProcedure, createTRPCRouter, payloadAccessFor, viewerProcedure, type Context } from "~/server/api/trpc";
 import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
 import { checkFilter } from "~/server/dlq/filter-check";
 import { FilterStopped, FilterSyntaxError } from "~/server/dlq/filter";
 import { TooManyScans } from "~/server/dlq/scan-slots";
-import { payloadAccess } from "~/server/dlq/masking";
 import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
 import { createReplayDraft } from "~/server/replay/jobs/dry-run";
 import { ReplayRefused } from "~/server/replay/replay-one";
@@ -50,7 +49,7 @@ async function jobOrThrow(ctx: Context, id: string) {
 /** Bulk replay and discard as durable jobs: dry run, confirm, pause / resume / cancel, progress, outcomes. */
 export const replayJobsRouter = createTRPCRouter({
   /** Reads the DLQ, applies the selection and stores a draft job with the exact messages; nothing is sent. */
-  dryRun: operatorProcedure
+  dryRun: bulkReplayProcedure
     .input(
       z
         .object({
@@ -77,18 +76,18 @@ export const replayJobsRouter = createTRPCRouter({
       refusalsAsErrors(() => {
         // A misspelt field is refused before the DLQ is read, not counted as zero matches.
         if (input.selection.source === "filter" && input.selection.expression?.trim()) checkFilter(input.selection.expression);
-        return createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccess(ctx.principal.role, ctx.connections.config.payloads));
+        return createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccessFor(ctx));
       }),
     ),
 
   /** Confirms a dry run: the snapshotted messages are replayed by a durable job. */
-  start: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
+  start: bulkReplayProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
 
-  pause: operatorProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseReplayJob(ctx.db, input.jobId, ctx.principal.name))),
+  pause: bulkReplayProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseReplayJob(ctx.db, input.jobId, ctx.principal.name))),
 
-  resume: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
+  resume: bulkReplayProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeReplayJob(ctx.db, await ctx.jobs(), input.jobId))),
 
-  cancel: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) =>
+  cancel: bulkReplayProcedure.input(jobId).mutation(async ({ ctx, input }) =>
     refusalsAsErrors(async () => {
       const job = await jobOrThrow(ctx, input.jobId);
       return cancelReplayJob(ctx.db, job.kind === "sqs" ? ctx.connections.sqs.get(job.connection) : undefined, input.jobId, ctx.principal.name);
@@ -96,7 +95,7 @@ export const replayJobsRouter = createTRPCRouter({
   ),
 
   /** SQS only: the whole DLQ back to its source queues with SQS's own StartMessageMoveTask. */
-  moveAll: operatorProcedure
+  moveAll: bulkReplayProcedure
     .input(z.object({ connection: name, dlq: name, ratePerSecond: z.number().int().min(1).max(500).nullable().optional() }).strict())
     .mutation(async ({ ctx, input }) =>
       refusalsAsErrors(async () => {

@@ -4,11 +4,10 @@ import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { payloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
@@ -61,7 +60,7 @@ const headerEdits = z
 
 export const replayRouter = createTRPCRouter({
   /** One-click replay of one dead letter to its origin (or a chosen destination). Audited like every mutation. */
-  one: operatorProcedure
+  one: replayProcedure
     .input(
       z.object({
         kind,
@@ -93,7 +92,7 @@ export const replayRouter = createTRPCRouter({
    * (Kafka) or message attributes (SQS) of one dead letter, replayed like a plain replay. Only where the
    * connection sets replay.allowEdit. The audit row keeps the diff.
    */
-  edit: operatorProcedure
+  edit: editProcedure
     .input(
       z.object({
         kind,
@@ -124,7 +123,7 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: input.keepErrorHeaders ?? settings.keepErrorHeaders,
         replayedBy: ctx.principal.name,
         note: input.note || undefined,
-        access: payloadAccess(ctx.principal.role, payloads),
+        access: payloadAccessFor(ctx),
         auditMasks: payloads.masking.map((rule) => rule.path.replace(/^value\./, "").split(".")),
       };
       // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
@@ -143,7 +142,7 @@ export const replayRouter = createTRPCRouter({
    * Discard one dead letter, with a reason. Kafka: marked resolved in the ledger (the record stays in the
    * topic). SQS: received, archived in the ledger, then deleted from the DLQ.
    */
-  discard: operatorProcedure
+  discard: discardProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
     .mutation(async ({ ctx, input }) => {
       const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
@@ -166,11 +165,11 @@ export const replayRouter = createTRPCRouter({
    * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
    * headers or attributes as text. Binary parts are not editable as text; masked payloads are not editable.
    */
-  editable: operatorProcedure
+  editable: editProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
       const settings = replaySettings(ctx, input.kind, input.connection);
-      const access = payloadAccess(ctx.principal.role, ctx.connections.config.payloads);
+      const access = payloadAccessFor(ctx);
       let message;
       if (input.kind === "kafka") {
         const position = kafkaPosition(input.id);

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
-import { createTRPCRouter, operatorProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
 import { sagaBulkItems, sagaBulkJobs } from "~/server/db/schema";
 import { cancelSagaBulkJob, createSagaBulkDraft, pauseSagaBulkJob, resumeSagaBulkJob, SagaBulkRefused, startSagaBulkJob } from "~/server/sagas/bulk";
 import { sagaCommandKinds } from "~/server/sagas/commands";
@@ -22,7 +22,7 @@ async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
 
 /** Bulk retry / compensate / resolve over a filtered set or a Stuck-view group, as durable, verified jobs. */
 export const sagaJobsRouter = createTRPCRouter({
-  dryRun: operatorProcedure
+  dryRun: sagaCommandProcedure
     .input(
       z
         .object({
@@ -54,10 +54,10 @@ export const sagaJobsRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => refusalsAsErrors(() => createSagaBulkDraft(ctx.db, ctx.connections, input, ctx.principal.name))),
 
-  start: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
-  pause: operatorProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
-  resume: operatorProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
-  cancel: operatorProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => cancelSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
+  start: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
+  pause: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
+  resume: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
+  cancel: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => cancelSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
 
   list: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))

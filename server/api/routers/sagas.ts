@@ -1,9 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, operatorProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
+import { createTRPCRouter, payloadAccessFor, sagaCommandProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
 import { gate } from "~/server/api/payload-gate";
-import { payloadAccess, type PayloadAccess } from "~/server/dlq/masking";
+import type { PayloadAccess } from "~/server/dlq/masking";
 import { issueSagaCommand, SagaCommandError, sagaCommandKinds, sagaCommandStatus, type SagaCommandErrorCode } from "~/server/sagas/commands";
 import { appDatabases, type AppDatabase } from "~/server/sagas/context";
 import { diagnose, stuckGroupKey, topicOf } from "~/server/sagas/diagnosis";
@@ -40,7 +40,7 @@ const errorCodes: Record<SagaCommandErrorCode, TRPCError["code"]> = {
 };
 
 type WithPrincipal = Context & { principal: Principal };
-const accessOf = (ctx: WithPrincipal): PayloadAccess => payloadAccess(ctx.principal.role, ctx.connections.config.payloads);
+const accessOf = (ctx: WithPrincipal): PayloadAccess => payloadAccessFor(ctx);
 
 /** A JSON value with the role's masks applied, or null when the role may not read payloads. */
 function masked(value: unknown, access: PayloadAccess): { visible: boolean; value: unknown } {
@@ -176,7 +176,7 @@ export const sagasRouter = createTRPCRouter({
   }),
 
   /** Retry, compensate or resolve one saga through the application's saga_commands table (audited). */
-  issue: operatorProcedure
+  issue: sagaCommandProcedure
     .input(
       databaseInput.extend({
         sagaId: z.guid(),

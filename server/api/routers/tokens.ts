@@ -2,7 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { createApiToken } from "~/server/auth/sessions";
-import { apiTokens, roles, users } from "~/server/db/schema";
+import { covers } from "~/server/auth/permissions";
+import { apiTokens, users } from "~/server/db/schema";
+import { knownRole } from "../refusal";
 import { adminProcedure, createTRPCRouter } from "~/server/api/trpc";
 
 export const tokensRouter = createTRPCRouter({
@@ -29,13 +31,18 @@ export const tokensRouter = createTRPCRouter({
     .input(
       z.object({
         name: z.string().trim().min(1).max(100),
-        role: z.enum(roles),
+        role: z.string().min(1).max(64),
         // Every token expires: at most auth.maxTokenLifetimeDays (config) from now.
         expiresInDays: z.number().int().min(1).max(3650).default(90),
       }),
     )
     .mutation(({ ctx, input }) => {
       const { maxTokenLifetimeDays } = ctx.connections.config.auth;
+      knownRole(ctx.connections.config, input.role);
+      // A token never holds more than its creator (and stops working when that stops being true).
+      if (!covers(ctx.principal.role, input.role, ctx.connections.config)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: `The ${ctx.principal.role} role cannot hand out the ${input.role} role.` });
+      }
       if (input.expiresInDays > maxTokenLifetimeDays) {
         throw new TRPCError({ code: "BAD_REQUEST", message: `Tokens live at most ${maxTokenLifetimeDays} days here (auth.maxTokenLifetimeDays).` });
       }
