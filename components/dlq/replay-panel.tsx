@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { TargetAudience, useTargetExists } from "../replay-jobs/audience";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { DiscardForm } from "./discard-form";
@@ -39,6 +40,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
     }),
   );
   const destination = target.trim() || null;
+  const targetExists = useTargetExists(dlq.kind, dlq.connection, destination, confirming);
   const discard = history.data?.find((row) => row.action === "discard");
 
   return (
@@ -57,12 +59,15 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
               <DestinationField dlq={dlq} value={target} onChange={setTarget} origin={origin} />
               {confirming ? (
                 <span className="flex items-center gap-2" role="group" aria-label="Confirm replay">
-                  <span>
-                    Replay this message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
+                  <span className="flex flex-col">
+                    <span>
+                      Replay this message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
+                    </span>
+                    {destination ? <TargetAudience kind={dlq.kind} connection={dlq.connection} target={destination} /> : null}
                   </span>
                   <button
                     type="button"
-                    disabled={replay.isPending || !destination}
+                    disabled={replay.isPending || !destination || targetExists === false}
                     onClick={() => replay.mutate({ ...ref, target: destination && destination !== origin ? destination : undefined, overrideLoopGuard: override })}
                     className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
                   >

@@ -4,6 +4,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/rea
 import { useState } from "react";
 import { ErrorBox, formatTime } from "../ui";
 import { useTRPC } from "../trpc";
+import { ExpiryWarning } from "./expiry-warning";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { useOpenMessage } from "../url-state";
@@ -94,6 +95,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
       {firstPage.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {snapshot ? (
         <>
+          <ExpiryWarning dlq={dlq} snapshotId={snapshot.id} />
           <MessageTable
             messages={messages}
             selectedId={selectedId}

@@ -17,7 +17,7 @@ import {
 import pLimit from "p-limit";
 import type { SqsConnectionConfig } from "~/server/config/schema";
 import { awsCredentialProvider } from "./aws-credentials";
-import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary } from "./types";
+import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "./types";
 
 const ATTRIBUTES: QueueAttributeName[] = [
   "QueueArn",
@@ -134,7 +134,7 @@ function skipIfDeleted(error: unknown): null {
   throw error;
 }
 
-export class SqsAdapter implements BrokerAdapter<SqsOverview> {
+export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities {
   readonly kind = "sqs" as const;
   readonly name: string;
   private readonly client: SQSClient;
@@ -211,6 +211,24 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
   async queueAttributes(url: string): Promise<Record<string, string>> {
     const { Attributes } = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
     return Attributes ?? {};
+  }
+
+  /** SQS keeps no list of consumers: the queue's own counts are what can be told of its receivers. */
+  async replayAudience(queue: string): Promise<ReplayAudience> {
+    const url = await this.queueUrl(queue).catch((error: unknown) => skipIfDeleted(error));
+    if (!url) return { target: queue, exists: false, reason: `Queue "${queue}" does not exist on "${this.name}": nothing was sent.` };
+    const summary = await this.describeQueue(url);
+    return { target: queue, exists: true, kind: "queue", visible: summary.visible, inFlight: summary.inFlight };
+  }
+
+  /** Retention counts from the original enqueue time, which a DLQ keeps: SQS cannot count them, the caller's snapshot can. */
+  async expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    const retentionMs = Number(attributes.MessageRetentionPeriod ?? 345_600) * 1000;
+    const expiries = (enqueuedAtMs ?? []).filter((t) => t > 0).map((t) => t + retentionMs);
+    const horizon = Date.now() + withinMs;
+    const soon = expiries.filter((at) => at <= horizon);
+    return { retentionMs, countsFrom: "original enqueue time", withinMs, count: soon.length, firstAtMs: soon.length ? soon.reduce((a, b) => Math.min(a, b)) : null };
   }
 
   /** Up to 10 messages with every attribute, hidden for `visibilitySeconds`. */

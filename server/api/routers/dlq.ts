@@ -15,6 +15,7 @@ import { payloadAccess } from "~/server/dlq/masking";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { expiringWithinADay } from "~/server/dlq/expiry";
 import { latestDepths } from "~/server/depth/latest";
 
 const name = z.string().min(1).max(500);
@@ -44,6 +45,11 @@ export const dlqRouter = createTRPCRouter({
     const { dlqs } = await latestDepths(ctx.db, ctx.connections);
     return dlqs;
   }),
+
+  /** Dead letters retention deletes within a day (SQS: counted over the given snapshot's messages). */
+  expiring: viewerProcedure
+    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, snapshotId: z.uuid().optional() }))
+    .query(({ ctx, input }) => expiringWithinADay(ctx.db, ctx.connections, input)),
 
   /** A page of a Kafka DLQ topic, read on the server without a consumer group. */
   kafkaMessages: viewerProcedure

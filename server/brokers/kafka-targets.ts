@@ -1,0 +1,36 @@
+import { ConfigResourceTypes, type Admin } from "@platformatic/kafka";
+import { committedOffsets, listAllGroups } from "./kafka-groups";
+import type { ExpiringSoon, ReplayAudience } from "./types";
+
+const GROUP_CONCURRENCY = 4;
+
+/** A replay target topic: refused when it does not exist (topics are never auto-created), else the groups committed on it. */
+export async function kafkaReplayAudience(admin: Admin, connection: string, topic: string): Promise<ReplayAudience> {
+  const topics = await admin.listTopics({ includeInternals: true });
+  if (!topics.includes(topic)) return { target: topic, exists: false, reason: `Topic "${topic}" does not exist on "${connection}": nothing was sent.` };
+  const groups = await listAllGroups(admin);
+  const offsets = await committedOffsets(admin, [...groups.keys()], GROUP_CONCURRENCY);
+  const subscribed = [...offsets].filter(([, committed]) => committed.some((c) => c.topic === topic)).map(([group]) => group);
+  return { target: topic, exists: true, kind: "groups", groups: subscribed.sort() };
+}
+
+/** The topic's retention.ms (null: kept forever). */
+export async function topicRetentionMs(admin: Admin, topic: string): Promise<number | null> {
+  const [described] = await admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ["retention.ms"] }] });
+  const value = Number(described?.configs.find((c) => c.name === "retention.ms")?.value ?? -1);
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+/**
+ * Records retention deletes within `withinMs`: those older than (now - retention + within), counted per
+ * partition from the log start to the first offset at that time. Kafka deletes whole segments, so this is
+ * when they become eligible, the earliest they can go.
+ */
+export function expiringFromOffsets(
+  retentionMs: number | null,
+  withinMs: number,
+  partitions: { logStartOffset: number; cutoffOffset: number }[],
+): Pick<ExpiringSoon, "count"> {
+  if (retentionMs === null) return { count: 0 };
+  return { count: partitions.reduce((sum, p) => sum + Math.max(0, p.cutoffOffset - p.logStartOffset), 0) };
+}
