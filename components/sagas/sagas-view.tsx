@@ -146,10 +146,18 @@ function StuckPanel({ database }: { database: string }) {
       </p>
       {d.groups.length === 0 ? (
         <p className="text-sm text-green-800" data-testid="no-stuck">Nothing is stuck.</p>
-      ) : (
-        <Card title="Problems">
-          <ul className="space-y-1 text-sm" data-testid="stuck-groups">
-            {d.groups.map((g) => (
+      ) : null}
+      {[
+        { human: true, title: `Needs a human (${d.kinds.needsHuman.toLocaleString()})`, note: "A compensation failed or a step's message died in a DLQ: nothing moves until someone acts.", testId: "stuck-needs-human" },
+        { human: false, title: `Waiting (${d.kinds.waiting.toLocaleString()})`, note: "Behind a slow or lagging participant, the relay or a retry: these move by themselves once it catches up.", testId: "stuck-waiting" },
+      ].map((kind) => {
+        const groups = d.groups.filter((g) => g.needsHuman === kind.human);
+        if (groups.length === 0) return null;
+        return (
+          <Card key={kind.testId} title={kind.title}>
+          <p className="mb-1 text-xs text-slate-500">{kind.note}</p>
+          <ul className="space-y-1 text-sm" data-testid={kind.testId}>
+            {groups.map((g) => (
               <li key={g.key}>
                 <button
                   type="button"
@@ -165,8 +173,9 @@ function StuckPanel({ database }: { database: string }) {
               </li>
             ))}
           </ul>
-        </Card>
-      )}
+          </Card>
+        );
+      })}
       {group ? (
         <SagaBulkAction
           database={database}
@@ -193,6 +202,9 @@ function StuckPanel({ database }: { database: string }) {
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 text-right">{ageText(s.idleSeconds)}</td>
                   <td className="max-w-xl py-1 pr-3 text-xs" data-testid="diagnosis" data-kind={s.diagnosis?.kind}>
+                    <span className={`mr-1 rounded px-1 font-medium ${s.needsHuman ? "bg-red-100 text-red-800" : "bg-sky-50 text-sky-800"}`} data-testid="stuck-kind">
+                      {s.needsHuman ? "needs a human" : "waiting"}
+                    </span>
                     {s.diagnosis?.detail ?? "—"}
                   </td>
                 </tr>
