@@ -1,4 +1,3 @@
-import { SetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { expect, test } from "@playwright/test";
 import { createQueueWithDlq, kafkaForSpec, sqsClient, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
@@ -66,20 +65,19 @@ test("Kafka: a replay to a topic that does not exist is refused up front; the co
   }
 });
 
-test("SQS: a replay to a queue that does not exist is refused up front; the confirmation explains the queue's receivers; soon-expiring messages are warned of", async ({ page }) => {
+test("SQS: a replay to a queue that does not exist is refused up front; the confirmation explains the queue's receivers", async ({ page }) => {
   const sqs = sqsClient();
   const fixture = await createQueueWithDlq(sqs, 3);
   const missing = uniqueName("e2e-no-such-queue");
   try {
-    // One hour of retention, counted from when the messages were first enqueued: all of them go within a day.
-    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: fixture.dlqUrl, Attributes: { MessageRetentionPeriod: "3600" } }));
+    // ElasticMQ neither keeps MessageRetentionPeriod nor lets a test backdate an enqueue time, so the SQS expiry count
+    // (from the original enqueue time) is covered by tests/unit/console-outcomes.test.ts.
     await signInAsAdmin(page);
     await page.goto(`/dlqs/sqs/local/${encodeURIComponent(fixture.dlq)}`);
     const messagesPanel = page.locator("#dlq-panel-messages");
     await messagesPanel.getByRole("button", { name: "Take snapshot" }).click();
     await expect(messagesPanel.getByTestId("sqs-snapshot-banner")).toContainText("3 of ~3 messages (100%)", { timeout: 30_000 });
-    await expect(messagesPanel.getByTestId("expiry-warning")).toContainText("3 messages will expire within a day");
-    await expect(messagesPanel.getByTestId("expiry-warning")).toContainText("counted from the original enqueue time");
+    await expect(messagesPanel.getByTestId("dlq-message-row")).toHaveCount(3);
 
     await page.getByRole("button", { name: "Replay all…" }).click();
     const dialog = page.getByTestId("bulk-replay-dialog");

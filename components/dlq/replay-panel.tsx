@@ -30,6 +30,9 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.replay.ofMessage.queryKey(ref) });
     void queryClient.invalidateQueries({ queryKey: trpc.replay.resolution.queryKey() });
+    // A replay or discard changed the queue: an SQS snapshot of it is now stale, and says so.
+    void queryClient.invalidateQueries({ queryKey: trpc.dlq.sqs.messages.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.dlq.expiring.queryKey() });
   };
   const replay = useMutation(
     trpc.replay.one.mutationOptions({

@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, type Admin } from "@platformatic/kafka";
 import { committedOffsets, listAllGroups } from "./kafka-groups";
-import type { ExpiringSoon, ReplayAudience } from "./types";
+import type { ReplayAudience } from "./types";
 
 const GROUP_CONCURRENCY = 4;
 
@@ -19,18 +19,4 @@ export async function topicRetentionMs(admin: Admin, topic: string): Promise<num
   const [described] = await admin.describeConfigs({ resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ["retention.ms"] }] });
   const value = Number(described?.configs.find((c) => c.name === "retention.ms")?.value ?? -1);
   return Number.isFinite(value) && value >= 0 ? value : null;
-}
-
-/**
- * Records retention deletes within `withinMs`: those older than (now - retention + within), counted per
- * partition from the log start to the first offset at that time. Kafka deletes whole segments, so this is
- * when they become eligible, the earliest they can go.
- */
-export function expiringFromOffsets(
-  retentionMs: number | null,
-  withinMs: number,
-  partitions: { logStartOffset: number; cutoffOffset: number }[],
-): Pick<ExpiringSoon, "count"> {
-  if (retentionMs === null) return { count: 0 };
-  return { count: partitions.reduce((sum, p) => sum + Math.max(0, p.cutoffOffset - p.logStartOffset), 0) };
 }

@@ -5,7 +5,8 @@ import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-re
 import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaConnectionOptions } from "./kafka-security";
-import { expiringFromOffsets, kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
+import { kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
+import { expiringFromOffsets } from "./retention";
 import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "./types";
 
 export type { KafkaGroupMember } from "./kafka-groups";
@@ -184,7 +185,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview>, ReplayCapabil
     if (retentionMs === null) return { ...base, count: 0 };
     const [ends, cutoff] = await Promise.all([this.topicOffsets(topic), this.offsetsForTimestamp(topic, Date.now() - retentionMs + withinMs)]);
     const at = new Map(cutoff.map((p) => [p.partition, p.offset]));
-    return { ...base, ...expiringFromOffsets(retentionMs, withinMs, ends.map((p) => ({ logStartOffset: p.logStartOffset, cutoffOffset: at.get(p.partition) ?? p.logStartOffset }))) };
+    return { ...base, ...expiringFromOffsets(ends.map((p) => ({ logStartOffset: p.logStartOffset, cutoffOffset: at.get(p.partition) ?? p.logStartOffset }))) };
   }
 
   readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options?: ReadOptions) {

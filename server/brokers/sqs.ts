@@ -15,6 +15,7 @@ import {
   type QueueAttributeName,
 } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
+import { expiringFromEnqueueTimes } from "./retention";
 import type { SqsConnectionConfig } from "~/server/config/schema";
 import { awsCredentialProvider } from "./aws-credentials";
 import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "./types";
@@ -224,11 +225,9 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
   /** Retention counts from the original enqueue time, which a DLQ keeps: SQS cannot count them, the caller's snapshot can. */
   async expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon> {
     const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    // Unset (emulators such as ElasticMQ do not report it): SQS's default of four days.
     const retentionMs = Number(attributes.MessageRetentionPeriod ?? 345_600) * 1000;
-    const expiries = (enqueuedAtMs ?? []).filter((t) => t > 0).map((t) => t + retentionMs);
-    const horizon = Date.now() + withinMs;
-    const soon = expiries.filter((at) => at <= horizon);
-    return { retentionMs, countsFrom: "original enqueue time", withinMs, count: soon.length, firstAtMs: soon.length ? soon.reduce((a, b) => Math.min(a, b)) : null };
+    return { retentionMs, countsFrom: "original enqueue time", withinMs, ...expiringFromEnqueueTimes(retentionMs, withinMs, enqueuedAtMs ?? [], Date.now()) };
   }
 
   /** Up to 10 messages with every attribute, hidden for `visibilitySeconds`. */
