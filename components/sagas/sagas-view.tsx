@@ -8,7 +8,7 @@ import { DatabasePicker } from "../outbox/database-picker";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useDebounced } from "../lag/use-debounced";
-import { ageText, sagaHref, since } from "./format";
+import { ageText, sagaHref, since, statusLabel } from "./format";
 import { SagaStatus } from "./saga-status";
 
 const REFRESH_MS = 10_000;
@@ -106,7 +106,7 @@ function Counts({ counts, stuck }: { counts: { sagaType: string; status: string;
             <th className="pr-6 font-medium">Type</th>
             {statuses.map((s) => (
               <th key={s} className="pr-6 text-right font-medium">
-                {s.replace("_", " ")}
+                {statusLabel(s)}
               </th>
             ))}
             <th className="pr-6 text-right font-medium">stuck</th>
@@ -261,7 +261,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
           <option value="">every status</option>
           {statuses.map((s) => (
             <option key={s} value={s}>
-              {s.replace("_", " ")}
+              {statusLabel(s)}
             </option>
           ))}
         </select>
