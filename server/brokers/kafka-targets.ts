@@ -5,9 +5,14 @@ import type { ReplayAudience } from "./types";
 const GROUP_CONCURRENCY = 4;
 
 /** A replay target topic: refused when it does not exist (topics are never auto-created), else the groups committed on it. */
-export async function kafkaReplayAudience(admin: Admin, connection: string, topic: string): Promise<ReplayAudience> {
+export async function kafkaMissingTarget(admin: Admin, connection: string, topic: string): Promise<string | null> {
   const topics = await admin.listTopics({ includeInternals: true });
-  if (!topics.includes(topic)) return { target: topic, exists: false, reason: `Topic "${topic}" does not exist on "${connection}": nothing was sent.` };
+  return topics.includes(topic) ? null : `Topic "${topic}" does not exist on "${connection}": nothing was sent.`;
+}
+
+export async function kafkaReplayAudience(admin: Admin, connection: string, topic: string): Promise<ReplayAudience> {
+  const missing = await kafkaMissingTarget(admin, connection, topic);
+  if (missing) return { target: topic, exists: false, reason: missing };
   const groups = await listAllGroups(admin);
   const offsets = await committedOffsets(admin, [...groups.keys()], GROUP_CONCURRENCY);
   const subscribed = [...offsets].filter(([, committed]) => committed.some((c) => c.topic === topic)).map(([group]) => group);

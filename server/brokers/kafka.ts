@@ -5,7 +5,7 @@ import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-re
 import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaConnectionOptions } from "./kafka-security";
-import { kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
+import { kafkaMissingTarget, kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
 import { expiringFromOffsets } from "./retention";
 import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "./types";
 
@@ -172,6 +172,10 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview>, ReplayCapabil
     const [byTime, ends] = await explained(() => Promise.all([this.reader.offsetsForTimestamp(topic, timestampMs), this.topicOffsets(topic)]));
     const end = new Map(ends.map((p) => [p.partition, p.logEndOffset]));
     return byTime.map((p) => ({ partition: p.partition, offset: p.offset >= 0 ? p.offset : (end.get(p.partition) ?? 0) }));
+  }
+
+  missingTarget(topic: string): Promise<string | null> {
+    return explained(() => kafkaMissingTarget(this.admin, this.name, topic));
   }
 
   replayAudience(topic: string): Promise<ReplayAudience> {

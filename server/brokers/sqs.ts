@@ -214,10 +214,19 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
     return Attributes ?? {};
   }
 
+  async missingTarget(queue: string): Promise<string | null> {
+    const url = await this.queueUrl(queue).catch((error: unknown) => skipIfDeleted(error));
+    return url ? null : this.missingQueue(queue);
+  }
+
+  private missingQueue(queue: string): string {
+    return `Queue "${queue}" does not exist on "${this.name}": nothing was sent.`;
+  }
+
   /** SQS keeps no list of consumers: the queue's own counts are what can be told of its receivers. */
   async replayAudience(queue: string): Promise<ReplayAudience> {
     const url = await this.queueUrl(queue).catch((error: unknown) => skipIfDeleted(error));
-    if (!url) return { target: queue, exists: false, reason: `Queue "${queue}" does not exist on "${this.name}": nothing was sent.` };
+    if (!url) return { target: queue, exists: false, reason: this.missingQueue(queue) };
     const summary = await this.describeQueue(url);
     return { target: queue, exists: true, kind: "queue", visible: summary.visible, inFlight: summary.inFlight };
   }

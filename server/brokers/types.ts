@@ -90,6 +90,8 @@ export interface ExpiringSoon {
 export interface ReplayCapabilities {
   /** Whether the target exists and who subscribes to it. */
   replayAudience(target: string): Promise<ReplayAudience>;
+  /** Why a copy cannot be sent to the target (it does not exist), or null: the cheap check before every send. */
+  missingTarget(target: string): Promise<string | null>;
   /**
    * Messages of a DLQ that retention removes within `withinMs`. `enqueuedAtMs`: the original enqueue times of
    * messages the caller already holds (an SQS snapshot); a broker that can count by itself ignores it.

@@ -4,11 +4,10 @@ import { ReplayRefused } from "./refused";
 /** At most this many distinct targets are described for one dry run (each costs the broker a few round trips). */
 const MAX_TARGETS = 20;
 
-/** Refuses a replay to a topic or queue that does not exist, before anything is sent; else says who receives it. */
-export async function refuseMissingTarget(broker: ReplayCapabilities, target: string): Promise<ReplayAudience> {
-  const audience = await broker.replayAudience(target);
-  if (!audience.exists) throw new ReplayRefused(audience.reason);
-  return audience;
+/** Refuses a replay to a topic or queue that does not exist, before anything is sent (topics are never auto-created). */
+export async function refuseMissingTarget(broker: ReplayCapabilities, target: string): Promise<void> {
+  const missing = await broker.missingTarget(target);
+  if (missing) throw new ReplayRefused(missing);
 }
 
 /** The audiences of a dry run's targets; refused as a whole when one of them does not exist. */
