@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { NuqsAdapter } from "nuqs/adapters/next/app";
+import { themeScript } from "~/components/theme-toggle";
 import { TRPCReactProvider } from "~/components/trpc";
 import "./globals.css";
 
@@ -13,9 +15,15 @@ export const metadata: Metadata = {
   icons: { icon: "/favicon.svg" },
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The chosen theme is applied before the first paint by a tiny script carrying this request's CSP nonce.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
-    <html lang="en">
+    // The theme script sets data-theme on <html> before React hydrates.
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script nonce={nonce} dangerouslySetInnerHTML={{ __html: themeScript }} />
+      </head>
       <body>
         {/* View state (tabs, filters, searches, ranges, the open message) lives in the URL: components/url-state.ts */}
         <NuqsAdapter>

@@ -1,6 +1,6 @@
 "use client";
 
-import { parseAsArrayOf, parseAsInteger, parseAsString, parseAsStringLiteral, useQueryState } from "nuqs";
+import { parseAsArrayOf, parseAsBoolean, parseAsInteger, parseAsString, parseAsStringLiteral, useQueryState } from "nuqs";
 import { chartRanges, type ChartRange } from "./charts/ranges";
 
 /**
@@ -19,6 +19,9 @@ export const useFilterText = () => useQueryState("q", parseAsString.withDefault(
 export const useScanId = () => useQueryState("scan", parseAsString.withOptions({ history: "push" }));
 /** The message open beside a table: `msg` on the Messages tab, `match` among search results. */
 export const useOpenMessage = (key: "msg" | "match") => useQueryState(key, parseAsString.withOptions({ history: "push" }));
+
+/** Kafka DLQ browser: list records of aborted transactions too (hidden by default, as read_committed consumers see the topic). */
+export const useShowAborted = () => useQueryState("aborted", parseAsBoolean.withDefault(false).withOptions({ history: "replace" }));
 
 export function useChartRange(fallback: ChartRange) {
   return useQueryState("range", parseAsStringLiteral(chartRanges).withDefault(fallback).withOptions({ history: "push" }));

@@ -27,7 +27,8 @@ createServer((req, res) => {
       return;
     }
     const n = JSON.parse(body);
-    console.log(`${n.test ? 'TEST ' : ''}${n.status.toUpperCase()} (${n.alerts.length} alert${n.alerts.length === 1 ? '' : 's'}, signature ok)`);
+    const time = new Date().toISOString().slice(11, 19); // UTC, to follow the loop's timings
+    console.log(`${time} ${n.test ? 'TEST ' : ''}${n.status.toUpperCase()} (${n.alerts.length} alert${n.alerts.length === 1 ? '' : 's'}, signature ok)`);
     for (const a of n.alerts) console.log(`  ${a.status === 'firing' ? '🔴' : '✅'} ${a.summary}\n     ${a.url}\n     silence: ${a.silenceUrl}`);
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });

@@ -40,6 +40,21 @@ test("an admin adds a channel, tests it, writes a rule with preview and backtest
     const [request] = receiver.received;
     expect(verifySignature(SECRET, { signature: request!.headers[SIGNATURE_HEADER] as string, timestamp: request!.headers[TIMESTAMP_HEADER] as string }, request!.body)).toBe(true);
 
+    // Edit it: shorter grouping, secrets left blank (kept: write-only, so the form shows them empty).
+    await row.getByTestId("edit-channel").click();
+    const edit = page.getByTestId("channel-edit-form");
+    await expect(edit.getByTestId("channel-url")).toHaveValue("");
+    await edit.getByTestId("channel-groupWaitSeconds").fill("1");
+    await edit.getByTestId("channel-groupIntervalSeconds").fill("5");
+    await edit.getByTestId("save-channel").click();
+    await expect(edit).toHaveCount(0);
+    await expect(row).toContainText("wait 1 s · interval 5 s");
+    await expect(row).toContainText("signingSecret, url set (write-only)");
+    await row.getByTestId("test-channel").click();
+    await expect.poll(() => notifications().length).toBe(2);
+    const second = receiver.received[1]!;
+    expect(verifySignature(SECRET, { signature: second.headers[SIGNATURE_HEADER] as string, timestamp: second.headers[TIMESTAMP_HEADER] as string }, second.body)).toBe(true);
+
     await page.getByRole("link", { name: "Rules", exact: true }).click();
     await page.getByRole("link", { name: "New rule" }).click();
     const ruleName = `Lag of ${groupId}`;
@@ -63,11 +78,23 @@ test("an admin adds a channel, tests it, writes a rule with preview and backtest
     await expect(page.getByTestId("firing-alerts-badge")).toBeVisible({ timeout: 15_000 });
     await expect.poll(() => notifications().filter((n) => !n.test).length, { timeout: 30_000 }).toBe(1);
     expect(notifications().at(-1)!.alerts[0]!.labels.group).toBe(groupId);
+    // The notification's silence link opens the Alerts page on that alert, ready to silence.
+    const silenceLink = new URL(notifications().at(-1)!.alerts[0]!.silenceUrl);
+    await page.goto(`${silenceLink.pathname}${silenceLink.search}`);
+    await expect(page.locator('[data-testid="active-alert"][data-focused="true"]')).toContainText(ruleName);
+    await expect(page.locator('[data-testid="active-alert"][data-focused="true"]').getByRole("button", { name: "Silence 1 h" })).toBeVisible();
 
-    // The consumer catches up: the alert resolves (its resolved notification waits for the channel's group
-    // interval, 5 min by default; the integration tests check it with a short interval).
+    // The group's own page shows the alert firing, linked to its rule.
+    await page.goto(`/lag/local/${encodeURIComponent(groupId)}`);
+    const onGroupPage = page.getByTestId("object-alert").filter({ hasText: ruleName });
+    await expect(onGroupPage).toContainText("firing", { timeout: 30_000 });
+    await expect(onGroupPage.getByRole("link", { name: ruleName })).toHaveAttribute("href", /^\/alerts\/rules\/[0-9a-f-]{36}$/);
+    await page.goto("/alerts");
+
+    // The consumer catches up: the alert resolves, with one resolved notification after the 5 s group interval.
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: "12" }] });
     await expect(alert).toHaveCount(0, { timeout: 30_000 });
+    await expect.poll(() => notifications().filter((n) => !n.test && n.status === "resolved").length, { timeout: 30_000 }).toBe(1);
     await page.goto("/alerts?tab=history");
     await expect(page.getByTestId("history-row").filter({ hasText: ruleName }).first()).toContainText("resolved");
   } finally {

@@ -20,7 +20,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const PORT = process.env.PORT || '3000';
 const ADMIN_PORT = process.env.DEMO_ADMIN_PORT || '3300';
-const env = { ...process.env };
+// Read by demo/alert-receiver.mjs and by the webhook channel in demo/redrive.demo.yaml alike.
+const RECEIVER_PORT = process.env.DEMO_ALERT_RECEIVER_PORT || '3301';
+const env = { ...process.env, DEMO_ALERT_RECEIVER_PORT: RECEIVER_PORT };
 
 const children = new Map(); // name -> ChildProcess
 let shuttingDown = false;
@@ -182,7 +184,8 @@ async function main() {
       '[demo.mjs] Sign in as "admin": the password is REDRIVE_ADMIN_PASSWORD if set, otherwise the one',
       '[demo.mjs]   [redrive] prints on its first run (look for "First run: created user").',
       `[demo.mjs] Fault knobs:        curl -s http://127.0.0.1:${ADMIN_PORT}/faults   (see demo/README.md)`,
-      '[demo.mjs] Alerts:             firing and resolved alerts are printed by [alert receiver] (Alerts page: /alerts)',
+      `[demo.mjs] Alerts:             firing and resolved alerts are printed by [alert receiver] on 127.0.0.1:${RECEIVER_PORT} (Alerts page: /alerts;`,
+      '[demo.mjs]   stop a consumer and watch it fire: see "The demo loop" in docs/alerts.md)',
       '[demo.mjs] Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -1,7 +1,10 @@
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
 import { Nav } from "~/components/nav";
+import { UtcToggle } from "~/components/charts/time-zone";
+import { KeyboardShortcuts } from "~/components/keyboard-shortcuts";
 import { SignOutButton } from "~/components/sign-out-button";
+import { ThemeToggle } from "~/components/theme-toggle";
 import { currentUser } from "~/server/auth/current-user";
 
 export const dynamic = "force-dynamic";
@@ -22,9 +25,14 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             · {user.role}
           </div>
           <SignOutButton />
+          <ThemeToggle />
+          <UtcToggle />
         </div>
       </aside>
-      <main className="min-w-0 flex-1 p-6">{children}</main>
+      <main className="min-w-0 flex-1 p-6">
+        {children}
+        <KeyboardShortcuts />
+      </main>
     </div>
   );
 }

@@ -7,6 +7,7 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import { evaluateRound } from "~/server/alerts/engine";
 import { createChannel } from "~/server/alerts/notify/channels";
 import { scheduleNotifications } from "~/server/alerts/notify/dispatch";
@@ -28,7 +29,7 @@ const { onCleanup, runMain } = installCleanup(log);
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const SHAPE = { rules: Math.round(500 * SCALE), groups: Math.round(300 * SCALE), partitions: Math.round(5_000 * SCALE) };
-const ROUNDS = 5;
+const ROUNDS = 10;
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 20);
 const INTERVAL_MS = 15_000;
 const COLLECTOR_ROUND_MS = process.env.COLLECTOR_ROUND_MS ? Number(process.env.COLLECTOR_ROUND_MS) : null;
@@ -51,6 +52,7 @@ async function main() {
   onCleanup("store", () => store.close());
   const connections = buildConnections(configSchema.parse({}));
   const db = store.db;
+  const load = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(", ")}`;
   log(`shape: ${SHAPE.rules} rules, ${SHAPE.groups} groups, ${SHAPE.partitions} partitions (scale ${SCALE})`);
 
   const perGroup = Math.max(1, Math.round(SHAPE.partitions / SHAPE.groups));
@@ -88,11 +90,13 @@ async function main() {
     await insertRound(at, 40 + i);
     const result = await evaluateRound(ctx, { now: at + 1, staleAfterMs: 60_000 });
     rounds.push(result.durationMs);
-    log(`round ${i + 1}: ${millis(result.durationMs)}, ${result.transitions.length} state changes`);
+    const { read, plan, save } = result.phasesMs;
+    log(`round ${i + 1}: ${millis(result.durationMs)} (read ${millis(read)}, plan ${millis(plan)}, save ${millis(save)}), ${result.transitions.length} state changes`);
   }
   const roundP50 = percentile(rounds, 50);
   const base = COLLECTOR_ROUND_MS ?? INTERVAL_MS;
   const share = roundP50 / base;
+  log(`during the rounds: ${load()}`);
   log(`evaluation per round: p50 ${millis(roundP50)}, max ${millis(Math.max(...rounds))} = ${(share * 100).toFixed(1)} % of ${COLLECTOR_ROUND_MS ? "the collector round" : "the 15 s sample interval (set COLLECTOR_ROUND_MS for the collector round)"} (aim < ${AIMS.roundShare * 100} %)`);
 
   // Sample -> webhook: a fresh group per sample goes STOP; the round, the pg-boss job and the POST follow.
@@ -116,19 +120,29 @@ async function main() {
   await startJobWorkers({ db, connections, queue });
   const deps = notifyDeps(db, connections, async () => queue);
   const latencies: number[] = [];
+  const parts = { round: [] as number[], schedule: [] as number[], delivery: [] as number[] };
+  log(`before the latency samples: ${load()}`);
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
     const group = `latency-${i}`;
     const sampledAt = Date.now();
     await db.insert(kafkaGroupSamples).values({ connection: "bench", groupId: group, sampledAt: new Date(sampledAt), state: "Empty", protocolType: "consumer", protocol: "", members: 0, topics: ["t"], totalLag: 3, maxLag: 3, status: "STOP" });
     const result = await evaluateRound(ctx, { now: sampledAt + 1, staleAfterMs: 60_000 });
+    const evaluated = Date.now();
     await scheduleNotifications(deps, result.transitions);
+    const scheduled = Date.now();
     const deadline = Date.now() + 30_000;
     while (!arrivals.has(group) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     if (!arrivals.has(group)) throw new Error(`no webhook for ${group} within 30 s`);
     latencies.push(arrivals.get(group)! - sampledAt);
+    parts.round.push(evaluated - sampledAt);
+    parts.schedule.push(scheduled - evaluated);
+    parts.delivery.push(arrivals.get(group)! - scheduled);
   }
   const p95 = percentile(latencies, 95);
   log(`sample -> webhook: p50 ${millis(percentile(latencies, 50))}, p95 ${millis(p95)}, max ${millis(Math.max(...latencies))} (n=${latencies.length}; aim p95 < ${AIMS.p95Ms} ms)`);
+  const p = (xs: number[]) => `p50 ${millis(percentile(xs, 50))}, p95 ${millis(percentile(xs, 95))}`;
+  log(`  where the time goes: evaluation round ${p(parts.round)}; scheduling the job ${p(parts.schedule)}; job pick-up + flush + POST ${p(parts.delivery)}`);
+  log(`after: ${load()} (2 cores shared with other work: figures vary with it)`);
   log(`includes one full evaluation round of all ${SHAPE.rules + 1} rules per sample; excludes the wait for the next collector round`);
 }
 

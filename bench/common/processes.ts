@@ -14,6 +14,18 @@ export function run(command: string, commandArgs: string[]): Promise<void> {
   });
 }
 
+/**
+ * Starts the local stack (`scripts/stack.mjs up`, idempotent) unless BENCH_SKIP_STACK_UP is set: on a machine
+ * whose stack is shared and already running (another checkout's `.stack`), the bench must not touch it.
+ */
+export async function ensureStack(log: Log): Promise<void> {
+  if (process.env.BENCH_SKIP_STACK_UP) {
+    log("BENCH_SKIP_STACK_UP is set: using the running stack as it is");
+    return;
+  }
+  await run("node", ["scripts/stack.mjs", "up"]);
+}
+
 /** Command lines (`<pid> <args>`) of the other processes whose arguments match a test. */
 export function otherProcesses(test: (args: string[]) => boolean): string[] {
   const found: string[] = [];

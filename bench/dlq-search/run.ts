@@ -26,7 +26,7 @@ import { benchKafka, deleteTopic, ensureTopic, EXPECTED_MATCHES, PARTITIONS, PRE
 import { runPipeline, type PipelineRun } from "./kcat";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { ensureBuild, otherProcesses, run, sleep } from "../common/processes";
+import { ensureBuild, ensureStack, otherProcesses, sleep } from "../common/processes";
 import { serverEnv, startServer, waitReady } from "../common/redrive-server";
 import { millis, percentile, secs } from "../common/stats";
 import { fmtRate, log, rate } from "./util";
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   }
 
   log("ensuring the local stack is up");
-  await run("node", ["scripts/stack.mjs", "up"]);
+  await ensureStack(log);
   await ensureBuild(log);
   for (const tool of ["kcat", "jq"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) throw new Error(`${tool} is not installed: apt-get install -y kcat jq`);

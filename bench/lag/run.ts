@@ -22,7 +22,7 @@ import { benchKafka, buildFixture, deleteFixture, type Fixture } from "./fixture
 import { parseDescribe, runConsumerGroupsTool, TOOL_CLASS } from "./kafka-tool";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { ensureBuild, run, sleep } from "../common/processes";
+import { ensureBuild, ensureStack, sleep } from "../common/processes";
 import { serverEnv, startServer, type RedriveServer } from "../common/redrive-server";
 import { millis, secs } from "../common/stats";
 import { watchRss } from "./rss";
@@ -31,8 +31,18 @@ import { distribution, fmtDist, log, median, timed, type Distribution } from "./
 const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PORT = Number(process.env.BENCH_PORT ?? 3210);
-const SHAPE = { topics: 200, partitionsPerTopic: 25, groups: 300, messagesPerPartition: 10 };
-const RUNS = 3;
+const argv = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const at = argv.indexOf(name);
+  const value = at >= 0 ? Number(argv[at + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number`);
+  return value;
+};
+// --scale multiplies topics and groups (25 partitions a topic): --scale 10 is 50,000 partitions and 3,000 groups.
+const SCALE = option("--scale", 1);
+const SHAPE = { topics: Math.round(200 * SCALE), partitionsPerTopic: 25, groups: Math.round(300 * SCALE), messagesPerPartition: 10 };
+// Runs of each snapshot measurement (the Kafka tool takes minutes at large scales).
+const RUNS = option("--runs", 3);
 const PAGE_WINDOW_MS = 60_000;
 const PAGE_MAX_REQUESTS = 150;
 const CONNECTION = "bench";
@@ -312,7 +322,7 @@ async function measurePages(
 
 async function main(): Promise<void> {
   log("ensuring the local stack is up");
-  await run("node", ["scripts/stack.mjs", "up"]);
+  await ensureStack(log);
   await ensureBuild(log);
 
   const id = Date.now().toString(36);

@@ -28,7 +28,7 @@ import { openJobQueue, type JobQueue } from "~/server/jobs/job-queue";
 import { startJobWorkers } from "~/server/jobs/workers";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { otherProcesses, run, sleep } from "../common/processes";
+import { ensureStack, otherProcesses, sleep } from "../common/processes";
 import { secs } from "../common/stats";
 import { runReplayJob, type EngineRun } from "./engine";
 import { Profiler } from "./profile";
@@ -40,10 +40,12 @@ import {
   deleteQueuePair,
   moveTask,
   naiveSqsReplay,
+  rawBatchCeiling,
   queueCounts,
   seedDlq as seedSqsDlq,
   SQS_BODY_BYTES,
   SQS_RECORDS,
+  type CeilingRun,
   type MoveTaskRun,
   type NaiveSqsRun,
   type QueuePair,
@@ -196,6 +198,7 @@ interface SqsResult {
   /** After "completed": until the DLQ had no hidden message left (null: still some after 120 s). */
   releasedMs: number | null;
   naive: NaiveSqsRun;
+  ceiling: CeilingRun;
   move: MoveTaskRun;
 }
 
@@ -216,6 +219,7 @@ async function sqsBench(id: string, engine: Engine): Promise<SqsResult> {
   const dlqPair = await make("orders");
   const naivePair = await make("naive");
   const movePair = await make("move");
+  const ceilingPair = await make("ceiling");
 
   log(`SQS: filling ${dlqPair.dlq} and ${movePair.dlq} with ${fmtCount(COUNTS.sqs)} messages of ~${SQS_BODY_BYTES} B each, ${naivePair.dlq} with ${fmtCount(COUNTS.sqsNaiveDlq)} (through their source queues' RedrivePolicy)`);
   const seeded = await timed(async () => {
@@ -257,17 +261,22 @@ async function sqsBench(id: string, engine: Engine): Promise<SqsResult> {
   const naive = await naiveSqsReplay(client, naivePair, COUNTS.sqsNaive);
   log(`  ${fmtCount(naive.replayed)} replayed (${fmtCount(naive.received)} received) in ${secs(naive.ms)} -> ${fmtRate(rate(naive.replayed, naive.ms))}`);
 
+  const ceilingCount = COUNTS.sqs / 2;
+  log(`raw batch ceiling: SendMessageBatch of ${fmtCount(ceilingCount)} into ${ceilingPair.dlq}, then receive 10 / SendMessageBatch / DeleteMessageBatch of all of them to ${ceilingPair.source}`);
+  const ceiling = await rawBatchCeiling(client, ceilingPair, ceilingCount);
+  log(`  send ${secs(ceiling.sendMs)} -> ${fmtRate(rate(ceiling.count, ceiling.sendMs))}; replay loop ${secs(ceiling.moveMs)} -> ${fmtRate(rate(ceiling.count, ceiling.moveMs))}`);
+
   log(`StartMessageMoveTask: ${movePair.dlq} (${fmtCount(COUNTS.sqs)}) back to ${movePair.source}`);
   const move = await moveTask(client, movePair);
   log(move.supported ? `  ${move.status}: ${fmtCount(move.moved)} moved in ${secs(move.ms)}` : `  not supported by this SQS: ${move.error}`);
-  return { seedMs: seeded.ms, snapshotMs: snapshot.ms, snapshotCaptured: snapshot.value.captured, redrive, profile, target, dlqLeft, releasedMs: released.value ? released.ms : null, naive, move };
+  return { seedMs: seeded.ms, snapshotMs: snapshot.ms, snapshotCaptured: snapshot.value.captured, redrive, profile, target, dlqLeft, releasedMs: released.value ? released.ms : null, naive, ceiling, move };
 }
 
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
   log("ensuring the local stack is up (it also resolves Kafka's jars, kafka-tools included, into .stack/lib/kafka)");
-  await run("node", ["scripts/stack.mjs", "up"]);
+  await ensureStack(log);
   if (!existsSync(".stack/lib/kafka") || !readdirSync(".stack/lib/kafka").some((f) => /^kafka-tools-[\d.]+\.jar$/.test(f))) {
     throw new Error("no kafka-tools jar in .stack/lib/kafka: run `node scripts/stack.mjs down`, delete .stack/lib/kafka and run `node scripts/stack.mjs up`");
   }
@@ -346,6 +355,8 @@ async function main(): Promise<void> {
       `                       the DLQ's other messages were all visible again ${sqs.releasedMs === null ? "NOT within 120 s" : `${secs(sqs.releasedMs)}`} after "completed" (the worker releases what it held when the job ends)`,
       ...(sqs.profile ? ["    profile of the replay job (--profile):", ...sqs.profile] : []),
       `  naive loop:          ${fmtRate(naiveRate)} (extrapolated: ${fmtCount(sqs.naive.replayed)} replayed, ${fmtCount(sqs.naive.received)} received, in ${secs(sqs.naive.ms)}; all ${fmtCount(expected)} would take ~${secs((expected / naiveRate) * 1000)})`,
+      `  raw batch ceiling:   SendMessageBatch ${fmtRate(rate(sqs.ceiling.count, sqs.ceiling.sendMs))}; receive 10 / SendMessageBatch / DeleteMessageBatch loop ${fmtRate(rate(sqs.ceiling.count, sqs.ceiling.moveMs))}` +
+        ` (${fmtCount(sqs.ceiling.count)} messages, ${sqs.ceiling.concurrency} at a time, no filter) -> Redrive / raw loop ${(redriveRate / rate(sqs.ceiling.count, sqs.ceiling.moveMs)).toFixed(2)}x, raw loop / naive ${(rate(sqs.ceiling.count, sqs.ceiling.moveMs) / naiveRate).toFixed(1)}x`,
       sqs.move.supported
         ? `  StartMessageMoveTask: ${fmtRate(rate(COUNTS.sqs, sqs.move.ms))} (all ${fmtCount(COUNTS.sqs)} moved back, unfiltered, in ${secs(sqs.move.ms)}; task ${sqs.move.status}, reported ${fmtCount(sqs.move.moved)} moved; source queue ${fmtCount(sqs.move.sourceDepth)}, DLQ ${sqs.move.dlqDepth})` +
           ` -> Redrive / move task ${(redriveRate / rate(COUNTS.sqs, sqs.move.ms)).toFixed(2)}x`

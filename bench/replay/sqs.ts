@@ -1,10 +1,11 @@
 /**
  * SQS side of the replay benchmark on ElasticMQ: queue pairs (a source queue whose RedrivePolicy points at
- * its DLQ) filled the way production fills them, the naive receive-one / send / delete replayer, and SQS's
- * own StartMessageMoveTask.
+ * its DLQ) filled the way production fills them, the naive receive-one / send / delete replayer, the raw
+ * batch ceiling, and SQS's own StartMessageMoveTask.
  */
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
@@ -152,6 +153,63 @@ export async function naiveSqsReplay(client: SQSClient, pair: QueuePair, limit: 
     replayed += 1;
   }
   return { replayed, received, ms: performance.now() - start };
+}
+
+export interface CeilingRun {
+  count: number;
+  /** SendMessageBatch of `count` messages (10 a request, `concurrency` requests at a time). */
+  sendMs: number;
+  /** Receive 10 → SendMessageBatch 10 → DeleteMessageBatch 10 of all of them, `concurrency` loops at a time. */
+  moveMs: number;
+  concurrency: number;
+}
+
+/**
+ * What this SQS endpoint allows at most, with the batch APIs and no filtering or bookkeeping: first a raw
+ * SendMessageBatch loop into the pair's DLQ, then a raw replay loop (receive 10, send them as one batch to the
+ * source, delete them as one batch) until the DLQ is empty. Redrive's SQS job makes the same calls, so these are
+ * its ceilings on this endpoint.
+ */
+export async function rawBatchCeiling(client: SQSClient, pair: QueuePair, count: number, concurrency = 8): Promise<CeilingRun> {
+  const limit = pLimit(concurrency);
+  const sendStart = performance.now();
+  const starts: number[] = [];
+  for (let i = 0; i < count; i += 10) starts.push(i);
+  await Promise.all(
+    starts.map((from) =>
+      limit(async () => {
+        const entries = [];
+        for (let i = from; i < Math.min(count, from + 10); i++) entries.push({ Id: String(i - from), MessageBody: orderJson(i, SQS_BODY_BYTES), MessageAttributes: attributesOf(i) });
+        const result = await client.send(new SendMessageBatchCommand({ QueueUrl: pair.dlqUrl, Entries: entries }));
+        if (result.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(result.Failed[0])}`);
+      }),
+    ),
+  );
+  const sendMs = performance.now() - sendStart;
+  let moved = 0;
+  const moveStart = performance.now();
+  const loop = async () => {
+    let empty = 0;
+    while (moved < count && empty < 3) {
+      const { Messages = [] } = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: pair.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600, WaitTimeSeconds: 0, MessageAttributeNames: ["All"] }),
+      );
+      if (Messages.length === 0) {
+        empty += 1;
+        continue;
+      }
+      empty = 0;
+      const entries = Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body!, MessageAttributes: m.MessageAttributes }));
+      const sent = await client.send(new SendMessageBatchCommand({ QueueUrl: pair.sourceUrl, Entries: entries }));
+      if (sent.Failed?.length) throw new Error(`SendMessageBatch failed: ${JSON.stringify(sent.Failed[0])}`);
+      await client.send(new DeleteMessageBatchCommand({ QueueUrl: pair.dlqUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      moved += Messages.length;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const moveMs = performance.now() - moveStart;
+  if (moved !== count) throw new Error(`the raw batch loop moved ${moved} of ${count} messages`);
+  return { count, sendMs, moveMs, concurrency };
 }
 
 export type MoveTaskRun =

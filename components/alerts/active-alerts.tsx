@@ -6,8 +6,11 @@ import { useTRPC } from "../trpc";
 import { Card, ErrorBox } from "../ui";
 import { button, since, StateBadge, Th, useRole } from "./shared";
 
-/** Firing and pending alerts now, live; an operator silences one in one click. */
-export function ActiveAlerts() {
+/**
+ * Firing and pending alerts now, live; an operator silences one in one click. `focus` ("<rule id>/<object key>",
+ * from a notification's silence link) marks that alert's row.
+ */
+export function ActiveAlerts({ focus = null }: { focus?: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const role = useRole();
@@ -16,10 +19,16 @@ export function ActiveAlerts() {
     trpc.alerts.silenceAlert.mutationOptions({ onSuccess: () => void queryClient.invalidateQueries({ queryKey: trpc.alerts.pathKey() }) }),
   );
   const rows = active.data ?? [];
+  const focused = focus ? rows.find((a) => `${a.ruleId}/${a.objectKey}` === focus) : undefined;
   return (
     <Card title={`Firing and pending now (${rows.length})`}>
       {active.error ? <ErrorBox title="Could not load the alerts" message={active.error.message} /> : null}
       {silence.error ? <ErrorBox title="Could not silence" message={silence.error.message} /> : null}
+      {focus && active.isSuccess && !focused ? (
+        <p className="mb-2 text-sm text-slate-500" data-testid="focus-gone">
+          The alert of that link no longer fires or is pending.
+        </p>
+      ) : null}
       {rows.length === 0 && active.isSuccess ? <p className="text-sm text-slate-500">Nothing fires. Rules are evaluated after each collector round.</p> : null}
       {rows.length > 0 ? (
         <table className="w-full text-left text-sm">
@@ -35,7 +44,12 @@ export function ActiveAlerts() {
           </thead>
           <tbody>
             {rows.map((a) => (
-              <tr key={`${a.ruleId}/${a.objectKey}`} className="border-t border-slate-100 align-top" data-testid="active-alert">
+              <tr
+                key={`${a.ruleId}/${a.objectKey}`}
+                className={`border-t border-slate-100 align-top ${a === focused ? "bg-amber-50 outline outline-2 outline-amber-300" : ""}`}
+                data-testid="active-alert"
+                data-focused={a === focused ? "true" : undefined}
+              >
                 <td className="py-1 pr-3">
                   <StateBadge state={a.state} />
                   {a.silencedBy ? <span className="ml-1 text-xs text-slate-500">silenced</span> : null}

@@ -36,7 +36,7 @@ export function AlertsView() {
           </Link>
         ))}
       </nav>
-      {tab === "alerts" ? <ActiveAlerts /> : null}
+      {tab === "alerts" ? <ActiveAlerts focus={params.get("silence")} /> : null}
       {tab === "rules" ? <RulesList /> : null}
       {tab === "channels" ? <ChannelsView /> : null}
       {tab === "silences" ? <SilencesView /> : null}

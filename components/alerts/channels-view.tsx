@@ -15,6 +15,8 @@ export function ChannelsView() {
   const channels = useQuery(trpc.alerts.channels.queryOptions());
   const deliveries = useQuery(trpc.alerts.deliveries.queryOptions({ limit: 50 }, { refetchInterval: 10_000 }));
   const [results, setResults] = useState<Record<string, string>>({});
+  const [editing, setEditing] = useState<string | null>(null);
+  const edited = channels.data?.find((c) => c.id === editing);
   const test = useMutation(
     trpc.alerts.testChannel.mutationOptions({
       onSuccess: (r, input) => {
@@ -63,9 +65,14 @@ export function ChannelsView() {
                         Send test notification
                       </button>
                       {c.source !== "file" ? (
-                        <button type="button" className={`${button} ml-1`} onClick={() => window.confirm(`Delete channel ${c.name}?`) && remove.mutate({ id: c.id })}>
-                          Delete
-                        </button>
+                        <>
+                          <button type="button" className={`${button} ml-1`} onClick={() => setEditing(c.id)} data-testid="edit-channel">
+                            Edit
+                          </button>
+                          <button type="button" className={`${button} ml-1`} onClick={() => window.confirm(`Delete channel ${c.name}?`) && remove.mutate({ id: c.id })}>
+                            Delete
+                          </button>
+                        </>
                       ) : null}
                     </>
                   ) : null}
@@ -75,6 +82,11 @@ export function ChannelsView() {
           </tbody>
         </table>
       </Card>
+      {role.admin && edited ? (
+        <Card title={`Edit channel ${edited.name}`}>
+          <ChannelForm key={edited.id} existing={edited} onDone={() => setEditing(null)} />
+        </Card>
+      ) : null}
       {role.admin ? (
         <Card title="Add a channel">
           <ChannelForm />

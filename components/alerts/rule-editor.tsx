@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox, PageHeader } from "../ui";
-import { RuleForm, draftOf, emptyDraft, specOf, type RuleDraft } from "./rule-form";
+import { RuleForm, draftOf, emptyDraft, labelsError, specOf, type RuleDraft } from "./rule-form";
 import { RulePreview } from "./rule-preview";
 import { button, primary, useRole } from "./shared";
 
@@ -62,7 +62,7 @@ function Editor({ id, initial, source }: { id: string | null; initial: RuleDraft
               type="button"
               className={primary}
               data-testid="save-rule"
-              disabled={create.isPending || update.isPending}
+              disabled={create.isPending || update.isPending || labelsError(current) !== null}
               onClick={() => (id === null ? create.mutate(spec as never) : update.mutate({ id, spec: spec as never }))}
             >
               Save rule

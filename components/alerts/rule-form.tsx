@@ -1,5 +1,6 @@
 "use client";
 
+import { labelsText, parseLabelsText } from "~/server/alerts/labels";
 import type { RuleSpecInput } from "~/server/alerts/types";
 import { Field, input, splitList } from "./shared";
 
@@ -27,6 +28,8 @@ export interface RuleDraft {
   forSeconds: string;
   keepFiringForSeconds: string;
   severity: string;
+  /** `key=value`, one a line or comma-separated. */
+  labels: string;
   summary: string;
   runbookUrl: string;
   channels: string[];
@@ -46,6 +49,7 @@ export const emptyDraft: RuleDraft = {
   forSeconds: "60",
   keepFiringForSeconds: "0",
   severity: "warning",
+  labels: "",
   summary: "{{rule}}: {{name}} is {{value}}",
   runbookUrl: "",
   channels: [],
@@ -68,6 +72,7 @@ export function draftOf(rule: RuleSpecInput): RuleDraft {
     forSeconds: String(rule.forSeconds ?? 0),
     keepFiringForSeconds: String(rule.keepFiringForSeconds ?? 0),
     severity: rule.severity ?? "warning",
+    labels: labelsText(rule.labels),
     summary: rule.summary ?? emptyDraft.summary,
     runbookUrl: rule.runbookUrl ?? "",
     channels: rule.channels ?? [],
@@ -90,11 +95,15 @@ export function specOf(d: RuleDraft, status: boolean): RuleSpecInput {
     forSeconds: num(d.forSeconds) ?? 0,
     keepFiringForSeconds: num(d.keepFiringForSeconds) ?? 0,
     severity: d.severity as "warning",
+    // an invalid text is refused by the editor before it saves (labelsError)
+    labels: parseLabelsText(d.labels).labels ?? {},
     summary: d.summary,
     runbookUrl: d.runbookUrl.trim() || null,
     channels: d.channels,
   };
 }
+
+export const labelsError = (d: RuleDraft) => parseLabelsText(d.labels).error;
 
 export function RuleForm({ draft, set, signals, channels, readOnly }: { draft: RuleDraft; set: (d: RuleDraft) => void; signals: SignalInfo[]; channels: string[]; readOnly: boolean }) {
   const signal = signals.find((s) => s.id === draft.signal);
@@ -156,6 +165,14 @@ export function RuleForm({ draft, set, signals, channels, readOnly }: { draft: R
             <option key={s}>{s}</option>
           ))}
         </select>
+      </Field>
+      <Field label="Labels" hint="key=value, one a line: for routing and silences (team=payments)">
+        <textarea className={`${input} font-mono`} rows={2} {...bind("labels")} aria-invalid={labelsError(draft) !== null} data-testid="rule-labels" />
+        {labelsError(draft) ? (
+          <span className="text-xs text-red-700" role="alert" data-testid="rule-labels-error">
+            {labelsError(draft)}
+          </span>
+        ) : null}
       </Field>
       <Field label="Runbook URL">
         <input className={input} {...bind("runbookUrl")} />

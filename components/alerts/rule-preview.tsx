@@ -6,7 +6,8 @@ import { useState } from "react";
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { RuleSpecInput } from "~/server/alerts/types";
 import { ChartFrame } from "../charts/chart-frame";
-import { chartMargin, formatTooltipTime, gridProps, palette, timeAxisProps } from "../charts/ranges";
+import { chartMargin, gridProps, palette } from "../charts/ranges";
+import { useTimeAxis } from "../charts/time-zone";
 import { useTRPC } from "../trpc";
 import { Card } from "../ui";
 import { button } from "./shared";
@@ -16,6 +17,7 @@ export function RulePreview({ spec }: { spec: RuleSpecInput }) {
   const trpc = useTRPC();
   const [range, setRange] = useState<"24h" | "7d">("24h");
   const preview = useQuery(trpc.alerts.preview.queryOptions({ spec, range }, { placeholderData: (previous) => previous, retry: false }));
+  const time = useTimeAxis(range);
   const data = preview.data;
   const threshold = "threshold" in spec.condition ? spec.condition.threshold : null;
   const objects = data?.history?.objects ?? [];
@@ -45,9 +47,9 @@ export function RulePreview({ spec }: { spec: RuleSpecInput }) {
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={chartData} margin={chartMargin}>
               <CartesianGrid {...gridProps} />
-              <XAxis {...timeAxisProps(range)} />
+              <XAxis {...time.axis} />
               <YAxis fontSize={11} width={64} />
-              <Tooltip labelFormatter={(ms) => formatTooltipTime(Number(ms))} />
+              <Tooltip labelFormatter={time.hoverTime} />
               {objects.map((o, i) => (
                 <Line key={o.key} dataKey={`s${i}`} name={o.name} stroke={palette[i % palette.length]} dot={false} connectNulls isAnimationActive={false} />
               ))}

@@ -1,6 +1,9 @@
-import type { ReactNode } from "react";
+"use client";
 
-/** A fixed-height box for a chart, or the reason there is no chart. */
+import type { ReactNode } from "react";
+import { useChartTimeZone } from "./time-zone";
+
+/** A fixed-height box for a chart, or the reason there is no chart; the caption names the chart's time zone. */
 export function ChartFrame({
   title,
   isPending,
@@ -16,9 +19,15 @@ export function ChartFrame({
   emptyText?: string;
   children: ReactNode;
 }) {
+  const { zone } = useChartTimeZone();
   return (
     <figure className="min-w-0">
-      <figcaption className="mb-1 text-xs font-medium text-slate-600">{title}</figcaption>
+      <figcaption className="mb-1 text-xs font-medium text-slate-600">
+        {title}{" "}
+        <span className="font-normal text-slate-400" data-testid="chart-zone">
+          · times in {zone}
+        </span>
+      </figcaption>
       <div className="h-56 w-full">
         {error ? (
           <div role="alert" className="flex h-full items-center justify-center rounded border border-red-200 bg-red-50 p-3 text-xs text-red-800">

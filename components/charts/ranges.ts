@@ -2,18 +2,48 @@
 export const chartRanges = ["15m", "1h", "6h", "24h", "7d"] as const;
 export type ChartRange = (typeof chartRanges)[number];
 
-const longRanges: ReadonlySet<ChartRange> = new Set(["24h", "7d"]);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Each range's span (the x axis shows exactly this, ending now) and its tick step. */
+export const rangeSpan: Record<ChartRange, { ms: number; step: number }> = {
+  "15m": { ms: 15 * MINUTE, step: 2 * MINUTE },
+  "1h": { ms: HOUR, step: 10 * MINUTE },
+  "6h": { ms: 6 * HOUR, step: HOUR },
+  "24h": { ms: 24 * HOUR, step: 3 * HOUR },
+  "7d": { ms: 7 * 24 * HOUR, step: 24 * HOUR },
+};
 
-/** Axis ticks in the browser's locale: time of day, with the date for long ranges. */
-export function formatTick(ms: number, range: ChartRange): string {
+/**
+ * Axis ticks: time of day for ranges within a day, the date for a week. Ticks sit on whole steps, and
+ * no two steps of a range share a label at that range's precision, so no label repeats.
+ */
+export function formatTick(ms: number, range: ChartRange, timeZone?: string): string {
   const date = new Date(ms);
-  return longRanges.has(range)
-    ? date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false })
-    : date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false });
+  if (range === "7d") return date.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone });
+  return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone });
 }
 
-export function formatTooltipTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { hour12: false });
+/** A hovered time, to the second, with its zone named. */
+export function formatTooltipTime(ms: number, timeZone?: string): string {
+  return new Date(ms).toLocaleString(undefined, { hour12: false, timeZone, timeZoneName: "short" });
+}
+
+/** Whole-step ticks across [start, end]; a day step is aligned to midnight in the shown zone. */
+export function ticksFor(start: number, end: number, range: ChartRange, timeZone?: string): number[] {
+  const { step } = rangeSpan[range];
+  // The zone's offset at the start, so "every 3 h" and "every day" fall on the zone's clock.
+  const offset = zoneOffsetMs(start, timeZone);
+  const first = Math.ceil((start + offset) / step) * step - offset;
+  const ticks: number[] = [];
+  for (let t = first; t <= end; t += step) ticks.push(t);
+  return ticks;
+}
+
+function zoneOffsetMs(ms: number, timeZone?: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second"));
+  return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
 export function bucketText(bucketSeconds: number): string {
@@ -27,14 +57,18 @@ export const palette = ["#0284c7", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "
 export const chartMargin = { top: 4, right: 8, bottom: 0, left: 8 };
 export const gridProps = { stroke: "#e2e8f0", strokeDasharray: "3 3" };
 
-export function timeAxisProps(range: ChartRange) {
+/** The time axis: exactly the chosen range ending now (the range buttons set the span), whole-step ticks. */
+export function timeAxisProps(range: ChartRange, timeZone: string | undefined, now: number) {
+  const start = now - rangeSpan[range].ms;
   return {
     dataKey: "t",
     type: "number" as const,
     scale: "time" as const,
-    domain: ["dataMin", "dataMax"] as [string, string],
-    tickFormatter: (ms: number) => formatTick(ms, range),
+    domain: [start, now] as [number, number],
+    allowDataOverflow: true,
+    ticks: ticksFor(start, now, range, timeZone),
+    tickFormatter: (ms: number) => formatTick(ms, range, timeZone),
     fontSize: 11,
-    minTickGap: 40,
+    minTickGap: 24,
   };
 }

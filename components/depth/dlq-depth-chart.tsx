@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ChartFrame } from "../charts/chart-frame";
 import { DepthHistoryChart } from "../charts/depth-history-chart";
+import { useReplayMarkers } from "../charts/markers";
 import type { ChartRange } from "../charts/ranges";
 import { useTRPC } from "../trpc";
 
@@ -15,6 +16,7 @@ const REFRESH_MS = 15_000;
 export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" | "kafka"; connection: string; names: string[]; range: ChartRange }) {
   const trpc = useTRPC();
   const charted = names.slice(0, MAX_NAMES_PER_CHART);
+  const markers = useReplayMarkers(kind, connection, charted);
   const history = useQuery(trpc.depth.history.queryOptions({ kind, connection, names: charted, range }, { refetchInterval: REFRESH_MS }));
   const title = `${kind === "sqs" ? "SQS" : "Kafka"} · ${connection}${
     names.length > charted.length ? ` (the first ${charted.length} of ${names.length} DLQs)` : ""
@@ -26,7 +28,7 @@ export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" 
       error={history.error ? `Could not load the history: ${history.error.message}` : null}
       empty={(history.data?.points.length ?? 0) === 0}
     >
-      <DepthHistoryChart points={history.data?.points ?? []} names={charted} range={range} />
+      <DepthHistoryChart points={history.data?.points ?? []} names={charted} range={range} markers={markers} />
     </ChartFrame>
   );
 }

@@ -24,7 +24,13 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
         </thead>
         <tbody>
           {dlqs.map((dlq) => (
-            <tr key={`${dlq.kind}/${dlq.connection}/${dlq.name}`} className="border-t border-slate-100 align-top" data-testid={`dlq-depth-row-${dlq.name}`}>
+            <tr
+              key={`${dlq.kind}/${dlq.connection}/${dlq.name}`}
+              tabIndex={0}
+              data-nav-row=""
+              className="border-t border-slate-100 align-top focus:bg-sky-50 focus:outline-none"
+              data-testid={`dlq-depth-row-${dlq.name}`}
+            >
               <td className="py-1 pr-3 font-mono">{dlq.connection}</td>
               <td className="py-1 pr-3">{dlq.kind === "sqs" ? "SQS queue" : "Kafka topic"}</td>
               <td className="py-1 pr-3 break-all font-mono">

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { ObjectAlerts } from "../alerts/object-alerts";
 import { GrowthText } from "../depth/growth-text";
 import { formatNumber } from "../lag/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
@@ -60,6 +61,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         ) : null}
         <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" />
       </PageHeader>
+      <ObjectAlerts of={{ object: "dlq", kind, connection, name }} />
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
       {entry && entry.sources.length > 0 ? (
         <p className="text-sm text-slate-600">

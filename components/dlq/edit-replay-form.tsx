@@ -116,6 +116,12 @@ function Editor({
     .map((r) => ({ name: r.name.trim(), value: r.value, ...(dlq.kind === "sqs" && r.dataType && !r.dataType.startsWith("Binary") ? { dataType: r.dataType } : {}) }));
   const remove = rows.filter((r) => r.originalName !== null && (r.removed || r.name.trim() !== r.originalName)).map((r) => r.originalName!);
   const changed = valueChanged || set.length > 0 || remove.length > 0;
+  // Kafka: the whole header list in order, each row by its original position, so repeated names stay
+  // separate and in place (unchanged and binary values are kept as their original bytes).
+  const list = rows
+    .filter((r) => !r.removed && r.name.trim() !== "")
+    .map((r) => ({ from: r.originalName === null ? null : r.key, name: r.name.trim(), ...(r.binary || r.value === r.originalValue ? {} : { value: r.value }) }));
+  const headerEdits = !changed || (set.length === 0 && remove.length === 0) ? undefined : dlq.kind === "kafka" ? { list } : { set, remove };
   const destination = target.trim() || null;
   const update = (key: number, patch: Partial<HeaderRow>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...patch } : r)));
   const headerNoun = dlq.kind === "kafka" ? "Headers" : "Message attributes";
@@ -234,7 +240,7 @@ function Editor({
                 id,
                 target: destination && destination !== origin ? destination : undefined,
                 value: valueChanged ? value : undefined,
-                headers: set.length > 0 || remove.length > 0 ? { set, remove } : undefined,
+                headers: headerEdits,
                 note: note.trim() || undefined,
                 overrideLoopGuard,
               })

@@ -20,6 +20,14 @@ export function formatDateTime(ms: number | null | undefined): string {
   return new Date(ms).toLocaleString(undefined, { hour12: false });
 }
 
+/** A table cell's time: the clock time today, the date and minute otherwise (the full time is the cell's title). */
+export function formatCompactTime(ms: number | null | undefined, now: Date = new Date()): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms <= 0) return "—";
+  const date = new Date(ms);
+  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour12: false });
+  return date.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
 /** A coarse duration: "45 s", "12 min", "3 h 5 min", "4 d 2 h". */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));

@@ -6,7 +6,8 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
-import { useOpenMessage } from "../url-state";
+import { SplitView } from "./split-view";
+import { useOpenMessage, useShowAborted } from "../url-state";
 import type { DlqRef } from "./types";
 
 const PAGE_SIZE = 100;
@@ -25,6 +26,7 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
   const [timeInput, setTimeInput] = useState("");
   const [live, setLive] = useState(false);
   const [selectedId, setSelectedId] = useOpenMessage("msg");
+  const [showAborted, setShowAborted] = useShowAborted();
 
   const input = {
     connection: dlq.connection,
@@ -34,6 +36,7 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
     seekOffset: !live && seek.kind === "offset" ? seek.offset : undefined,
     seekTimestampMs: !live && seek.kind === "time" ? seek.timestampMs : undefined,
     limit: PAGE_SIZE,
+    includeAborted: showAborted,
   };
   const options = trpc.dlq.kafkaMessages.infiniteQueryOptions(input, {
     getNextPageParam: (last) => (last.hasMore ? last.cursor : undefined),
@@ -125,6 +128,10 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
           <input type="checkbox" checked={live} onChange={(e) => toggleLive(e.target.checked)} data-testid="live-tail" />
           Live tail (newest, every 2 s)
         </label>
+        <label className="flex items-center gap-2 pb-1" title="Records written in transactions that were aborted: consumers reading committed data never saw them. Shown marked; never replayed.">
+          <input type="checkbox" checked={showAborted} onChange={(e) => void setShowAborted(e.target.checked || null)} data-testid="show-aborted" />
+          Show aborted
+        </label>
         {pages.isFetching ? <span className="pb-1 text-xs text-slate-500">reading…</span> : null}
       </div>
 
@@ -139,7 +146,9 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
       {pages.isPending ? <p className="text-sm text-slate-500">Reading the newest records…</p> : null}
       {pages.data ? (
         <>
-          <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => void setSelectedId(m.id)} emptyText="No records in this range." />
+          <SplitView detail={selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => void setSelectedId(null)} /> : null}>
+            <MessageTable messages={messages} selectedId={selectedId} onSelect={(m) => void setSelectedId(m.id)} emptyText="No records in this range." />
+          </SplitView>
           <div className="flex items-center gap-3 text-sm text-slate-600">
             <span>
               {messages.length.toLocaleString()} record{messages.length === 1 ? "" : "s"} loaded
@@ -159,7 +168,6 @@ export function KafkaMessages({ dlq }: { dlq: DlqRef }) {
           </div>
         </>
       ) : null}
-      {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} onClose={() => void setSelectedId(null)} /> : null}
     </div>
   );
 }

@@ -20,7 +20,7 @@ export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; i
   const message = useQuery(trpc.dlq.message.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id, snapshotId }, { staleTime: 60_000 }));
 
   return (
-    <div data-testid="message-detail">
+    <div data-testid="message-detail" className="@container">
       <Card
         title={<span className="font-mono">Message {id}</span>}
         aside={
@@ -94,11 +94,18 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
   return (
     <div className="space-y-5">
       {detail.cameBackFrom ? <CameBack earlier={detail.cameBackFrom} /> : null}
-      <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+      {detail.aborted ? (
+        <p role="status" className="rounded border border-amber-300 bg-amber-50 p-2 text-sm text-amber-900" data-testid="message-aborted">
+          Aborted transaction: this record was written in a transaction that was aborted, so consumers reading committed data never saw it.
+          It is shown for inspection only and cannot be replayed or edited.
+        </p>
+      ) : (
+        <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+      )}
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
         {f ? null : <p className="text-sm text-slate-500">No failure headers or attributes were found on this message.</p>}
-        <dl className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+        <dl className="grid gap-3 @sm:grid-cols-2 @2xl:grid-cols-3">
           <Field label={f?.sourceQueue ? "Source queue" : "Origin"}>{origin ? <span className="font-mono">{origin}</span> : none}</Field>
           <Field label="Original time">{formatDateTime(f?.originTimestampMs)}</Field>
           <Field label="Consumer group">{f?.consumerGroup ? <span className="font-mono">{f.consumerGroup}</span> : none}</Field>

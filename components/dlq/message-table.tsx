@@ -1,18 +1,17 @@
 "use client";
 
-import { useMutation, useQueries, useQueryClient } from "@tanstack/react-query";
+import { useQueries } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useParams } from "next/navigation";
-import { useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
-import { ErrorBox } from "../ui";
+import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "react";
 import { useTRPC } from "../trpc";
-import { formatBytes, formatDateTime, shortClass } from "./format";
-import { actionLabel, DestinationField, ExportButton, useCanReplay } from "./replay-controls";
+import { ColumnChooser, columns, gridTemplate, sortMessages, useHiddenColumns, useMessageSort, type ColumnId } from "./message-columns";
+import { actionLabel, ExportButton, useCanReplay } from "./replay-controls";
+import { RowReplayDialog } from "./row-replay-dialog";
 import type { DlqMessageSummary, DlqRef } from "./types";
-import { VisibleText, visibleString } from "./visible-text";
 
 const ROW_HEIGHT = 36;
-const COLUMNS = "grid grid-cols-[1.5rem_11rem_7rem_9rem_minmax(14rem,2fr)_5rem_12rem_minmax(12rem,1fr)_10rem] gap-x-3 px-2";
+const GRID = "grid gap-x-2 px-2";
 /** Ledger states are asked for in blocks of this many rows, only for the blocks on screen. */
 const RESOLUTION_BLOCK = 50;
 
@@ -43,7 +42,7 @@ const stop = (event: MouseEvent | KeyboardEvent) => event.stopPropagation();
  * whether the replay ledger has them as replayed or discarded.
  */
 export function MessageTable({
-  messages,
+  messages: given,
   selectedId,
   onSelect,
   positionLabel = "Partition:offset",
@@ -67,6 +66,11 @@ export function MessageTable({
   const scrollRef = useRef<HTMLDivElement>(null);
   const [checked, setChecked] = useState<ReadonlySet<string>>(() => new Set());
   const [replaying, setReplaying] = useState<DlqMessageSummary | null>(null);
+  const [hidden, setHidden] = useHiddenColumns();
+  const [sort, setSort] = useMessageSort();
+  const shown = columns.filter((c) => !hidden.includes(c.id));
+  const template = { gridTemplateColumns: gridTemplate(shown) };
+  const messages = useMemo(() => sortMessages(given, sort), [given, sort]);
   // eslint-disable-next-line react-hooks/incompatible-library -- the virtualizer is read during render only
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -102,196 +106,124 @@ export function MessageTable({
     });
   const allChecked = messages.length > 0 && selection.length === messages.length;
 
+  const sortBy = (id: ColumnId) => void setSort(sort === id ? `-${id}` : sort === `-${id}` ? null : id);
+
   return (
     <div className="space-y-2">
-      {dlq && messages.length > 0 ? (
-        <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600" data-testid="message-table-toolbar">
-          <span>{selection.length > 0 ? `${selection.length.toLocaleString()} selected` : `${messages.length.toLocaleString()} shown`}</span>
-          <ExportButton dlq={dlq} ids={exportIds} snapshotId={snapshotId} label={selection.length > 0 ? "Export NDJSON (selection)" : "Export NDJSON (all shown)"} />
-          {selection.length > 0 ? (
-            <button type="button" onClick={() => setChecked(new Set())} className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50">
-              Clear selection
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      <div className="overflow-x-auto rounded border border-slate-200" role="table" aria-rowcount={messages.length}>
-        <div className="min-w-[1280px]">
-          <div role="row" className={`${COLUMNS} border-b border-slate-200 bg-slate-50 py-2 text-xs font-medium uppercase text-slate-500`}>
-            <div role="columnheader">
-              <input
-                type="checkbox"
-                aria-label="Select all shown"
-                checked={allChecked}
-                disabled={messages.length === 0}
-                onChange={() => setChecked(allChecked ? new Set() : new Set(messages.map((m) => m.id)))}
-              />
-            </div>
-            <div role="columnheader">Time</div>
-            <div role="columnheader">{positionLabel}</div>
-            <div role="columnheader">Key</div>
-            <div role="columnheader">Value</div>
-            <div role="columnheader" className="text-right">
-              Size
-            </div>
-            <div role="columnheader">Exception</div>
-            <div role="columnheader">Error</div>
-            <div role="columnheader">State</div>
+      <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600" data-testid="message-table-toolbar">
+        {dlq && messages.length > 0 ? (
+          <>
+            <span>{selection.length > 0 ? `${selection.length.toLocaleString()} selected` : `${messages.length.toLocaleString()} shown`}</span>
+            <ExportButton dlq={dlq} ids={exportIds} snapshotId={snapshotId} label={selection.length > 0 ? "Export NDJSON (selection)" : "Export NDJSON (all shown)"} />
+            {selection.length > 0 ? (
+              <button type="button" onClick={() => setChecked(new Set())} className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50">
+                Clear selection
+              </button>
+            ) : null}
+          </>
+        ) : null}
+        {sort ? <span title="Sorting orders the rows loaded so far">sorted by {sort.replace(/^-/, "")}{sort.startsWith("-") ? " ↓" : " ↑"} (loaded rows)</span> : null}
+        <span className="ml-auto">
+          <ColumnChooser hidden={hidden} onChange={setHidden} />
+        </span>
+      </div>
+      {/* No horizontal scrolling: every track can shrink, long cells truncate (the full text is their title). */}
+      <div className="overflow-hidden rounded border border-slate-200" role="table" aria-rowcount={messages.length} data-testid="message-table">
+        <div role="row" className={`${GRID} border-b border-slate-200 bg-slate-50 py-2 text-xs font-medium uppercase text-slate-500`} style={template}>
+          <div role="columnheader">
+            <input
+              type="checkbox"
+              aria-label="Select all shown"
+              checked={allChecked}
+              disabled={messages.length === 0}
+              onChange={() => setChecked(allChecked ? new Set() : new Set(messages.map((m) => m.id)))}
+            />
           </div>
-          {messages.length === 0 ? (
-            <p className="px-2 py-3 text-sm text-slate-500">{emptyText}</p>
-          ) : (
-            <div ref={scrollRef} className="max-h-[560px] overflow-y-auto" data-testid="message-table-scroll">
-              <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
-                {items.map((item) => {
-                  const message = messages[item.index]!;
-                  const selected = message.id === selectedId;
-                  const state = resolution.get(message.id);
-                  return (
-                    <div
-                      key={item.key}
-                      role="row"
-                      tabIndex={0}
-                      aria-selected={selected}
-                      data-testid="dlq-message-row"
-                      onClick={() => onSelect(message)}
-                      onKeyDown={(event) => {
-                        if (event.key === "Enter" || event.key === " ") {
-                          event.preventDefault();
-                          onSelect(message);
-                        }
-                      }}
-                      className={`${COLUMNS} absolute left-0 top-0 w-full cursor-pointer items-center border-b border-slate-100 text-sm ${
-                        selected ? "bg-sky-50" : "hover:bg-slate-50"
-                      }`}
-                      style={{ height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                    >
-                      <div role="cell" onClick={stop} onKeyDown={stop}>
-                        <input type="checkbox" aria-label={`Select ${message.id}`} checked={checked.has(message.id)} onChange={() => toggle(message.id)} />
-                      </div>
-                      <div role="cell" className="truncate tabular-nums text-slate-600">
-                        {formatDateTime(message.timestampMs)}
-                      </div>
-                      <div role="cell" className="truncate font-mono text-xs">
-                        {message.partition !== null ? `${message.partition}:${message.offset ?? "?"}` : `#${message.offset ?? "?"}`}
-                      </div>
-                      <div role="cell" className="truncate font-mono text-xs" title={message.keyPreview === null ? undefined : visibleString(message.keyPreview)}>
-                        {message.keyPreview === null ? <span className="text-slate-400">—</span> : <VisibleText text={message.keyPreview} />}
-                      </div>
-                      <div role="cell" className="truncate font-mono text-xs text-slate-700">
-                        {message.valuePreview === null ? (
-                          <span className="text-slate-400">{message.size > 0 ? "withheld" : "empty"}</span>
-                        ) : (
-                          <VisibleText text={message.valuePreview} />
-                        )}
-                      </div>
-                      <div role="cell" className="truncate text-right tabular-nums text-slate-600">
-                        {formatBytes(message.size)}
-                      </div>
-                      <div role="cell" className="truncate font-mono text-xs" title={message.exceptionClass ?? undefined}>
-                        {message.exceptionClass ? shortClass(message.exceptionClass) : <span className="text-slate-400">—</span>}
-                      </div>
-                      <div role="cell" className="truncate text-xs text-slate-600" title={message.errorMessage ?? undefined}>
-                        {message.errorMessage ?? ""}
-                      </div>
-                      <div role="cell" className="flex items-center gap-1 text-xs" onClick={stop} onKeyDown={stop}>
-                        {state ? (
-                          <span
-                            className={`truncate rounded px-1 ${state.action === "discard" ? "bg-slate-200 text-slate-700" : "bg-emerald-100 text-emerald-800"}`}
-                            title={`${actionLabel(state.action)} by ${state.by}${state.reason ? `: ${state.reason}` : ""}`}
-                            data-testid="row-state"
-                          >
-                            {state.action === "discard" ? "resolved" : actionLabel(state.action)}
-                          </span>
-                        ) : null}
-                        {canReplay && dlq ? (
-                          <button
-                            type="button"
-                            onClick={() => setReplaying(message)}
-                            className="ml-auto rounded border border-slate-300 px-1.5 py-0.5 hover:bg-white"
-                            aria-label={`Replay ${message.id}…`}
-                          >
-                            Replay…
-                          </button>
-                        ) : null}
-                      </div>
-                    </div>
-                  );
-                })}
+          {shown.map((column) => {
+            const direction = sort === column.id ? "ascending" : sort === `-${column.id}` ? "descending" : "none";
+            return (
+              <div key={column.id} role="columnheader" aria-sort={direction} className={`min-w-0 ${column.align === "right" ? "text-right" : ""}`}>
+                <button type="button" onClick={() => sortBy(column.id)} className="max-w-full truncate uppercase hover:text-slate-800" data-testid={`sort-${column.id}`}>
+                  {column.id === "position" ? positionLabel : column.label}
+                  {direction === "ascending" ? " ↑" : direction === "descending" ? " ↓" : ""}
+                </button>
               </div>
-            </div>
-          )}
+            );
+          })}
+          <div role="columnheader">State</div>
         </div>
+        {messages.length === 0 ? (
+          <p className="px-2 py-3 text-sm text-slate-500">{emptyText}</p>
+        ) : (
+          // The header stays put above this scroller: it is sticky by construction.
+          <div ref={scrollRef} className="max-h-[560px] overflow-y-auto overflow-x-hidden" data-testid="message-table-scroll">
+            <div className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>
+              {items.map((item) => {
+                const message = messages[item.index]!;
+                const selected = message.id === selectedId;
+                const state = resolution.get(message.id);
+                return (
+                  <div
+                    key={item.key}
+                    role="row"
+                    tabIndex={0}
+                    aria-selected={selected}
+                    data-testid="dlq-message-row"
+                    data-nav-row=""
+                    onClick={() => onSelect(message)}
+                    onKeyDown={(event) => {
+                      if (event.target === event.currentTarget && (event.key === "Enter" || event.key === " ")) {
+                        event.preventDefault();
+                        onSelect(message);
+                      }
+                    }}
+                    className={`${GRID} absolute left-0 top-0 w-full cursor-pointer items-center border-b border-slate-100 text-sm focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500 ${
+                      selected ? "bg-sky-50" : "hover:bg-slate-50"
+                    }`}
+                    style={{ ...template, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                  >
+                    <div role="cell" onClick={stop} onKeyDown={stop}>
+                      <input type="checkbox" aria-label={`Select ${message.id}`} checked={checked.has(message.id)} onChange={() => toggle(message.id)} />
+                    </div>
+                    {shown.map((column) => (
+                      <div key={column.id} role="cell" className={`min-w-0 truncate ${column.className}`} title={column.title?.(message)}>
+                        {column.cell(message)}
+                      </div>
+                    ))}
+                    <div role="cell" className="flex min-w-0 items-center gap-1 text-xs" onClick={stop} onKeyDown={stop} data-testid="row-state-cell">
+                      {state ? (
+                        <span
+                          className={`truncate rounded px-1 ${state.action === "discard" ? "bg-slate-200 text-slate-700" : "bg-emerald-100 text-emerald-800"}`}
+                          title={`${actionLabel(state.action)} by ${state.by}${state.reason ? `: ${state.reason}` : ""}`}
+                          data-testid="row-state"
+                        >
+                          {state.action === "discard" ? "resolved" : actionLabel(state.action)}
+                        </span>
+                      ) : null}
+                      {message.aborted ? (
+                        <span className="truncate rounded bg-amber-100 px-1 text-amber-900" title="Written in an aborted transaction: consumers never saw it, so it is not replayed" data-testid="row-aborted">
+                          aborted
+                        </span>
+                      ) : null}
+                      {canReplay && dlq && !message.aborted ? (
+                        <button
+                          type="button"
+                          onClick={() => setReplaying(message)}
+                          className="ml-auto shrink-0 rounded border border-slate-300 px-1.5 py-0.5 hover:bg-white"
+                          aria-label={`Replay ${message.id}…`}
+                        >
+                          Replay…
+                        </button>
+                      ) : null}
+                    </div>
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
       </div>
       {replaying && dlq ? <RowReplayDialog key={replaying.id} dlq={dlq} message={replaying} onClose={() => setReplaying(null)} /> : null}
-    </div>
-  );
-}
-
-/** The row action's confirmation: it names the destination (the origin prefilled, any other one allowed). */
-function RowReplayDialog({ dlq, message, onClose }: { dlq: DlqRef; message: DlqMessageSummary; onClose: () => void }) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [target, setTarget] = useState(message.origin ?? "");
-  const ref = { kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id: message.id };
-  const replay = useMutation(
-    trpc.replay.one.mutationOptions({
-      onSettled: () => {
-        void queryClient.invalidateQueries({ queryKey: trpc.replay.ofMessage.queryKey(ref) });
-        void queryClient.invalidateQueries({ queryKey: trpc.replay.resolution.queryKey() });
-      },
-    }),
-  );
-  const destination = target.trim() || null;
-
-  return (
-    <div
-      className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/30"
-      onClick={onClose}
-      onKeyDown={(event) => {
-        if (event.key === "Escape") onClose();
-      }}
-    >
-      <div
-        role="dialog"
-        aria-modal="true"
-        aria-label={`Replay message ${message.id}`}
-        className="w-[40rem] max-w-[95vw] space-y-3 rounded-lg bg-white p-4 text-sm shadow-lg"
-        onClick={stop}
-        data-testid="row-replay-dialog"
-      >
-        <h3 className="font-semibold text-slate-800">
-          Replay message <span className="font-mono">{message.id}</span>
-        </h3>
-        {message.exceptionClass ? (
-          <p className="truncate text-xs text-slate-600">
-            {shortClass(message.exceptionClass)}: {message.errorMessage}
-          </p>
-        ) : null}
-        <DestinationField dlq={dlq} value={target} onChange={setTarget} origin={message.origin} />
-        <div className="flex flex-wrap items-center gap-2" role="group" aria-label="Confirm replay">
-          <span>
-            Replay this message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
-          </span>
-          <button
-            type="button"
-            disabled={replay.isPending || !destination || replay.isSuccess}
-            onClick={() => replay.mutate({ ...ref, target: destination && destination !== message.origin ? destination : undefined })}
-            className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
-          >
-            {replay.isPending ? "Replaying…" : "Confirm replay"}
-          </button>
-          <button type="button" onClick={onClose} className="rounded border border-slate-300 px-2 py-1">
-            {replay.isSuccess ? "Close" : "Cancel"}
-          </button>
-        </div>
-        {replay.error ? <ErrorBox title="Replay refused" message={replay.error.message} /> : null}
-        {replay.data ? (
-          <p className="text-emerald-700" role="status" data-testid="replay-result">
-            Replayed to {replay.data.target} at {replay.data.targetPosition} (replay {replay.data.replayCount}, id {replay.data.replayId}).
-          </p>
-        ) : null}
-      </div>
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
 import { formatDuration } from "./format";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { SplitView } from "./split-view";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
 import type { DlqRef, ScanStatus } from "./types";
 import { useOpenMessage, useScanId } from "../url-state";
@@ -105,6 +106,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
         </label>
         <textarea
           id="dlq-filter-expression"
+          data-shortcut="search"
           value={expression}
           onChange={(event) => {
             start.reset();
@@ -210,15 +212,20 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
             </div>
           ) : null}
           <div className={stale ? "opacity-50" : undefined}>
-            <MessageTable
-              messages={status.matches}
-              selectedId={selectedId}
-              onSelect={(m) => setSelectedId(m.id)}
-              positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
-              emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
-            />
+            <SplitView
+              detail={
+                selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => void setSelectedId(null)} /> : null
+              }
+            >
+              <MessageTable
+                messages={status.matches}
+                selectedId={selectedId}
+                onSelect={(m) => setSelectedId(m.id)}
+                positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
+                emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
+              />
+            </SplitView>
           </div>
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => void setSelectedId(null)} /> : null}
         </div>
       ) : null}
     </div>

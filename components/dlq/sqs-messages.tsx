@@ -7,6 +7,7 @@ import { useTRPC } from "../trpc";
 import { ExpiryWarning } from "./expiry-warning";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
+import { SplitView } from "./split-view";
 import { useOpenMessage } from "../url-state";
 import type { DlqRef, SqsSnapshot } from "./types";
 
@@ -115,13 +116,19 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
       {snapshot ? (
         <>
           <ExpiryWarning dlq={dlq} snapshotId={snapshot.id} />
-          <MessageTable
-            messages={messages}
-            selectedId={selectedId}
-            onSelect={(m) => void setSelectedId(m.id)}
-            positionLabel="Seq"
-            emptyText="The snapshot holds no messages."
-          />
+          <SplitView
+            detail={
+              selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null
+            }
+          >
+            <MessageTable
+              messages={messages}
+              selectedId={selectedId}
+              onSelect={(m) => void setSelectedId(m.id)}
+              positionLabel="Seq"
+              emptyText="The snapshot holds no messages."
+            />
+          </SplitView>
           <div className="flex items-center gap-3 text-sm text-slate-600">
             <span>
               {messages.length.toLocaleString()} message{messages.length === 1 ? "" : "s"} loaded
@@ -138,7 +145,6 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
               </button>
             ) : null}
           </div>
-          {selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null}
         </>
       ) : null}
     </div>

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ChartFrame } from "../charts/chart-frame";
 import { LagHistoryChart } from "../charts/lag-history-chart";
+import { useAlertMarkers } from "../charts/markers";
 import { RangeSelector } from "../charts/range-selector";
 import { bucketText, type ChartRange } from "../charts/ranges";
 import { RateHistoryChart } from "../charts/rate-history-chart";
@@ -39,6 +40,7 @@ export function GroupCharts({
     ),
   );
   const points = history.data?.points ?? [];
+  const alerts = useAlertMarkers(groupId);
   const scopeText =
     scope.topic === undefined
       ? "all topics and partitions"
@@ -68,7 +70,7 @@ export function GroupCharts({
     >
       <div className="grid gap-4 lg:grid-cols-2">
         <ChartFrame title="Lag: messages and time (the oldest unconsumed message)" isPending={history.isPending} error={error} empty={points.length === 0}>
-          <LagHistoryChart points={points} range={range} />
+          <LagHistoryChart points={points} range={range} markers={alerts} />
         </ChartFrame>
         <ChartFrame title="Produce vs consume rate (messages per second)" isPending={history.isPending} error={error} empty={points.length < 2}>
           <RateHistoryChart points={points} range={range} />

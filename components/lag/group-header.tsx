@@ -8,7 +8,7 @@ import type { GroupRow } from "./types";
 export function GroupHeader({ group }: { group: GroupRow }) {
   return (
     <div className="space-y-3">
-      <div className="grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-7">
+      <div className="grid grid-cols-2 gap-4 sm:grid-cols-4 lg:grid-cols-8">
         <div>
           <div className="text-xs uppercase tracking-wide text-slate-500">Status</div>
           <div className="mt-1">
@@ -19,8 +19,10 @@ export function GroupHeader({ group }: { group: GroupRow }) {
         <Stat label="Members" value={formatNumber(group.members)} testId="group-detail-members" />
         <Stat
           label="Protocol"
+          testId="group-detail-protocol"
           value={<span className="text-lg">{[group.groupType === "consumer" ? "KIP-848" : null, group.protocolType, group.protocol].filter(Boolean).join(" · ") || "—"}</span>}
         />
+        {group.groupType === "consumer" ? <Stat label="Group epoch" value={group.epoch ?? "—"} testId="group-detail-epoch" /> : null}
         <Stat label="Total lag" value={formatNumber(group.totalLag)} testId="group-detail-total-lag" />
         <Stat label="Max lag" value={formatNumber(group.maxLag)} testId="group-detail-max-lag" />
         <Stat label="Lag (time)" value={<LagSecondsText seconds={group.maxLagSeconds} kind={group.maxLagSecondsKind} />} testId="group-detail-lag-seconds" />

@@ -3,11 +3,13 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { ObjectAlerts } from "../alerts/object-alerts";
 import { useChartRange } from "../url-state";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
 import { GroupCharts, type ChartScope } from "./group-charts";
 import { GroupHeader } from "./group-header";
+import { GroupMembers } from "./group-members";
 import { PartitionsTable, type PartitionKey } from "./partitions-table";
 import { SnapshotBanner } from "./snapshot-banner";
 import { TopicsTable } from "./topics-table";
@@ -38,6 +40,7 @@ export function GroupView({ connection, groupId }: { connection: string; groupId
         <span>Kafka · {connection}</span>
         {detail.isFetching ? <span className="text-xs">refreshing…</span> : null}
       </PageHeader>
+      <ObjectAlerts of={{ object: "group", connection, name: groupId }} />
       {detail.error ? <ErrorBox title="Could not load the consumer group" message={detail.error.message} /> : null}
       {detail.isPending ? <p className="text-sm text-slate-500">Loading the consumer group…</p> : null}
       {data ? <SnapshotBanner snapshot={data.snapshot} /> : null}
@@ -66,6 +69,9 @@ export function GroupView({ connection, groupId }: { connection: string; groupId
       ) : null}
       {data?.group ? (
         <>
+          <Card title={`Members (${data.members.length.toLocaleString()})`}>
+            <GroupMembers members={data.members} consumerProtocol={data.group.groupType === "consumer"} />
+          </Card>
           <Card title={`Topics (${data.topics.length.toLocaleString()}) · click one to chart it`}>
             <TopicsTable topics={data.topics} partitions={data.partitions} selected={scope.partition === undefined ? scope.topic : undefined} onSelect={selectTopic} />
           </Card>

@@ -49,7 +49,13 @@ export function GroupsTable({
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={row.groupId} className="border-t border-slate-100 hover:bg-slate-50" data-testid={`group-row-${row.groupId}`}>
+            <tr
+              key={row.groupId}
+              tabIndex={0}
+              data-nav-row=""
+              className="border-t border-slate-100 hover:bg-slate-50 focus:bg-sky-50 focus:outline-none"
+              data-testid={`group-row-${row.groupId}`}
+            >
               <td className="max-w-md py-1 pr-3">
                 <Link href={groupHref(connection, row.groupId)} className="break-all font-mono text-sky-700 hover:underline">
                   {row.groupId}
@@ -62,7 +68,7 @@ export function GroupsTable({
               </td>
               <td className="py-1 pr-3">{row.state}</td>
               <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(row.members)}</td>
-              <td className="py-1 pr-3 text-xs text-slate-600">
+              <td className="py-1 pr-3 text-xs text-slate-600" data-testid="group-type">
                 {[row.groupType === "consumer" ? "KIP-848" : null, row.protocolType, row.protocol].filter(Boolean).join(" · ") || <span className="text-slate-400">—</span>}
               </td>
               <td className="py-1 pr-3 text-right tabular-nums" title={row.topics.join(", ")}>

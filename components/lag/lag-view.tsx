@@ -108,6 +108,7 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
               placeholder="Search group id…"
               aria-label="Search consumer groups"
               data-testid="group-search"
+              data-shortcut="search"
               className="w-64 rounded border border-slate-300 px-2 py-1 text-sm"
             />
           }

@@ -6,6 +6,7 @@ type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type Snapshot = RouterOutputs["lag"]["groups"]["snapshot"];
 export type GroupRow = RouterOutputs["lag"]["groups"]["rows"][number];
 export type GroupDetail = RouterOutputs["lag"]["group"];
+export type GroupMember = GroupDetail["members"][number];
 export type TopicRow = GroupDetail["topics"][number];
 export type PartitionRow = GroupDetail["partitions"][number];
 export type HistoryPoint = RouterOutputs["lag"]["history"]["points"][number];

@@ -4,6 +4,7 @@ import { SagaBulkAction } from "./bulk-action";
 import { keepPreviousData, skipToken, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { ObjectAlerts } from "../alerts/object-alerts";
 import { DatabasePicker } from "../outbox/database-picker";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox, PageHeader } from "../ui";
@@ -39,6 +40,7 @@ export function SagasView({ initialDatabase, initialTab }: { initialDatabase?: s
           />
         ) : null}
       </PageHeader>
+      {database ? <ObjectAlerts of={{ object: "saga_type", connection: database }} /> : null}
       {databases.error ? <ErrorBox title="Could not load the databases" message={databases.error.message} /> : null}
       {databases.data && withSagas.length === 0 ? (
         <p className="text-sm text-slate-500">No application database with saga tables is configured (add one under <code>databases:</code>).</p>

@@ -6,9 +6,6 @@ import { signals, windowOf, type SignalContext } from "./signals";
 import { activeSilences, loadInstances, saveRound } from "./state";
 import type { Rule, Series } from "./types";
 
-/** How far back a live round reads (growth signals read their window more). */
-const LIVE_LOOKBACK_MS = 10 * 60_000;
-
 /**
  * A sample older than this many of its collector's intervals counts as no data. The "samples_stale" signal
  * is what pages about a collector that stopped; here staleness only keeps old values from firing.
@@ -22,6 +19,8 @@ export interface RoundResult {
   rules: number;
   transitions: RoundTransition[];
   durationMs: number;
+  /** Where the round's time went: reading the signals, stepping the rules, writing instances and history. */
+  phasesMs: { read: number; plan: number; save: number };
 }
 
 /**
@@ -32,29 +31,40 @@ export async function evaluateRound(ctx: SignalContext, options: { now?: number;
   const started = performance.now();
   const now = options.now ?? Date.now();
   const rules = (await listRules(ctx.db)).filter((r) => r.enabled);
-  const reads = new Map<string, Promise<Series[]>>();
-  const read = (rule: Rule) => {
-    const window = windowOf(rule);
-    const key = `${rule.signal}/${window}`;
-    if (!reads.has(key)) {
-      const scope = { connections: [], names: [], exclude: [] };
-      reads.set(key, signals[rule.signal].read(ctx, { since: now - LIVE_LOOKBACK_MS, until: now, windowSeconds: window, scope }));
-    }
-    return reads.get(key)!;
-  };
-  const [known, silences] = await Promise.all([loadInstances(ctx.db, rules.map((r) => r.id)), activeSilences(ctx.db, new Date(now))]);
-  const plan: RoundPlan = { save: [], remove: [], transitions: [] };
+  // A round steps each object's newest point only, and one older than staleAfterMs counts as no data: so it
+  // reads no further back than that (growth signals add their window themselves).
+  const since = now - options.staleAfterMs;
+  const reads = new Map<string, Promise<Series[] | null>>();
+  const keyOf = (rule: Rule) => `${rule.signal}/${windowOf(rule)}`;
   for (const rule of rules) {
+    const key = keyOf(rule);
+    if (reads.has(key)) continue;
+    const scope = { connections: [], names: [], exclude: [] };
     // A signal that cannot be read (an application database down) leaves its rules as they were this round.
-    const series = await read(rule).catch(() => null);
+    reads.set(key, signals[rule.signal].read(ctx, { since, until: now, windowSeconds: windowOf(rule), scope }).catch(() => null));
+  }
+  const [known, silences, read] = await Promise.all([
+    loadInstances(ctx.db, rules.map((r) => r.id)),
+    activeSilences(ctx.db, new Date(now)),
+    Promise.all([...reads].map(async ([key, series]) => [key, await series] as const)).then((all) => new Map(all)),
+  ]);
+  const planned = performance.now();
+  const plan: RoundPlan = { save: [], remove: [], transitions: [] };
+  const latestByRead = new Map<string, ReturnType<typeof latestPoints>>();
+  for (const rule of rules) {
+    const key = keyOf(rule);
+    const series = read.get(key);
     if (!series) continue;
-    const part = planRule(rule, signals[rule.signal].unit, latestPoints(series, now, options.staleAfterMs), known.get(rule.id) ?? new Map(), silences, now);
+    if (!latestByRead.has(key)) latestByRead.set(key, latestPoints(series, now, options.staleAfterMs));
+    const part = planRule(rule, signals[rule.signal].unit, latestByRead.get(key)!, known.get(rule.id) ?? new Map(), silences, now);
     plan.save.push(...part.save);
     plan.remove.push(...part.remove);
     plan.transitions.push(...part.transitions);
   }
+  const saving = performance.now();
   await saveRound(ctx.db, plan);
-  return { rules: rules.length, transitions: plan.transitions, durationMs: performance.now() - started };
+  const ended = performance.now();
+  return { rules: rules.length, transitions: plan.transitions, durationMs: ended - started, phasesMs: { read: planned - started, plan: saving - planned, save: ended - saving } };
 }
 
 /** Serialises rounds: a round asked for while one runs is run once after it (rounds never overlap). */

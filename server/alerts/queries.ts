@@ -1,18 +1,53 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
 import { alertDeliveries, alertHistory, alertInstances, alertRules } from "~/server/db/schema";
+import { signals } from "./signals";
 import { silencedBy } from "./silences";
 import { activeSilences } from "./state";
 
+const objectName = z.string().min(1).max(500);
+
+/** An object a Redrive page shows: a consumer group, a DLQ, or a database's saga types (one, or all of them). */
+export const objectRefSchema = z.discriminatedUnion("object", [
+  z.object({ object: z.literal("group"), connection: objectName, name: objectName }),
+  z.object({ object: z.literal("dlq"), kind: z.enum(["kafka", "sqs"]), connection: objectName, name: objectName }),
+  z.object({ object: z.literal("saga_type"), connection: objectName, name: objectName.optional() }),
+]);
+export type ObjectRef = z.infer<typeof objectRefSchema>;
+
+/** The labels the signals give an object's instances (server/alerts/signals/*), to find them by containment. */
+function objectLabels(ref: ObjectRef): Record<string, string> {
+  if (ref.object === "group") return { connection: ref.connection, group: ref.name };
+  if (ref.object === "dlq") return { kind: ref.kind, connection: ref.connection, dlq: ref.name };
+  return ref.name === undefined ? { database: ref.connection } : { database: ref.connection, saga_type: ref.name };
+}
+
+interface ActiveFilter {
+  objectPath?: string;
+  /** Instances whose labels include these. */
+  labels?: Record<string, string>;
+  /** Only rules over these signals. */
+  signalIds?: string[];
+}
+
 /** Firing and pending instances now, with whether a silence covers them (the Alerts page, live). */
-export async function activeAlerts(db: ControlDb, options: { objectPath?: string } = {}) {
+export async function activeAlerts(db: ControlDb, options: ActiveFilter = {}) {
   const now = new Date();
   const [rows, silences] = await Promise.all([
     db
       .select({ instance: alertInstances, ruleName: alertRules.name, spec: alertRules.spec })
       .from(alertInstances)
       .innerJoin(alertRules, eq(alertRules.id, alertInstances.ruleId))
-      .where(and(inArray(alertInstances.state, ["firing", "pending"]), eq(alertRules.enabled, true), options.objectPath ? eq(alertInstances.path, options.objectPath) : undefined))
+      .where(
+        and(
+          inArray(alertInstances.state, ["firing", "pending"]),
+          eq(alertRules.enabled, true),
+          options.objectPath ? eq(alertInstances.path, options.objectPath) : undefined,
+          options.labels ? sql`${alertInstances.labels} @> ${JSON.stringify(options.labels)}::jsonb` : undefined,
+          options.signalIds ? inArray(sql<string>`${alertRules.spec}->>'signal'`, options.signalIds) : undefined,
+        ),
+      )
       .orderBy(desc(alertInstances.state), alertInstances.activeSince),
     activeSilences(db, now),
   ]);
@@ -29,6 +64,14 @@ export async function activeAlerts(db: ControlDb, options: { objectPath?: string
     since: instance.firingSince ?? instance.activeSince,
     silencedBy: silencedBy(silences, instance.labels, now.getTime())?.id ?? null,
   }));
+}
+
+/** Firing and pending alerts of one object (or a database's saga types), for the object's own page. */
+export function objectAlerts(db: ControlDb, ref: ObjectRef) {
+  const signalIds = Object.values(signals)
+    .filter((s) => s.object === ref.object)
+    .map((s) => s.id);
+  return activeAlerts(db, { labels: objectLabels(ref), signalIds });
 }
 
 /** The navigation badge: firing instances that no silence covers. */

@@ -26,10 +26,13 @@ export interface RoundPlan {
   transitions: RoundTransition[];
 }
 
-/** Labels of an instance: the object's, the rule's own, the rule name as alertname, and the severity. */
+/**
+ * Labels of an instance: the rule's own, the object's (which win, so a rule label cannot rename the object its
+ * page and silences find it by), the rule name as alertname, and the severity.
+ */
 export const instanceLabels = (rule: Rule, series: Pick<Series, "labels">): Record<string, string> => ({
-  ...series.labels,
   ...rule.labels,
+  ...series.labels,
   alertname: rule.name,
   severity: rule.severity,
 });
@@ -59,14 +62,20 @@ export function planRule(
 ): RoundPlan {
   const plan: RoundPlan = { save: [], remove: [], transitions: [] };
   const seen = new Set<string>();
-  const apply = (objectKey: string, base: Omit<StoredInstance, "state" | "summary">, series: Pick<Series, "name" | "connection" | "labels">, holds: boolean, value: Series["points"][number]["value"], at: number) => {
+  // `base` is a function: most objects of most rules are Normal and kept nowhere, so their labels are never built.
+  const apply = (objectKey: string, base: () => Omit<StoredInstance, "state" | "summary">, series: Pick<Series, "name" | "connection" | "labels">, holds: boolean, value: Series["points"][number]["value"], at: number) => {
     const previous = known.get(objectKey);
     const before = previous?.state ?? initialState(at);
     if (previous && at <= before.evaluatedAt) return; // no new sample since the last round
     const { next, transition } = step(rule, before, holds, value, at);
-    const instance: StoredInstance = { ...base, summary: renderSummary(rule, series, value, unit), state: next };
     const forget = next.state === "normal" && next.flapChanges.length === 0;
     const stale = next.state === "resolved" && next.flapChanges.length === 0 && now - (next.resolvedAt ?? now) > FLAP_WINDOW_MS;
+    if ((forget || stale) && !transition) {
+      // most objects of most rules: nothing to keep, so no summary to render
+      if (previous) plan.remove.push({ ruleId: rule.id, objectKey });
+      return;
+    }
+    const instance: StoredInstance = { ...base(), summary: renderSummary(rule, series, value, unit), state: next };
     if (forget || stale) {
       if (previous) plan.remove.push({ ruleId: rule.id, objectKey });
     } else plan.save.push(instance);
@@ -75,13 +84,13 @@ export function planRule(
   for (const { series, at, value } of latest.values()) {
     if (!inScope(rule.scope, series)) continue;
     seen.add(series.key);
-    apply(series.key, { ruleId: rule.id, objectKey: series.key, labels: instanceLabels(rule, series), path: series.path }, series, conditionHolds(rule.condition, value), value, at);
+    apply(series.key, () => ({ ruleId: rule.id, objectKey: series.key, labels: instanceLabels(rule, series), path: series.path }), series, conditionHolds(rule.condition, value), value, at);
   }
   for (const [objectKey, instance] of known) {
     if (seen.has(objectKey)) continue;
     const name = instance.labels.group ?? instance.labels.dlq ?? instance.labels.saga_type ?? instance.labels.job ?? instance.labels.connection ?? objectKey;
     const connection = instance.labels.connection ?? instance.labels.database ?? "";
-    apply(objectKey, { ruleId: rule.id, objectKey, labels: instance.labels, path: instance.path }, { name, connection, labels: instance.labels }, false, null, now);
+    apply(objectKey, () => ({ ruleId: rule.id, objectKey, labels: instance.labels, path: instance.path }), { name, connection, labels: instance.labels }, false, null, now);
   }
   return plan;
 }

@@ -20,10 +20,14 @@ export function inScope(scope: Scope, series: Pick<Series, "connection" | "name"
   return !scope.exclude.some((p) => globMatches(p, series.name));
 }
 
+// One formatter for every summary: toLocaleString("en") builds a new one per call, which a round of 500 rules
+// over 300 groups felt (a third of its planning time).
+const thousands = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
+
 export function formatValue(value: SignalValue, unit: string): string {
   if (value === null) return "no data";
   if (typeof value === "string") return value;
-  const rounded = Math.abs(value) >= 100 ? Math.round(value).toLocaleString("en") : String(Math.round(value * 100) / 100);
+  const rounded = Math.abs(value) >= 100 ? thousands.format(Math.round(value)) : String(Math.round(value * 100) / 100);
   if (unit === "seconds") return `${rounded} s`;
   if (unit === "per_second") return `${rounded}/s`;
   return rounded;

@@ -66,8 +66,12 @@ export async function saveRound(db: ControlDb, plan: RoundPlan): Promise<void> {
           },
         });
     }
-    for (const { ruleId, objectKey } of plan.remove) {
-      await tx.delete(alertInstances).where(and(eq(alertInstances.ruleId, ruleId), eq(alertInstances.objectKey, objectKey)));
+    const removals = new Map<string, string[]>();
+    for (const { ruleId, objectKey } of plan.remove) removals.set(ruleId, [...(removals.get(ruleId) ?? []), objectKey]);
+    for (const [ruleId, keys] of removals) {
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        await tx.delete(alertInstances).where(and(eq(alertInstances.ruleId, ruleId), inArray(alertInstances.objectKey, keys.slice(i, i + CHUNK))));
+      }
     }
     for (let i = 0; i < plan.transitions.length; i += CHUNK) {
       await tx.insert(alertHistory).values(

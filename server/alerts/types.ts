@@ -51,7 +51,15 @@ export const scopeSchema = z
   .strict();
 export type Scope = z.infer<typeof scopeSchema>;
 
-const labelKey = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "letters, digits and _");
+/** Set from the rule's name and severity on every instance, so a rule cannot set them as labels. */
+export const reservedLabels = ["alertname", "severity"] as const;
+export const labelValueSchema = z.string().max(200);
+export const maxLabels = 20;
+export const labelKeySchema = z
+  .string()
+  .max(100)
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "letters, digits and _, not starting with a digit")
+  .refine((key) => !(reservedLabels as readonly string[]).includes(key), "alertname and severity come from the rule's name and severity");
 
 export const ruleSpecSchema = z
   .object({
@@ -65,7 +73,11 @@ export const ruleSpecSchema = z
     forSeconds: z.number().int().min(0).max(7 * 86_400).default(0),
     keepFiringForSeconds: z.number().int().min(0).max(7 * 86_400).default(0),
     severity: z.enum(severities).default("warning"),
-    labels: z.record(labelKey, z.string().max(200)).default({}),
+    /** Extra labels for routing and silences (team, service, ...); the object's own labels take precedence. */
+    labels: z
+      .record(labelKeySchema, labelValueSchema)
+      .refine((labels) => Object.keys(labels).length <= maxLabels, "at most 20 labels")
+      .default({}),
     summary: z.string().max(500).default("{{rule}}: {{name}} is {{value}}"),
     runbookUrl: z.url().max(500).nullable().default(null),
     channels: z.array(z.string().min(1).max(100)).max(20).default([]),

@@ -149,6 +149,16 @@ export const kafkaLagSamples = pgTable(
   ],
 );
 
+/** One member of a group as sampled: what the group page lists (assignment sorted by topic). */
+export interface GroupMemberSample {
+  memberId: string;
+  clientId: string;
+  host: string;
+  /** Consumer-protocol (KIP-848) groups only. */
+  memberEpoch: number | null;
+  assignments: { topic: string; partitions: number[] }[];
+}
+
 export const kafkaGroupSamples = pgTable(
   "kafka_group_samples",
   {
@@ -162,6 +172,10 @@ export const kafkaGroupSamples = pgTable(
     protocolType: text("protocol_type").notNull(),
     protocol: text("protocol").notNull(),
     members: integer("members").notNull(),
+    /** Consumer-protocol (KIP-848) groups only: the group epoch. */
+    epoch: integer("epoch"),
+    /** The members with their assignment, raw samples only (roll-ups keep the count). */
+    memberDetails: jsonb("member_details").$type<GroupMemberSample[]>(),
     topics: text("topics").array().notNull(),
     totalLag: bigint("total_lag", { mode: "number" }).notNull(),
     maxLag: bigint("max_lag", { mode: "number" }).notNull(),

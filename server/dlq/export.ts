@@ -1,7 +1,9 @@
 /**
  * NDJSON export of DLQ messages with their bytes preserved: one JSON object per line,
- *   { id, partition, offset, timestamp, key, value, headers }
- * where key, value and each header value is { encoding: "utf8", data } when the bytes are valid UTF-8 and
+ *   { id, partition, offset, timestamp, key, value, headers, headerList }
+ * where `headers` maps each name to its last value (as Kafka clients' lastHeader() and the views do) and
+ * `headerList` is every header in order as [name, value] pairs, repeated names included (what a replay
+ * writes); key, value and each header value is { encoding: "utf8", data } when the bytes are valid UTF-8 and
  * { encoding: "base64", data } otherwise (null stays null). Payload permission and masking apply exactly as in
  * the DLQ views. Streams: a whole topic is read batch by batch as the client takes the lines.
  */
@@ -31,6 +33,7 @@ export interface ExportLine {
   key: ExportedBytes;
   value: ExportedBytes;
   headers: Record<string, ExportedBytes>;
+  headerList: [string, ExportedBytes][];
 }
 
 /** UTF-8 text when the bytes are valid UTF-8 (they round-trip exactly), base64 otherwise; null stays null. */
@@ -74,6 +77,7 @@ export function exportLine(message: RawDlqMessage): ExportLine {
     key: encodeBytes(message.key),
     value: encodeBytes(message.value),
     headers,
+    headerList: message.headerEntries.map(([name, value]) => [name, encodeBytes(value)]),
   };
 }
 

@@ -19,8 +19,10 @@ export interface JobQueue {
   enqueueReplay(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
   /** Schedules (another slice of) a bulk saga action. */
   enqueueSagaBulk(jobId: string, options?: { startAfterSeconds?: number }): Promise<void>;
-  /** Schedules a flush of an alert notification group at a time. */
+  /** Schedules a flush of an alert notification group at a time; one due now wakes this process's alert workers. */
   enqueueAlertFlush(groupId: string, at: Date): Promise<void>;
+  /** Alert workers of this process (pg-boss worker ids), set by startJobWorkers. */
+  readonly alertWorkers: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -54,8 +56,10 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
     expireInSeconds: 120,
     deleteAfterSeconds: 7 * 24 * 3600,
   });
+  const alertWorkers = new Set<string>();
   return {
     boss,
+    alertWorkers,
     async enqueueReplay(jobId, options = {}) {
       await boss.send(REPLAY_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
     },
@@ -64,6 +68,10 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
     },
     async enqueueAlertFlush(groupId, at) {
       await boss.send(ALERT_NOTIFY_QUEUE, { groupId }, { singletonKey: groupId, startAfter: at });
+      // pg-boss polls (every second here); a notification due now should not wait for the next poll. The
+      // collector that evaluates runs workers too, so waking them in-process covers the usual path without
+      // LISTEN/NOTIFY's dedicated connection (which PgBouncer in transaction mode would refuse).
+      if (at.getTime() <= Date.now()) for (const id of alertWorkers) boss.notifyWorker(id);
     },
     stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
   };

@@ -280,6 +280,16 @@ export class KafkaSampler {
         protocolType: group.protocolType,
         protocol: group.protocol,
         members: group.members.length,
+        epoch: group.epoch,
+        memberDetails: group.members
+          .map(({ memberId, clientId, host, memberEpoch, assignments }) => ({
+            memberId,
+            clientId,
+            host,
+            memberEpoch,
+            assignments: assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions].sort((x, y) => x - y) })).sort((a, b) => a.topic.localeCompare(b.topic)),
+          }))
+          .sort((a, b) => a.memberId.localeCompare(b.memberId)),
         topics: [...new Set(mine.map((l) => l.topic))].sort(),
         totalLag: mine.reduce((sum, l) => sum + (l.lag ?? 0), 0),
         maxLag: mine.reduce((max, l) => Math.max(max, l.lag ?? 0), 0),

@@ -21,7 +21,7 @@ const tables = [
     name: "kafka_group_samples",
     keys: ["connection", "group_id"],
     averaged: ["members", "total_lag", "max_lag", "max_lag_seconds", "expired_partitions"],
-    kept: ["state", "protocol_type", "protocol", "topics[]", "max_lag_seconds_kind", "status"],
+    kept: ["state", "group_type", "protocol_type", "protocol", "epoch", "topics[]", "max_lag_seconds_kind", "status"],
   },
   {
     name: "sqs_queue_samples",

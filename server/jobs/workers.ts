@@ -16,12 +16,14 @@ export async function startJobWorkers(deps: ReplayDeps): Promise<{ stop(): Promi
   await boss.work<{ jobId: string }>(SAGA_BULK_QUEUE, options, async ([job]) => {
     if (job) await runSagaBulkSlice(deps, job.data.jobId);
   });
-  await boss.work<{ groupId: string }>(ALERT_NOTIFY_QUEUE, { localConcurrency: 4, pollingIntervalSeconds: 1 }, async ([job]) => {
+  const alertWorker = await boss.work<{ groupId: string }>(ALERT_NOTIFY_QUEUE, { localConcurrency: 4, pollingIntervalSeconds: 1 }, async ([job]) => {
     const notify = { db: deps.db, publicUrl: deps.connections.config.alerts.publicUrl, enqueueFlush: (id: string, at: Date) => deps.queue.enqueueAlertFlush(id, at) };
     if (job) await flushGroup(notify, job.data.groupId, { id: job.id, attempt: job.retryCount + 1 });
   });
+  deps.queue.alertWorkers.add(alertWorker);
   return {
     async stop() {
+      deps.queue.alertWorkers.delete(alertWorker);
       await boss.offWork(ALERT_NOTIFY_QUEUE);
       await boss.offWork(REPLAY_QUEUE);
       await boss.offWork(SAGA_BULK_QUEUE);

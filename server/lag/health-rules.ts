@@ -20,7 +20,9 @@ export interface PartitionSample {
 }
 
 export interface GroupState {
-  state: string; // Kafka group state now: "Stable" | "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Dead" | ...
+  // Kafka group state now: classic "Stable" | "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Dead";
+  // consumer protocol (KIP-848) "Stable" | "Empty" | "Assigning" | "Reconciling" | "Dead" | ...
+  state: string;
   memberCount: number; // members now
 }
 
@@ -54,8 +56,12 @@ function isStopped(group: GroupState): boolean {
  * or a missing member says nothing about health yet. Zero members outside Empty/Dead is a
  * group between generations, not a stopped one.
  */
+// KIP-848 groups rebalance incrementally: "Assigning" (new target assignment) and "Reconciling"
+// (members moving to it) are their counterparts of the classic rebalance states.
+const REBALANCING_STATES = new Set(["PreparingRebalance", "CompletingRebalance", "Assigning", "Reconciling"]);
+
 function isRebalancing(group: GroupState): boolean {
-  if (group.state === "PreparingRebalance" || group.state === "CompletingRebalance") return true;
+  if (REBALANCING_STATES.has(group.state)) return true;
   return group.memberCount === 0 && !isStopped(group);
 }
 

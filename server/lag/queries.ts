@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, sql, type SQL } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, sqsQueueSamples } from "~/server/db/schema";
 
@@ -49,11 +49,23 @@ export const latestGroupSampleTime = (db: ControlDb, connection: string) => late
 export const latestQueueSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, sqsQueueSamples, connection);
 export const latestDlqTopicSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, kafkaDlqSamples, connection);
 
+// Lists leave the member detail out: only one group's page shows it.
+const { memberDetails, ...groupListColumns } = getTableColumns(kafkaGroupSamples);
+
 export function groupRowsAt(db: ControlDb, connection: string, sampledAt: Date, where?: SQL) {
   return db
-    .select()
+    .select(groupListColumns)
     .from(kafkaGroupSamples)
     .where(and(eq(kafkaGroupSamples.connection, connection), eq(kafkaGroupSamples.sampledAt, sampledAt), where));
+}
+
+/** One group's members with their assignment and epoch, as sampled at that time (empty when not sampled). */
+export async function groupMembersAt(db: ControlDb, connection: string, groupId: string, sampledAt: Date) {
+  const [row] = await db
+    .select({ members: memberDetails })
+    .from(kafkaGroupSamples)
+    .where(and(eq(kafkaGroupSamples.connection, connection), eq(kafkaGroupSamples.groupId, groupId), eq(kafkaGroupSamples.sampledAt, sampledAt)));
+  return row?.members ?? [];
 }
 
 export function partitionRowsAt(db: ControlDb, connection: string, groupId: string, sampledAt: Date) {

@@ -32,9 +32,24 @@ import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 export interface MessageEdit {
   /** The new payload as UTF-8 text. */
   value?: string;
-  /** Headers (Kafka) or message attributes (SQS) to set (added or replaced) and to remove, by name. */
-  headers?: { set?: { name: string; value: string; dataType?: string }[]; remove?: string[] };
+  /**
+   * Headers (Kafka) or message attributes (SQS) to set (added or replaced) and to remove, by name; or, Kafka
+   * only, `list`: every header of the copy in order, each either an original header by its index (its bytes
+   * kept unless a new text value is given, renamed if the name differs) or a new one (`from` null). A list
+   * is how repeated header names are edited one by one and keep their order.
+   */
+  headers?: { set?: { name: string; value: string; dataType?: string }[]; remove?: string[]; list?: HeaderListEntry[] };
 }
+
+export interface HeaderListEntry {
+  /** Index of the original header this row is (null: a header the operator added). */
+  from: number | null;
+  name: string;
+  /** New text value; undefined keeps the original bytes. */
+  value?: string;
+}
+
+type HeaderEntries = Iterable<readonly [string, Uint8Array | null]>;
 
 export interface EditDiff {
   value: { before: string; after: string; truncated: boolean; changedPaths: string[] | null } | null;
@@ -126,26 +141,59 @@ export function valueDiff(before: Uint8Array | null, after: Uint8Array | null, l
   return { before: b.text, after: a.text, truncated: b.truncated || a.truncated, changedPaths };
 }
 
-/** Added, removed and changed headers between two header maps. */
-export function headerDiff(before: ReadonlyMap<string, Uint8Array | null>, after: ReadonlyMap<string, Uint8Array | null>): EditDiff["headers"] {
-  const text = (bytes: Uint8Array | null) => diffText(bytes, HEADER_TEXT_LIMIT).text;
+/** Each name's values in order: how headers with repeated names are compared. */
+function valuesByName(entries: HeaderEntries): Map<string, (Uint8Array | null)[]> {
+  const byName = new Map<string, (Uint8Array | null)[]>();
+  for (const [name, value] of entries) byName.set(name, [...(byName.get(name) ?? []), value]);
+  return byName;
+}
+
+/** Added, removed and changed headers between two header lists (a repeated name compares its values in order). */
+export function headerDiff(before: HeaderEntries, after: HeaderEntries): EditDiff["headers"] {
+  const text = (values: (Uint8Array | null)[]) => {
+    const texts = values.map((bytes) => diffText(bytes, HEADER_TEXT_LIMIT).text);
+    return texts.length === 1 ? texts[0]! : `[${texts.join(", ")}]`;
+  };
+  const was = valuesByName(before);
+  const now = valuesByName(after);
   const diff: EditDiff["headers"] = { added: [], removed: [], changed: [] };
-  for (const [name, value] of after) {
-    if (!before.has(name)) diff.added.push({ name, value: text(value) });
-    else if (!sameBytes(before.get(name) ?? null, value)) diff.changed.push({ name, before: text(before.get(name) ?? null), after: text(value) });
+  for (const [name, values] of now) {
+    const old = was.get(name);
+    if (!old) diff.added.push({ name, value: text(values) });
+    else if (old.length !== values.length || old.some((value, i) => !sameBytes(value, values[i]!))) diff.changed.push({ name, before: text(old), after: text(values) });
   }
-  for (const name of before.keys()) if (!after.has(name)) diff.removed.push(name);
+  for (const name of was.keys()) if (!now.has(name)) diff.removed.push(name);
   return diff;
 }
 
-/** The original headers with the operator's removals and settings applied (in that order). */
-export function applyHeaderEdits(original: ReadonlyMap<string, Uint8Array | null>, edits: MessageEdit["headers"]): Map<string, Uint8Array | null> {
-  const headers = new Map(original);
-  for (const name of edits?.remove ?? []) headers.delete(name);
+function checkHeaderName(name: string): void {
+  if (!name) throw new ReplayRefused("A header needs a name.");
+  if (RESERVED.has(name)) throw new ReplayRefused(`"${name}" is set by Redrive on every replay and cannot be edited.`);
+}
+
+/**
+ * The original headers (in order, repeated names included) with the operator's edits: a `list` gives the
+ * whole new order; otherwise removals drop every header of a name, and a set replaces the value of the last
+ * header of that name (the one views and filters show) or appends a new one.
+ */
+export function applyHeaderEdits(original: HeaderEntries, edits: MessageEdit["headers"]): [string, Uint8Array | null][] {
+  const entries = [...original].map(([name, value]): [string, Uint8Array | null] => [name, value]);
+  if (edits?.list) {
+    return edits.list.map(({ from, name, value }): [string, Uint8Array | null] => {
+      const source = from === null ? undefined : entries[from];
+      if (from !== null && !source) throw new ReplayRefused(`The message has no header number ${from + 1}.`);
+      if (source?.[0] !== name) checkHeaderName(name);
+      if (value === undefined && !source) throw new ReplayRefused(`The new header "${name}" needs a value.`);
+      return [name, value === undefined ? source![1] : Buffer.from(value, "utf8")];
+    });
+  }
+  const removed = new Set(edits?.remove ?? []);
+  const headers = entries.filter(([name]) => !removed.has(name));
   for (const { name, value } of edits?.set ?? []) {
-    if (!name) throw new ReplayRefused("A header needs a name.");
-    if (RESERVED.has(name)) throw new ReplayRefused(`"${name}" is set by Redrive on every replay and cannot be edited.`);
-    headers.set(name, Buffer.from(value, "utf8"));
+    checkHeaderName(name);
+    const last = headers.findLastIndex(([existing]) => existing === name);
+    if (last >= 0) headers[last] = [name, Buffer.from(value, "utf8")];
+    else headers.push([name, Buffer.from(value, "utf8")]);
   }
   return headers;
 }
@@ -208,10 +256,11 @@ export async function editAndReplayKafkaMessage(
   if (edit.value !== undefined) validateEditedValue(message.value, edit.value);
 
   const value = edit.value !== undefined ? Buffer.from(edit.value, "utf8") : message.value;
-  const edited = applyHeaderEdits(message.headers, edit.headers);
+  // Every header in order, repeated names included, as the record holds them.
+  const edited = applyHeaderEdits(message.headerEntries, edit.headers);
   const diff: EditDiff = {
     value: valueDiff(maskedForAudit(message.value, options.auditMasks), maskedForAudit(value, options.auditMasks)),
-    headers: headerDiff(message.headers, edited),
+    headers: headerDiff(message.headerEntries, edited),
   };
   if (nothingEdited(!sameBytes(message.value, value), diff.headers)) {
     throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
@@ -296,6 +345,7 @@ export async function editAndReplaySqsMessage(
     const original = { ...found.messageAttributes };
     const previous = sqsReplayMetadata(original).count;
     delete original[SQS_REPLAY_ATTRIBUTE];
+    if (edit.headers?.list) throw new ReplayRefused("SQS message attributes are unique by name: edit them with set and remove.");
     const attributes = applyAttributeEdits(original, edit.headers);
     const diff: EditDiff = {
       value: valueDiff(maskedForAudit(originalBody, options.auditMasks), maskedForAudit(Buffer.from(body, "utf8"), options.auditMasks)),

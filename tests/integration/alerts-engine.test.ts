@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backtest } from "~/server/alerts/backtest";
 import { evaluateRound } from "~/server/alerts/engine";
+import { objectAlerts } from "~/server/alerts/queries";
 import { createRule, defaultPack, ensureDefaultPack, listRules } from "~/server/alerts/rules";
 import { ruleSpecSchema } from "~/server/alerts/types";
 import { configSchema } from "~/server/config/schema";
@@ -123,6 +124,16 @@ describe("the live round", () => {
     const ctx = { db: store.db, connections };
     const start = NOW + 3_600_000;
     const states: string[] = [];
+    // what the group's own page shows: this rule's instance only, and nothing for other objects of that name
+    const onGroupPage = async () =>
+      (await objectAlerts(store.db, { object: "group", connection: "local", name: "live-orders" })).filter((a) => a.ruleId === rule.id).map((a) => a.state);
+    const shownElsewhere = async () =>
+      [
+        ...(await objectAlerts(store.db, { object: "group", connection: "local", name: "live-other" })),
+        ...(await objectAlerts(store.db, { object: "group", connection: "other", name: "live-orders" })),
+        ...(await objectAlerts(store.db, { object: "dlq", kind: "kafka", connection: "local", name: "live-orders" })),
+      ].length;
+    const pageStates: string[] = [];
     for (const [i, status] of [..."oSSSSo"].entries()) {
       const at = start + i * S;
       await insertStatuses("live-orders", at, S, status);
@@ -130,8 +141,11 @@ describe("the live round", () => {
       states.push(round.transitions.filter((t) => t.rule.id === rule.id).map((t) => t.to).join(",") || "-");
       // a second round on the same samples changes nothing
       expect((await evaluateRound(ctx, { now: at + 4000, staleAfterMs: STALE_MS })).transitions.filter((t) => t.rule.id === rule.id)).toEqual([]);
+      pageStates.push((await onGroupPage()).join(",") || "-");
+      expect(await shownElsewhere()).toBe(0);
     }
     expect(states).toEqual(["-", "pending", "-", "firing", "-", "resolved"]);
+    expect(pageStates).toEqual(["-", "pending", "pending", "firing", "firing", "-"]);
     const history = await store.db.select().from(alertHistory).where(eq(alertHistory.ruleId, rule.id)).orderBy(asc(alertHistory.at));
     expect(history.map((h) => `${h.fromState}->${h.toState}`)).toEqual(["normal->pending", "pending->firing", "firing->resolved"]);
     expect(history[1]).toMatchObject({ value: "STOP", summary: "Live STOP: live-orders is STOP", labels: { connection: "local", group: "live-orders", alertname: "Live STOP", severity: "warning" } });

@@ -31,6 +31,8 @@ let engine: AlertEngine;
 let collector: Collector;
 let hook: Awaited<ReturnType<typeof httpReceiver>>;
 let broken: Awaited<ReturnType<typeof httpReceiver>>;
+let slack: Awaited<ReturnType<typeof httpReceiver>>; // stands in for Slack's incoming webhook URL
+let pagerduty: Awaited<ReturnType<typeof httpReceiver>>; // stands in for PagerDuty's Events API v2 endpoint
 let smtp: Awaited<ReturnType<typeof smtpReceiver>>;
 let ruleId: string;
 let brokenId: string;
@@ -72,9 +74,11 @@ async function stopConsumer(): Promise<void> {
 }
 
 const notifications = () => hook.received.map((r) => JSON.parse(r.body) as Notification);
+const bodies = (receiver: { received: { body: string }[] }) => receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+const ROUTING_KEY = "R0123456789abcdef0123456789abcdef";
 
 beforeAll(async () => {
-  [hook, broken] = await Promise.all([httpReceiver(200), httpReceiver(503)]);
+  [hook, broken, slack, pagerduty] = await Promise.all([httpReceiver(200), httpReceiver(503), httpReceiver(200), httpReceiver(202)]);
   smtp = await smtpReceiver({ username: "redrive", password: "smtp-password" });
   const database = await createTestDatabase();
   drop = database.drop;
@@ -102,6 +106,8 @@ beforeAll(async () => {
     },
     "test",
   );
+  await createChannel(db, "slack", { kind: "slack", settings: fast, secrets: { url: slack.url } }, "test");
+  await createChannel(db, "pd", { kind: "pagerduty", settings: { ...fast, url: pagerduty.url }, secrets: { routingKey: ROUTING_KEY } }, "test");
   brokenId = (await createChannel(db, "broken", { kind: "webhook", settings: fast, secrets: { url: broken.url, signingSecret: SECRET } }, "test")).id;
   ruleId = (
     await createRule(
@@ -115,7 +121,7 @@ beforeAll(async () => {
         severity: "critical",
         summary: "{{name}} is {{value}}",
         runbookUrl: "https://runbooks.example.test/stop",
-        channels: ["hook", "mail", "broken"],
+        channels: ["hook", "mail", "broken", "slack", "pd"],
       },
       "test",
     )
@@ -139,7 +145,7 @@ afterAll(async () => {
   await admin?.disconnect();
   await api?.close();
   await drop?.();
-  await Promise.all([hook?.close(), broken?.close(), smtp?.close()]);
+  await Promise.all([hook?.close(), broken?.close(), slack?.close(), pagerduty?.close(), smtp?.close()]);
 });
 
 describe("alerts on the real stack", () => {
@@ -184,6 +190,47 @@ describe("alerts on the real stack", () => {
     expect(text).toContain(`${PUBLIC_URL}/lag/local/${group}`);
   });
 
+  it("posts Block Kit to a Slack incoming webhook, and an Events API v2 trigger to PagerDuty", async () => {
+    await waitFor(() => slack.received.length >= 1 && pagerduty.received.length >= 1, 15_000);
+    expect([slack.received.length, pagerduty.received.length]).toEqual([1, 1]);
+    expect(slack.received[0]!.headers["content-type"]).toMatch(/^application\/json/);
+    const [message] = bodies(slack);
+    expect(message).toEqual({
+      text: "[FIRING:1] Consumer STOP",
+      blocks: [
+        { type: "header", text: { type: "plain_text", text: "[FIRING:1] Consumer STOP" } },
+        {
+          type: "section",
+          text: {
+            type: "mrkdwn",
+            text: `🔴 ${group} is STOP\n<${PUBLIC_URL}/lag/local/${group}|Open in Redrive> · <https://runbooks.example.test/stop|Runbook> · <${PUBLIC_URL}/alerts?silence=${encodeURIComponent(`${ruleId}/kafka/local/${group}`)}|Silence>`,
+          },
+        },
+      ],
+    });
+
+    expect(pagerduty.received[0]!.headers["content-type"]).toMatch(/^application\/json/);
+    const [event] = bodies(pagerduty);
+    expect(event).toEqual({
+      routing_key: ROUTING_KEY,
+      event_action: "trigger",
+      dedup_key: `${ruleId}/kafka/local/${group}`,
+      payload: {
+        summary: `${group} is STOP`,
+        source: "local",
+        severity: "critical",
+        custom_details: { labels: { connection: "local", group, alertname: "Consumer STOP", severity: "critical" }, value: "STOP" },
+      },
+      links: [
+        { href: `${PUBLIC_URL}/lag/local/${group}`, text: "Open in Redrive" },
+        { href: "https://runbooks.example.test/stop", text: "Runbook" },
+      ],
+    });
+    const logged = await api.store.db.select().from(alertDeliveries).where(eq(alertDeliveries.kind, "firing"));
+    expect(logged.filter((d) => d.channelName === "pd").map((d) => [d.status, d.responseCode])).toEqual([["sent", 202]]);
+    expect(logged.filter((d) => d.channelName === "slack").map((d) => [d.status, d.responseCode])).toEqual([["sent", 200]]);
+  });
+
   it("retries a failing channel with backoff and logs every attempt with its status code", async () => {
     const attempts = () =>
       api.store.db.select().from(alertDeliveries).where(and(eq(alertDeliveries.channelId, brokenId), eq(alertDeliveries.kind, "firing"))).orderBy(asc(alertDeliveries.id));
@@ -211,6 +258,18 @@ describe("alerts on the real stack", () => {
     expect(resolved.alerts).toHaveLength(1);
     expect(resolved.alerts[0]).toMatchObject({ status: "resolved", labels: { group } });
     expect(resolved.alerts[0]!.endsAt).not.toBeNull();
+
+    // Slack says it resolved; PagerDuty gets a resolve with the trigger's dedup_key, so it closes the incident.
+    await waitFor(() => slack.received.length >= 2 && pagerduty.received.length >= 2, 15_000);
+    const messages = bodies(slack);
+    expect(messages).toHaveLength(2);
+    expect(messages[1]).toMatchObject({ text: "[RESOLVED] Consumer STOP", blocks: [{ type: "header", text: { text: "[RESOLVED] Consumer STOP" } }, { type: "section" }] });
+    const section = (messages[1]!.blocks as { text: { text: string } }[])[1]!.text.text;
+    expect(section.startsWith(`✅ ${group} is OK\n<${PUBLIC_URL}/lag/local/${group}|Open in Redrive>`)).toBe(true);
+    const events = bodies(pagerduty);
+    expect(events).toHaveLength(2);
+    expect(events.map((e) => e.event_action)).toEqual(["trigger", "resolve"]);
+    expect(events[1]).toMatchObject({ routing_key: ROUTING_KEY, dedup_key: events[0]!.dedup_key });
   });
 
   it("sends nothing for a silenced alert, and records the change as silenced", async () => {
@@ -222,6 +281,7 @@ describe("alerts on the real stack", () => {
     await roundsUntil(() => true, 0);
     await sleep(2_500);
     expect(notifications()).toHaveLength(2);
+    expect([slack.received.length, pagerduty.received.length]).toEqual([2, 2]);
   });
 
   it("sends a test notification on demand and logs it", async () => {

@@ -54,12 +54,20 @@ describe("consumer-protocol (KIP-848) groups", () => {
 
     const collector = new Collector(api.store, api.connections, api.connections.config);
     await collector.collect("kafka", "local");
-    const view = await api.data<{ group: { state: string; status: string; members: number; groupType: string } | null }>("lag.group", {
+    const view = await api.data<{
+      group: { state: string; status: string; members: number; groupType: string; epoch: number | null } | null;
+      members: { memberId: string; clientId: string; host: string; memberEpoch: number | null; assignments: { topic: string; partitions: number[] }[] }[];
+    }>("lag.group", {
       kind: "query",
       input: { connection: "local", groupId },
       headers: { authorization: `Bearer ${viewer}` },
     });
     expect(view.group).toMatchObject({ state: "Stable", members: 1, groupType: "consumer" });
     expect(view.group!.status).not.toBe("STOP");
+    // The page lists the member with its assignment and both epochs, as the broker described them.
+    expect(view.group!.epoch).toBe(group.epoch);
+    expect(view.members).toEqual([
+      { memberId: group.members[0]!.memberId, clientId: group.members[0]!.clientId, host: group.members[0]!.host, memberEpoch: group.members[0]!.memberEpoch, assignments: [{ topic, partitions: [0, 1] }] },
+    ]);
   });
 });

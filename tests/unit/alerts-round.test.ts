@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { backtestSeries, withGaps } from "~/server/alerts/backtest";
 import { initialState } from "~/server/alerts/evaluate";
-import { latestPoints, planRule, type StoredInstance } from "~/server/alerts/round";
+import { labelsText, parseLabelsText } from "~/server/alerts/labels";
+import { instanceLabels, latestPoints, planRule, type StoredInstance } from "~/server/alerts/round";
 import { globMatches, inScope, renderSummary } from "~/server/alerts/scope";
 import { matchersFor, silencedBy, silences } from "~/server/alerts/silences";
 import { windowedChange } from "~/server/alerts/signals/types";
@@ -42,6 +43,24 @@ describe("scope", () => {
     expect(inScope({ connections: ["pr*"], names: ["orders-*", "billing"], exclude: [] }, object)).toBe(true);
     expect(inScope({ connections: [], names: ["billing"], exclude: [] }, object)).toBe(false);
     expect(inScope({ connections: [], names: ["orders-*"], exclude: ["*-consumer"] }, object)).toBe(false);
+  });
+});
+
+describe("rule labels", () => {
+  it("join the object's labels, which win over a rule label of the same key, with alertname and severity", () => {
+    const r = rule({ labels: { team: "payments", group: "not-the-group" }, severity: "critical" });
+    expect(instanceLabels(r, series("orders", []))).toEqual({ team: "payments", connection: "prod", group: "orders", alertname: "Consumer stopped", severity: "critical" });
+  });
+
+  it("are validated: label-like keys, not alertname or severity, at most 20", () => {
+    const spec = (labels: Record<string, string>) => ruleSpecSchema.safeParse({ name: "x", signal: "consumer_lag", condition: { op: "gt", threshold: 1 }, labels }).success;
+    expect(spec({ team: "a", _x1: "b" })).toBe(true);
+    expect(spec({ "1team": "a" })).toBe(false);
+    expect(spec({ "team-name": "a" })).toBe(false);
+    expect(spec({ severity: "page" })).toBe(false);
+    expect(spec({ alertname: "x" })).toBe(false);
+    expect(spec({ team: "x".repeat(201) })).toBe(false);
+    expect(spec(Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`l${i}`, "v"])))).toBe(false);
   });
 });
 
@@ -153,5 +172,28 @@ describe("backtest over pure series", () => {
     );
     expect(objects.map((o) => [o.name, o.fired])).toEqual([["a", 2], ["b", 0]]);
     expect(objects[0]!.intervals).toEqual([{ from: T0 + 2 * S, to: T0 + 3 * S, peak: "STOP" }, { from: T0 + 5 * S, to: null, peak: "STOP" }]);
+  });
+});
+
+describe("the editor's labels text", () => {
+  it("reads key=value lines or commas, and writes them back", () => {
+    expect(parseLabelsText("team=payments\n service = orders , tier=1")).toEqual({ labels: { team: "payments", service: "orders", tier: "1" }, error: null });
+    expect(parseLabelsText("  ")).toEqual({ labels: {}, error: null });
+    expect(labelsText({ team: "payments", tier: "1" })).toBe("team=payments\ntier=1");
+    expect(parseLabelsText(labelsText({ team: "a", empty: "" }))).toEqual({ labels: { team: "a", empty: "" }, error: null });
+  });
+
+  it("refuses what the API refuses, naming the entry", () => {
+    expect(parseLabelsText("team")).toMatchObject({ error: '"team": write key=value' });
+    expect(parseLabelsText("=x").error).toMatch(/write key=value/);
+    expect(parseLabelsText("team-name=x").error).toMatch(/^"team-name": letters, digits and _/);
+    expect(parseLabelsText("severity=page").error).toMatch(/alertname and severity/);
+    expect(parseLabelsText("team=a\nteam=b").error).toBe('"team" is given twice');
+    expect(parseLabelsText(`team=${"x".repeat(201)}`).error).toMatch(/longer than 200/);
+    expect(parseLabelsText(Array.from({ length: 21 }, (_, i) => `l${i}=v`).join(",")).error).toBe("at most 20 labels");
+    // prototype names are ordinary keys
+    const proto = parseLabelsText("__proto__=x, constructor=y");
+    expect(proto.labels && Object.keys(proto.labels)).toEqual(["__proto__", "constructor"]);
+    expect(ruleSpecSchema.safeParse({ name: "x", signal: "consumer_lag", condition: { op: "gt", threshold: 1 }, labels: proto.labels }).success).toBe(true);
   });
 });

@@ -30,6 +30,9 @@ const dead: GroupState = { state: "Dead", memberCount: 0 };
 const preparing: GroupState = { state: "PreparingRebalance", memberCount: 2 };
 const completing: GroupState = { state: "CompletingRebalance", memberCount: 2 };
 const betweenGenerations: GroupState = { state: "Stable", memberCount: 0 };
+// KIP-848 (consumer protocol) groups reconcile members to a new assignment instead of a classic rebalance.
+const assigning: GroupState = { state: "Assigning", memberCount: 2 };
+const reconciling: GroupState = { state: "Reconciling", memberCount: 2 };
 
 const stalled = samples([100, 150], [100, 160], [100, 170], [100, 180]);
 const frozenFixedLag = samples([100, 150], [100, 150], [100, 150], [100, 150]);
@@ -118,7 +121,7 @@ describe("evaluatePartition", () => {
 
   it("never returns STALL or STOP while rebalancing", () => {
     const windows = [stalled, frozenFixedLag, fallingBehind, samples([100, 150]), samples([null, 10], [null, 20]), samples([100, 150], [100, 150])];
-    for (const group of [preparing, completing, betweenGenerations, { state: "PreparingRebalance", memberCount: 0 }]) {
+    for (const group of [preparing, completing, assigning, reconciling, betweenGenerations, { state: "PreparingRebalance", memberCount: 0 }]) {
       for (const window of windows) {
         expect(["STALL", "STOP"]).not.toContain(evaluatePartition(window, group));
       }

@@ -45,6 +45,20 @@ describe("edit: diff", () => {
     expect(() => applyHeaderEdits(before, { set: [{ name: "redrive-replay-count", value: "0" }] })).toThrow(/set by Redrive/);
   });
 
+  it("keeps repeated header names in order: by-name edits touch the last one, a list edits each in place", () => {
+    const before: [string, Uint8Array | null][] = [["trace", bytes("first")], ["a", bytes("1")], ["trace", bytes("second")], ["bin", Buffer.from([0xff])]];
+    const text = (entries: [string, Uint8Array | null][]) => entries.map(([name, value]) => [name, value && Buffer.from(value).toString("latin1")]);
+    expect(text(applyHeaderEdits(before, { set: [{ name: "trace", value: "2nd" }] }))).toEqual([["trace", "first"], ["a", "1"], ["trace", "2nd"], ["bin", "\xff"]]);
+    expect(text(applyHeaderEdits(before, { remove: ["trace"] }))).toEqual([["a", "1"], ["bin", "\xff"]]);
+    const listed = applyHeaderEdits(before, {
+      list: [{ from: 0, name: "trace", value: "one" }, { from: 2, name: "trace" }, { from: 3, name: "bin" }, { from: null, name: "trace", value: "three" }],
+    });
+    expect(text(listed)).toEqual([["trace", "one"], ["trace", "second"], ["bin", "\xff"], ["trace", "three"]]);
+    expect(headerDiff(before, listed)).toEqual({ added: [], removed: ["a"], changed: [{ name: "trace", before: "[first, second]", after: "[one, second, three]" }] });
+    expect(() => applyHeaderEdits(before, { list: [{ from: 9, name: "x" }] })).toThrow(/no header number 10/);
+    expect(() => applyHeaderEdits(before, { list: [{ from: null, name: "redrive-replay-id", value: "x" }] })).toThrow(/set by Redrive/);
+  });
+
   it("edits SQS attributes keeping their data types, refusing binary text and bad numbers", () => {
     const original = { a: { dataType: "Number", value: "1" }, b: { dataType: "Binary", value: "AAE=" }, c: { dataType: "String", value: "x" } };
     expect(applyAttributeEdits(original, { set: [{ name: "a", value: "2" }], remove: ["c"] })).toEqual({ a: { dataType: "Number", value: "2" }, b: original.b });
@@ -95,6 +109,10 @@ describe("export: bytes", () => {
       key: null,
       value: { encoding: "utf8", data: '{"card":{"number":"****"}}' },
       headers: { "trace-id": { encoding: "utf8", data: "t" }, "kafka_dlt-exception-fqcn": { encoding: "utf8", data: "E" } },
+      headerList: [
+        ["trace-id", { encoding: "utf8", data: "t" }],
+        ["kafka_dlt-exception-fqcn", { encoding: "utf8", data: "E" }],
+      ],
     });
     expect(exportLine(visibleMessage(message, { payloads: false, masks: [] }))).toMatchObject({
       value: null,

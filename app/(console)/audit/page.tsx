@@ -1,4 +1,4 @@
-import { AuditView } from "~/components/audit-view";
+import { AuditView } from "~/components/audit/audit-view";
 
 export default function AuditPage() {
   return <AuditView />;

@@ -57,12 +57,18 @@ export const channelSchemas = {
 export type ChannelKind = keyof typeof channelSchemas;
 export type GroupingSettings = z.infer<z.ZodObject<typeof grouping>>;
 
+/** Secrets as an edit sends them: each may be left out or blank, meaning "keep the stored value". */
+const keepable = <S extends z.ZodRawShape>(secrets: z.ZodObject<S>) =>
+  z
+    .object(Object.fromEntries(Object.entries(secrets.shape).map(([key, schema]) => [key, z.union([z.literal(""), schema as z.ZodType<string | undefined>]).optional()])))
+    .strict() as unknown as z.ZodObject<{ [K in keyof S]: z.ZodOptional<z.ZodUnion<[z.ZodLiteral<"">, S[K]]>> }>;
+
 export const channelInputSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("webhook"), settings: channelSchemas.webhook.settings, secrets: channelSchemas.webhook.secrets.partial() }),
-  z.object({ kind: z.literal("slack"), settings: channelSchemas.slack.settings, secrets: channelSchemas.slack.secrets.partial() }),
-  z.object({ kind: z.literal("email"), settings: channelSchemas.email.settings, secrets: channelSchemas.email.secrets.partial() }),
-  z.object({ kind: z.literal("alertmanager"), settings: channelSchemas.alertmanager.settings, secrets: channelSchemas.alertmanager.secrets.partial() }),
-  z.object({ kind: z.literal("pagerduty"), settings: channelSchemas.pagerduty.settings, secrets: channelSchemas.pagerduty.secrets.partial() }),
+  z.object({ kind: z.literal("webhook"), settings: channelSchemas.webhook.settings, secrets: keepable(channelSchemas.webhook.secrets) }),
+  z.object({ kind: z.literal("slack"), settings: channelSchemas.slack.settings, secrets: keepable(channelSchemas.slack.secrets) }),
+  z.object({ kind: z.literal("email"), settings: channelSchemas.email.settings, secrets: keepable(channelSchemas.email.secrets) }),
+  z.object({ kind: z.literal("alertmanager"), settings: channelSchemas.alertmanager.settings, secrets: keepable(channelSchemas.alertmanager.secrets) }),
+  z.object({ kind: z.literal("pagerduty"), settings: channelSchemas.pagerduty.settings, secrets: keepable(channelSchemas.pagerduty.secrets) }),
 ]);
 export type ChannelInput = z.input<typeof channelInputSchema>;
 

@@ -6,7 +6,7 @@ import { channelInputSchema } from "~/server/alerts/notify/channel-config";
 import { ChannelError, channelNameSchema, createChannel, deleteChannel, getChannel, listChannels, toPublic, updateChannel } from "~/server/alerts/notify/channels";
 import { sendTest } from "~/server/alerts/notify/dispatch";
 import { prometheusRules } from "~/server/alerts/prometheus-export";
-import { activeAlerts, deliveryPage, firingCount, historyPage, ruleStateCounts } from "~/server/alerts/queries";
+import { activeAlerts, deliveryPage, firingCount, historyPage, objectAlerts, objectRefSchema, ruleStateCounts } from "~/server/alerts/queries";
 import { createRule, deleteRule, getRule, listRules, RuleNotEditableError, setRuleEnabled, updateRule } from "~/server/alerts/rules";
 import { signals, windowOf } from "~/server/alerts/signals";
 import { createSilence, expireSilence, listSilences, SilenceError, silenceInputSchema, silenceInstance } from "~/server/alerts/silences-store";
@@ -34,6 +34,8 @@ const range = z.enum(Object.keys(backtestRanges) as ["24h", "7d"]);
 
 export const alertsRouter = createTRPCRouter({
   active: viewerProcedure.input(z.object({ path: z.string().max(500).optional() }).optional()).query(({ ctx, input }) => activeAlerts(ctx.db, { objectPath: input?.path })),
+  /** What fires or is pending for one object, shown on its own page (group, DLQ, saga list). */
+  forObject: viewerProcedure.input(objectRefSchema).query(({ ctx, input }) => objectAlerts(ctx.db, input)),
   firingCount: viewerProcedure.query(({ ctx }) => firingCount(ctx.db)),
   signals: viewerProcedure.query(() =>
     Object.values(signals).map(({ read: _read, ...signal }) => signal),

@@ -7,6 +7,7 @@ import { partitionStatuses, severity } from "~/server/lag/health-rules";
 import {
   bucketSeconds,
   groupHistory,
+  groupMembersAt,
   groupRowsAt,
   latestGroupSampleTime,
   partitionRowsAt,
@@ -71,16 +72,17 @@ export const lagRouter = createTRPCRouter({
       return { snapshot, total: counted?.n ?? 0, rows: await withTrends(ctx.db, input.connection, rows, adapter.config.sampleIntervalSeconds) };
     }),
 
-  /** One group: totals, and a row per topic and partition. */
+  /** One group: totals, its members with their assignment, and a row per topic and partition. */
   group: viewerProcedure
     .input(z.object({ connection: z.string().min(1), groupId: z.string().min(1).max(500) }))
     .query(async ({ ctx, input }) => {
       const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
       const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
       const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
-      if (!sampledAt) return { snapshot, group: null, topics: [], partitions: [] };
+      const none = { snapshot, group: null, members: [], topics: [], partitions: [] };
+      if (!sampledAt) return none;
       const [row] = await groupRowsAt(ctx.db, input.connection, sampledAt, sql`${kafkaGroupSamples.groupId} = ${input.groupId}`);
-      if (!row) return { snapshot, group: null, topics: [], partitions: [] };
+      if (!row) return none;
       const [group] = await withTrends(ctx.db, input.connection, [row], adapter.config.sampleIntervalSeconds);
       const partitions = await partitionRowsAt(ctx.db, input.connection, input.groupId, sampledAt);
       const topics = new Map<string, { topic: string; partitions: number; lag: number; maxLagSeconds: number | null; status: string }>();
@@ -92,7 +94,8 @@ export const lagRouter = createTRPCRouter({
         if (severity(p.status as (typeof partitionStatuses)[number]) > severity(entry.status as (typeof partitionStatuses)[number])) entry.status = p.status;
         topics.set(p.topic, entry);
       }
-      return { snapshot, group, topics: [...topics.values()], partitions };
+      const members = await groupMembersAt(ctx.db, input.connection, input.groupId, sampledAt);
+      return { snapshot, group, members, topics: [...topics.values()], partitions };
     }),
 
   /** Lag, lag seconds and produce vs consume rate over time, for the group or one topic or partition. */

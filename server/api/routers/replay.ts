@@ -52,6 +52,11 @@ const headerEdits = z
   .object({
     set: z.array(z.object({ name: z.string().min(1).max(256), value: z.string().max(64 * 1024), dataType: z.string().max(256).optional() })).max(500).default([]),
     remove: z.array(z.string().min(1).max(256)).max(500).default([]),
+    /** Kafka: every header of the copy in order (repeated names edited one by one); see MessageEdit. */
+    list: z
+      .array(z.object({ from: z.number().int().min(0).max(9_999).nullable(), name: z.string().min(1).max(256), value: z.string().max(64 * 1024).optional() }))
+      .max(500)
+      .optional(),
   })
   .optional();
 
@@ -194,7 +199,8 @@ export const replayRouter = createTRPCRouter({
         valueIsJson: text !== null && parseJson(text).ok,
         valueEditable,
         valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable ? null : "The payload is binary: only the headers can be edited.",
-        headers: [...message.headers].map(([headerName, bytes]) => {
+        // Every header in order, repeated names included (SQS attributes are unique by name).
+        headers: message.headerEntries.map(([headerName, bytes]) => {
           const headerText = bytes ? asText(bytes) : "";
           const dataType = message.sqs?.messageAttributes[headerName]?.dataType ?? null;
           return {
