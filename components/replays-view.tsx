@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Card, ErrorBox, PageHeader } from "./ui";
 import { useTRPC } from "./trpc";
 import { dlqHref } from "./dlq/format";
-import { formatSeconds, isTerminal, jobDurationSeconds, jobHref, JOB_STATES, selectionSummary, targetSummary } from "./replay-jobs/format";
+import { formatSeconds, isTerminal, jobDurationSeconds, jobHref, jobOutcome, JOB_STATES, OUTCOME_TONE, selectionSummary, targetSummary } from "./replay-jobs/format";
 import { StateBadge } from "./replay-jobs/parts";
 import type { ReplayJobState } from "./replay-jobs/types";
 
@@ -84,12 +84,14 @@ function ReplayJobs() {
                 <th scope="col" className="py-1 pr-3 text-right font-medium">Skipped</th>
                 <th scope="col" className="py-1 pr-3 text-right font-medium">Failed</th>
                 <th scope="col" className="py-1 pr-3 font-medium">State</th>
+                <th scope="col" className="py-1 pr-3 font-medium">Outcome</th>
                 <th scope="col" className="py-1 pr-3 text-right font-medium">Duration</th>
               </tr>
             </thead>
             <tbody>
               {jobs.data.map((job) => {
                 const selection = selectionSummary(job);
+                const outcome = jobOutcome(job);
                 return (
                   <tr key={job.id} className="border-t border-slate-100 align-top" data-testid="replay-job-row">
                     <td className="whitespace-nowrap py-1 pr-3 tabular-nums">
@@ -126,6 +128,9 @@ function ReplayJobs() {
                         </div>
                       ) : null}
                     </td>
+                    <td className={`min-w-40 py-1 pr-3 text-xs ${OUTCOME_TONE[outcome.tone]}`} data-testid="replay-job-outcome">
+                      {outcome.text}
+                    </td>
                     <td className="whitespace-nowrap py-1 pr-3 text-right tabular-nums text-slate-600">
                       {formatSeconds(jobDurationSeconds(job, job.finishedAt ? 0 : Math.max(now, job.updatedAt.getTime())))}
                     </td>
@@ -158,6 +163,7 @@ function ReplayedMessages() {
                 <th className="py-1 pr-3 font-medium">Message</th>
                 <th className="py-1 pr-3 font-medium">To</th>
                 <th className="py-1 pr-3 text-right font-medium">Replay #</th>
+                <th className="py-1 pr-3 font-medium">Outcome</th>
                 <th className="py-1 pr-3 font-medium">Replay id</th>
               </tr>
             </thead>
@@ -183,6 +189,17 @@ function ReplayedMessages() {
                     <span className="text-slate-400">{row.targetPosition}</span>
                   </td>
                   <td className="py-1 pr-3 text-right tabular-nums">{row.replayCount}</td>
+                  <td className={`py-1 pr-3 text-xs ${row.cameBackAt ? "text-red-700" : row.action === "discard" ? "text-slate-600" : "text-emerald-700"}`} data-testid="replay-outcome">
+                    {row.cameBackAt ? (
+                      <>
+                        came back to the DLQ {row.cameBackAt.toLocaleString()} <span className="font-mono text-slate-500">{row.cameBackAs}</span>
+                      </>
+                    ) : row.action === "discard" ? (
+                      "resolved without a copy"
+                    ) : (
+                      "delivered; not back in a DLQ"
+                    )}
+                  </td>
                   <td className="py-1 pr-3 font-mono text-xs text-slate-500">
                     {row.replayId}
                     {row.jobId ? (

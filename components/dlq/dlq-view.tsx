@@ -7,6 +7,7 @@ import { ObjectAlerts } from "../alerts/object-alerts";
 import { GrowthText } from "../depth/growth-text";
 import { formatNumber } from "../lag/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
+import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
 import { FailureGroups } from "./failure-groups";
@@ -67,6 +68,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
           Dead letters of <span className="font-mono">{entry.sources.join(", ")}</span>
         </p>
       ) : null}
+      {kind === "kafka" ? <ExpiryWarning dlq={dlq} /> : null}
       {list.data && !entry ? (
         <p className="text-sm text-slate-500">This DLQ is not in the latest samples (it may be new, renamed or deleted); reading it anyway.</p>
       ) : null}

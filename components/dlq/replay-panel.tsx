@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { TargetAudience, useTargetExists } from "../replay-jobs/audience";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { DiscardForm } from "./discard-form";
@@ -31,6 +32,9 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: trpc.replay.ofMessage.queryKey(ref) });
     void queryClient.invalidateQueries({ queryKey: trpc.replay.resolution.queryKey() });
+    // A replay or discard changed the queue: an SQS snapshot of it is now stale, and says so.
+    void queryClient.invalidateQueries({ queryKey: trpc.dlq.sqs.messages.queryKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.dlq.expiring.queryKey() });
   };
   const replay = useMutation(
     trpc.replay.one.mutationOptions({
@@ -41,6 +45,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
     }),
   );
   const destination = target.trim() || null;
+  const targetExists = useTargetExists(dlq.kind, dlq.connection, destination, confirming);
   const discard = history.data?.find((row) => row.action === "discard");
 
   return (
@@ -59,12 +64,15 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
               <DestinationField dlq={dlq} value={target} onChange={setTarget} origin={origin} />
               {confirming ? (
                 <span className="flex items-center gap-2" role="group" aria-label="Confirm replay">
-                  <span>
-                    Replay this message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
+                  <span className="flex flex-col">
+                    <span>
+                      Replay this message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
+                    </span>
+                    {destination ? <TargetAudience kind={dlq.kind} connection={dlq.connection} target={destination} /> : null}
                   </span>
                   <button
                     type="button"
-                    disabled={replay.isPending || !destination}
+                    disabled={replay.isPending || !destination || targetExists === false}
                     onClick={() => replay.mutate({ ...ref, target: destination && destination !== origin ? destination : undefined, overrideLoopGuard: override })}
                     className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
                   >

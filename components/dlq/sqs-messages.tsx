@@ -4,6 +4,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/rea
 import { useState } from "react";
 import { ErrorBox, formatTime } from "../ui";
 import { useTRPC } from "../trpc";
+import { ExpiryWarning } from "./expiry-warning";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SplitView } from "./split-view";
@@ -12,7 +13,13 @@ import type { DlqRef, SqsSnapshot } from "./types";
 
 export const SQS_PAGE_SIZE = 200;
 
-export function SnapshotSummary({ snapshot }: { snapshot: SqsSnapshot | null }) {
+interface Staleness {
+  changedMessages: number;
+  jobs: number;
+  lastChangeAt: Date | null;
+}
+
+export function SnapshotSummary({ snapshot, stale }: { snapshot: SqsSnapshot | null; stale?: Staleness | null }) {
   if (!snapshot) {
     return (
       <p className="text-sm text-slate-600" data-testid="sqs-snapshot-banner">
@@ -26,6 +33,18 @@ export function SnapshotSummary({ snapshot }: { snapshot: SqsSnapshot | null }) 
       Snapshot taken {formatTime(snapshot.startedAt)} by <span className="font-medium">{snapshot.takenBy}</span>: {snapshot.captured.toLocaleString()} of ~
       {snapshot.approximateTotal.toLocaleString()} messages ({percent}%) — {snapshot.status}
       {snapshot.error ? <span className="ml-2 font-mono text-xs text-red-700">{snapshot.error}</span> : null}
+      {stale ? (
+        <p className="mt-1 font-medium text-amber-800" role="status" data-testid="sqs-snapshot-stale">
+          Stale: since it was taken,{" "}
+          {[
+            stale.changedMessages > 0 ? `${stale.changedMessages.toLocaleString()} message${stale.changedMessages === 1 ? " was" : "s were"} replayed or discarded` : null,
+            stale.jobs > 0 ? `${stale.jobs.toLocaleString()} bulk job${stale.jobs === 1 ? "" : "s"} started` : null,
+          ]
+            .filter(Boolean)
+            .join(" and ")}
+          {stale.lastChangeAt ? ` (last at ${formatTime(stale.lastChangeAt)})` : ""}. The queue no longer holds what is listed: take a new snapshot.
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -41,7 +60,8 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
   const firstPage = useQuery(
     trpc.dlq.sqs.messages.queryOptions(
       { connection: dlq.connection, queue: dlq.dlq, afterSeq: 0, limit: SQS_PAGE_SIZE },
-      { refetchInterval: (query) => (query.state.data?.snapshot?.status === "running" ? 2_000 : false) },
+      // Quick while the snapshot is taken; then now and then, so that a replay or discard elsewhere marks it stale.
+      { refetchInterval: (query) => (query.state.data?.snapshot?.status === "running" ? 2_000 : 10_000) },
     ),
   );
   const snapshot = firstPage.data?.snapshot ?? null;
@@ -73,7 +93,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
     <div className="space-y-3">
       <div className="space-y-2 rounded border border-slate-200 bg-slate-50 p-3">
         <div className="flex flex-wrap items-center justify-between gap-3">
-          {firstPage.data ? <SnapshotSummary snapshot={snapshot} /> : <span className="text-sm text-slate-500">Looking for a snapshot…</span>}
+          {firstPage.data ? <SnapshotSummary snapshot={snapshot} stale={firstPage.data.stale} /> : <span className="text-sm text-slate-500">Looking for a snapshot…</span>}
           <button
             type="button"
             onClick={() => take.mutate({ connection: dlq.connection, queue: dlq.dlq })}
@@ -95,6 +115,7 @@ export function SqsMessages({ dlq }: { dlq: DlqRef }) {
       {firstPage.isPending ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {snapshot ? (
         <>
+          <ExpiryWarning dlq={dlq} snapshotId={snapshot.id} />
           <SplitView
             detail={
               selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshot.id} onClose={() => void setSelectedId(null)} /> : null

@@ -8,6 +8,7 @@ import { formatDateTime } from "../dlq/format";
 import { SQS_PAGE_SIZE } from "../dlq/sqs-messages";
 import type { DlqRef } from "../dlq/types";
 import { ErrorBox } from "../ui";
+import { AudienceText } from "./audience";
 import { useTRPC } from "../trpc";
 import { jobHref } from "./format";
 import { DryRunSummary } from "./parts";
@@ -431,14 +432,22 @@ export function BulkReplayDialog({
                     Replay <span className="font-semibold">{draft.total.toLocaleString()}</span> message{draft.total === 1 ? "" : "s"} to:
                   </p>
                   <ul className="mt-1 list-disc pl-5" data-testid="confirm-targets">
-                    {targets.map(([name, count]) => (
-                      <li key={name}>
-                        <span className="break-all font-mono font-medium">{name}</span>{" "}
-                        <span className="text-slate-600">
-                          ({count.toLocaleString()} message{count === 1 ? "" : "s"})
-                        </span>
-                      </li>
-                    ))}
+                    {targets.map(([name, count]) => {
+                      const audience = draft.dryRun?.audiences?.find((a) => a.target === name);
+                      return (
+                        <li key={name}>
+                          <span className="break-all font-mono font-medium">{name}</span>{" "}
+                          <span className="text-slate-600">
+                            ({count.toLocaleString()} message{count === 1 ? "" : "s"})
+                          </span>
+                          {audience ? (
+                            <div className="text-xs text-slate-700">
+                              <AudienceText audience={audience} />
+                            </div>
+                          ) : null}
+                        </li>
+                      );
+                    })}
                   </ul>
                   <p className="mt-1 text-xs text-slate-600">
                     {rateValue ? `At most ${rateValue.toLocaleString()} msg/s` : "As fast as the broker allows"}

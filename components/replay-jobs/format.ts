@@ -99,3 +99,19 @@ export function jobDurationSeconds(job: Pick<ReplayJob, "startedAt" | "finishedA
 export function jobHref(id: string): string {
   return `/replays/${encodeURIComponent(id)}`;
 }
+
+/** What a job came to, in words, for the Replays list: delivered, came back, failed, or still under way. */
+export function jobOutcome(job: Pick<ReplayJob, "state" | "action" | "total" | "done" | "skipped" | "failed" | "cameBack" | "stateReason">): { text: string; tone: "good" | "bad" | "neutral" } {
+  const copies = job.action === "discard" ? "discarded" : job.action === "move" ? "moved" : "delivered";
+  if (job.state === "draft") return { text: "dry run only: nothing sent", tone: "neutral" };
+  if (!isTerminal(job.state)) return { text: `${job.state}: ${job.done.toLocaleString()} of ${job.total.toLocaleString()} ${copies} so far`, tone: "neutral" };
+  const parts = [`${job.done.toLocaleString()} of ${job.total.toLocaleString()} ${copies}`];
+  if (job.failed > 0) parts.push(`${job.failed.toLocaleString()} failed`);
+  if (job.skipped > 0) parts.push(`${job.skipped.toLocaleString()} skipped`);
+  if (job.action === "replay") parts.push(job.cameBack > 0 ? `${job.cameBack.toLocaleString()} came back to a DLQ` : "none came back");
+  const bad = job.state === "failed" || job.failed > 0 || job.cameBack > 0;
+  const prefix = job.state === "completed" ? "" : `${job.state}: `;
+  return { text: prefix + parts.join(", "), tone: bad ? "bad" : job.state === "completed" ? "good" : "neutral" };
+}
+
+export const OUTCOME_TONE = { good: "text-emerald-700", bad: "text-red-700", neutral: "text-slate-600" } as const;

@@ -4,7 +4,7 @@ import { allows } from "~/server/auth/permissions";
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import Link from "next/link";
-import { useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { dlqHref, formatDateTime } from "../dlq/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC, useTRPCClient } from "../trpc";
@@ -243,7 +243,7 @@ function Figure({ label, value, testId, tone }: { label: string; value: ReactNod
   );
 }
 
-function JobProgress({ data }: { data: { job: ReplayJob; remaining: number; etaSeconds: number | null; elapsedSeconds: number } }) {
+function JobProgress({ data }: { data: { job: ReplayJob; remaining: number; rate: number | null; etaSeconds: number | null; elapsedSeconds: number } }) {
   const { job, remaining } = data;
   const settled = job.done + job.skipped + job.failed;
   const percent = job.total > 0 ? Math.floor((settled / job.total) * 100) : 0;
@@ -262,8 +262,8 @@ function JobProgress({ data }: { data: { job: ReplayJob; remaining: number; etaS
         <Figure label="Skipped" value={job.skipped.toLocaleString()} testId="job-skipped" tone={job.skipped > 0 ? "text-amber-700" : undefined} />
         <Figure label="Failed" value={job.failed.toLocaleString()} testId="job-failed" tone={job.failed > 0 ? "text-red-700" : undefined} />
         <Figure label="Remaining" value={remaining.toLocaleString()} testId="job-remaining" />
-        <Figure label="Rate" value={isTerminal(job.state) && job.state !== "completed" ? "—" : formatRate(job.rate)} testId="job-rate" />
-        <Figure label="ETA" value={isTerminal(job.state) ? "—" : formatSeconds(data.etaSeconds)} testId="job-eta" />
+        <Figure label={isTerminal(job.state) ? "Average rate" : "Rate"} value={formatRate(data.rate)} testId="job-rate" />
+        <Figure label="ETA" value={job.state === "completed" ? "done" : job.state === "paused" ? "paused" : formatSeconds(data.etaSeconds)} testId="job-eta" />
         <Figure label="Elapsed" value={formatSeconds(data.elapsedSeconds)} testId="job-elapsed" />
       </div>
       <div className="grid grid-cols-2 gap-4 border-t border-slate-100 pt-3 sm:grid-cols-3">
@@ -384,6 +384,11 @@ function JobItems({ jobId, live }: { jobId: string; live: boolean }) {
     getNextPageParam: (last) => last.nextAfterSeq ?? undefined,
     refetchInterval: live ? ITEMS_POLL_MS : false,
   });
+  // The last batch settles as the job ends: read the outcomes once more then, so no row stays "sent" until a reload.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!live) void queryClient.invalidateQueries({ queryKey: ["replay-job-items", jobId] });
+  }, [live, jobId, queryClient]);
   const rows = items.data?.pages.flatMap((page) => page.items) ?? [];
 
   return (

@@ -1,8 +1,8 @@
 "use client";
 
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { SagaBulkSelection } from "~/server/db/schema";
 import { useTRPC } from "../trpc";
 import { ErrorBox } from "../ui";
@@ -17,6 +17,7 @@ const TERMINAL = new Set(["completed", "cancelled", "failed"]);
  */
 export function SagaBulkAction({ database, selection, describe }: { database: string; selection: SagaBulkSelection; describe: string }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [command, setCommand] = useState<Command>("retry");
   const [reason, setReason] = useState("");
@@ -37,6 +38,14 @@ export function SagaBulkAction({ database, selection, describe }: { database: st
       { enabled: jobId !== null, refetchInterval: () => (job.data && TERMINAL.has(job.data.state) ? false : 2_000) },
     ),
   );
+
+  // The verification writes each saga's "After" as the job ends: read the items once more then, and refresh the saga views.
+  const ended = job.data ? TERMINAL.has(job.data.state) : false;
+  useEffect(() => {
+    if (!ended || !jobId) return;
+    void queryClient.invalidateQueries({ queryKey: trpc.sagaJobs.items.queryKey({ jobId, limit: 200 }) });
+    void queryClient.invalidateQueries({ queryKey: trpc.sagas.pathKey() });
+  }, [ended, jobId, queryClient, trpc]);
 
   if (!open) {
     return (

@@ -19,10 +19,26 @@ export const statusColours: Record<string, string> = {
   running: "bg-sky-100 text-sky-800",
   compensating: "bg-amber-100 text-amber-800",
   completed: "bg-green-100 text-green-800",
-  failed: "bg-slate-200 text-slate-800",
+  // "failed" ends a saga whose completed steps were all compensated: a rollback that worked, not an alarm.
+  failed: "bg-teal-100 text-teal-800",
   compensation_failed: "bg-red-100 text-red-800",
 };
 
 export function sagaHref(database: string, id: string): string {
   return `/sagas/${encodeURIComponent(database)}/${encodeURIComponent(id)}`;
+}
+
+/** Status words: "failed" is said as what it is, a saga rolled back by its compensations. */
+export const statusLabels: Record<string, string> = {
+  failed: "compensated",
+  compensation_failed: "compensation failed",
+};
+
+export const statusTitles: Record<string, string> = {
+  failed: "Failed, and every completed step was compensated (rolled back): nothing is left to do.",
+  compensation_failed: "A compensation failed: the saga is half rolled back and needs a human.",
+};
+
+export function statusLabel(status: string): string {
+  return statusLabels[status] ?? status.replace("_", " ");
 }

@@ -62,7 +62,8 @@ export function SagaActions({
   if (handled && reported !== commandId) {
     setReported(commandId);
     onHandled();
-    void queryClient.invalidateQueries({ queryKey: trpc.sagas.stuckCount.queryKey() });
+    // The command changed the saga: every saga view (list, Stuck view, counts, badge) reads again.
+    void queryClient.invalidateQueries({ queryKey: trpc.sagas.pathKey() });
   }
 
   if (!supported) return <p className="text-xs text-slate-500">This layout has no operator-command table: Redrive can only read these sagas.</p>;

@@ -37,7 +37,7 @@ export function SagaDetail({ database, id }: { database: string; id: string }) {
       <PageHeader title={`${s.sagaType} saga`}>
         <span className="font-mono text-xs">{s.id}</span>
       </PageHeader>
-      <Card title="State" aside={<SagaStatus status={s.status} testId="saga-status" />}>
+      <Card title="State" aside={<SagaStatus status={s.status} testId="saga-status" resolved={d.commands.some((c) => c.command === "resolve" && c.state === "applied")} />}>
         <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm md:grid-cols-4">
           <dt className="text-slate-500">Current step</dt>
           <dd className="font-mono">{s.currentStep ?? "—"}</dd>

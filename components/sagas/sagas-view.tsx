@@ -9,7 +9,7 @@ import { DatabasePicker } from "../outbox/database-picker";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { useDebounced } from "../lag/use-debounced";
-import { ageText, sagaHref, since } from "./format";
+import { ageText, sagaHref, since, statusLabel } from "./format";
 import { SagaStatus } from "./saga-status";
 
 const REFRESH_MS = 10_000;
@@ -108,7 +108,7 @@ function Counts({ counts, stuck }: { counts: { sagaType: string; status: string;
             <th className="pr-6 font-medium">Type</th>
             {statuses.map((s) => (
               <th key={s} className="pr-6 text-right font-medium">
-                {s.replace("_", " ")}
+                {statusLabel(s)}
               </th>
             ))}
             <th className="pr-6 text-right font-medium">stuck</th>
@@ -148,10 +148,18 @@ function StuckPanel({ database }: { database: string }) {
       </p>
       {d.groups.length === 0 ? (
         <p className="text-sm text-green-800" data-testid="no-stuck">Nothing is stuck.</p>
-      ) : (
-        <Card title="Problems">
-          <ul className="space-y-1 text-sm" data-testid="stuck-groups">
-            {d.groups.map((g) => (
+      ) : null}
+      {[
+        { human: true, title: `Needs a human (${d.kinds.needsHuman.toLocaleString()})`, note: "A compensation failed or a step's message died in a DLQ: nothing moves until someone acts.", testId: "stuck-needs-human" },
+        { human: false, title: `Waiting (${d.kinds.waiting.toLocaleString()})`, note: "Behind a slow or lagging participant, the relay or a retry: these move by themselves once it catches up.", testId: "stuck-waiting" },
+      ].map((kind) => {
+        const groups = d.groups.filter((g) => g.needsHuman === kind.human);
+        if (groups.length === 0) return null;
+        return (
+          <Card key={kind.testId} title={kind.title}>
+          <p className="mb-1 text-xs text-slate-500">{kind.note}</p>
+          <ul className="space-y-1 text-sm" data-testid={kind.testId}>
+            {groups.map((g) => (
               <li key={g.key}>
                 <button
                   type="button"
@@ -167,8 +175,9 @@ function StuckPanel({ database }: { database: string }) {
               </li>
             ))}
           </ul>
-        </Card>
-      )}
+          </Card>
+        );
+      })}
       {group ? (
         <SagaBulkAction
           database={database}
@@ -195,6 +204,9 @@ function StuckPanel({ database }: { database: string }) {
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 text-right">{ageText(s.idleSeconds)}</td>
                   <td className="max-w-xl py-1 pr-3 text-xs" data-testid="diagnosis" data-kind={s.diagnosis?.kind}>
+                    <span className={`mr-1 rounded px-1 font-medium ${s.needsHuman ? "bg-red-100 text-red-800" : "bg-sky-50 text-sky-800"}`} data-testid="stuck-kind">
+                      {s.needsHuman ? "needs a human" : "waiting"}
+                    </span>
                     {s.diagnosis?.detail ?? "—"}
                   </td>
                 </tr>
@@ -251,7 +263,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
           <option value="">every status</option>
           {statuses.map((s) => (
             <option key={s} value={s}>
-              {s.replace("_", " ")}
+              {statusLabel(s)}
             </option>
           ))}
         </select>

@@ -62,7 +62,7 @@ export async function createQueueWithDlq(sqs: SQSClient, depth: number) {
     }));
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: pair.dlqUrl, Entries: entries }));
   }
-  return { source: pair.sourceQueue, dlq: pair.dlq, dlqUrl: pair.dlqUrl, cleanup: pair.cleanup };
+  return { source: pair.sourceQueue, sourceUrl: pair.sourceUrl, dlq: pair.dlq, dlqUrl: pair.dlqUrl, cleanup: pair.cleanup };
 }
 
 /** ApproximateNumberOfMessages as the broker reports it. */

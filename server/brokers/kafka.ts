@@ -5,7 +5,9 @@ import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-re
 import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaConnectionOptions } from "./kafka-security";
-import type { BrokerAdapter, KafkaOverview } from "./types";
+import { kafkaMissingTarget, kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
+import { expiringFromOffsets } from "./retention";
+import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "./types";
 
 export type { KafkaGroupMember } from "./kafka-groups";
 
@@ -74,7 +76,7 @@ async function explained<T>(work: () => Promise<T>): Promise<T> {
 
 export const isInternalTopic = (topic: string) => topic.startsWith("__");
 
-export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
+export class KafkaAdapter implements BrokerAdapter<KafkaOverview>, ReplayCapabilities {
   readonly kind = "kafka" as const;
   readonly name: string;
   readonly config: KafkaConnectionConfig;
@@ -170,6 +172,24 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview> {
     const [byTime, ends] = await explained(() => Promise.all([this.reader.offsetsForTimestamp(topic, timestampMs), this.topicOffsets(topic)]));
     const end = new Map(ends.map((p) => [p.partition, p.logEndOffset]));
     return byTime.map((p) => ({ partition: p.partition, offset: p.offset >= 0 ? p.offset : (end.get(p.partition) ?? 0) }));
+  }
+
+  missingTarget(topic: string): Promise<string | null> {
+    return explained(() => kafkaMissingTarget(this.admin, this.name, topic));
+  }
+
+  replayAudience(topic: string): Promise<ReplayAudience> {
+    return explained(() => kafkaReplayAudience(this.admin, this.name, topic));
+  }
+
+  /** Retention counts from the record timestamp; the broker tells how many records are past a time. */
+  async expiringSoon(topic: string, withinMs: number): Promise<ExpiringSoon> {
+    const retentionMs = await explained(() => topicRetentionMs(this.admin, topic));
+    const base = { retentionMs, countsFrom: "record timestamp" as const, withinMs, firstAtMs: null };
+    if (retentionMs === null) return { ...base, count: 0 };
+    const [ends, cutoff] = await Promise.all([this.topicOffsets(topic), this.offsetsForTimestamp(topic, Date.now() - retentionMs + withinMs)]);
+    const at = new Map(cutoff.map((p) => [p.partition, p.offset]));
+    return { ...base, ...expiringFromOffsets(ends.map((p) => ({ logStartOffset: p.logStartOffset, cutoffOffset: at.get(p.partition) ?? p.logStartOffset }))) };
   }
 
   readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options?: ReadOptions) {

@@ -15,9 +15,10 @@ import {
   type QueueAttributeName,
 } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
+import { expiringFromEnqueueTimes } from "./retention";
 import type { SqsConnectionConfig } from "~/server/config/schema";
 import { awsCredentialProvider } from "./aws-credentials";
-import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary } from "./types";
+import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "./types";
 
 const ATTRIBUTES: QueueAttributeName[] = [
   "QueueArn",
@@ -134,7 +135,7 @@ function skipIfDeleted(error: unknown): null {
   throw error;
 }
 
-export class SqsAdapter implements BrokerAdapter<SqsOverview> {
+export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities {
   readonly kind = "sqs" as const;
   readonly name: string;
   private readonly client: SQSClient;
@@ -211,6 +212,31 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview> {
   async queueAttributes(url: string): Promise<Record<string, string>> {
     const { Attributes } = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
     return Attributes ?? {};
+  }
+
+  async missingTarget(queue: string): Promise<string | null> {
+    const url = await this.queueUrl(queue).catch((error: unknown) => skipIfDeleted(error));
+    return url ? null : this.missingQueue(queue);
+  }
+
+  private missingQueue(queue: string): string {
+    return `Queue "${queue}" does not exist on "${this.name}": nothing was sent.`;
+  }
+
+  /** SQS keeps no list of consumers: the queue's own counts are what can be told of its receivers. */
+  async replayAudience(queue: string): Promise<ReplayAudience> {
+    const url = await this.queueUrl(queue).catch((error: unknown) => skipIfDeleted(error));
+    if (!url) return { target: queue, exists: false, reason: this.missingQueue(queue) };
+    const summary = await this.describeQueue(url);
+    return { target: queue, exists: true, kind: "queue", visible: summary.visible, inFlight: summary.inFlight };
+  }
+
+  /** Retention counts from the original enqueue time, which a DLQ keeps: SQS cannot count them, the caller's snapshot can. */
+  async expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    // Unset (emulators such as ElasticMQ do not report it): SQS's default of four days.
+    const retentionMs = Number(attributes.MessageRetentionPeriod ?? 345_600) * 1000;
+    return { retentionMs, countsFrom: "original enqueue time", withinMs, ...expiringFromEnqueueTimes(retentionMs, withinMs, enqueuedAtMs ?? [], Date.now()) };
   }
 
   /** Up to 10 messages with every attribute, hidden for `visibilitySeconds`. */

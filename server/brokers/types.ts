@@ -66,3 +66,35 @@ export async function withTimeout<T>(what: string, ms: number, work: Promise<T>)
     clearTimeout(timer);
   }
 }
+
+/** Who will receive copies replayed to a topic or queue; `exists: false` refuses the replay up front. */
+export type ReplayAudience =
+  | { target: string; exists: false; reason: string }
+  /** Kafka: the consumer groups with committed offsets on the topic (every one of them gets a copy). */
+  | { target: string; exists: true; kind: "groups"; groups: string[] }
+  /** SQS: a queue has no consumer list; what it tells is how many messages its receivers hold right now. */
+  | { target: string; exists: true; kind: "queue"; visible: number; inFlight: number };
+
+/** Dead letters the broker will delete within `withinMs` by retention. */
+export interface ExpiringSoon {
+  retentionMs: number | null;
+  /** What retention counts from: Kafka the record timestamp, SQS the original enqueue time. */
+  countsFrom: "record timestamp" | "original enqueue time";
+  withinMs: number;
+  count: number;
+  /** When the first of them goes (epoch ms), if any. */
+  firstAtMs: number | null;
+}
+
+/** What replay asks of a broker without knowing which one it is. */
+export interface ReplayCapabilities {
+  /** Whether the target exists and who subscribes to it. */
+  replayAudience(target: string): Promise<ReplayAudience>;
+  /** Why a copy cannot be sent to the target (it does not exist), or null: the cheap check before every send. */
+  missingTarget(target: string): Promise<string | null>;
+  /**
+   * Messages of a DLQ that retention removes within `withinMs`. `enqueuedAtMs`: the original enqueue times of
+   * messages the caller already holds (an SQS snapshot); a broker that can count by itself ignores it.
+   */
+  expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon>;
+}

@@ -2,6 +2,7 @@ import { loadConfig } from "~/server/config/load";
 import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
 import { KafkaAdapter } from "~/server/brokers/kafka";
 import { SqsAdapter } from "~/server/brokers/sqs";
+import type { ReplayCapabilities } from "~/server/brokers/types";
 import { ApplicationDatabase } from "~/server/db/application-database";
 
 export interface Connections {
@@ -42,6 +43,11 @@ export function pingerFor(connections: Connections, ref: ConnectionRef): { ping(
         : connections.databases.get(ref.name);
   if (!target) throw new Error(`unknown ${ref.kind} connection "${ref.name}"`);
   return target;
+}
+
+/** A broker connection as replay sees it: by capability, whichever kind it is. */
+export function replayBrokerOf(connections: Connections, kind: "kafka" | "sqs", name: string): ReplayCapabilities | undefined {
+  return kind === "kafka" ? connections.kafka.get(name) : connections.sqs.get(name);
 }
 
 // One set of clients per process, shared by every bundle Next.js builds.

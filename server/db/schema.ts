@@ -1,3 +1,4 @@
+import type { ReplayAudience } from "~/server/brokers/types";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -411,6 +412,8 @@ export interface ReplayDryRun {
   byGroup: { fingerprint: string; origin: string; exceptionClass: string; pattern: string; count: number }[];
   byTarget: { target: string; count: number }[];
   sample: { id: string; timestampMs: number; target: string | null; error: string | null; preview: string | null }[];
+  /** Who receives the copies, per target (the consumer groups of a topic, or a queue's counts). */
+  audiences?: ReplayAudience[];
 }
 
 /**

@@ -23,6 +23,7 @@ import {
   SQS_REPLAY_ATTRIBUTE,
   sqsReplayMetadata,
 } from "./headers";
+import { refuseMissingTarget } from "./audience";
 import { refuseAborted } from "./refused";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
@@ -267,6 +268,7 @@ export async function editAndReplayKafkaMessage(
 
   const count = replayCountOf(message.headers) + 1;
   guardLoop(count - 1, options.overrideLoopGuard);
+  await refuseMissingTarget(adapter, target);
   const replayId = randomUUID();
   const from = `${dlq}/${position.partition}/${position.offset}`;
   const written = await adapter.produce(target, {
@@ -338,6 +340,7 @@ export async function editAndReplaySqsMessage(
     if (edit.value !== undefined) validateEditedValue(originalBody, edit.value);
     const body = edit.value ?? found.body;
     if (body.length === 0) throw new ReplayRefused("SQS does not accept an empty message body.");
+    await refuseMissingTarget(adapter, target);
 
     const original = { ...found.messageAttributes };
     const previous = sqsReplayMetadata(original).count;

@@ -6,6 +6,7 @@ import { replayLedger } from "~/server/db/schema";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata } from "./headers";
+import { refuseMissingTarget } from "./audience";
 import { refuseAborted, ReplayRefused } from "./refused";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 
@@ -54,6 +55,7 @@ export async function replayKafkaMessage(
   if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
   const count = replayCountOf(message.headers) + 1;
   guardLoop(count - 1, options.overrideLoopGuard);
+  await refuseMissingTarget(adapter, target);
   const replayId = randomUUID();
   const from = `${dlq}/${position.partition}/${position.offset}`;
   const written = await adapter.produce(target, {
@@ -94,6 +96,7 @@ export async function replaySqsMessage(
     if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
     const previous = sqsReplayMetadata(found.messageAttributes).count;
     guardLoop(previous, options.overrideLoopGuard);
+    await refuseMissingTarget(adapter, target);
     const copy = await sendSqsCopy(db, adapter, {
       dlq,
       dlqUrl,

@@ -4,6 +4,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { appDatabaseSnapshots } from "~/server/db/schema";
 import { errorText } from "~/server/lib/logger";
+import { stuckKinds, type StuckKinds } from "./attention";
 import type { AppDatabase } from "./context";
 import { appDatabases } from "./context";
 import { DIAGNOSE_LIMIT, diagnose, groupStuck, type Diagnosis, type StuckGroup } from "./diagnosis";
@@ -20,6 +21,8 @@ export const MAX_AGE_MS = 60_000;
 export interface AppSnapshot {
   statusCounts: Awaited<ReturnType<typeof statusCounts>>;
   stuckCounts: Awaited<ReturnType<typeof stuckCounts>>;
+  /** The stuck total split: sagas that need a human, and those waiting on something that moves by itself. */
+  stuckKinds: StuckKinds;
   stuckView: { sagas: (SagaRow & { diagnosis: Diagnosis | null })[]; groups: StuckGroup[] } | null;
   outbox: { unpublished: number | null; oldestAgeSeconds: number | null } | null;
 }
@@ -41,6 +44,7 @@ export async function computeSnapshot(store: ControlDb, connections: Connections
   return {
     statusCounts: counts,
     stuckCounts: stuck,
+    stuckKinds: stuckKinds(counts, stuck, stuckView?.sagas ?? null),
     stuckView,
     outbox: outbox ? { unpublished: outbox.unpublished, oldestAgeSeconds: outbox.oldestAgeSeconds } : null,
   };
@@ -74,7 +78,12 @@ export async function appSnapshot(store: ControlDb, connections: Connections, ap
   const [row] = await store.select().from(appDatabaseSnapshots).where(eq(appDatabaseSnapshots.database, app.name));
   if (row && now - row.sampledAt.getTime() <= MAX_AGE_MS) {
     if (row.error) throw new Error(row.error);
-    if (row.value) return { ...superjson.deserialize<AppSnapshot>(row.value as Parameters<typeof superjson.deserialize>[0]), sampledAt: row.sampledAt };
+    if (row.value) {
+      const stored = superjson.deserialize<AppSnapshot>(row.value as Parameters<typeof superjson.deserialize>[0]);
+      // A row stored by an older version has no split yet: derived from what it holds.
+      const kinds = stored.stuckKinds ?? stuckKinds(stored.statusCounts, stored.stuckCounts, stored.stuckView?.sagas ?? null);
+      return { ...stored, stuckKinds: kinds, sampledAt: row.sampledAt };
+    }
   }
   let live = inFlight.get(app.name);
   if (!live) {

@@ -15,6 +15,8 @@ import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { expiringWithinADay } from "~/server/dlq/expiry";
+import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
 
 const name = z.string().min(1).max(500);
@@ -43,6 +45,11 @@ export const dlqRouter = createTRPCRouter({
     const { dlqs } = await latestDepths(ctx.db, ctx.connections);
     return dlqs;
   }),
+
+  /** Dead letters retention deletes within a day (SQS: counted over the given snapshot's messages). */
+  expiring: viewerProcedure
+    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, snapshotId: z.uuid().optional() }))
+    .query(({ ctx, input }) => expiringWithinADay(ctx.db, ctx.connections, input)),
 
   /** A page of a Kafka DLQ topic, read on the server without a consumer group. */
   kafkaMessages: viewerProcedure
@@ -122,7 +129,7 @@ export const dlqRouter = createTRPCRouter({
         const snapshot = input.snapshotId
           ? ((await ctx.db.select().from(sqsSnapshots).where(eq(sqsSnapshots.id, input.snapshotId)))[0] ?? null)
           : await latestSnapshot(ctx, input.connection, input.queue);
-        if (!snapshot) return { snapshot: null, messages: [], nextSeq: null, payloadsWithheld: false };
+        if (!snapshot) return { snapshot: null, stale: null, messages: [], nextSeq: null, payloadsWithheld: false };
         const rows = await ctx.db
           .select()
           .from(sqsSnapshotMessages)
@@ -132,6 +139,8 @@ export const dlqRouter = createTRPCRouter({
         const access = accessOf(ctx);
         return {
           snapshot,
+          // A replay or discard since the snapshot changed the queue: the page says so instead of showing old rows as current.
+          stale: await snapshotStaleness(ctx.db, { connection: snapshot.connection, queue: snapshot.queue, takenAt: snapshot.startedAt }),
           messages: rows.map((row) => summarise(fromSqsMessage(row), access)),
           nextSeq: rows.length === input.limit ? rows.at(-1)!.seq : null,
           payloadsWithheld: !access.payloads,

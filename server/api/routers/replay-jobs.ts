@@ -9,6 +9,7 @@ import { FilterStopped, FilterSyntaxError } from "~/server/dlq/filter";
 import { TooManyScans } from "~/server/dlq/scan-slots";
 import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
 import { createReplayDraft } from "~/server/replay/jobs/dry-run";
+import { jobProgress } from "~/server/replay/jobs/progress";
 import { ReplayRefused } from "~/server/replay/replay-one";
 
 const name = z.string().min(1).max(500);
@@ -119,17 +120,10 @@ export const replayJobsRouter = createTRPCRouter({
       ).map(gateReplayJob),
     ),
 
-  /** One job with what the page derives from it: remaining, ETA and elapsed time. */
+  /** One job with what the page derives from it: remaining, rate, ETA and elapsed time. */
   get: viewerProcedure.input(jobId).query(async ({ ctx, input }) => {
     const job = await jobOrThrow(ctx, input.jobId);
-    const remaining = Math.max(0, job.total - job.done - job.skipped - job.failed);
-    const end = job.finishedAt?.getTime() ?? Date.now();
-    return {
-      job: gateReplayJob(job),
-      remaining,
-      etaSeconds: job.state === "running" && job.rate && job.rate > 0 ? Math.round(remaining / job.rate) : null,
-      elapsedSeconds: job.startedAt ? Math.max(0, Math.round((end - job.startedAt.getTime()) / 1000)) : 0,
-    };
+    return { job: gateReplayJob(job), ...jobProgress(job, Date.now()) };
   }),
 
   /** Per-message outcomes, in snapshot order, paged by sequence number. */

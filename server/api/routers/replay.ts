@@ -12,6 +12,7 @@ import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
+import { replayBrokerOf } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
@@ -212,6 +213,13 @@ export const replayRouter = createTRPCRouter({
         }),
       };
     }),
+
+  /** Who would receive a copy sent to `target` (consumer groups of a topic; a queue's counts), or why it cannot be sent. */
+  audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
+    const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
+    if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
+    return broker.replayAudience(input.target);
+  }),
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure.input(z.object({ kind, connection: name })).query(async ({ ctx, input }) => {

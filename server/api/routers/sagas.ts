@@ -11,6 +11,7 @@ import { dlqTopicsFor, findInDlq, type DlqHit } from "~/server/sagas/dlq-index";
 import { indexReport } from "~/server/sagas/indexes";
 import { sagaStatuses } from "~/server/sagas/layouts/types";
 import { getSaga, isStuck, listSagas, sagaCommands, sagaSteps } from "~/server/sagas/queries";
+import { needsHuman } from "~/server/sagas/attention";
 import { appSnapshot } from "~/server/sagas/snapshot";
 import { resolveApp } from "./outbox";
 
@@ -72,14 +73,15 @@ export const sagasRouter = createTRPCRouter({
         .filter((app) => app.sagas)
         .map(async (app) => {
           try {
-            const counts = (await appSnapshot(ctx.db, ctx.connections, app)).stuckCounts;
-            return { database: app.name, count: counts.reduce((sum, c) => sum + c.count, 0), error: null };
+            const { needsHuman, waiting } = (await appSnapshot(ctx.db, ctx.connections, app)).stuckKinds;
+            return { database: app.name, count: needsHuman, waiting, error: null };
           } catch (error) {
-            return { database: app.name, count: 0, error: error instanceof Error ? error.message : String(error) };
+            return { database: app.name, count: 0, waiting: 0, error: error instanceof Error ? error.message : String(error) };
           }
         }),
     );
-    return { total: perDatabase.reduce((sum, d) => sum + d.count, 0), perDatabase };
+    // The badge counts what needs a human; sagas waiting behind a slow participant are counted apart.
+    return { total: perDatabase.reduce((sum, d) => sum + d.count, 0), waiting: perDatabase.reduce((sum, d) => sum + d.waiting, 0), perDatabase };
   }),
 
   /** Counts per type and status, stuck counts per type, and the index check. */
@@ -116,10 +118,12 @@ export const sagasRouter = createTRPCRouter({
       const chosen = input.group ? sagas.filter((saga) => stuckGroupKey(saga, saga.diagnosis).key === input.group) : sagas;
       return {
         total,
+        kinds: snapshot.stuckKinds,
         diagnosed: sagas.length,
-        groups: snapshot.stuckView?.groups ?? [],
+        // Each group and row says whether it needs a human or waits on something that moves by itself.
+        groups: (snapshot.stuckView?.groups ?? []).map((g) => ({ ...g, needsHuman: needsHuman({ status: g.status, diagnosis: { kind: g.kind } }) })),
         sampledAt: snapshot.sampledAt,
-        rows: chosen.slice(0, input.limit),
+        rows: chosen.slice(0, input.limit).map((saga) => ({ ...saga, needsHuman: needsHuman(saga) })),
         settings: { stuckAfterSeconds: app.config.sagas.stuckAfterSeconds, perType: app.config.sagas.perType },
       };
     }),

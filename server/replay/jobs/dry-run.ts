@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Connections } from "~/server/connections/registry";
+import { replayBrokerOf, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import {
   replayJobs,
@@ -20,6 +20,7 @@ import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/mess
 import { filterView } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server/replay/headers";
+import { audiencesOf } from "~/server/replay/audience";
 import { ReplayRefused } from "~/server/replay/replay-one";
 
 export type ReplayJob = typeof replayJobs.$inferSelect;
@@ -246,6 +247,9 @@ export async function createReplayDraft(
   // Keep a hand-picked selection's ids only while they are few; the items hold them anyway.
   if (selection.ids && selection.ids.length > 100) selection.ids = undefined;
   const dryRun = builder.finish();
+  // A target that does not exist refuses the dry run with that reason; the ones that do say who receives the copies.
+  const broker = replayBrokerOf(connections, input.kind, input.connection);
+  if (input.action === "replay" && broker) dryRun.audiences = await audiencesOf(broker, dryRun.byTarget.map((t) => t.target));
 
   return db.transaction(async (tx) => {
     const [job] = await tx

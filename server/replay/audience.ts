@@ -1,0 +1,19 @@
+import type { ReplayAudience, ReplayCapabilities } from "~/server/brokers/types";
+import { ReplayRefused } from "./refused";
+
+/** At most this many distinct targets are described for one dry run (each costs the broker a few round trips). */
+const MAX_TARGETS = 20;
+
+/** Refuses a replay to a topic or queue that does not exist, before anything is sent (topics are never auto-created). */
+export async function refuseMissingTarget(broker: ReplayCapabilities, target: string): Promise<void> {
+  const missing = await broker.missingTarget(target);
+  if (missing) throw new ReplayRefused(missing);
+}
+
+/** The audiences of a dry run's targets; refused as a whole when one of them does not exist. */
+export async function audiencesOf(broker: ReplayCapabilities, targets: string[]): Promise<ReplayAudience[]> {
+  const audiences = await Promise.all(targets.slice(0, MAX_TARGETS).map((target) => broker.replayAudience(target)));
+  const missing = audiences.filter((a) => !a.exists);
+  if (missing.length > 0) throw new ReplayRefused(missing.map((a) => (a.exists ? "" : a.reason)).join(" "));
+  return audiences;
+}
