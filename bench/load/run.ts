@@ -6,14 +6,14 @@
  * intervals. Prints per-procedure and overall p50/p95, errors, requests/s, the server's RSS (peak and steady)
  * and the load average. Exits 0 even when an aim is missed (a benchmark, not a test).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { benchKafka, deleteFixture } from "../lag/fixture";
 import { treeRss } from "../lag/rss";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
-import { ensureBuild, sleep } from "../common/processes";
+import { ensureBuild, run, sleep } from "../common/processes";
 import { startServer, waitReady } from "../common/redrive-server";
 import { logger, percentile } from "../common/stats";
 import { serverEnv as productionServerEnv } from "../../scripts/server-env.mjs";
@@ -147,6 +147,8 @@ ${errors.length > 0 ? `  first errors:\n${errors.map((e) => `    ${e}`).join("\n
 
 async function main(): Promise<void> {
   await ensureBuild(log);
+  // The artifact users deploy: `npm run build` makes it next to .next/BUILD_ID.
+  if (!existsSync(".next/standalone/server.js")) await run("npm", ["run", "build"]);
   const prefix = `bench-load-${Date.now().toString(36)}`;
   const kafka = benchKafka(BROKER);
   const admin = kafka.admin();
@@ -160,6 +162,7 @@ async function main(): Promise<void> {
   log(`fixture ready: group ${fixture.groupId}, DLQ ${fixture.dlqTopic}, ${fixture.stuckSagas} stuck sagas`);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), "redrive-bench-load-"));
+  chmodSync(dir, 0o711); // as root, the embedded PostgreSQL runs as an unprivileged user that must pass through
   onCleanup("remove data directory", () => rmSync(dir, { recursive: true, force: true }));
   const configPath = path.join(dir, "redrive.yaml");
   writeFileSync(
@@ -183,6 +186,7 @@ async function main(): Promise<void> {
       NODE_OPTIONS: productionServerEnv().NODE_OPTIONS,
     },
     log,
+    { standalone: true },
   );
   onCleanup("stop server", () => server.stop());
   await waitReady(server, 180_000);
