@@ -183,7 +183,8 @@ async function main(): Promise<void> {
       REDRIVE_DATA_DIR: path.join(dir, "data"),
       REDRIVE_ADMIN_PASSWORD: PASSWORD,
       NODE_ENV: "production",
-      NODE_OPTIONS: productionServerEnv().NODE_OPTIONS,
+      // BENCH_SERVER_NODE_OPTIONS adds flags for a profile, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      NODE_OPTIONS: `${productionServerEnv().NODE_OPTIONS} ${process.env.BENCH_SERVER_NODE_OPTIONS ?? ""}`.trim(),
     },
     log,
     { standalone: true },
