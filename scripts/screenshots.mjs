@@ -38,11 +38,12 @@ async function query(procedure, input) {
 }
 
 /** Waits until the page has settled (no "Loading…" left, the network quiet), then saves it. */
-async function shoot(name, waitFor) {
+async function shoot(name, waitFor, arrange) {
   if (waitFor) await waitFor();
   await page.waitForLoadState('networkidle', { timeout: 15_000 }).catch(() => undefined);
   await page.getByText('Loading…').first().waitFor({ state: 'detached', timeout: 20_000 }).catch(() => undefined);
   await page.waitForTimeout(500); // charts animate in
+  if (arrange) await arrange();
   const file = path.join(OUT, `${name}.png`);
   await page.screenshot({ path: file });
   console.log(`[screenshots] ${path.relative(ROOT, file)}`);
@@ -70,15 +71,35 @@ try {
   await page.goto('/dlqs');
   await shoot('dlqs', () => page.getByRole('heading', { name: 'Dead-letter queues' }).waitFor({ timeout: 20_000 }));
 
-  // The deepest Kafka DLQ, with one message's detail open.
-  const depth = await query('depth.list');
-  const dlq = depth.dlqs.filter((d) => d.kind === 'kafka').sort((a, b) => b.depth - a.depth)[0];
+  // SCREENSHOTS_DLQ, else the fastest-growing of the demo's Kafka DLQs (`<aggregate>.<Event>.DLQ`; a shared
+  // cluster may hold others), else the deepest Kafka DLQ; with one message's detail open.
+  const { growingDlqs } = await query('overview.hotspots');
+  const kafkaDlqs = (await query('depth.list')).dlqs.filter((d) => d.kind === 'kafka').sort((a, b) => b.depth - a.depth);
+  const demoShaped = (d) => /^[a-z]+\.[A-Z][A-Za-z]+\.DLQ$/.test(d.name);
+  const dlq =
+    kafkaDlqs.find((d) => d.name === process.env.SCREENSHOTS_DLQ) ??
+    growingDlqs.find((d) => d.kind === 'kafka' && demoShaped(d)) ??
+    kafkaDlqs.find(demoShaped) ??
+    kafkaDlqs[0];
   if (dlq) {
     await page.goto(`/dlqs/kafka/${encodeURIComponent(dlq.connection)}/${encodeURIComponent(dlq.name)}`);
     const messages = page.locator('#dlq-panel-messages');
-    await messages.getByTestId('dlq-message-row').first().waitFor({ timeout: 30_000 });
-    await messages.getByTestId('dlq-message-row').first().click();
-    await shoot('dlq-messages', () => messages.getByTestId('message-detail').waitFor({ timeout: 20_000 }));
+    const rows = messages.getByTestId('dlq-message-row');
+    await rows.first().waitFor({ timeout: 30_000 });
+    // A small message reads better than a 256 KiB one: the first row whose size is in bytes, else the first.
+    const small = rows.filter({ hasText: / \d+ B/ }).first();
+    await ((await small.count()) > 0 ? small : rows.first()).click();
+    const detail = messages.getByTestId('message-detail');
+    // The detail opens under the list: once loaded, scroll it up with the last rows of the list above it.
+    await shoot(
+      'dlq-messages',
+      () => detail.getByTestId('detail-payload').waitFor({ timeout: 20_000 }),
+      () =>
+        detail.evaluate((element) => {
+          element.scrollIntoView({ block: 'start' });
+          window.scrollBy(0, -220);
+        }),
+    );
   } else console.warn('[screenshots] no Kafka DLQ yet: skipped dlq-messages.png');
 
   await page.goto('/replays');
