@@ -37,13 +37,13 @@ export const overviewRouter = createTRPCRouter({
       Promise.all(
         [...all.kafka.values()].map(async (adapter) => ({
           connection: adapter.name,
-          result: await settle(`Kafka connection "${adapter.name}"`, () => sharedRead(adapter, OVERVIEW_SHARED_MS, () => adapter.overview())),
+          result: await settle(`Kafka connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
         })),
       ),
       Promise.all(
         [...all.sqs.values()].map(async (adapter) => ({
           connection: adapter.name,
-          result: await settle(`SQS connection "${adapter.name}"`, () => sharedRead(adapter, OVERVIEW_SHARED_MS, () => adapter.overview())),
+          result: await settle(`SQS connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
         })),
       ),
     ]);
