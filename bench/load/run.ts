@@ -29,6 +29,8 @@ const VIEWERS = Number(process.env.BENCH_LOAD_VIEWERS ?? 50);
 const BASELINE_S = Number(process.env.BENCH_LOAD_BASELINE_SECONDS ?? 60);
 const LOAD_S = Number(process.env.BENCH_LOAD_SECONDS ?? 90);
 const DWELL_S = Number(process.env.BENCH_LOAD_DWELL_SECONDS ?? 20);
+// As the browser's httpBatchLink (default), or one GET per query (BENCH_LOAD_BATCH=0).
+const BATCH = process.env.BENCH_LOAD_BATCH !== "0";
 const PASSWORD = "bench-load-admin-password";
 const AIMS = { p95Ms: 300, rssMb: 300 };
 
@@ -85,7 +87,7 @@ async function runPhase(base: string, cookies: string[], pageList: Page[], secon
   const before = os.loadavg();
   const rss = watchServerRss(serverPid);
   const until = Date.now() + seconds * 1000;
-  const viewers = cookies.map((cookie) => new Viewer(base, cookie, (s) => samples.push(s)));
+  const viewers = cookies.map((cookie) => new Viewer(base, cookie, (s) => samples.push(s), BATCH));
   // Sessions start spread over the first five seconds, each on a different page (browsers are not in step).
   await Promise.all(
     viewers.map(async (viewer, i) => {
@@ -127,7 +129,7 @@ Load benchmark, ${new Date().toISOString()} (embedded PostgreSQL control store; 
   data: ${LOAD_SHAPE.kafka.topics} topics x ${LOAD_SHAPE.kafka.partitionsPerTopic} partitions, ${LOAD_SHAPE.kafka.groups} groups (plus the cluster's others), 1 DLQ topic with ${LOAD_SHAPE.dlqMessages} messages,
         ${LOAD_SHAPE.sagas.toLocaleString()} sagas (${fixture.stuck.toLocaleString()} stuck), ${(LOAD_SHAPE.sagas * 5).toLocaleString()} steps, ${LOAD_SHAPE.sagas.toLocaleString()} outbox rows
   sessions: each signed in, one page at a time for ${DWELL_S} s (the baseline's one viewer ${Math.round(baseline.seconds / 6)} s) (Overview, groups, group, DLQs, Sagas stuck, Outbox in turn),
-            the page's queries at its own intervals plus the nav badges; one GET per query
+            the page's queries at its own intervals plus the nav badges; ${BATCH ? "queries firing together in one batched GET (as the browser)" : "one GET per query"}
 
   | procedure              | baseline (1 viewer, ${String(baseline.seconds).padStart(3)} s) | ${String(loaded.viewers).padStart(2)} viewers, ${String(loaded.seconds).padStart(3)} s                 |
   |                        |     n |   p50 |   p95 |      n |   p50 |   p95 | errors |
