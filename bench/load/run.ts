@@ -6,7 +6,7 @@
  * intervals. Prints per-procedure and overall p50/p95, errors, requests/s, the server's RSS (peak and steady)
  * and the load average. Exits 0 even when an aim is missed (a benchmark, not a test).
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { benchKafka, deleteFixture } from "../lag/fixture";
@@ -138,7 +138,7 @@ ${lines.join("\n")}
   |------------------------|-------|-------|-------|--------|-------|-------|--------|
 ${row("all (ms)", b, l)}
 
-  requests/s: baseline ${(b.n / baseline.seconds).toFixed(1)}, under load ${(l.n / loaded.seconds).toFixed(1)}; errors: baseline ${b.errors}, under load ${l.errors}
+  queries answered/s: baseline ${(b.n / baseline.seconds).toFixed(1)}, under load ${(l.n / loaded.seconds).toFixed(1)}; errors: baseline ${b.errors}, under load ${l.errors}
   server RSS (Node): baseline peak ${mb(baseline.rss.serverPeak)} steady ${mb(baseline.rss.serverSteady)}; under load peak ${mb(loaded.rss.serverPeak)} steady ${mb(loaded.rss.serverSteady)}
   embedded PostgreSQL processes (sum of RSS, shared pages counted per process): peak ${mb(loaded.rss.postgresPeak)}
   load average (1/5/15 min): baseline ${load(baseline.load.before)} -> ${load(baseline.load.after)}; under load ${load(loaded.load.before)} -> ${load(loaded.load.after)}
@@ -192,6 +192,12 @@ async function main(): Promise<void> {
     { standalone: true },
   );
   onCleanup("stop server", () => server.stop());
+  // BENCH_SERVER_LOG=<file>: the server's output (e.g. with BENCH_SERVER_NODE_OPTIONS=--trace-gc).
+  if (process.env.BENCH_SERVER_LOG) {
+    const file = createWriteStream(process.env.BENCH_SERVER_LOG);
+    server.child.stdout!.on("data", (chunk: string) => file.write(chunk));
+    server.child.stderr!.on("data", (chunk: string) => file.write(chunk));
+  }
   await waitReady(server, 180_000);
   log(`server ready at ${server.baseUrl} (pid ${server.child.pid})`);
 
