@@ -18,4 +18,4 @@ EXPOSE 3000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENV REDRIVE_STANDALONE_DIR=/app/standalone
-CMD ["node", "--max-old-space-size=192", "redrive.mjs"]
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=16", "redrive.mjs"]

@@ -24,10 +24,16 @@ export function serverEnv(configPath: string, databaseUrl: string, adminPassword
   };
 }
 
-/** Starts `next start` on 127.0.0.1:port with env added to this process's; log tells when stop has to SIGKILL. */
-export function startServer(port: number, env: Record<string, string>, log: Log): RedriveServer {
-  const child = spawn("node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, ...env },
+/**
+ * Starts `next start` on 127.0.0.1:port with env added to this process's, or with `standalone` the artifact users
+ * deploy (`npm run redrive`: .next/standalone/server.js); log tells when stop has to SIGKILL.
+ */
+export function startServer(port: number, env: Record<string, string>, log: Log, options: { standalone?: boolean } = {}): RedriveServer {
+  const [command, args] = options.standalone
+    ? [process.execPath, ["scripts/redrive.mjs"]]
+    : ["node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"]];
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env, ...(options.standalone ? { PORT: String(port), HOSTNAME: "127.0.0.1" } : {}) },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

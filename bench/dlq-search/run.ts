@@ -70,13 +70,13 @@ async function redriveScans(): Promise<ScanRun[]> {
   const config = configSchema.parse({ kafka: [{ name: CONNECTION, brokers: [BROKER] }] });
   const connections = buildConnections(config);
   const access = payloadAccess("admin", { readRoles: ["admin"], masking: [] });
-  // The Kafka scan does not touch the control store; an embedded one satisfies startScan's signature.
+  // The scan writes its progress to the control store (any replica can follow it): an embedded one here.
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "redrive-bench-search-store-"));
   const store = await openControlStore({ dataDir });
   const runs: ScanRun[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
-      const state = startScan(store.db, connections, {
+      const state = await startScan(store.db, connections, {
         ref: { kind: "kafka", connection: CONNECTION, dlq: TOPIC },
         expression: PREDICATE_CEL,
         limit: RECORDS,

@@ -27,7 +27,8 @@ export const DROP_INDEXES = [
 /** Saga i's id: a deterministic UUID, so steps and outbox rows can refer to it without a join. */
 const sagaId = (i: string) => `lpad(to_hex(${i}), 32, '0')::uuid`;
 
-export async function buildFixture(url: string, log: (m: string) => void): Promise<{ stuck: number; ms: Record<string, number> }> {
+/** Loads `sagas` sagas (default SHAPE.sagas) with their steps and outbox rows; bench:load uses a smaller count. */
+export async function buildFixture(url: string, log: (m: string) => void, sagas = SHAPE.sagas): Promise<{ stuck: number; ms: Record<string, number> }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const ms: Record<string, number> = {};
@@ -44,7 +45,7 @@ export async function buildFixture(url: string, log: (m: string) => void): Promi
     // Status by i % 10000: 0..49 running-stuck, 50..79 compensating-stuck, 80..99 compensation_failed (1 % in all),
     // 100..149 running and recent (healthy in-flight), 150..949 failed (8 %), the rest completed.
     await step(
-      "sagas (1,000,000)",
+      `sagas (${sagas.toLocaleString()})`,
       `insert into saga_instances (id, saga_type, status, current_step, context, attempts, last_error, correlation_id, started_at, updated_at, version)
        select ${sagaId("i")},
               case when i % 3 = 0 then 'OrderFulfilment' when i % 3 = 1 then 'Refund' else 'Subscription' end,
@@ -60,10 +61,10 @@ export async function buildFixture(url: string, log: (m: string) => void): Promi
               case when m between 100 and 149 then now() - make_interval(secs => i % 60)
                    else now() - make_interval(secs => 900 + (i % 2592000)) end,
               5
-         from generate_series(1, ${SHAPE.sagas}) as i, lateral (select i % 10000 as m) mm`,
+         from generate_series(1, ${sagas}) as i, lateral (select i % 10000 as m) mm`,
     );
     await step(
-      "steps (5,000,000)",
+      `steps (${(sagas * SHAPE.stepsPerSaga).toLocaleString()})`,
       `insert into saga_steps (saga_id, step, action, status, attempt, error, started_at, finished_at)
        select ${sagaId("i")},
               (array['payment.authorize','inventory.reserve','shipping.schedule','inventory.release','payment.refund'])[s],
@@ -73,15 +74,15 @@ export async function buildFixture(url: string, log: (m: string) => void): Promi
               case when s = 5 and (i % 10000) between 80 and 99 then 'refund rejected by payment provider' end,
               now() - make_interval(secs => 900 + (i % 2592000) + (5 - s) * 2),
               now() - make_interval(secs => 900 + (i % 2592000) + (5 - s) * 2 - 1)
-         from generate_series(1, ${SHAPE.sagas}) as i, generate_series(1, ${SHAPE.stepsPerSaga}) as s`,
+         from generate_series(1, ${sagas}) as i, generate_series(1, ${SHAPE.stepsPerSaga}) as s`,
     );
     await step(
-      "outbox rows (1,000,000)",
+      `outbox rows (${sagas.toLocaleString()})`,
       `insert into outbox_events (id, aggregate_type, aggregate_id, event_type, payload, created_at, published_at, attempts)
        select gen_random_uuid(), 'inventory', 'order-' || i, 'ReserveInventory', jsonb_build_object('sagaId', ${sagaId("i")}, 'schemaVersion', 1),
               now() - make_interval(secs => 900 + (i % 2592000)),
               case when (i % 10000) < 50 then null else now() - make_interval(secs => 899 + (i % 2592000)) end, 1
-         from generate_series(1, ${SHAPE.sagas}) as i`,
+         from generate_series(1, ${sagas}) as i`,
     );
     await step(
       "commands (10,000)",

@@ -774,3 +774,45 @@ export const appDatabaseSnapshots = pgTable("app_database_snapshots", {
   value: jsonb("value"),
   error: text("error"),
 });
+
+/**
+ * DLQ scans (server/dlq/scans.ts): state, progress and matches, so whichever replica answers can follow a scan
+ * and cancel it. The scan runs in the replica that started it; it writes progress and a heartbeat about twice
+ * a second and reads cancelRequested. Finished scans are deleted after 15 minutes.
+ */
+export const dlqScans = pgTable(
+  "dlq_scans",
+  {
+    id: uuid("id").primaryKey(),
+    ownerId: text("owner_id").notNull(),
+    /** { kind, connection, dlq, snapshotId? } */
+    ref: jsonb("ref").notNull(),
+    expression: text("expression").notNull(),
+    matchLimit: integer("match_limit").notNull(),
+    status: text("status", { enum: ["running", "done", "limit", "cancelled", "failed"] }).notNull(),
+    total: integer("total"),
+    scanned: integer("scanned").notNull().default(0),
+    matched: integer("matched").notNull().default(0),
+    firstMatchMs: integer("first_match_ms"),
+    error: text("error"),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [index("dlq_scans_finished_idx").on(table.finishedAt)],
+);
+
+/** A scan's matches in order (seq from 0), so a poll reads only those after the ones it has. */
+export const dlqScanMatches = pgTable(
+  "dlq_scan_matches",
+  {
+    scanId: uuid("scan_id")
+      .notNull()
+      .references(() => dlqScans.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    /** A DlqMessageSummary (masked as the scan's owner may see it). */
+    summary: jsonb("summary").notNull(),
+  },
+  (table) => [uniqueIndex("dlq_scan_matches_key").on(table.scanId, table.seq)],
+);

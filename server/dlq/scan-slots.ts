@@ -1,6 +1,6 @@
 /**
  * A per-user cap on concurrent filtered reads (searches, filtered exports, filtered dry runs), so one user
- * cannot hold every filter worker. Per process, like the scans themselves.
+ * cannot hold every filter worker. Per process: each replica counts the scans it runs itself.
  */
 export const MAX_SCANS_PER_USER = 2;
 

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lt } from "drizzle-orm";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { sqsSnapshotMessages } from "~/server/db/schema";
+import { dlqScanMatches, dlqScans, sqsSnapshotMessages } from "~/server/db/schema";
 import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorText, logger } from "~/server/lib/logger";
 import { compileFilter, FilterStopped } from "./filter";
 import { scanKafkaTopic } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
@@ -36,15 +37,17 @@ export interface ScanState {
   matches: DlqMessageSummary[];
 }
 
-// Scans are short-lived and per process; finished ones are kept a while so the page can read the result.
+// A scan runs in the replica that started it (it holds the filter workers and the user's slot) and writes its
+// state to the control store, so any replica answers status and cancel. Finished scans are kept a while.
 const KEEP_FINISHED_MS = 15 * 60_000;
+/** How often a running scan writes progress (and a heartbeat) and reads a cancel asked through another replica. */
+export const SCAN_SYNC_MS = 500;
+/** A running scan whose heartbeat is older than this lost its replica (stopped or crashed). */
+const ORPHANED_AFTER_MS = 30_000;
 type RunningScan = ScanState & { cancel: boolean; abort: AbortController };
+// The scans this process runs, read from memory here (fresher than the store); other replicas read the store.
 const holder = globalThis as unknown as { __redriveScans?: Map<string, RunningScan> };
 const scans = (holder.__redriveScans ??= new Map());
-
-function prune(now: number): void {
-  for (const [id, scan] of scans) if (scan.finishedAt !== null && now - scan.finishedAt > KEEP_FINISHED_MS) scans.delete(id);
-}
 
 /** What a filter may see: everything, the masked payload, or (without payload access) metadata and errors. */
 export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
@@ -60,14 +63,13 @@ export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDl
  * their share. Records are filtered in the worker pool a fetched batch at a time; the filter sees payloads
  * masked for the caller's role, and callers without payload access can filter on metadata and errors only.
  */
-export function startScan(
+export async function startScan(
   db: ControlDb,
   connections: Connections,
   input: { ref: DlqRef; expression: string; limit: number; ownerId: string; access: PayloadAccess },
-): ScanState {
+): Promise<ScanState> {
   const filter = compileFilter(input.expression);
   const release = takeScanSlot(input.ownerId);
-  prune(Date.now());
   const state: RunningScan = {
     id: randomUUID(),
     ownerId: input.ownerId,
@@ -86,7 +88,24 @@ export function startScan(
     cancel: false,
     abort: new AbortController(),
   };
+  try {
+    await db.delete(dlqScans).where(lt(dlqScans.finishedAt, new Date(Date.now() - KEEP_FINISHED_MS)));
+    await db.insert(dlqScans).values({
+      id: state.id,
+      ownerId: state.ownerId,
+      ref: state.ref,
+      expression: state.expression,
+      matchLimit: state.limit,
+      status: "running",
+      startedAt: new Date(state.startedAt),
+      heartbeatAt: new Date(),
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
   scans.set(state.id, state);
+  const sync = new ScanSync(db, state);
 
   let pending: RawDlqMessage[] = [];
   const visit = (message: RawDlqMessage) => void pending.push(message);
@@ -110,6 +129,7 @@ export function startScan(
   const stop = () => state.cancel || state.matched >= state.limit;
 
   void (async () => {
+    sync.start();
     try {
       if (input.ref.kind === "kafka") {
         const adapter = connections.kafka.get(input.ref.connection);
@@ -134,9 +154,72 @@ export function startScan(
     } finally {
       state.finishedAt = Date.now();
       release();
+      await sync.stop();
+      scans.delete(state.id);
     }
   })();
   return state;
+}
+
+/** Writes a running scan's progress and new matches to the store, and takes a cancel asked through any replica. */
+class ScanSync {
+  private timer: NodeJS.Timeout | null = null;
+  private written = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: ControlDb,
+    private readonly state: RunningScan,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.enqueue(), SCAN_SYNC_MS);
+  }
+
+  /** The final write (status, finishedAt, the last matches). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.enqueue();
+  }
+
+  private enqueue(): Promise<void> {
+    this.chain = this.chain.then(() =>
+      this.write().catch((error: unknown) => {
+        logger.warn({ scan: this.state.id, err: errorText(error) }, "could not write a DLQ scan's progress");
+      }),
+    );
+    return this.chain;
+  }
+
+  private async write(): Promise<void> {
+    const s = this.state;
+    const fresh = s.matches.slice(this.written);
+    if (fresh.length > 0) {
+      await this.db.insert(dlqScanMatches).values(fresh.map((summary, i) => ({ scanId: s.id, seq: this.written + i, summary })));
+      this.written += fresh.length;
+    }
+    const [row] = await this.db
+      .update(dlqScans)
+      .set({
+        status: s.finishedAt === null ? "running" : s.status,
+        total: s.total,
+        scanned: s.scanned,
+        matched: this.written,
+        firstMatchMs: s.firstMatchMs,
+        error: s.error,
+        finishedAt: s.finishedAt === null ? null : new Date(s.finishedAt),
+        heartbeatAt: new Date(),
+      })
+      .where(eq(dlqScans.id, s.id))
+      .returning({ cancelRequested: dlqScans.cancelRequested });
+    if (row?.cancelRequested && s.finishedAt === null) cancelLocal(s);
+  }
+}
+
+function cancelLocal(scan: RunningScan): void {
+  scan.cancel = true;
+  // Ends the worker evaluating this scan's batch now, not when the batch would have finished.
+  scan.abort.abort();
 }
 
 async function scanSnapshot(
@@ -169,18 +252,55 @@ async function scanSnapshot(
   }
 }
 
-export function scanState(id: string, ownerId: string): ScanState | null {
-  const scan = scans.get(id);
-  if (!scan || scan.ownerId !== ownerId) return null;
-  const { cancel: _cancel, abort: _abort, ...state } = scan;
-  return state;
+/** A scan's state with its matches from index `from` on, from whichever replica runs it; null when unknown. */
+export async function scanState(db: ControlDb, id: string, ownerId: string, from = 0): Promise<ScanState | null> {
+  const local = scans.get(id);
+  if (local) {
+    if (local.ownerId !== ownerId) return null;
+    const { cancel: _cancel, abort: _abort, matches, ...state } = local;
+    return { ...state, matches: matches.slice(from) };
+  }
+  const [row] = await db
+    .select()
+    .from(dlqScans)
+    .where(and(eq(dlqScans.id, id), eq(dlqScans.ownerId, ownerId)));
+  if (!row) return null;
+  const matches = await db
+    .select({ summary: dlqScanMatches.summary })
+    .from(dlqScanMatches)
+    .where(and(eq(dlqScanMatches.scanId, id), gte(dlqScanMatches.seq, from)))
+    .orderBy(asc(dlqScanMatches.seq));
+  const orphaned = row.status === "running" && Date.now() - row.heartbeatAt.getTime() > ORPHANED_AFTER_MS;
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    ref: row.ref as DlqRef,
+    expression: row.expression,
+    limit: row.matchLimit,
+    startedAt: row.startedAt.getTime(),
+    finishedAt: orphaned ? row.heartbeatAt.getTime() : (row.finishedAt?.getTime() ?? null),
+    status: orphaned ? "failed" : row.status,
+    total: row.total,
+    scanned: row.scanned,
+    matched: row.matched,
+    firstMatchMs: row.firstMatchMs,
+    error: orphaned ? "The Redrive replica running this scan stopped before it finished; start it again." : row.error,
+    matches: matches.map((m) => m.summary as DlqMessageSummary),
+  };
 }
 
-export function cancelScan(id: string, ownerId: string): boolean {
-  const scan = scans.get(id);
-  if (!scan || scan.ownerId !== ownerId || scan.status !== "running") return false;
-  scan.cancel = true;
-  // Ends the worker evaluating this scan's batch now, not when the batch would have finished.
-  scan.abort.abort();
-  return true;
+/** Cancels a running scan of the owner's, here or (through the store) in the replica running it. */
+export async function cancelScan(db: ControlDb, id: string, ownerId: string): Promise<boolean> {
+  const local = scans.get(id);
+  if (local) {
+    if (local.ownerId !== ownerId || local.status !== "running" || local.finishedAt !== null) return false;
+    cancelLocal(local);
+    return true;
+  }
+  const updated = await db
+    .update(dlqScans)
+    .set({ cancelRequested: true })
+    .where(and(eq(dlqScans.id, id), eq(dlqScans.ownerId, ownerId), eq(dlqScans.status, "running")))
+    .returning({ id: dlqScans.id });
+  return updated.length > 0;
 }

@@ -73,13 +73,38 @@ async function storeSnapshot(store: ControlDb, database: string, sampledAt: Date
 // it is not stored, so what a reader sees then equals the tables.
 const inFlight = new Map<string, Promise<AppSnapshot & { sampledAt: Date }>>();
 
-/** The collector round's snapshot when fresh; otherwise computed live (once for concurrent readers). A stored failure is thrown like a live one. */
+// Decoded snapshots per store and database, reused while the stored row's sampledAt is unchanged: a reader then
+// reads two small columns instead of the whole diagnosed Stuck view (jsonb parse plus superjson walk per request).
+const decoded = new WeakMap<ControlDb, Map<string, { sampledAt: number; value: AppSnapshot }>>();
+
+async function storedSnapshot(store: ControlDb, database: string, row: { sampledAt: Date }): Promise<AppSnapshot | null> {
+  const cache = decoded.get(store) ?? new Map<string, { sampledAt: number; value: AppSnapshot }>();
+  decoded.set(store, cache);
+  const hit = cache.get(database);
+  if (hit && hit.sampledAt === row.sampledAt.getTime()) return hit.value;
+  const [full] = await store
+    .select({ sampledAt: appDatabaseSnapshots.sampledAt, value: appDatabaseSnapshots.value })
+    .from(appDatabaseSnapshots)
+    .where(eq(appDatabaseSnapshots.database, database));
+  if (!full?.value) return null;
+  const value = superjson.deserialize<AppSnapshot>(full.value as Parameters<typeof superjson.deserialize>[0]);
+  cache.set(database, { sampledAt: full.sampledAt.getTime(), value });
+  return value;
+}
+
+/**
+ * The collector round's snapshot when fresh; otherwise computed live (once for concurrent readers). A stored
+ * failure is thrown like a live one. The value is shared between readers: treat it as read-only.
+ */
 export async function appSnapshot(store: ControlDb, connections: Connections, app: AppDatabase, now = Date.now()): Promise<AppSnapshot & { sampledAt: Date }> {
-  const [row] = await store.select().from(appDatabaseSnapshots).where(eq(appDatabaseSnapshots.database, app.name));
+  const [row] = await store
+    .select({ sampledAt: appDatabaseSnapshots.sampledAt, error: appDatabaseSnapshots.error })
+    .from(appDatabaseSnapshots)
+    .where(eq(appDatabaseSnapshots.database, app.name));
   if (row && now - row.sampledAt.getTime() <= MAX_AGE_MS) {
     if (row.error) throw new Error(row.error);
-    if (row.value) {
-      const stored = superjson.deserialize<AppSnapshot>(row.value as Parameters<typeof superjson.deserialize>[0]);
+    const stored = await storedSnapshot(store, app.name, row);
+    if (stored) {
       // A row stored by an older version has no split yet: derived from what it holds.
       const kinds = stored.stuckKinds ?? stuckKinds(stored.statusCounts, stored.stuckCounts, stored.stuckView?.sagas ?? null);
       return { ...stored, stuckKinds: kinds, sampledAt: row.sampledAt };

@@ -186,12 +186,12 @@ export const dlqRouter = createTRPCRouter({
           limit: z.number().int().min(1).max(10_000).default(500),
         }),
       )
-      .mutation(({ ctx, input }) => {
+      .mutation(async ({ ctx, input }) => {
         if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
         else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
         try {
           checkFilter(input.expression);
-          const scan = startScan(ctx.db, ctx.connections, {
+          const scan = await startScan(ctx.db, ctx.connections, {
             ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
             expression: input.expression,
             limit: input.limit,
@@ -209,15 +209,15 @@ export const dlqRouter = createTRPCRouter({
       }),
 
     /** Progress and matches so far (matches from index `from` on, so polling sends only what is new). */
-    status: viewerProcedure.input(z.object({ id: z.uuid(), from: z.number().int().min(0).default(0) })).query(({ ctx, input }) => {
-      const scan = scanState(input.id, ctx.principal.id);
+    status: viewerProcedure.input(z.object({ id: z.uuid(), from: z.number().int().min(0).default(0) })).query(async ({ ctx, input }) => {
+      const scan = await scanState(ctx.db, input.id, ctx.principal.id, input.from);
       if (!scan) throw new TRPCError({ code: "NOT_FOUND", message: "No such scan (finished scans are kept 15 minutes)." });
       const elapsedMs = (scan.finishedAt ?? Date.now()) - scan.startedAt;
       const { matches, ...rest } = scan;
-      return { ...rest, elapsedMs, ratePerSecond: elapsedMs > 0 ? Math.round((scan.scanned / elapsedMs) * 1000) : 0, matches: matches.slice(input.from) };
+      return { ...rest, elapsedMs, ratePerSecond: elapsedMs > 0 ? Math.round((scan.scanned / elapsedMs) * 1000) : 0, matches };
     }),
 
-    cancel: viewerProcedure.input(z.object({ id: z.uuid() })).mutation(({ ctx, input }) => ({ cancelled: cancelScan(input.id, ctx.principal.id) })),
+    cancel: viewerProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => ({ cancelled: await cancelScan(ctx.db, input.id, ctx.principal.id) })),
   }),
 
   filters: createTRPCRouter({

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { createTRPCRouter, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
 import type { Connections } from "~/server/connections/registry";
 import { latestOutboxSample } from "~/server/jobs/outbox-sampler";
+import { forgetSharedReads, sharedRead } from "~/server/lib/shared-read";
 import { ranges, type RangeKey } from "~/server/lag/queries";
 import { outboxHistory } from "~/server/outbox/history";
 import { inspectEvent } from "~/server/outbox/idempotency";
@@ -10,6 +11,8 @@ import { relayVerdict } from "~/server/outbox/stall";
 import { appDatabase, appDatabases, UnknownDatabaseError, type AppDatabase } from "~/server/sagas/context";
 
 const databaseInput = z.object({ database: z.string().min(1).max(63) });
+/** The page's live reads of the application's outbox, shared by the viewers polling it (every 5 s each). */
+const OUTBOX_SHARED_MS = 2_000;
 
 export function resolveApp(connections: Connections, name: string): AppDatabase {
   try {
@@ -36,7 +39,10 @@ export const outboxRouter = createTRPCRouter({
   /** Headline: unpublished rows, the oldest's age, publish rate, failing rows, and whether the relay is stalled. */
   overview: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
     const app = resolveApp(ctx.connections, input.database);
-    const [summary, previous] = await Promise.all([app.outbox.summary(app.db), latestOutboxSample(ctx.db, app.name)]);
+    const [summary, previous] = await Promise.all([
+      sharedRead(app.db, "outbox.summary", OUTBOX_SHARED_MS, () => app.outbox.summary(app.db)),
+      latestOutboxSample(ctx.db, app.name),
+    ]);
     const verdict = relayVerdict(summary, app.config.outbox.stallAfterSeconds, {
       insertOnly: app.outbox.capabilities.insertOnly,
       previousOldestAt: previous ? previous.oldestUnpublishedAt : undefined,
@@ -57,7 +63,7 @@ export const outboxRouter = createTRPCRouter({
   /** Unpublished rows by aggregate type and event type. */
   backlog: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
     const app = resolveApp(ctx.connections, input.database);
-    return app.outbox.backlog(app.db, 200);
+    return sharedRead(app.db, "outbox.backlog", OUTBOX_SHARED_MS, () => app.outbox.backlog(app.db, 200));
   }),
 
   /** Unpublished rows whose last publish attempt failed, oldest first. */
@@ -65,14 +71,14 @@ export const outboxRouter = createTRPCRouter({
     .input(databaseInput.extend({ limit: z.number().int().min(1).max(500).default(100) }))
     .query(async ({ ctx, input }) => {
       const app = resolveApp(ctx.connections, input.database);
-      return (await app.outbox.failing(app.db, input.limit)).map(({ payload: _payload, ...row }) => row);
+      return (await sharedRead(app.db, `outbox.failing ${input.limit}`, OUTBOX_SHARED_MS, () => app.outbox.failing(app.db, input.limit))).map(({ payload: _payload, ...row }) => row);
     }),
 
   /** Per aggregate: a failing row and the later rows of the same aggregate it holds back. */
   blocked: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
     const app = resolveApp(ctx.connections, input.database);
     // A failing row with nothing behind it is in "Failing rows" already; here only the ones holding others back.
-    return (await app.outbox.blocked(app.db, 100)).filter((chain) => chain.behind > 0).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
+    return (await sharedRead(app.db, "outbox.blocked", OUTBOX_SHARED_MS, () => app.outbox.blocked(app.db, 100))).filter((chain) => chain.behind > 0).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
   }),
 
   history: viewerProcedure
@@ -102,6 +108,7 @@ export const outboxRouter = createTRPCRouter({
         throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Database "${app.name}" is read-only for Redrive: set writable: true in its config to requeue rows.` });
       }
       const requeued = await app.outbox.requeue(app.db, input.ids);
+      forgetSharedReads(app.db);
       return { requeued, skipped: input.ids.length - requeued };
     }),
 });

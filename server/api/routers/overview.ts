@@ -3,11 +3,14 @@ import { partitionStatuses } from "~/server/lag/health-rules";
 import { attentionGroups, growingDlqs } from "~/server/lag/overview";
 import { latestDepths } from "~/server/depth/latest";
 import { errorMessage } from "~/server/jobs/health-monitor";
+import { sharedRead } from "~/server/lib/shared-read";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 import { appDatabases } from "~/server/sagas/context";
 import { appSnapshot } from "~/server/sagas/snapshot";
 
 const OVERVIEW_TIMEOUT_MS = 8_000;
+/** The cluster summaries are live broker reads: one per connection every few seconds, shared by all viewers. */
+const OVERVIEW_SHARED_MS = 4_000;
 
 /** Saga counts per status across types, as the Overview shows them. */
 function perStatus(counts: { status: string; count: number }[]): { status: string; count: number }[] {
@@ -34,13 +37,13 @@ export const overviewRouter = createTRPCRouter({
       Promise.all(
         [...all.kafka.values()].map(async (adapter) => ({
           connection: adapter.name,
-          result: await settle(`Kafka connection "${adapter.name}"`, () => adapter.overview()),
+          result: await settle(`Kafka connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
         })),
       ),
       Promise.all(
         [...all.sqs.values()].map(async (adapter) => ({
           connection: adapter.name,
-          result: await settle(`SQS connection "${adapter.name}"`, () => adapter.overview()),
+          result: await settle(`SQS connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
         })),
       ),
     ]);
