@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { durationText } from "./lag/format";
 import { NeedsAttention } from "./lag/needs-attention";
+import { SagaStatus } from "./sagas/saga-status";
 import { Card, ErrorBox, formatTime, PageHeader, Stat } from "./ui";
 import { useTRPC } from "./trpc";
 
@@ -113,7 +114,9 @@ export function OverviewView() {
                             <tbody>
                               {result.data.sagas.map(({ status, count }) => (
                                 <tr key={status} className="border-t border-slate-100">
-                                  <td className={`py-1 font-mono ${status === "failed" || status === "compensation_failed" ? "text-red-700" : ""}`}>{status}</td>
+                                  <td className="py-1">
+                                    <SagaStatus status={status} />
+                                  </td>
                                   <td className="py-1 text-right tabular-nums" data-testid={`saga-count-${status}`}>
                                     {count.toLocaleString()}
                                   </td>
