@@ -48,7 +48,7 @@ export function RulesList() {
         </thead>
         <tbody>
           {(rules.data ?? []).map((rule) => (
-            <tr key={rule.id} className="border-t border-slate-100" data-testid="rule-row">
+            <tr key={rule.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid="rule-row">
               <td className="py-1 pr-3">
                 <Link className="text-sky-700 hover:underline" href={`/alerts/rules/${rule.id}`}>
                   {rule.name}

@@ -200,7 +200,7 @@ function StuckPanel({ database }: { database: string }) {
             </thead>
             <tbody>
               {d.rows.map((s) => (
-                <tr key={s.id} className="border-t border-slate-100 align-top" data-testid={`stuck-row-${s.id}`}>
+                <tr key={s.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid={`stuck-row-${s.id}`}>
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 text-right">{ageText(s.idleSeconds)}</td>
                   <td className="max-w-xl py-1 pr-3 text-xs" data-testid="diagnosis" data-kind={s.diagnosis?.kind}>
@@ -289,7 +289,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
             </thead>
             <tbody>
               {list.data.rows.map((s) => (
-                <tr key={s.id} className="border-t border-slate-100 align-top" data-testid={`saga-row-${s.id}`}>
+                <tr key={s.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid={`saga-row-${s.id}`}>
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 font-mono text-xs">{s.correlationId}</td>
                   <td className="py-1 pr-3 text-right text-xs">{since(s.updatedAt)}</td>
