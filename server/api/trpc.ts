@@ -8,7 +8,7 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
-import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, scopeOf, type Action, type Scope } from "~/server/auth/permissions";
+import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, readFilter, scopeOf, type Action, type Readable, type Scope } from "~/server/auth/permissions";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { identifyOptions } from "~/server/auth/session-policy";
@@ -200,6 +200,19 @@ function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "repl
 /** The payload access of this call: the caller's role on the connection and resource its input names. */
 export function payloadAccessFor(ctx: { principal: Principal; connections: Connections; scope?: Scope }) {
   return payloadAccess(ctx.principal.role, ctx.connections.config.payloads, { roles: ctx.connections.config.auth.roles, scope: ctx.scope });
+}
+
+/** What this caller may read, for lists and overviews (null: everything, as for the presets). */
+export function readableFor(ctx: { principal: Principal | null; connections: Connections }): Readable | null {
+  // Procedures run this after the permission check, so a principal is there; without one nothing is readable.
+  if (!ctx.principal) return () => false;
+  return readFilter(ctx.principal.role, ctx.connections.config);
+}
+
+/** A row filter for lists of things done on one DLQ (replays, jobs): keeps those this caller may read. */
+export function readableRow(ctx: { principal: Principal | null; connections: Connections }): (row: { connection: string; dlq: string }) => boolean {
+  const readable = readableFor(ctx);
+  return (row) => readable === null || readable({ connection: row.connection, resource: row.dlq });
 }
 
 /** Reads (lag, DLQs, sagas, the audit log); payloads pass the payload gate on top. */

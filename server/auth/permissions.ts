@@ -103,6 +103,21 @@ export function allowsEverywhere(grants: readonly Grant[], action: Action): bool
   );
 }
 
+/** A check of what a role may read, applied to lists and overviews so they name only what it may see. */
+export type Readable = (scope: Scope) => boolean;
+
+/** The role's read check, or null when it reads every connection and resource (the presets): lists stay whole. */
+export function readFilter(role: string, config: PermissionConfig): Readable | null {
+  const grants = grantsOf(role, config);
+  if (allowsEverywhere(grants, "read")) return null;
+  return (scope) => allows(grants, "read", scope);
+}
+
+/** The items a role may read, each item's connection and resource named by `scopeOfItem`. */
+export function visible<T>(items: readonly T[], readable: Readable | null, scopeOfItem: (item: T) => Scope): T[] {
+  return readable ? items.filter((item) => readable(scopeOfItem(item))) : [...items];
+}
+
 export function can(role: string, config: PermissionConfig, action: Action, scope?: Scope): boolean {
   return allows(grantsOf(role, config), action, scope);
 }

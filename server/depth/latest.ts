@@ -3,6 +3,7 @@ import { kafkaDlqSamples, kafkaPartitionSamples, replayLedger, sqsQueueSamples, 
 import { depthHourAgo, latestDlqTopicSampleTime, latestQueueSampleTime, snapshotState } from "~/server/lag/queries";
 import type { ControlDb } from "~/server/db/control-store";
 import type { Connections } from "~/server/connections/registry";
+import { visible, type Readable } from "~/server/auth/permissions";
 
 /**
  * The one source of every queue and DLQ depth a page shows: the latest stored sample (never a broker
@@ -57,9 +58,11 @@ async function latestSnapshotTimes(db: ControlDb): Promise<Map<string, { oldest:
 }
 
 /** The latest stored depth of every queue and DLQ topic (never asks a broker). */
-export async function latestDepths(db: ControlDb, connections: Connections) {
+export async function latestDepths(db: ControlDb, connections: Connections, readable: Readable | null = null) {
+  // A scoped role sees only the connections, queues and topics its read grant covers (null: all of them).
+  const names = (keys: Iterable<string>) => visible([...keys], readable, (connection) => ({ connection }));
   const sqs = await Promise.all(
-    [...connections.sqs.keys()].map(async (connection) => {
+    names(connections.sqs.keys()).map(async (connection) => {
       const sampledAt = await latestQueueSampleTime(db, connection);
       const snapshot = await snapshotState(db, "sqs", connection, sampledAt);
       if (!sampledAt) return { snapshot, queues: [] };
@@ -73,12 +76,12 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
       ]);
       return {
         snapshot,
-        queues: rows.map((row) => ({ ...row, growthLastHour: hourAgo.has(row.queue) ? row.visible - hourAgo.get(row.queue)! : null })),
+        queues: visible(rows, readable, (row) => ({ connection, resource: row.queue })).map((row) => ({ ...row, growthLastHour: hourAgo.has(row.queue) ? row.visible - hourAgo.get(row.queue)! : null })),
       };
     }),
   );
   const kafka = await Promise.all(
-    [...connections.kafka.keys()].map(async (connection) => {
+    names(connections.kafka.keys()).map(async (connection) => {
       const sampledAt = await latestDlqTopicSampleTime(db, connection);
       const snapshot = await snapshotState(db, "kafka", connection, sampledAt);
       if (!sampledAt) return { snapshot, topics: [] };
@@ -92,7 +95,7 @@ export async function latestDepths(db: ControlDb, connections: Connections) {
       ]);
       return {
         snapshot,
-        topics: rows.map((row) => ({
+        topics: visible(rows, readable, (row) => ({ connection, resource: row.topic })).map((row) => ({
           ...row,
           growthLastHour: hourAgo.has(row.topic) ? row.retainedMessages - hourAgo.get(row.topic)! : null,
         })),

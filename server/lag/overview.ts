@@ -1,3 +1,4 @@
+import { visible, type Readable } from "~/server/auth/permissions";
 import { desc } from "drizzle-orm";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
@@ -12,10 +13,11 @@ const CANDIDATES = 200;
 const LISTED = 5;
 
 /** The Overview's consumer groups that need a human, most urgent first (server/lag/attention.ts). */
-export async function attentionGroups(db: ControlDb, connections: Connections) {
+export async function attentionGroups(db: ControlDb, connections: Connections, readable: Readable | null = null) {
+  // Consumer groups are scoped by their connection (grant resources name DLQs, topics, queues, databases).
   const groups = (
     await Promise.all(
-      [...connections.kafka.values()].map(async (adapter) => {
+      visible([...connections.kafka.values()], readable, (adapter) => ({ connection: adapter.name })).map(async (adapter) => {
         const sampledAt = await latestGroupSampleTime(db, adapter.name);
         if (!sampledAt) return [];
         const rows = await groupRowsAt(db, adapter.name, sampledAt).orderBy(desc(kafkaGroupSamples.totalLag)).limit(CANDIDATES);

@@ -2,12 +2,12 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { latestDepths } from "~/server/depth/latest";
 import { bucketSeconds, depthHistory, ranges, type RangeKey } from "~/server/lag/queries";
-import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, readableFor, viewerProcedure } from "~/server/api/trpc";
 
 const rangeInput = z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h");
 
 export const depthRouter = createTRPCRouter({
-  list: viewerProcedure.query(({ ctx }) => latestDepths(ctx.db, ctx.connections)),
+  list: viewerProcedure.query(({ ctx }) => latestDepths(ctx.db, ctx.connections, readableFor(ctx))),
 
   history: viewerProcedure
     .input(

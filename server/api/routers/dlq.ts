@@ -4,7 +4,7 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, payloadAccessFor, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, payloadAccessFor, readableFor, viewerProcedure } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { FilterSyntaxError } from "~/server/dlq/filter";
@@ -42,7 +42,7 @@ async function latestSnapshot(ctx: Context, connection: string, queue: string) {
 export const dlqRouter = createTRPCRouter({
   /** Every DLQ of every connection, from the collector's latest samples (no broker is asked). */
   list: viewerProcedure.query(async ({ ctx }) => {
-    const { dlqs } = await latestDepths(ctx.db, ctx.connections);
+    const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
     return dlqs;
   }),
 

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
+import { visible } from "~/server/auth/permissions";
+import { createTRPCRouter, readableFor, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
 import type { Connections } from "~/server/connections/registry";
 import { latestOutboxSample } from "~/server/jobs/outbox-sampler";
 import { forgetSharedReads, sharedRead } from "~/server/lib/shared-read";
@@ -26,7 +27,7 @@ export function resolveApp(connections: Connections, name: string): AppDatabase 
 export const outboxRouter = createTRPCRouter({
   /** The application databases and what their outbox layout can tell. */
   databases: viewerProcedure.query(({ ctx }) =>
-    appDatabases(ctx.connections).map((app) => ({
+    visible(appDatabases(ctx.connections), readableFor(ctx), (app) => ({ connection: app.name, resource: app.name })).map((app) => ({
       name: app.name,
       layout: app.config.layout,
       table: app.outbox.table,

@@ -1,10 +1,11 @@
-import { withTimeout } from "~/server/brokers/types";
+import { visible, type Readable } from "~/server/auth/permissions";
+import { withTimeout, type SqsOverview } from "~/server/brokers/types";
 import { partitionStatuses } from "~/server/lag/health-rules";
 import { attentionGroups, growingDlqs } from "~/server/lag/overview";
 import { latestDepths } from "~/server/depth/latest";
 import { errorMessage } from "~/server/jobs/health-monitor";
 import { sharedRead } from "~/server/lib/shared-read";
-import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, readableFor, viewerProcedure } from "~/server/api/trpc";
 import { appDatabases } from "~/server/sagas/context";
 import { appSnapshot } from "~/server/sagas/snapshot";
 
@@ -17,6 +18,13 @@ function perStatus(counts: { status: string; count: number }[]): { status: strin
   const totals = new Map<string, number>();
   for (const row of counts) totals.set(row.status, (totals.get(row.status) ?? 0) + row.count);
   return [...totals].map(([status, count]) => ({ status, count })).sort((a, b) => a.status.localeCompare(b.status));
+}
+
+/** An SQS summary with only the queues the role may read (the shared read is the whole connection's). */
+function scopedSqsOverview(overview: SqsOverview, connection: string, readable: Readable | null): SqsOverview {
+  if (!readable) return overview;
+  const queues = visible(overview.queues, readable, (queue) => ({ connection, resource: queue.name }));
+  return { queueCount: queues.length, queues, deadLetterQueues: visible(overview.deadLetterQueues, readable, (queue) => ({ connection, resource: queue.name })) };
 }
 
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -33,23 +41,28 @@ async function settle<T>(what: string, work: () => Promise<T>): Promise<Outcome<
 export const overviewRouter = createTRPCRouter({
   get: viewerProcedure.query(async ({ ctx }) => {
     const all = ctx.connections;
+    // A scoped role sees only the connections, queues and databases its read grant covers.
+    const readable = readableFor(ctx);
+    const connectionOf = (adapter: { name: string }) => ({ connection: adapter.name });
     const [kafka, sqs] = await Promise.all([
       Promise.all(
-        [...all.kafka.values()].map(async (adapter) => ({
+        visible([...all.kafka.values()], readable, connectionOf).map(async (adapter) => ({
           connection: adapter.name,
           result: await settle(`Kafka connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
         })),
       ),
       Promise.all(
-        [...all.sqs.values()].map(async (adapter) => ({
+        visible([...all.sqs.values()], readable, connectionOf).map(async (adapter) => ({
           connection: adapter.name,
-          result: await settle(`SQS connection "${adapter.name}"`, () => sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview())),
+          result: await settle(`SQS connection "${adapter.name}"`, async () =>
+            scopedSqsOverview(await sharedRead(adapter, "overview", OVERVIEW_SHARED_MS, () => adapter.overview()), adapter.name, readable),
+          ),
         })),
       ),
     ]);
     // Saga and outbox counts come from the collector round's snapshot, not a saga-table scan per viewer.
     const databases = await Promise.all(
-      appDatabases(all).map(async (app) => ({
+      visible(appDatabases(all), readable, (app) => ({ connection: app.name, resource: app.name })).map(async (app) => ({
         connection: app.name,
         result: await settle(`database "${app.name}"`, async () => {
           const snapshot = await appSnapshot(ctx.db, all, app);
@@ -58,7 +71,7 @@ export const overviewRouter = createTRPCRouter({
       })),
     );
     // The DLQ depths shown are the stored sample's, like every other page's, not this request's own read.
-    const { dlqs } = await latestDepths(ctx.db, ctx.connections);
+    const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
     const stored = new Map(dlqs.filter((d) => d.kind === "sqs").map((d) => [`${d.connection}/${d.name}`, d.depth]));
     const sqsWithStoredDepths = sqs.map(({ connection, result }) => ({
       connection,
@@ -77,7 +90,7 @@ export const overviewRouter = createTRPCRouter({
 
   /** What needs a human: consumer groups ranked by urgency and the DLQs that grew, from the stored samples. */
   hotspots: viewerProcedure.query(async ({ ctx }) => {
-    const { dlqs } = await latestDepths(ctx.db, ctx.connections);
-    return { worstGroups: await attentionGroups(ctx.db, ctx.connections), growingDlqs: growingDlqs(dlqs), statuses: partitionStatuses };
+    const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
+    return { worstGroups: await attentionGroups(ctx.db, ctx.connections, readableFor(ctx)), growingDlqs: growingDlqs(dlqs), statuses: partitionStatuses };
   }),
 });

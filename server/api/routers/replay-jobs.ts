@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { gateReplayJob } from "~/server/api/payload-gate";
-import { bulkReplayProcedure, createTRPCRouter, payloadAccessFor, viewerProcedure, type Context } from "~/server/api/trpc";
+import { bulkReplayProcedure, createTRPCRouter, payloadAccessFor, readableFor, readableRow, viewerProcedure, type Context } from "~/server/api/trpc";
 import { replayItemStates, replayJobItems, replayJobs, replayJobStates } from "~/server/db/schema";
 import { checkFilter } from "~/server/dlq/filter-check";
 import { FilterStopped, FilterSyntaxError } from "~/server/dlq/filter";
@@ -43,7 +43,8 @@ async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
 
 async function jobOrThrow(ctx: Context, id: string) {
   const [job] = await ctx.db.select().from(replayJobs).where(eq(replayJobs.id, id));
-  if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No replay job ${id}.` });
+  // A job outside the caller's read scope answers like an unknown one, so its existence is not revealed.
+  if (!job || !readableRow(ctx)(job)) throw new TRPCError({ code: "NOT_FOUND", message: `No replay job ${id}.` });
   return job;
 }
 
@@ -117,7 +118,9 @@ export const replayJobsRouter = createTRPCRouter({
           .where(input.state ? eq(replayJobs.state, input.state) : undefined)
           .orderBy(desc(replayJobs.createdAt))
           .limit(input.limit)
-      ).map(gateReplayJob),
+      )
+        .filter(readableRow(ctx))
+        .map(gateReplayJob),
     ),
 
   /** One job with what the page derives from it: remaining, rate, ETA and elapsed time. */
@@ -137,6 +140,8 @@ export const replayJobsRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
+      // A scoped role reads the items of jobs on its DLQs only (404 otherwise, like an unknown job).
+      if (readableFor(ctx)) await jobOrThrow(ctx, input.jobId);
       const items = await ctx.db
         .select()
         .from(replayJobItems)

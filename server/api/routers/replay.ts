@@ -4,7 +4,7 @@ import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableRow, replayProcedure, viewerProcedure } from "~/server/api/trpc";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
@@ -265,7 +265,9 @@ export const replayRouter = createTRPCRouter({
   /** The latest replays across every DLQ, newest first. */
   recent: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
-    .query(async ({ ctx, input }) => (await ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)).map(gateLedgerRow)),
+    .query(async ({ ctx, input }) =>
+      (await ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)).filter(readableRow(ctx)).map(gateLedgerRow),
+    ),
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure

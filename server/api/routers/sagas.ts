@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createTRPCRouter, payloadAccessFor, sagaCommandProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
+import { visible } from "~/server/auth/permissions";
+import { createTRPCRouter, payloadAccessFor, readableFor, sagaCommandProcedure, viewerProcedure, type Context } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
 import { gate } from "~/server/api/payload-gate";
 import type { PayloadAccess } from "~/server/dlq/masking";
@@ -52,7 +53,7 @@ function masked(value: unknown, access: PayloadAccess): { visible: boolean; valu
 export const sagasRouter = createTRPCRouter({
   /** The application databases with their saga layout and settings. */
   databases: viewerProcedure.query(({ ctx }) =>
-    appDatabases(ctx.connections).map((app) => ({
+    visible(appDatabases(ctx.connections), readableFor(ctx), (app) => ({ connection: app.name, resource: app.name })).map((app) => ({
       name: app.name,
       layout: app.config.layout,
       writable: app.writable,
@@ -69,7 +70,7 @@ export const sagasRouter = createTRPCRouter({
   /** Stuck sagas per database, for the navigation badge (index-backed count). */
   stuckCount: viewerProcedure.query(async ({ ctx }) => {
     const perDatabase = await Promise.all(
-      appDatabases(ctx.connections)
+      visible(appDatabases(ctx.connections), readableFor(ctx), (app) => ({ connection: app.name, resource: app.name }))
         .filter((app) => app.sagas)
         .map(async (app) => {
           try {
