@@ -1,3 +1,4 @@
+import { labelScope, visible, type Readable } from "~/server/auth/permissions";
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
@@ -75,8 +76,8 @@ export function objectAlerts(db: ControlDb, ref: ObjectRef) {
 }
 
 /** The navigation badge: firing instances that no silence covers. */
-export async function firingCount(db: ControlDb): Promise<number> {
-  return (await activeAlerts(db)).filter((a) => a.state === "firing" && !a.silencedBy).length;
+export async function firingCount(db: ControlDb, readable: Readable | null = null): Promise<number> {
+  return visible(await activeAlerts(db), readable, (a) => labelScope(a.labels)).filter((a) => a.state === "firing" && !a.silencedBy).length;
 }
 
 /** Instance counts per rule and state, for the Rules list. */

@@ -118,6 +118,13 @@ export function visible<T>(items: readonly T[], readable: Readable | null, scope
   return readable ? items.filter((item) => readable(scopeOfItem(item))) : [...items];
 }
 
+/** The connection and resource an alert instance's labels name (server/alerts/signals/*). */
+export function labelScope(labels: Readonly<Record<string, string>>): Scope {
+  const connection = labels.connection ?? labels.database;
+  const resource = labels.dlq ?? labels.topic ?? labels.queue ?? labels.database;
+  return { ...(connection !== undefined ? { connection } : {}), ...(resource !== undefined ? { resource } : {}) };
+}
+
 export function can(role: string, config: PermissionConfig, action: Action, scope?: Scope): boolean {
   return allows(grantsOf(role, config), action, scope);
 }

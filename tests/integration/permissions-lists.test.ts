@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "~/server/auth/sessions";
-import { kafkaDlqSamples, replayJobs, replayLedger } from "~/server/db/schema";
+import { alertHistory, alertInstances, alertRules, kafkaDlqSamples, replayJobs, replayLedger } from "~/server/db/schema";
 import { ApiHarness } from "./helpers/api";
 
 // Issue 13, point 9: a role scoped to connection "a" and resources "orders.*" sees only those objects in
@@ -38,6 +38,14 @@ beforeAll(async () => {
   await api.store.db
     .insert(replayLedger)
     .values(objects.map(({ connection, dlq }) => ({ replayId: randomUUID(), kind: "kafka" as const, connection, dlq, messageId: "0:1", target: "orders", replayCount: 1, replayedBy: "test" })));
+  // A firing alert on each DLQ, with its history row (labels as the DLQ signals give them).
+  const [rule] = await api.store.db.insert(alertRules).values({ name: "dlq grows", spec: { signal: "dlq.depth", severity: "warning" }, createdBy: "test" }).returning({ id: alertRules.id });
+  const now = new Date();
+  const alertRows = objects.map(({ connection, dlq }) => ({ labels: { kind: "kafka", connection, dlq }, objectKey: `kafka/${connection}/${dlq}`, summary: `${dlq} grows` }));
+  await api.store.db.insert(alertInstances).values(
+    alertRows.map((row) => ({ ...row, ruleId: rule!.id, path: `/dlq/${row.objectKey}`, state: "firing" as const, detail: {}, activeSince: now, firingSince: now, evaluatedAt: now })),
+  );
+  await api.store.db.insert(alertHistory).values(alertRows.map((row) => ({ ...row, ruleId: rule!.id, ruleName: "dlq grows", fromState: "pending", toState: "firing", at: now })));
   for (const { connection, dlq } of objects) {
     const [job] = await api.store.db
       .insert(replayJobs)
@@ -82,6 +90,18 @@ describe("lists filtered to the role's read scope", () => {
     const connections = async (role: string) => (await api.data<{ kafka: { connection: string }[] }>("overview.get", { kind: "query", headers: as(role) })).kafka.map((k) => k.connection).sort();
     expect(await connections("viewer")).toEqual(["a", "b"]);
     expect(await connections("orders-a")).toEqual(["a"]);
+  });
+
+  it("alerts.active, alerts.history and alerts.firingCount", async () => {
+    type Row = { labels: { connection: string; dlq: string } };
+    const rows = async (procedure: string, role: string, input?: unknown) =>
+      (await api.data<Row[]>(procedure, { kind: "query", input, headers: as(role) })).map((row) => key(row.labels)).sort();
+    expect(await rows("alerts.active", "viewer")).toEqual(everything);
+    expect(await rows("alerts.active", "orders-a")).toEqual(mine);
+    expect(await rows("alerts.history", "viewer", {})).toEqual(everything);
+    expect(await rows("alerts.history", "orders-a", {})).toEqual(mine);
+    expect(await api.data<number>("alerts.firingCount", { kind: "query", headers: as("viewer") })).toBe(3);
+    expect(await api.data<number>("alerts.firingCount", { kind: "query", headers: as("orders-a") })).toBe(1);
   });
 
   it("replay.recent", async () => {

@@ -11,7 +11,11 @@ import { createRule, deleteRule, getRule, listRules, RuleNotEditableError, setRu
 import { signals, windowOf } from "~/server/alerts/signals";
 import { createSilence, expireSilence, listSilences, SilenceError, silenceInputSchema, silenceInstance } from "~/server/alerts/silences-store";
 import { alertStates, ruleSpecSchema } from "~/server/alerts/types";
-import { adminProcedure, createTRPCRouter, silenceProcedure, viewerProcedure } from "~/server/api/trpc";
+import { adminProcedure, createTRPCRouter, readableFor, silenceProcedure, viewerProcedure } from "~/server/api/trpc";
+import { labelScope, visible, type Readable } from "~/server/auth/permissions";
+
+/** Alert instances and history rows whose objects (by their labels) the caller may read. */
+const byLabels = <T extends { labels: Record<string, string> }>(rows: readonly T[], readable: Readable | null) => visible(rows, readable, (row) => labelScope(row.labels));
 
 /** The alerting domain's refusals as tRPC errors. */
 async function mapped<T>(work: Promise<T>): Promise<T> {
@@ -33,10 +37,12 @@ const id = z.object({ id: z.uuid() });
 const range = z.enum(Object.keys(backtestRanges) as ["24h", "7d"]);
 
 export const alertsRouter = createTRPCRouter({
-  active: viewerProcedure.input(z.object({ path: z.string().max(500).optional() }).optional()).query(({ ctx, input }) => activeAlerts(ctx.db, { objectPath: input?.path })),
+  active: viewerProcedure
+    .input(z.object({ path: z.string().max(500).optional() }).optional())
+    .query(async ({ ctx, input }) => byLabels(await activeAlerts(ctx.db, { objectPath: input?.path }), readableFor(ctx))),
   /** What fires or is pending for one object, shown on its own page (group, DLQ, saga list). */
-  forObject: viewerProcedure.input(objectRefSchema).query(({ ctx, input }) => objectAlerts(ctx.db, input)),
-  firingCount: viewerProcedure.query(({ ctx }) => firingCount(ctx.db)),
+  forObject: viewerProcedure.input(objectRefSchema).query(async ({ ctx, input }) => byLabels(await objectAlerts(ctx.db, input), readableFor(ctx))),
+  firingCount: viewerProcedure.query(({ ctx }) => firingCount(ctx.db, readableFor(ctx))),
   signals: viewerProcedure.query(() =>
     Object.values(signals).map(({ read: _read, ...signal }) => signal),
   ),
@@ -59,7 +65,7 @@ export const alertsRouter = createTRPCRouter({
   silences: viewerProcedure.query(({ ctx }) => listSilences(ctx.db)),
   history: viewerProcedure
     .input(z.object({ ruleId: z.uuid().optional(), toState: z.enum(alertStates).optional(), object: z.string().max(200).optional(), before: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(100) }))
-    .query(({ ctx, input }) => historyPage(ctx.db, input)),
+    .query(async ({ ctx, input }) => byLabels(await historyPage(ctx.db, input), readableFor(ctx))),
   deliveries: viewerProcedure
     .input(z.object({ channelId: z.uuid().optional(), status: z.enum(["sent", "failed"]).optional(), before: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(100) }))
     .query(({ ctx, input }) => deliveryPage(ctx.db, input)),
