@@ -13,7 +13,7 @@ import * as client from "openid-client";
 import { readFileSync } from "node:fs";
 import type { RedriveConfig } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
-import { roles, sessions, users, type Role } from "~/server/db/schema";
+import { sessions, users, type Role } from "~/server/db/schema";
 
 export type OidcSettings = NonNullable<RedriveConfig["auth"]["oidc"]>;
 
@@ -85,13 +85,17 @@ export async function completeAuthorization(settings: OidcSettings, callbackUrl:
   return { ...userinfo, ...claims };
 }
 
-/** The highest role whose values the claim contains, else the mapping's default (null: not let in). Pure. */
+/**
+ * The highest role whose values the claim contains (admin, operator, then the configured roles in the order
+ * written, then viewer), else the mapping's default (null: not let in). Pure.
+ */
 export function roleFromClaims(claims: Record<string, unknown>, mapping: OidcSettings["roles"]): Role | null {
   const raw = claims[mapping.claim];
   const values = new Set((Array.isArray(raw) ? raw : [raw]).filter((value): value is string => typeof value === "string"));
-  for (const role of [...roles].reverse()) {
-    if (mapping[role].some((value) => values.has(value))) return role;
-  }
+  const matches = (wanted: readonly string[]) => wanted.some((value) => values.has(value));
+  for (const role of ["admin", "operator"] as const) if (matches(mapping[role])) return role;
+  for (const [role, wanted] of Object.entries(mapping.configured)) if (matches(wanted)) return role;
+  if (matches(mapping.viewer)) return "viewer";
   return mapping.default;
 }
 

@@ -168,8 +168,13 @@ const roleMapping = z
     admin: z.array(z.string().min(1)).default([]),
     operator: z.array(z.string().min(1)).default([]),
     viewer: z.array(z.string().min(1)).default([]),
-    /** The role of a user matching no value; null refuses them. */
-    default: roleEnum.nullable().default(null),
+    /**
+     * Claim values granting roles of `auth.roles`, by role name (checked at load). They rank below admin and
+     * operator and above viewer; among themselves, in the order written.
+     */
+    configured: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
+    /** The role of a user matching no value (built in or of `auth.roles`); null refuses them. */
+    default: z.string().min(1).nullable().default(null),
   })
   .strict();
 
@@ -238,7 +243,21 @@ const authSettings = z
     /** Single sign-on (OpenID Connect, authorization code with PKCE): server/auth/oidc.ts. */
     oidc: oidcSettings.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((auth, ctx) => {
+    // Claims may map only to roles that exist: a typo would otherwise sign users in with no permission at all.
+    const known = new Set<string>([...PRESETS, ...Object.keys(auth.roles)]);
+    const mapping = auth.oidc?.roles;
+    if (!mapping) return;
+    for (const name of Object.keys(mapping.configured)) {
+      if (!known.has(name) || (PRESETS as readonly string[]).includes(name)) {
+        ctx.addIssue({ code: "custom", path: ["oidc", "roles", "configured", name], message: `"${name}" is not a role of auth.roles (the built-in roles have their own keys)` });
+      }
+    }
+    if (mapping.default !== null && !known.has(mapping.default)) {
+      ctx.addIssue({ code: "custom", path: ["oidc", "roles", "default"], message: `"${mapping.default}" is neither a built-in role nor one of auth.roles` });
+    }
+  });
 
 export const configSchema = z
   .object({

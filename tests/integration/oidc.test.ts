@@ -1,6 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handleOidcCallback, handleOidcStart } from "~/server/auth/oidc-routes";
+import { configSchema } from "~/server/config/schema";
 import { auditLog } from "~/server/db/schema";
 import { GROUPS, startTestProvider, TEST_CLIENT, type TestProvider } from "../oidc/test-provider";
 import { ApiHarness } from "./helpers/api";
@@ -14,13 +15,14 @@ let api: ApiHarness;
 function oidcConfig(issuer: string, localAccounts = true) {
   return {
     auth: {
+      roles: { "payments-ops": [{ actions: ["read" as const, "replay" as const], connections: ["prod"], resources: ["payments.*"] }] },
       oidc: {
         name: "Test SSO",
         issuer,
         clientId: TEST_CLIENT.id,
         clientSecretEnv: "REDRIVE_TEST_OIDC_SECRET",
         scopes: ["openid", "profile", "groups"],
-        roles: { claim: "groups", admin: ["redrive-admins"], operator: ["redrive-operators"], viewer: ["staff"] },
+        roles: { claim: "groups", admin: ["redrive-admins"], operator: ["redrive-operators"], viewer: ["staff"], configured: { "payments-ops": ["payments"] } },
         publicUrl: REDRIVE,
         allowInsecureHttp: true,
         localAccounts,
@@ -104,6 +106,27 @@ describe("single sign-on through a real OpenID Provider", () => {
   it("maps each group to its role, the highest winning", async () => {
     expect(await me((await signInThroughProvider("otto.operator")).session!)).toMatchObject({ role: "operator" });
     expect(await me((await signInThroughProvider("vic.viewer")).session!)).toMatchObject({ role: "viewer" });
+  });
+
+  it("maps a group to a configured role, with that role's grants", async () => {
+    GROUPS["pat.payments"] = ["staff", "payments"];
+    try {
+      const me = await api.data<{ role: string; grants: unknown[] }>("auth.me", { kind: "query", headers: { cookie: (await signInThroughProvider("pat.payments")).session! } });
+      expect(me).toMatchObject({ role: "payments-ops", grants: [{ actions: ["read", "replay"], connections: ["prod"], resources: ["payments.*"] }] });
+    } finally {
+      delete GROUPS["pat.payments"];
+    }
+  });
+
+  it("refuses at config load a mapping to a role that does not exist", async () => {
+    const config = oidcConfig(provider.issuer);
+    const withRoles = (roles: object) => ({ ...config, auth: { ...config.auth, oidc: { ...config.auth.oidc, roles: { ...config.auth.oidc.roles, ...roles } } } });
+    const unknownRole = configSchema.safeParse(withRoles({ configured: { "payment-ops": ["payments"] } }));
+    expect(unknownRole.success).toBe(false);
+    expect(unknownRole.error?.issues.map((issue) => issue.path.join("."))).toEqual(["auth.oidc.roles.configured.payment-ops"]);
+    const unknownDefault = configSchema.safeParse(withRoles({ default: "auditor" }));
+    expect(unknownDefault.error?.issues.map((issue) => issue.path.join("."))).toEqual(["auth.oidc.roles.default"]);
+    expect(configSchema.safeParse(withRoles({ default: "payments-ops" })).success).toBe(true);
   });
 
   it("refuses an account whose groups map to no role", async () => {

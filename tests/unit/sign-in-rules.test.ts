@@ -19,11 +19,18 @@ describe("blockSeconds", () => {
 });
 
 describe("roleFromClaims", () => {
-  const mapping = { claim: "groups", admin: ["ops-admins"], operator: ["ops"], viewer: ["staff"], default: null };
+  const mapping = { claim: "groups", admin: ["ops-admins"], operator: ["ops"], viewer: ["staff"], configured: { "payments-ops": ["payments"], auditor: ["audit"] }, default: null };
   it("takes the highest role matched", () => {
     expect(roleFromClaims({ groups: ["staff", "ops", "ops-admins"] }, mapping)).toBe("admin");
     expect(roleFromClaims({ groups: ["staff", "ops"] }, mapping)).toBe("operator");
     expect(roleFromClaims({ groups: "staff" }, mapping)).toBe("viewer");
+  });
+  it("maps to configured roles below admin and operator, above viewer, in the order written", () => {
+    expect(roleFromClaims({ groups: ["staff", "payments"] }, mapping)).toBe("payments-ops");
+    expect(roleFromClaims({ groups: ["audit", "payments"] }, mapping)).toBe("payments-ops");
+    expect(roleFromClaims({ groups: ["audit", "staff"] }, mapping)).toBe("auditor");
+    expect(roleFromClaims({ groups: ["payments", "ops"] }, mapping)).toBe("operator");
+    expect(roleFromClaims({ groups: ["other"] }, { ...mapping, default: "auditor" })).toBe("auditor");
   });
   it("falls back to the default, which may refuse", () => {
     expect(roleFromClaims({ groups: ["other"] }, mapping)).toBeNull();
