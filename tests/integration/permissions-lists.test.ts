@@ -7,6 +7,7 @@ import { ApiHarness } from "./helpers/api";
 // Issue 13, point 9: a role scoped to connection "a" and resources "orders.*" sees only those objects in
 // lists and overviews, and cannot open another scope's replay job by its id; the presets still see all.
 const KAFKA_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
+const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 let api: ApiHarness;
 const tokens: Record<string, string> = {};
 const as = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
@@ -20,16 +21,22 @@ const key = (row: { connection: string; dlq?: string; name?: string }) => `${row
 
 beforeAll(async () => {
   api = await ApiHarness.start({
-    auth: { roles: { "orders-a": [{ actions: ["read"], connections: ["a"], resources: ["orders.*"] }] } },
+    auth: {
+      roles: {
+        "orders-a": [{ actions: ["read"], connections: ["a"], resources: ["orders.*"] }],
+        "orders-db": [{ actions: ["read"], connections: ["orders-*"], resources: ["orders-*"] }],
+      },
+    },
     // Named connections to the real broker; the lists below read only the stored samples.
     kafka: [
       { name: "a", brokers: [KAFKA_BROKER] },
       { name: "b", brokers: [KAFKA_BROKER] },
     ],
     sqs: [],
-    databases: [],
+    // Application databases (the test server; the lists below only name them).
+    databases: ["orders-main", "billing-main"].map((name) => ({ name, url: DATABASE_URL, writable: false })),
   });
-  for (const role of ["viewer", "orders-a"]) tokens[role] = (await createApiToken(api.store.db, { name: role, role, createdBy: null, expiresAt: null })).token;
+  for (const role of ["viewer", "orders-a", "orders-db"]) tokens[role] = (await createApiToken(api.store.db, { name: role, role, createdBy: null, expiresAt: null })).token;
   // Two samples each, 1 then 3 retained: every DLQ grew in the last hour (the Overview's hotspots list them).
   const sampledAt = new Date();
   const earlier = new Date(sampledAt.getTime() - 1_800_000);
@@ -102,6 +109,15 @@ describe("lists filtered to the role's read scope", () => {
     expect(await rows("alerts.history", "orders-a", {})).toEqual(mine);
     expect(await api.data<number>("alerts.firingCount", { kind: "query", headers: as("viewer") })).toBe(3);
     expect(await api.data<number>("alerts.firingCount", { kind: "query", headers: as("orders-a") })).toBe(1);
+  });
+
+  it("sagas.databases and outbox.databases", async () => {
+    for (const procedure of ["sagas.databases", "outbox.databases"]) {
+      const names = async (role: string) => (await api.data<{ name: string }[]>(procedure, { kind: "query", headers: as(role) })).map((d) => d.name).sort();
+      expect(await names("viewer")).toEqual(["billing-main", "orders-main"]);
+      expect(await names("orders-db")).toEqual(["orders-main"]);
+      expect(await names("orders-a")).toEqual([]);
+    }
   });
 
   it("replay.recent", async () => {
