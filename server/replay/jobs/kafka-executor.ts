@@ -27,6 +27,9 @@ export function itemReplayId(jobId: string, seq: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** A Buffer over the same bytes (no copy: the fetched record is not changed afterwards). */
+const asBuffer = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
 const headerText = (value: Buffer | null | undefined) => (value === undefined || value === null ? null : value.toString("utf8"));
 
 /** Reads DLQ records at wanted offsets, partition by partition, keeping what it read ahead for later batches. */
@@ -268,8 +271,8 @@ export class KafkaReplayExecutor implements ReplayExecutor {
         count: previous + 1,
         record: {
           topic: item.target!,
-          key: message.key ? Buffer.from(message.key) : null,
-          value: message.value ? Buffer.from(message.value) : null,
+          key: message.key ? asBuffer(message.key) : null,
+          value: message.value ? asBuffer(message.value) : null,
           headers: replayHeaders(message.headerEntries, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders }),
         },
       });
