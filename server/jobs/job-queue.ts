@@ -23,6 +23,8 @@ export interface JobQueue {
   enqueueAlertFlush(groupId: string, at: Date): Promise<void>;
   /** Alert workers of this process (pg-boss worker ids), set by startJobWorkers. */
   readonly alertWorkers: Set<string>;
+  /** Replay workers of this process (pg-boss worker ids), set by startJobWorkers. */
+  readonly replayWorkers: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -57,11 +59,15 @@ export async function openJobQueue(store: Pick<ControlStore, "jobQueueConnection
     deleteAfterSeconds: 7 * 24 * 3600,
   });
   const alertWorkers = new Set<string>();
+  const replayWorkers = new Set<string>();
   return {
     boss,
     alertWorkers,
+    replayWorkers,
     async enqueueReplay(jobId, options = {}) {
       await boss.send(REPLAY_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });
+      // A job started now (or its next slice) should not wait up to a second for the next poll (see below).
+      if (!options.startAfterSeconds) for (const id of replayWorkers) boss.notifyWorker(id);
     },
     async enqueueSagaBulk(jobId, options = {}) {
       await boss.send(SAGA_BULK_QUEUE, { jobId }, { singletonKey: jobId, startAfter: options.startAfterSeconds ?? 0 });

@@ -10,9 +10,10 @@ const CONCURRENT_JOBS = 2;
 export async function startJobWorkers(deps: ReplayDeps): Promise<{ stop(): Promise<void> }> {
   const { boss } = deps.queue;
   const options = { localConcurrency: CONCURRENT_JOBS, pollingIntervalSeconds: 1 };
-  await boss.work<{ jobId: string }>(REPLAY_QUEUE, options, async ([job]) => {
+  const replayWorker = await boss.work<{ jobId: string }>(REPLAY_QUEUE, options, async ([job]) => {
     if (job) await runReplaySlice(deps, job.data.jobId, { retried: job.retryCount > 0 });
   });
+  deps.queue.replayWorkers.add(replayWorker);
   await boss.work<{ jobId: string }>(SAGA_BULK_QUEUE, options, async ([job]) => {
     if (job) await runSagaBulkSlice(deps, job.data.jobId);
   });
@@ -24,6 +25,7 @@ export async function startJobWorkers(deps: ReplayDeps): Promise<{ stop(): Promi
   return {
     async stop() {
       deps.queue.alertWorkers.delete(alertWorker);
+      deps.queue.replayWorkers.delete(replayWorker);
       await boss.offWork(ALERT_NOTIFY_QUEUE);
       await boss.offWork(REPLAY_QUEUE);
       await boss.offWork(SAGA_BULK_QUEUE);

@@ -13,6 +13,9 @@ import { addCounters, markCameBack, updateItems, writeLedger, type ItemUpdate, t
 const FETCH_BYTES = 4 * 1024 * 1024;
 // Records read past a batch are kept for the next ones (the DLQ is read once, not once per batch).
 const READ_AHEAD_LIMIT = 50_000;
+// Acknowledged batches whose done-record may still be being written while the next batches are read and
+// sent. Each write is its own transaction on its own pooled connection; the in-flight note covers them all.
+const MAX_PENDING_WRITES = 4;
 
 /**
  * The replay id of a job's item: derived from the job and the item, so it is known before the send
@@ -23,6 +26,9 @@ export function itemReplayId(jobId: string, seq: number): string {
   // Laid out as a version-5 (name-based, SHA-1) UUID.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** A Buffer over the same bytes (no copy: the fetched record is not changed afterwards). */
+const asBuffer = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
 const headerText = (value: Buffer | null | undefined) => (value === undefined || value === null ? null : value.toString("utf8"));
 
@@ -96,6 +102,11 @@ class DlqReader {
   }
 }
 
+interface Loaded {
+  items: ReplayItem[];
+  records: Map<string, RawDlqMessage>;
+}
+
 interface Unconfirmed {
   fromSeq: number;
   toSeq: number;
@@ -106,8 +117,9 @@ interface Unconfirmed {
 /**
  * Replays Kafka dead letters batch by batch: read the records, note on the job which items are in flight
  * and where in the targets they will land at the earliest, produce (idempotent, acks=all), and only after
- * the broker's acknowledgement mark them done and write the ledger. That write overlaps the next batch's
- * read and send; the in-flight note always covers every batch not yet recorded. After a crash those items
+ * the broker's acknowledgement mark them done and write the ledger. That write overlaps the next batches'
+ * reads and sends (up to MAX_PENDING_WRITES of them); the in-flight note always covers every batch not yet
+ * recorded. After a crash those items
  * are looked for in the targets by their (derived) replay id: what landed is marked done, the rest is sent
  * again with the same id.
  */
@@ -117,7 +129,10 @@ export class KafkaReplayExecutor implements ReplayExecutor {
   private readonly targetFloor = new Map<string, Record<string, number>>();
   private lastSeq = 0;
   private unconfirmed: Unconfirmed[] = [];
-  private pendingWrite: Promise<void> | null = null;
+  /** The next batch, read while the last one was being sent. */
+  private prefetched: { afterSeq: number; limit: number; loaded: Promise<Loaded> } | null = null;
+  /** Done-records being written, oldest first (at most MAX_PENDING_WRITES). */
+  private pendingWrites: Promise<void>[] = [];
 
   constructor(
     private readonly db: ControlDb,
@@ -206,21 +221,36 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     return result;
   }
 
-  private async settlePrevious(): Promise<void> {
-    const pending = this.pendingWrite;
-    this.pendingWrite = null;
-    if (pending) await pending;
+  /** Waits until at most `keep` done-records are still being written; raises the first failed write. */
+  private async settlePrevious(keep = 0): Promise<void> {
+    while (this.pendingWrites.length > keep) await this.pendingWrites.shift();
+  }
+
+  /** The pending items after `afterSeq` and, for a replay, their DLQ records. */
+  private async load(afterSeq: number, limit: number): Promise<Loaded> {
+    const items = await this.pendingAfter(afterSeq, limit);
+    if (items.length === 0 || this.job.action !== "replay") return { items, records: new Map() };
+    return { items, records: await this.reader.readAt(items.map((item) => ({ partition: item.partition!, offset: item.offset! }))) };
+  }
+
+  /** This batch: what was read while the previous batch was being sent, if it is the same slice of items. */
+  private async take(limit: number): Promise<Loaded> {
+    const ahead = this.prefetched;
+    this.prefetched = null;
+    if (ahead && ahead.afterSeq === this.lastSeq && ahead.limit === limit) return ahead.loaded;
+    // Another limit (canary, rate): read again, after the read ahead is done with the shared reader.
+    if (ahead) await ahead.loaded.catch(() => undefined);
+    return this.load(this.lastSeq, limit);
   }
 
   async runBatch(limit: number): Promise<BatchOutcome> {
-    const items = await this.pendingAfter(this.lastSeq, limit);
+    const { items, records } = await this.take(limit);
     if (items.length === 0) {
       await this.settlePrevious();
       return { processed: 0, finished: true };
     }
     if (this.job.action === "discard") return this.discard(items);
 
-    const records = await this.reader.readAt(items.map((item) => ({ partition: item.partition!, offset: item.offset! })));
     const skipped: ItemUpdate[] = [];
     const sending: { item: ReplayItem; record: ProducedRecord; replayId: string; count: number }[] = [];
     for (const item of items) {
@@ -241,8 +271,8 @@ export class KafkaReplayExecutor implements ReplayExecutor {
         count: previous + 1,
         record: {
           topic: item.target!,
-          key: message.key ? Buffer.from(message.key) : null,
-          value: message.value ? Buffer.from(message.value) : null,
+          key: message.key ? asBuffer(message.key) : null,
+          value: message.value ? asBuffer(message.value) : null,
           headers: replayHeaders(message.headerEntries, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders }),
         },
       });
@@ -262,6 +292,12 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     await this.db.update(replayJobs).set({ inFlight: { fromSeq: oldest.fromSeq, toSeq: batch.toSeq, offsets } }).where(eq(replayJobs.id, this.job.id));
     this.lastSeq = batch.toSeq;
 
+    // The next batch is read while this one waits for its acknowledgement. Only this worker changes the
+    // job's items, so items pending now are still pending then.
+    const loaded = this.load(batch.toSeq, limit);
+    loaded.catch(() => undefined); // raised by the next batch that takes it
+    this.prefetched = { afterSeq: batch.toSeq, limit, loaded };
+
     const positions = await this.adapter.produceBatch(sending.map((s) => s.record));
     for (const [index, s] of sending.entries()) {
       const floor = this.targetFloor.get(s.record.topic)!;
@@ -269,8 +305,8 @@ export class KafkaReplayExecutor implements ReplayExecutor {
       floor[key] = Math.max(floor[key] ?? 0, positions[index]!.offset + 1);
     }
 
-    // Acknowledged by the broker: recorded as done while the next batch is read and sent.
-    await this.settlePrevious();
+    // Acknowledged by the broker: recorded as done while the next batches are read and sent.
+    await this.settlePrevious(MAX_PENDING_WRITES - 1);
     const write = this.db.transaction(async (tx) => {
       await updateItems(tx, this.job.id, [
         ...skipped,
@@ -296,8 +332,8 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     write.then(() => {
       this.unconfirmed = this.unconfirmed.filter((entry) => entry !== batch);
     }, () => undefined);
-    this.pendingWrite = write;
-    write.catch(() => undefined); // awaited (and its error raised) by the next batch or close()
+    this.pendingWrites.push(write);
+    write.catch(() => undefined); // awaited (and its error raised) by a later batch or close()
     return { processed: items.length, finished: false };
   }
 
@@ -346,6 +382,9 @@ export class KafkaReplayExecutor implements ReplayExecutor {
   }
 
   async close(): Promise<void> {
+    const ahead = this.prefetched;
+    this.prefetched = null;
+    await ahead?.loaded.catch(() => undefined);
     await this.settlePrevious();
   }
 }

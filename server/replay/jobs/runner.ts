@@ -25,6 +25,7 @@ const CAME_BACK_EVERY_MS = 3_000;
 const GUARD_MIN_SAMPLE = 10;
 // The rate shown is measured over this window.
 const RATE_WINDOW_MS = 5_000;
+const RATE_WRITE_EVERY_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ACTIVE: ReplayJobState[] = ["queued", "running", "waiting"];
@@ -90,6 +91,7 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string, slice: { r
   const executor = executorFor(deps, job);
   const window: { at: number; settled: number }[] = [];
   let lastCameBackCheck = 0;
+  let lastRateWrite = 0;
   try {
     await executor.prepare();
     await executor.recover();
@@ -154,7 +156,11 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string, slice: { r
       while (window.length > 2 && now - window[0]!.at > RATE_WINDOW_MS) window.shift();
       const first = window[0]!;
       const rate = window.length > 1 && now > first.at ? ((settled + outcome.processed - first.settled) * 1000) / (now - first.at) : null;
-      if (rate !== null) await addCounters(db, jobId, {}, { rate });
+      // Shown, not used for decisions: written at most once a second, not once per batch (a round trip each).
+      if (rate !== null && now - lastRateWrite >= RATE_WRITE_EVERY_MS) {
+        lastRateWrite = now;
+        await addCounters(db, jobId, {}, { rate });
+      }
 
       if (job.options.ratePerSecond && outcome.processed > 0) {
         const due = (outcome.processed * 1000) / job.options.ratePerSecond - (Date.now() - batchStarted);
