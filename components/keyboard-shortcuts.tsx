@@ -3,6 +3,11 @@
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 
+/** A table row `j`/`k` can reach and `Enter` opens (its first link, else the row): spread on the `<tr>`. */
+export const navRow = { tabIndex: 0, "data-nav-row": "" } as const;
+/** The focused row's look, the same on every table. */
+export const NAV_ROW_FOCUS = "focus:bg-sky-50 focus:outline-none";
+
 /** `g` then a letter: the sections, as the nav lists them. */
 export const goTo: { key: string; href: string; label: string }[] = [
   { key: "o", href: "/", label: "Overview" },

@@ -9,6 +9,7 @@ import { dlqHref } from "./dlq/format";
 import { formatSeconds, isTerminal, jobDurationSeconds, jobHref, jobOutcome, JOB_STATES, OUTCOME_TONE, selectionSummary, targetSummary } from "./replay-jobs/format";
 import { StateBadge } from "./replay-jobs/parts";
 import type { ReplayJobState } from "./replay-jobs/types";
+import { NAV_ROW_FOCUS, navRow } from "./keyboard-shortcuts";
 
 export function ReplaysView() {
   return (
@@ -93,7 +94,7 @@ function ReplayJobs() {
                 const selection = selectionSummary(job);
                 const outcome = jobOutcome(job);
                 return (
-                  <tr key={job.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid="replay-job-row">
+                  <tr key={job.id} {...navRow} className={`border-t border-slate-100 align-top ${NAV_ROW_FOCUS}`} data-testid="replay-job-row">
                     <td className="whitespace-nowrap py-1 pr-3 tabular-nums">
                       <Link href={jobHref(job.id)} className="text-sky-700 hover:underline" aria-label={`Open the job of ${job.createdAt.toLocaleString()}`}>
                         {job.createdAt.toLocaleString()}
@@ -169,7 +170,7 @@ function ReplayedMessages() {
             </thead>
             <tbody>
               {recent.data.map((row) => (
-                <tr key={row.replayId} tabIndex={0} data-nav-row="" className="border-t border-slate-100 focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid="replay-row">
+                <tr key={row.replayId} {...navRow} className={`border-t border-slate-100 ${NAV_ROW_FOCUS}`} data-testid="replay-row">
                   <td className="whitespace-nowrap py-1 pr-3 tabular-nums">{row.replayedAt.toLocaleString()}</td>
                   <td className="py-1 pr-3">{row.replayedBy}</td>
                   <td className="py-1 pr-3">

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useTRPC } from "../trpc";
 import { Card, ErrorBox } from "../ui";
 import { button, primary, Th, useRole } from "./shared";
+import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
 /** Every rule with its instances per state; admins enable, disable and edit (rules from redrive.yaml are read-only). */
 export function RulesList() {
@@ -48,7 +49,7 @@ export function RulesList() {
         </thead>
         <tbody>
           {(rules.data ?? []).map((rule) => (
-            <tr key={rule.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid="rule-row">
+            <tr key={rule.id} {...navRow} className={`border-t border-slate-100 ${NAV_ROW_FOCUS}`} data-testid="rule-row">
               <td className="py-1 pr-3">
                 <Link className="text-sky-700 hover:underline" href={`/alerts/rules/${rule.id}`}>
                   {rule.name}

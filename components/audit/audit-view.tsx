@@ -7,6 +7,7 @@ import { Card, ErrorBox, PageHeader } from "../ui";
 import { useTRPC } from "../trpc";
 import { AuditFilterBar, useAuditFilters } from "./audit-filters";
 import { summarizeAudit } from "./summary";
+import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
 const WHAT = /^[A-Za-z0-9.]*$/;
 
@@ -56,7 +57,7 @@ export function AuditView() {
             {rows.map((row) => {
               const summary = summarizeAudit(row);
               return (
-                <tr key={row.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:bg-sky-50 focus:outline-none" data-testid="audit-row">
+                <tr key={row.id} {...navRow} className={`border-t border-slate-100 align-top ${NAV_ROW_FOCUS}`} data-testid="audit-row">
                   <td className="py-1 pr-3 tabular-nums">{row.at.toLocaleString(undefined, { hour12: false })}</td>
                   <td className="truncate py-1 pr-3" title={row.actorName}>
                     {row.actorName}

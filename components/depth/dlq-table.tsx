@@ -3,6 +3,7 @@ import { dlqHref } from "../dlq/format";
 import { formatNumber } from "../lag/format";
 import type { DlqEntry } from "../lag/types";
 import { GrowthText } from "./growth-text";
+import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
 export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
   if (dlqs.length === 0) {
@@ -26,9 +27,8 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
           {dlqs.map((dlq) => (
             <tr
               key={`${dlq.kind}/${dlq.connection}/${dlq.name}`}
-              tabIndex={0}
-              data-nav-row=""
-              className="border-t border-slate-100 align-top focus:bg-sky-50 focus:outline-none"
+              {...navRow}
+              className={`border-t border-slate-100 align-top ${NAV_ROW_FOCUS}`}
               data-testid={`dlq-depth-row-${dlq.name}`}
             >
               <td className="py-1 pr-3 font-mono">{dlq.connection}</td>

@@ -7,6 +7,7 @@ import { SortHeader, type SortDir } from "./sort-header";
 import { StatusBadge } from "./status-badge";
 import { TrendText } from "./trend-text";
 import type { GroupRow } from "./types";
+import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
 export type GroupSort = "group" | "state" | "members" | "totalLag" | "maxLag" | "lagSeconds" | "status";
 
@@ -51,9 +52,8 @@ export function GroupsTable({
           {rows.map((row) => (
             <tr
               key={row.groupId}
-              tabIndex={0}
-              data-nav-row=""
-              className="border-t border-slate-100 hover:bg-slate-50 focus:bg-sky-50 focus:outline-none"
+              {...navRow}
+              className={`border-t border-slate-100 hover:bg-slate-50 ${NAV_ROW_FOCUS}`}
               data-testid={`group-row-${row.groupId}`}
             >
               <td className="max-w-md py-1 pr-3">

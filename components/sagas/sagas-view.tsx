@@ -11,6 +11,7 @@ import { Card, ErrorBox, PageHeader } from "../ui";
 import { useDebounced } from "../lag/use-debounced";
 import { ageText, sagaHref, since, statusLabel } from "./format";
 import { SagaStatus } from "./saga-status";
+import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
 const REFRESH_MS = 10_000;
 const PAGE_SIZE = 50;
@@ -200,7 +201,7 @@ function StuckPanel({ database }: { database: string }) {
             </thead>
             <tbody>
               {d.rows.map((s) => (
-                <tr key={s.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid={`stuck-row-${s.id}`}>
+                <tr key={s.id} {...navRow} className={`border-t border-slate-100 align-top ${NAV_ROW_FOCUS}`} data-testid={`stuck-row-${s.id}`}>
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 text-right">{ageText(s.idleSeconds)}</td>
                   <td className="max-w-xl py-1 pr-3 text-xs" data-testid="diagnosis" data-kind={s.diagnosis?.kind}>
@@ -289,7 +290,7 @@ function AllPanel({ database, types }: { database: string; types: string[] }) {
             </thead>
             <tbody>
               {list.data.rows.map((s) => (
-                <tr key={s.id} tabIndex={0} data-nav-row="" className="border-t border-slate-100 align-top focus:outline-2 focus:-outline-offset-2 focus:outline-sky-500" data-testid={`saga-row-${s.id}`}>
+                <tr key={s.id} {...navRow} className={`border-t border-slate-100 align-top ${NAV_ROW_FOCUS}`} data-testid={`saga-row-${s.id}`}>
                   <SagaCells database={database} saga={s} />
                   <td className="py-1 pr-3 font-mono text-xs">{s.correlationId}</td>
                   <td className="py-1 pr-3 text-right text-xs">{since(s.updatedAt)}</td>
