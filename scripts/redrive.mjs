@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { serverEnv } from "./server-env.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.REDRIVE_STANDALONE_DIR
@@ -16,17 +17,11 @@ if (!existsSync(server)) {
   console.error(`[redrive] ${server} is missing: run \`npm run build\` first`);
   process.exit(1);
 }
-// The memory settings `npm start` uses (scripts/server-env.mjs; this file is copied alone into deployments, so they
-// are repeated here): a 192 MiB heap cap and 16 MiB young-generation semi-spaces, unless the caller set its own.
-const flagsGiven = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`;
-const wanted = [
-  ["--max-old-space-size", process.env.REDRIVE_MAX_HEAP_MB ?? "192"],
-  ["--max-semi-space-size", process.env.REDRIVE_SEMI_SPACE_MB ?? "16"],
-].filter(([flag]) => !flagsGiven.includes(flag));
-if (wanted.length > 0) {
-  const child = spawn(process.execPath, [...wanted.map(([flag, mb]) => `${flag}=${mb}`), ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
+// The memory settings every production start gets (server-env.mjs, shipped beside this file). They only act at
+// process start, so when the caller's NODE_OPTIONS lacks them Redrive runs itself once more with them.
+const env = serverEnv();
+if (env.NODE_OPTIONS !== (process.env.NODE_OPTIONS ?? "")) {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { env, stdio: "inherit" });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {

@@ -15,7 +15,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), "redrive-smoke-"));
 chmodSync(work, 0o755);
 const artifact = path.join(work, "standalone");
 cpSync(path.join(root, ".next", "standalone"), artifact, { recursive: true, verbatimSymlinks: true });
-cpSync(path.join(root, "scripts", "redrive.mjs"), path.join(work, "redrive.mjs"));
+for (const file of ["redrive.mjs", "server-env.mjs"]) cpSync(path.join(root, "scripts", file), path.join(work, file));
 writeFileSync(path.join(work, "redrive.yaml"), "kafka: []\nsqs: []\ndatabases: []\n");
 
 const server = spawn(process.execPath, [path.join(work, "redrive.mjs")], {
