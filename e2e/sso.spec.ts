@@ -27,5 +27,6 @@ test("an account whose groups map to no role is turned back with a reason", asyn
   await page.locator('input[name="password"]').fill("any password");
   await page.getByRole("button", { name: "Sign-in" }).click();
   await expect(page).toHaveURL(/\/sign-in\?error=/);
-  await expect(page.getByRole("alert")).toHaveText("Your account has no Redrive role: ask an admin.");
+  // Scoped to the page's main: Next's route announcer is a second role="alert" once the page has hydrated.
+  await expect(page.getByRole("main").getByRole("alert")).toHaveText("Your account has no Redrive role: ask an admin.");
 });
