@@ -9,7 +9,7 @@ import { formatNumber } from "../lag/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
 import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
-import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { FailureGroups } from "./failure-groups";
 import { KafkaMessages } from "./kafka-messages";
 import { SearchPanel } from "./search-panel";

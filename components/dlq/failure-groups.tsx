@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { formatDateTime, shortClass } from "./format";
 import type { DlqRef, FailureGroup } from "./types";
 

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC, useTRPCClient } from "../trpc";
-import { BulkReplayButton } from "../replay-jobs/bulk-replay-dialog";
+import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { formatDuration } from "./format";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";

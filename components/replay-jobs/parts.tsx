@@ -183,3 +183,39 @@ export function DryRunSummary({ dryRun, total, action, kind }: { dryRun: ReplayD
     </div>
   );
 }
+
+/** A labelled number input that keeps the text as typed (validation is the form's). */
+export function NumberField({
+  label,
+  value,
+  onChange,
+  placeholder,
+  min,
+  max,
+  step,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  min?: number;
+  max?: number;
+  step?: string;
+}) {
+  return (
+    <label className="flex flex-col gap-1">
+      <span className="text-xs text-slate-500">{label}</span>
+      <input
+        type="number"
+        inputMode="numeric"
+        value={value}
+        min={min}
+        max={max}
+        step={step}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        className="w-32 rounded border border-slate-300 px-2 py-1 tabular-nums"
+      />
+    </label>
+  );
+}

@@ -1,0 +1,170 @@
+"use client";
+
+import { useState } from "react";
+import type { DlqRef } from "../dlq/types";
+import { ErrorBox } from "../ui";
+import { AudienceText } from "./audience";
+import { wholeNumber } from "./bulk-form";
+import { DryRunSummary, NumberField } from "./parts";
+import type { ReplayJob } from "./types";
+
+/** The dry run's result and the confirmation that names every target, with the button that starts the job. */
+export function DryRunConfirm({
+  draft,
+  dlq,
+  action,
+  rateValue,
+  canaryValue,
+  disabled,
+  starting,
+  startError,
+  onStart,
+  onCancel,
+}: {
+  draft: ReplayJob;
+  dlq: DlqRef;
+  action: "replay" | "discard";
+  rateValue: number | null;
+  canaryValue: number | null;
+  disabled: boolean;
+  starting: boolean;
+  startError: string | null;
+  onStart: () => void;
+  onCancel: () => void;
+}) {
+  const verb = action === "discard" ? "discard" : "replay";
+  const targets: [string, number][] = draft.target ? [[draft.target, draft.total]] : (draft.dryRun?.byTarget ?? []).map((t) => [t.target, t.count]);
+  return (
+    <section aria-label="Dry run" className="space-y-3 border-t border-slate-200 pt-4">
+      {draft.dryRun ? (
+        <DryRunSummary dryRun={draft.dryRun} total={draft.total} action={draft.action} kind={draft.kind} />
+      ) : (
+        <p className="text-sm">
+          <span data-testid="dry-run-count">{draft.total}</span> messages to {verb}
+        </p>
+      )}
+      <div className={`space-y-2 rounded border p-3 text-sm ${action === "discard" ? "border-red-200 bg-red-50" : "border-amber-200 bg-amber-50"}`} role="group" aria-label="Confirm">
+        {draft.total === 0 ? (
+          <p>Nothing to {verb}.</p>
+        ) : action === "discard" ? (
+          <p>
+            Discard <span className="font-semibold">{draft.total.toLocaleString()}</span> message{draft.total === 1 ? "" : "s"}? No copy is sent; the ledger marks
+            them discarded with your reason.{" "}
+            {dlq.kind === "sqs"
+              ? "They are deleted from the queue (their bodies and attributes are kept in the ledger)."
+              : "The records stay in the topic."}
+          </p>
+        ) : (
+          <div>
+            <p>
+              Replay <span className="font-semibold">{draft.total.toLocaleString()}</span> message{draft.total === 1 ? "" : "s"} to:
+            </p>
+            <ul className="mt-1 list-disc pl-5" data-testid="confirm-targets">
+              {targets.map(([name, count]) => {
+                const audience = draft.dryRun?.audiences?.find((a) => a.target === name);
+                return (
+                  <li key={name}>
+                    <span className="break-all font-mono font-medium">{name}</span>{" "}
+                    <span className="text-slate-600">
+                      ({count.toLocaleString()} message{count === 1 ? "" : "s"})
+                    </span>
+                    {audience ? (
+                      <div className="text-xs text-slate-700">
+                        <AudienceText audience={audience} />
+                      </div>
+                    ) : null}
+                  </li>
+                );
+              })}
+            </ul>
+            <p className="mt-1 text-xs text-slate-600">
+              {rateValue ? `At most ${rateValue.toLocaleString()} msg/s` : "As fast as the broker allows"}
+              {canaryValue ? `, canary of ${canaryValue.toLocaleString()} first` : ", no canary"}.{" "}
+              {dlq.kind === "kafka" ? "The DLQ records stay; the ledger records every copy." : "Each original is deleted only after SQS acknowledged its copy."}
+            </p>
+          </div>
+        )}
+        <div className="flex items-center gap-2">
+          <button
+            type="button"
+            disabled={draft.total === 0 || disabled}
+            onClick={onStart}
+            className={`rounded px-3 py-1 text-white disabled:opacity-50 ${action === "discard" ? "bg-red-700 hover:bg-red-600" : "bg-amber-600 hover:bg-amber-500"}`}
+          >
+            {starting ? "Starting…" : `Start ${verb} of ${draft.total.toLocaleString()} message${draft.total === 1 ? "" : "s"}`}
+          </button>
+          <button type="button" onClick={onCancel} className="rounded border border-slate-300 bg-white px-2 py-1 hover:bg-slate-50">
+            Cancel
+          </button>
+        </div>
+      </div>
+      {startError ? <ErrorBox title="Could not start the job" message={startError} /> : null}
+    </section>
+  
+  );
+}
+
+/** SQS's own StartMessageMoveTask: the unfiltered fast path for a whole queue, behind its own confirmation. */
+export function MoveTaskSection({
+  dlq,
+  disabled,
+  moving,
+  moveError,
+  onOpen,
+  onMove,
+}: {
+  dlq: DlqRef;
+  disabled: boolean;
+  moving: boolean;
+  moveError: string | null;
+  onOpen: () => void;
+  onMove: (ratePerSecond: number | null) => void;
+}) {
+  const [confirmMove, setConfirmMove] = useState(false);
+  const [moveRate, setMoveRate] = useState("");
+  const moveRateValue = wholeNumber(moveRate, 1);
+  const moveRateInvalid = moveRateValue !== null && (Number.isNaN(moveRateValue) || moveRateValue > 500);
+  return (
+    <section aria-label="SQS move task" className="space-y-2 border-t border-slate-200 pt-4 text-sm">
+      <h3 className="font-semibold text-slate-700">Or: SQS&apos;s own move task</h3>
+      <p className="text-xs text-slate-600">
+        The fast path for the whole queue, unfiltered: SQS (StartMessageMoveTask) moves every message back to the queue it came from. No dry run, canary,
+        per-message ledger or loop guard; the options above do not apply.
+      </p>
+      <NumberField label="Max msg/s (blank = SQS decides, up to 500)" value={moveRate} onChange={setMoveRate} placeholder="SQS decides" min={1} max={500} />
+      {moveRateInvalid ? <p className="text-xs text-amber-800">The move task&apos;s rate is a whole number from 1 to 500.</p> : null}
+      {confirmMove ? (
+        <div className="flex flex-wrap items-center gap-2" role="group" aria-label="Confirm move task">
+          <span>
+            Move every message of <span className="font-mono font-medium">{dlq.dlq}</span> back to its source queue?
+          </span>
+          <button
+            type="button"
+            disabled={disabled || moveRateInvalid}
+            onClick={() => onMove(moveRateValue)}
+            className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-50"
+          >
+            {moving ? "Starting…" : "Confirm move"}
+          </button>
+          <button type="button" onClick={() => setConfirmMove(false)} className="rounded border border-slate-300 px-2 py-1 hover:bg-slate-50">
+            Back
+          </button>
+        </div>
+      ) : (
+        <button
+          type="button"
+          disabled={disabled}
+          onClick={() => {
+            onOpen();
+            setConfirmMove(true);
+          }}
+          className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50 disabled:opacity-50"
+        >
+          Move all back with SQS&apos;s move task
+        </button>
+      )}
+      {moveError ? <ErrorBox title="Could not start the move task" message={moveError} /> : null}
+    </section>
+  
+  );
+}
