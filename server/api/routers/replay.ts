@@ -4,7 +4,8 @@ import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableRow, replayProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, readableRow, replayProcedure, viewerProcedure } from "~/server/api/trpc";
+import { readableAudience } from "~/server/replay/audience";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
@@ -218,7 +219,7 @@ export const replayRouter = createTRPCRouter({
   audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
     const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
-    return broker.replayAudience(input.target);
+    return readableAudience(broker, readableFor(ctx), input.connection, input.target);
   }),
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
