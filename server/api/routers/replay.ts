@@ -4,8 +4,9 @@ import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, readableRow, replayProcedure, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
 import { readableAudience } from "~/server/replay/audience";
+import { recentReplays } from "~/server/replay/history";
 import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
@@ -266,9 +267,7 @@ export const replayRouter = createTRPCRouter({
   /** The latest replays across every DLQ, newest first. */
   recent: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
-    .query(async ({ ctx, input }) =>
-      (await ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)).filter(readableRow(ctx)).map(gateLedgerRow),
-    ),
+    .query(async ({ ctx, input }) => (await recentReplays(ctx.db, readableFor(ctx), input.limit)).map(gateLedgerRow)),
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
