@@ -14,6 +14,7 @@ import {
   kafkaDlqSamples,
   kafkaGroupSamples,
   kafkaLagSamples,
+  kafkaPartitionSamples,
   replayJobs,
   replayLedger,
   sqsSnapshotMessages,
@@ -94,6 +95,9 @@ beforeAll(async () => {
       ["orders.events", "payments.events"].map((topic) => ({ connection: g.connection, groupId: g.groupId, topic, partition: 0, sampledAt, logStartOffset: 0, logEndOffset: 100, committedOffset: 90, lag: 10, status: "WARN" })),
     ),
   );
+
+  // The topics of the latest partition sample (replay destinations): one the role may read, one it may not.
+  await db.insert(kafkaPartitionSamples).values(["orders.events", "payments.events"].map((topic) => ({ connection: "a", topic, partition: 0, sampledAt, logStartOffset: 0, logEndOffset: 100 })));
 
   // Replay history: the role's two rows are older than five of another connection (a LIMIT of 2 must still find them).
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
@@ -317,6 +321,12 @@ describe("answers for a name", () => {
     const groupsOf = async (role: string) => (await api.data<{ groups: string[] }>("replay.audience", { kind: "query", input: { kind: "kafka", connection: "a", target }, headers: as(role) })).groups;
     expect(await groupsOf("viewer")).toEqual([`orders.reader-${suffix}`, `payments.reader-${suffix}`]);
     expect(await groupsOf("orders")).toEqual([`orders.reader-${suffix}`]);
+  });
+
+  it("replay.destinations offers only topics the role may read", async () => {
+    const destinations = (role: string) => api.data<string[]>("replay.destinations", { kind: "query", input: { kind: "kafka", connection: "a" }, headers: as(role) });
+    expect(await destinations("viewer")).toEqual(["orders.events", "payments.events"]);
+    expect(await destinations("orders")).toEqual(["orders.events"]);
   });
 
   it("dlq.expiring counts only the named queue's own snapshot, and Kafka topics the role may read", async () => {
