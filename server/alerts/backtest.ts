@@ -1,3 +1,4 @@
+import { labelScope, visible, type Readable } from "~/server/auth/permissions";
 import { replaySeries, type FiringInterval } from "./evaluate";
 import { inScope } from "./scope";
 import { signals, windowOf, type SignalContext } from "./signals";
@@ -42,6 +43,9 @@ export interface BacktestResult {
   objects: ObjectBacktest[];
 }
 
+/** The series whose objects (by their labels) the caller may read: the editor shows nothing else. */
+const readableSeries = (series: readonly Series[], readable: Readable | null | undefined) => visible(series, readable ?? null, (s) => labelScope(s.labels));
+
 /** Replays pure series (already read) through the live evaluator; exported for tests and the bench. */
 export function backtestSeries(rule: Pick<RuleSpec, "condition" | "forSeconds" | "keepFiringForSeconds" | "scope">, series: Series[], staleAfterMs: number): ObjectBacktest[] {
   return series
@@ -54,24 +58,34 @@ export function backtestSeries(rule: Pick<RuleSpec, "condition" | "forSeconds" |
 }
 
 /** "This rule would have fired N times": the stored history of the rule's signal, replayed. */
-export async function backtest(ctx: SignalContext, rule: RuleSpec, options: { range: BacktestRange; staleAfterMs: number; now?: number }): Promise<BacktestResult> {
+export async function backtest(
+  ctx: SignalContext,
+  rule: RuleSpec,
+  options: { range: BacktestRange; staleAfterMs: number; now?: number; readable?: Readable | null },
+): Promise<BacktestResult> {
   const to = options.now ?? Date.now();
   const from = to - backtestRanges[options.range];
   const signal = signals[rule.signal];
   if (!signal.history) {
     return { supported: false, reason: `${signal.title} is read live from tables that keep no history.`, range: options.range, from, to, fired: 0, objects: [] };
   }
-  const series = await signal.read(ctx, { since: from, until: to, windowSeconds: windowOf(rule), scope: rule.scope });
+  const series = readableSeries(await signal.read(ctx, { since: from, until: to, windowSeconds: windowOf(rule), scope: rule.scope }), options.readable);
   const objects = backtestSeries(rule, series, options.staleAfterMs);
   return { supported: true, reason: null, range: options.range, from, to, fired: objects.reduce((n, o) => n + o.fired, 0), objects };
 }
 
 /** The signal's history for the editor's chart, averaged into at most `buckets` points per object. */
-export async function signalHistory(ctx: SignalContext, rule: RuleSpec, options: { range: BacktestRange; now?: number; buckets?: number; maxObjects?: number }) {
+export async function signalHistory(
+  ctx: SignalContext,
+  rule: RuleSpec,
+  options: { range: BacktestRange; now?: number; buckets?: number; maxObjects?: number; readable?: Readable | null },
+) {
   const to = options.now ?? Date.now();
   const from = to - backtestRanges[options.range];
   const signal = signals[rule.signal];
-  const series = (await signal.read(ctx, { since: from, until: to, windowSeconds: windowOf(rule), scope: rule.scope })).filter((s) => inScope(rule.scope, s));
+  const series = readableSeries(await signal.read(ctx, { since: from, until: to, windowSeconds: windowOf(rule), scope: rule.scope }), options.readable).filter((s) =>
+    inScope(rule.scope, s),
+  );
   const bucketMs = Math.max(1000, Math.ceil((to - from) / (options.buckets ?? 200)));
   return {
     unit: signal.unit,
@@ -89,9 +103,9 @@ export async function signalHistory(ctx: SignalContext, rule: RuleSpec, options:
 }
 
 /** The objects the rule's scope takes in now, with their newest value: the editor's preview. */
-export async function matchingObjects(ctx: SignalContext, rule: RuleSpec, options: { now?: number } = {}) {
+export async function matchingObjects(ctx: SignalContext, rule: RuleSpec, options: { now?: number; readable?: Readable | null } = {}) {
   const now = options.now ?? Date.now();
-  const series = await signals[rule.signal].read(ctx, { since: now - 10 * 60_000, until: now, windowSeconds: windowOf(rule), scope: rule.scope });
+  const series = readableSeries(await signals[rule.signal].read(ctx, { since: now - 10 * 60_000, until: now, windowSeconds: windowOf(rule), scope: rule.scope }), options.readable);
   return series
     .filter((s) => inScope(rule.scope, s))
     .map((s) => ({ key: s.key, name: s.name, connection: s.connection, path: s.path, value: s.points.at(-1)?.value ?? null, at: s.points.at(-1)?.at ?? null }));

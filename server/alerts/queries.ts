@@ -1,8 +1,9 @@
-import { labelScope, visible, type Readable } from "~/server/auth/permissions";
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { CONNECTION_LABELS, labelScope, RESOURCE_LABELS, visible, type Readable } from "~/server/auth/permissions";
+import { readableWhere } from "~/server/auth/readable-sql";
+import { and, desc, eq, getTableColumns, inArray, lt, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
-import { alertDeliveries, alertHistory, alertInstances, alertRules } from "~/server/db/schema";
+import { alertDeliveries, alertHistory, alertInstances, alertNotifyGroups, alertRules } from "~/server/db/schema";
 import { signals } from "./signals";
 import { silencedBy } from "./silences";
 import { activeSilences } from "./state";
@@ -91,9 +92,21 @@ export async function ruleStateCounts(db: ControlDb): Promise<Map<string, Record
   return counts;
 }
 
-/** Every state change, newest first, filtered by rule, state or object; keyset-paged by id. */
-export async function historyPage(db: ControlDb, filter: { ruleId?: string; toState?: string; object?: string; before?: number; limit: number }) {
-  const where: SQL[] = [];
+/** The first of these labels that an alert's labels hold (as labelScope reads them), or NULL. */
+const firstLabel = (labels: SQLWrapper, names: readonly string[]) => sql`coalesce(${sql.join(names.map((name) => sql`${labels}->>${name}`), sql`, `)})`;
+
+/**
+ * Every state change, newest first, filtered by rule, state or object; keyset-paged by id. A scoped caller's
+ * read scope is in the WHERE (by the objects the labels name, as for the live list), so pages stay full.
+ */
+export async function historyPage(
+  db: ControlDb,
+  filter: { ruleId?: string; toState?: string; object?: string; before?: number; limit: number },
+  readable: Readable | null = null,
+) {
+  const where: (SQL | undefined)[] = [
+    readableWhere(readable, { connection: firstLabel(alertHistory.labels, CONNECTION_LABELS), resource: firstLabel(alertHistory.labels, RESOURCE_LABELS), absentResource: "somewhere" }),
+  ];
   if (filter.ruleId) where.push(eq(alertHistory.ruleId, filter.ruleId));
   if (filter.toState) where.push(eq(alertHistory.toState, filter.toState));
   if (filter.object) where.push(sql`${alertHistory.objectKey} ilike ${`%${filter.object.replace(/[\\%_]/g, "\\$&")}%`}`);
@@ -101,11 +114,26 @@ export async function historyPage(db: ControlDb, filter: { ruleId?: string; toSt
   return db.select().from(alertHistory).where(and(...where)).orderBy(desc(alertHistory.id)).limit(filter.limit);
 }
 
-/** Every delivery attempt, newest first. */
-export async function deliveryPage(db: ControlDb, filter: { channelId?: string; status?: "sent" | "failed"; before?: number; limit: number }) {
-  const where: SQL[] = [];
+/** The first of these labels of a notification group that has a value (a group-by label an alert lacks is ""). */
+const groupLabel = (names: readonly string[]) => sql`coalesce(${sql.join(names.map((name) => sql`nullif(${alertNotifyGroups.labels}->>${name}, '')`), sql`, `)})`;
+
+/**
+ * Every delivery attempt, newest first. A scoped caller sees a delivery only when its notification group is
+ * about objects it may read: the group's labels (the channel's groupBy) must name a connection and resource in
+ * its read scope, so a notification grouped by rule alone (the default), which may carry any object, and test
+ * sends are shown only to roles that read everywhere. The scope is in the WHERE, so pages stay full.
+ */
+export async function deliveryPage(db: ControlDb, filter: { channelId?: string; status?: "sent" | "failed"; before?: number; limit: number }, readable: Readable | null = null) {
+  const where: (SQL | undefined)[] = [];
   if (filter.channelId) where.push(eq(alertDeliveries.channelId, filter.channelId));
   if (filter.status) where.push(eq(alertDeliveries.status, filter.status));
   if (filter.before) where.push(lt(alertDeliveries.id, filter.before));
-  return db.select().from(alertDeliveries).where(and(...where)).orderBy(desc(alertDeliveries.id)).limit(filter.limit);
+  where.push(readableWhere(readable, { connection: groupLabel(CONNECTION_LABELS), resource: groupLabel(RESOURCE_LABELS) }));
+  return db
+    .select(getTableColumns(alertDeliveries))
+    .from(alertDeliveries)
+    .leftJoin(alertNotifyGroups, and(eq(alertNotifyGroups.channelId, alertDeliveries.channelId), eq(alertNotifyGroups.groupKey, alertDeliveries.groupKey)))
+    .where(and(...where))
+    .orderBy(desc(alertDeliveries.id))
+    .limit(filter.limit);
 }

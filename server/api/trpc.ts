@@ -8,7 +8,8 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
-import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, readFilter, scopeOf, type Action, type Readable, type Scope } from "~/server/auth/permissions";
+import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, readableBy, readFilter, scopeOf, type Action, type Readable, type Scope } from "~/server/auth/permissions";
+import { domainRefusal } from "./refusal";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { identifyOptions } from "~/server/auth/session-policy";
@@ -193,6 +194,11 @@ function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "repl
       // The payload gate (server/api/payload-gate.ts): every output resolved for this caller's access.
       const result = await next();
       if (result.ok) result.data = resolveGates(result.data, payloadAccessFor(ctx));
+      else {
+        // Domain refusals (e.g. an object outside the caller's scope) become their tRPC errors here, in one place.
+        const refusal = domainRefusal(result.error.cause);
+        if (refusal) throw refusal;
+      }
       return result;
     });
 }
@@ -205,7 +211,7 @@ export function payloadAccessFor(ctx: { principal: Principal; connections: Conne
 /** What this caller may read, for lists and overviews (null: everything, as for the presets). */
 export function readableFor(ctx: { principal: Principal | null; connections: Connections }): Readable | null {
   // Procedures run this after the permission check, so a principal is there; without one nothing is readable.
-  if (!ctx.principal) return () => false;
+  if (!ctx.principal) return readableBy([]);
   return readFilter(ctx.principal.role, ctx.connections.config);
 }
 

@@ -1,9 +1,19 @@
 /**
  * Reading the audit log: newest first, a page at a time, narrowed by who, what, when and outcome.
  * The router only wires this; it also passes each row through the payload gate.
+ *
+ * A role that reads everywhere (viewer, operator, admin) sees every row. A configured role scoped to some
+ * connections or resources sees only the rows about objects it may read — the connection and resource the
+ * recorded input names, as the permission check read them — and not the rows about no object (sign-ins,
+ * users, tokens, settings, alert rules) unless its grants reach every connection and resource. This is how
+ * GitLab splits project audit events from instance ones and Argo CD shows an application's events to whoever
+ * may read the application: a team sees who replayed or discarded on its DLQs, and nothing of other teams'
+ * objects or of the instance's administration.
  */
-import { and, desc, eq, gte, ilike, like, lt, lte, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, like, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
+import { INPUT_CONNECTION_FIELDS, INPUT_RESOURCE_FIELDS, type Readable } from "~/server/auth/permissions";
+import { readableWhere } from "~/server/auth/readable-sql";
 import type { ControlDb } from "~/server/db/control-store";
 import { auditLog } from "~/server/db/schema";
 
@@ -40,8 +50,13 @@ export type AuditQuery = z.infer<typeof auditQuerySchema>;
 /** LIKE wildcards typed by a person are matched literally. */
 const literal = (text: string) => text.replace(/[\\%_]/g, "\\$&");
 
-export async function listAudit(db: ControlDb, input: AuditQuery) {
+/** The first of these fields of the recorded input (as scopeOf reads a call's input), or NULL. */
+const firstField = (fields: readonly string[]) => sql`coalesce(${sql.join(fields.map((field) => sql`${auditLog.parameters}->>${field}`), sql`, `)})`;
+
+export async function listAudit(db: ControlDb, input: AuditQuery, readable: Readable | null = null) {
   const conditions: SQL[] = [];
+  const scoped = readableWhere(readable, { connection: firstField(INPUT_CONNECTION_FIELDS), resource: firstField(INPUT_RESOURCE_FIELDS) });
+  if (scoped) conditions.push(scoped);
   if (input.cursor) conditions.push(lt(auditLog.id, input.cursor));
   if (input.procedure) conditions.push(eq(auditLog.procedure, input.procedure));
   if (input.actor) conditions.push(ilike(auditLog.actorName, `%${literal(input.actor)}%`));

@@ -103,14 +103,36 @@ export function allowsEverywhere(grants: readonly Grant[], action: Action): bool
   );
 }
 
-/** A check of what a role may read, applied to lists and overviews so they name only what it may see. */
-export type Readable = (scope: Scope) => boolean;
+/**
+ * A check of what a role may read, applied to lists and overviews so they name only what it may see. It
+ * carries the grants it checks so lists paged in SQL apply the very same patterns (server/auth/readable-sql.ts).
+ */
+export interface Readable {
+  (scope: Scope): boolean;
+  readonly grants: readonly Grant[];
+}
+
+/** A read check over these grants. */
+export function readableBy(grants: readonly Grant[]): Readable {
+  return Object.assign((scope: Scope) => allows(grants, "read", scope), { grants });
+}
 
 /** The role's read check, or null when it reads every connection and resource (the presets): lists stay whole. */
 export function readFilter(role: string, config: PermissionConfig): Readable | null {
   const grants = grantsOf(role, config);
   if (allowsEverywhere(grants, "read")) return null;
-  return (scope) => allows(grants, "read", scope);
+  return readableBy(grants);
+}
+
+/**
+ * Thrown by domain code when a call names an object outside the caller's read scope. It is answered as an
+ * unknown object is (404, server/api/refusal.ts), so a role learns nothing about what it may not read.
+ */
+export class OutOfScope extends Error {}
+
+/** Throws OutOfScope when the caller may not read the scope (null reads everything). */
+export function mustRead(readable: Readable | null, scope: Scope, what: string): void {
+  if (readable && !readable(scope)) throw new OutOfScope(`No ${what}.`);
 }
 
 /** The items a role may read, each item's connection and resource named by `scopeOfItem`. */
@@ -118,10 +140,17 @@ export function visible<T>(items: readonly T[], readable: Readable | null, scope
   return readable ? items.filter((item) => readable(scopeOfItem(item))) : [...items];
 }
 
+/**
+ * The label that names an alert's resource, in order (server/alerts/signals/*): a consumer group is a resource
+ * of its own, named by its group id (see consumer groups in the README's permissions section).
+ */
+export const RESOURCE_LABELS = ["dlq", "topic", "queue", "group", "database"] as const;
+export const CONNECTION_LABELS = ["connection", "database"] as const;
+
 /** The connection and resource an alert instance's labels name (server/alerts/signals/*). */
 export function labelScope(labels: Readonly<Record<string, string>>): Scope {
-  const connection = labels.connection ?? labels.database;
-  const resource = labels.dlq ?? labels.topic ?? labels.queue ?? labels.database;
+  const connection = CONNECTION_LABELS.map((label) => labels[label]).find((value) => value !== undefined);
+  const resource = RESOURCE_LABELS.map((label) => labels[label]).find((value) => value !== undefined);
   return { ...(connection !== undefined ? { connection } : {}), ...(resource !== undefined ? { resource } : {}) };
 }
 
@@ -150,12 +179,16 @@ function allowsPattern(grants: readonly Grant[], action: Action, connection: str
   return grants.some((grant) => grant.actions.includes(action) && inside(grant.connections, connection) && inside(grant.resources, resource));
 }
 
+/** The input fields naming a call's connection and its resource, first present wins (also read from audit rows). */
+export const INPUT_CONNECTION_FIELDS = ["connection", "database"] as const;
+export const INPUT_RESOURCE_FIELDS = ["dlq", "topic", "queue", "database"] as const;
+
 /** The connection and resource a call's (validated) input names, by the fields procedures use for them. */
 export function scopeOf(input: unknown): Scope {
   if (!input || typeof input !== "object") return {};
   const record = input as Record<string, unknown>;
-  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
-  const connection = text(record.connection) ?? text(record.database);
-  const resource = text(record.dlq) ?? text(record.topic) ?? text(record.queue) ?? text(record.database);
+  const first = (fields: readonly string[]) => fields.map((field) => record[field]).find((value): value is string => typeof value === "string");
+  const connection = first(INPUT_CONNECTION_FIELDS);
+  const resource = first(INPUT_RESOURCE_FIELDS);
   return { ...(connection !== undefined ? { connection } : {}), ...(resource !== undefined ? { resource } : {}) };
 }

@@ -1,14 +1,17 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { OutOfScope } from "~/server/auth/permissions";
 import type { ExpiringSoon } from "~/server/brokers/types";
 import { replayBrokerOf, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { sqsSnapshotMessages } from "~/server/db/schema";
+import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 
 export const EXPIRY_HORIZON_MS = 24 * 3_600_000;
 
 /**
  * Dead letters of a DLQ that retention deletes within a day. The broker counts where it can (Kafka); where it
- * cannot (SQS), the messages of the page's snapshot are counted by their original enqueue time.
+ * cannot (SQS), the messages of the page's snapshot are counted by their original enqueue time. The snapshot
+ * must be one of this DLQ: the permission check read the scope from the connection and DLQ named, so a
+ * snapshot of another queue (perhaps outside the caller's scope) answers as an unknown one (OutOfScope, 404).
  */
 export async function expiringWithinADay(
   db: ControlDb,
@@ -17,8 +20,16 @@ export async function expiringWithinADay(
 ): Promise<ExpiringSoon | null> {
   const broker = replayBrokerOf(connections, ref.kind, ref.connection);
   if (!broker) return null;
-  const enqueued = ref.snapshotId
-    ? (await db.select({ at: sqsSnapshotMessages.sentTimestamp }).from(sqsSnapshotMessages).where(eq(sqsSnapshotMessages.snapshotId, ref.snapshotId))).map((row) => row.at?.getTime() ?? 0)
-    : null;
+  const enqueued = ref.snapshotId ? await enqueueTimes(db, ref.connection, ref.dlq, ref.snapshotId) : null;
   return broker.expiringSoon(ref.dlq, EXPIRY_HORIZON_MS, enqueued);
+}
+
+async function enqueueTimes(db: ControlDb, connection: string, queue: string, snapshotId: string): Promise<number[]> {
+  const [snapshot] = await db
+    .select({ id: sqsSnapshots.id })
+    .from(sqsSnapshots)
+    .where(and(eq(sqsSnapshots.id, snapshotId), eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, queue)));
+  if (!snapshot) throw new OutOfScope(`No snapshot ${snapshotId} of "${queue}".`);
+  const rows = await db.select({ at: sqsSnapshotMessages.sentTimestamp }).from(sqsSnapshotMessages).where(eq(sqsSnapshotMessages.snapshotId, snapshotId));
+  return rows.map((row) => row.at?.getTime() ?? 0);
 }

@@ -1,10 +1,11 @@
-import { visible, type Readable } from "~/server/auth/permissions";
+import type { Readable } from "~/server/auth/permissions";
 import { desc } from "drizzle-orm";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaGroupSamples } from "~/server/db/schema";
 import type { DlqDepth } from "~/server/depth/latest";
 import { ignoredGroups, rankForAttention } from "./attention";
+import { readableGroups, withReadableTopicList } from "./group-scope";
 import { groupRowsAt, latestGroupSampleTime } from "./queries";
 import { withTrends } from "./trends";
 
@@ -14,13 +15,15 @@ const LISTED = 5;
 
 /** The Overview's consumer groups that need a human, most urgent first (server/lag/attention.ts). */
 export async function attentionGroups(db: ControlDb, connections: Connections, readable: Readable | null = null) {
-  // Consumer groups are scoped by their connection (grant resources name DLQs, topics, queues, databases).
+  // Only the groups the caller may read are candidates (server/lag/group-scope.ts), chosen in the query itself.
   const groups = (
     await Promise.all(
-      visible([...connections.kafka.values()], readable, (adapter) => ({ connection: adapter.name })).map(async (adapter) => {
+      [...connections.kafka.values()].map(async (adapter) => {
         const sampledAt = await latestGroupSampleTime(db, adapter.name);
         if (!sampledAt) return [];
-        const rows = await groupRowsAt(db, adapter.name, sampledAt).orderBy(desc(kafkaGroupSamples.totalLag)).limit(CANDIDATES);
+        const rows = (await groupRowsAt(db, adapter.name, sampledAt, readableGroups(readable)).orderBy(desc(kafkaGroupSamples.totalLag)).limit(CANDIDATES)).map(
+          (row) => withReadableTopicList(row, readable, adapter.name),
+        );
         const isIgnored = ignoredGroups(adapter.config.ignoreGroups);
         const withTrend = await withTrends(db, adapter.name, rows, adapter.config.sampleIntervalSeconds);
         return withTrend.map((row) => ({ ...row, connection: adapter.name, ignored: isIgnored(row.groupId) }));

@@ -1,3 +1,4 @@
+import { mustRead, visible, type Readable } from "~/server/auth/permissions";
 import type { ReplayAudience, ReplayCapabilities } from "~/server/brokers/types";
 import { ReplayRefused } from "./refused";
 
@@ -16,4 +17,15 @@ export async function audiencesOf(broker: ReplayCapabilities, targets: string[])
   const missing = audiences.filter((a) => !a.exists);
   if (missing.length > 0) throw new ReplayRefused(missing.map((a) => (a.exists ? "" : a.reason)).join(" "));
   return audiences;
+}
+
+/**
+ * Who would receive a copy sent to `target`, for a caller who may read the target (OutOfScope otherwise,
+ * answered as an unknown object): the consumer groups listed are those it may read (server/lag/group-scope.ts).
+ */
+export async function readableAudience(broker: ReplayCapabilities, readable: Readable | null, connection: string, target: string): Promise<ReplayAudience> {
+  mustRead(readable, { connection, resource: target }, `topic or queue "${target}" on "${connection}"`);
+  const audience = await broker.replayAudience(target);
+  if (!audience.exists || audience.kind !== "groups") return audience;
+  return { ...audience, groups: visible(audience.groups, readable, (group) => ({ connection, resource: group })) };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { allows, can, covers, grantsOf, matchesPattern } from "~/server/auth/permissions";
+import { allows, can, covers, grantsOf, labelScope, matchesPattern, mustRead, OutOfScope, readFilter } from "~/server/auth/permissions";
+import { likePattern } from "~/server/auth/readable-sql";
 import { configSchema } from "~/server/config/schema";
 
 const config = configSchema.parse({
@@ -58,5 +59,36 @@ describe("configured roles", () => {
 
   it("may not take a preset's name", () => {
     expect(() => configSchema.parse({ auth: { roles: { admin: [{ actions: ["read"] }] } } })).toThrow();
+  });
+});
+
+describe("the read scope of lists", () => {
+  const scoped = configSchema.parse({ auth: { roles: { orders: [{ actions: ["read"], connections: ["a"], resources: ["orders.*"] }] } } });
+
+  it("carries its grants, so SQL-paged lists apply the same patterns", () => {
+    expect(readFilter("viewer", scoped)).toBeNull();
+    const readable = readFilter("orders", scoped)!;
+    expect(readable.grants).toEqual(grantsOf("orders", scoped));
+    expect(readable({ connection: "a", resource: "orders.dlq" })).toBe(true);
+    expect(readable({ connection: "a", resource: "payments.dlq" })).toBe(false);
+  });
+
+  it("turns a pattern into a LIKE pattern with LIKE's own wildcards matched literally", () => {
+    expect(likePattern("orders.*")).toBe("orders.%");
+    expect(likePattern("a_b%c\\*")).toBe("a\\_b\\%c\\\\%");
+    expect(likePattern("*")).toBe("%");
+  });
+
+  it("names a consumer group as the resource of an alert on it", () => {
+    expect(labelScope({ connection: "a", group: "orders.billing" })).toEqual({ connection: "a", resource: "orders.billing" });
+    expect(labelScope({ kind: "kafka", connection: "a", dlq: "orders.dlq" })).toEqual({ connection: "a", resource: "orders.dlq" });
+    expect(labelScope({ database: "orders-db", saga_type: "checkout" })).toEqual({ connection: "orders-db", resource: "orders-db" });
+  });
+
+  it("refuses a named object outside the scope as unknown", () => {
+    const readable = readFilter("orders", scoped);
+    expect(() => mustRead(readable, { connection: "a", resource: "payments.dlq" }, "DLQ")).toThrow(OutOfScope);
+    expect(() => mustRead(readable, { connection: "a", resource: "orders.dlq" }, "DLQ")).not.toThrow();
+    expect(() => mustRead(null, { connection: "b", resource: "anything" }, "DLQ")).not.toThrow();
   });
 });

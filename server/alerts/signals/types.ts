@@ -1,4 +1,5 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { likePattern } from "~/server/auth/readable-sql";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import type { Point, Scope, Series, SignalId } from "../types";
@@ -37,7 +38,7 @@ export interface SignalDef {
 /** `*` globs as a LIKE prefilter (true when there are none). */
 export function likeAny(column: AnyColumn | SQL, patterns: string[]): SQL {
   if (patterns.length === 0) return sql`true`;
-  const likes = patterns.map((p) => sql`${column} like ${p.replace(/[\\%_]/g, "\\$&").replace(/\*/g, "%")}`);
+  const likes = patterns.map((p) => sql`${column} like ${likePattern(p)}`);
   return sql`(${sql.join(likes, sql` or `)})`;
 }
 

@@ -54,10 +54,11 @@ export const alertsRouter = createTRPCRouter({
   /** The editor's preview: objects in scope now, the signal's history, and the backtest, all from one spec. */
   preview: viewerProcedure.input(z.object({ spec: ruleSpecSchema, range: range.default("24h") })).query(async ({ ctx, input }) => {
     const signalCtx = { db: ctx.db, connections: ctx.connections };
+    const readable = readableFor(ctx);
     const [objects, history, result] = await Promise.all([
-      matchingObjects(signalCtx, input.spec),
-      signals[input.spec.signal].history ? signalHistory(signalCtx, input.spec, { range: input.range }) : null,
-      backtest(signalCtx, input.spec, { range: input.range, staleAfterMs: staleAfterMs(ctx.connections.config) }),
+      matchingObjects(signalCtx, input.spec, { readable }),
+      signals[input.spec.signal].history ? signalHistory(signalCtx, input.spec, { range: input.range, readable }) : null,
+      backtest(signalCtx, input.spec, { range: input.range, staleAfterMs: staleAfterMs(ctx.connections.config), readable }),
     ]);
     return { objects: objects.slice(0, 200), objectCount: objects.length, history, backtest: { ...result, objects: result.objects.filter((o) => o.fired > 0).slice(0, 50) } };
   }),
@@ -65,10 +66,10 @@ export const alertsRouter = createTRPCRouter({
   silences: viewerProcedure.query(({ ctx }) => listSilences(ctx.db)),
   history: viewerProcedure
     .input(z.object({ ruleId: z.uuid().optional(), toState: z.enum(alertStates).optional(), object: z.string().max(200).optional(), before: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(100) }))
-    .query(async ({ ctx, input }) => byLabels(await historyPage(ctx.db, input), readableFor(ctx))),
+    .query(({ ctx, input }) => historyPage(ctx.db, input, readableFor(ctx))),
   deliveries: viewerProcedure
     .input(z.object({ channelId: z.uuid().optional(), status: z.enum(["sent", "failed"]).optional(), before: z.number().int().optional(), limit: z.number().int().min(1).max(500).default(100) }))
-    .query(({ ctx, input }) => deliveryPage(ctx.db, input)),
+    .query(({ ctx, input }) => deliveryPage(ctx.db, input, readableFor(ctx))),
   exportPrometheus: viewerProcedure.query(async ({ ctx }) => prometheusRules((await listRules(ctx.db)).filter((r) => r.enabled), windowOf)),
 
   // Operators silence; admins edit rules and channels. Every mutation is audited by the procedure kinds.

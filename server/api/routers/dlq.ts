@@ -49,7 +49,11 @@ export const dlqRouter = createTRPCRouter({
   /** Dead letters retention deletes within a day (SQS: counted over the given snapshot's messages). */
   expiring: viewerProcedure
     .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, snapshotId: z.uuid().optional() }))
-    .query(({ ctx, input }) => expiringWithinADay(ctx.db, ctx.connections, input)),
+    .query(({ ctx, input }) => {
+      // Counts a topic's records, so only a topic the caller may read (a DLQ, or any with topics.readAny).
+      if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
+      return expiringWithinADay(ctx.db, ctx.connections, input);
+    }),
 
   /** A page of a Kafka DLQ topic, read on the server without a consumer group. */
   kafkaMessages: viewerProcedure

@@ -15,8 +15,9 @@ import {
   snapshotState,
   type RangeKey,
 } from "~/server/lag/queries";
+import { mustReadGroup, readableGroups, readableTopics, withReadableTopicList } from "~/server/lag/group-scope";
 import { withTrends } from "~/server/lag/trends";
-import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
+import { createTRPCRouter, readableFor, viewerProcedure } from "~/server/api/trpc";
 
 const rangeInput = z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h");
 const sortable = {
@@ -55,7 +56,9 @@ export const lagRouter = createTRPCRouter({
       const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
       const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
       if (!sampledAt) return { snapshot, total: 0, rows: [] };
-      const filters: SQL[] = [];
+      const readable = readableFor(ctx);
+      // The role's scope is part of the WHERE, so pages and the total count only the groups it may read.
+      const filters: SQL[] = [readableGroups(readable)].filter((filter) => filter !== undefined);
       if (input.search) filters.push(ilike(kafkaGroupSamples.groupId, `%${input.search.replace(/[%_\\]/g, "\\$&")}%`));
       if (input.statuses?.length) filters.push(inArray(kafkaGroupSamples.status, input.statuses));
       const where = filters.length ? and(...filters) : undefined;
@@ -69,7 +72,8 @@ export const lagRouter = createTRPCRouter({
       const [counted] = await ctx.db
         .select({ n: sql<number>`count(*)::int` })
         .from(groupRowsAt(ctx.db, input.connection, sampledAt, where).as("g"));
-      return { snapshot, total: counted?.n ?? 0, rows: await withTrends(ctx.db, input.connection, rows, adapter.config.sampleIntervalSeconds) };
+      const trended = await withTrends(ctx.db, input.connection, rows, adapter.config.sampleIntervalSeconds);
+      return { snapshot, total: counted?.n ?? 0, rows: trended.map((row) => withReadableTopicList(row, readable, input.connection)) };
     }),
 
   /** One group: totals, its members with their assignment, and a row per topic and partition. */
@@ -77,6 +81,8 @@ export const lagRouter = createTRPCRouter({
     .input(z.object({ connection: z.string().min(1), groupId: z.string().min(1).max(500) }))
     .query(async ({ ctx, input }) => {
       const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
+      const readable = readableFor(ctx);
+      mustReadGroup(readable, input.connection, input.groupId);
       const sampledAt = await latestGroupSampleTime(ctx.db, input.connection);
       const snapshot = await snapshotState(ctx.db, "kafka", input.connection, sampledAt);
       const none = { snapshot, group: null, members: [], topics: [], partitions: [] };
@@ -84,7 +90,7 @@ export const lagRouter = createTRPCRouter({
       const [row] = await groupRowsAt(ctx.db, input.connection, sampledAt, sql`${kafkaGroupSamples.groupId} = ${input.groupId}`);
       if (!row) return none;
       const [group] = await withTrends(ctx.db, input.connection, [row], adapter.config.sampleIntervalSeconds);
-      const partitions = await partitionRowsAt(ctx.db, input.connection, input.groupId, sampledAt);
+      const partitions = readableTopics(await partitionRowsAt(ctx.db, input.connection, input.groupId, sampledAt), readable, input.connection);
       const topics = new Map<string, { topic: string; partitions: number; lag: number; maxLagSeconds: number | null; status: string }>();
       for (const p of partitions) {
         const entry = topics.get(p.topic) ?? { topic: p.topic, partitions: 0, lag: 0, maxLagSeconds: null, status: "OK" };
@@ -94,8 +100,11 @@ export const lagRouter = createTRPCRouter({
         if (severity(p.status as (typeof partitionStatuses)[number]) > severity(entry.status as (typeof partitionStatuses)[number])) entry.status = p.status;
         topics.set(p.topic, entry);
       }
-      const members = await groupMembersAt(ctx.db, input.connection, input.groupId, sampledAt);
-      return { snapshot, group, members, topics: [...topics.values()], partitions };
+      const members = (await groupMembersAt(ctx.db, input.connection, input.groupId, sampledAt)).map((member) => ({
+        ...member,
+        assignments: readableTopics(member.assignments, readable, input.connection),
+      }));
+      return { snapshot, group: withReadableTopicList(group!, readable, input.connection), members, topics: [...topics.values()], partitions };
     }),
 
   /** Lag, lag seconds and produce vs consume rate over time, for the group or one topic or partition. */
@@ -111,6 +120,7 @@ export const lagRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       const adapter = kafkaAdapter(ctx.connections.kafka, input.connection);
+      mustReadGroup(readableFor(ctx), input.connection, input.groupId);
       const bucket = bucketSeconds(input.range, adapter.config.sampleIntervalSeconds);
       return { bucketSeconds: bucket, points: await groupHistory(ctx.db, { ...input, bucket }) };
     }),

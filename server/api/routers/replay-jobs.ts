@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { gateReplayJob } from "~/server/api/payload-gate";
 import { bulkReplayProcedure, createTRPCRouter, payloadAccessFor, readableFor, readableRow, viewerProcedure, type Context } from "~/server/api/trpc";
@@ -10,6 +10,7 @@ import { TooManyScans } from "~/server/dlq/scan-slots";
 import { cancelReplayJob, pauseReplayJob, resumeReplayJob, startMoveAllJob, startReplayJob } from "~/server/replay/jobs/control";
 import { createReplayDraft } from "~/server/replay/jobs/dry-run";
 import { jobProgress } from "~/server/replay/jobs/progress";
+import { replayJobList } from "~/server/replay/history";
 import { ReplayRefused } from "~/server/replay/replay-one";
 
 const name = z.string().min(1).max(500);
@@ -110,18 +111,7 @@ export const replayJobsRouter = createTRPCRouter({
   /** Every job, newest first (kept 90 days or more; see retention). */
   list: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(replayJobStates).optional() }).default({ limit: 100 }))
-    .query(async ({ ctx, input }) =>
-      (
-        await ctx.db
-          .select()
-          .from(replayJobs)
-          .where(input.state ? eq(replayJobs.state, input.state) : undefined)
-          .orderBy(desc(replayJobs.createdAt))
-          .limit(input.limit)
-      )
-        .filter(readableRow(ctx))
-        .map(gateReplayJob),
-    ),
+    .query(async ({ ctx, input }) => (await replayJobList(ctx.db, readableFor(ctx), input)).map(gateReplayJob)),
 
   /** One job with what the page derives from it: remaining, rate, ETA and elapsed time. */
   get: viewerProcedure.input(jobId).query(async ({ ctx, input }) => {

@@ -1,11 +1,14 @@
 import { TRPCError } from "@trpc/server";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
 import type { Context } from "~/server/api/trpc";
 import { readableKafka } from "~/server/api/kafka-access";
-import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableRow, replayProcedure, viewerProcedure } from "~/server/api/trpc";
-import { kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages } from "~/server/db/schema";
+import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
+import { readableAudience } from "~/server/replay/audience";
+import { replayDestinations } from "~/server/replay/destinations";
+import { recentReplays } from "~/server/replay/history";
+import { replayLedger, sqsSnapshotMessages } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
@@ -218,27 +221,13 @@ export const replayRouter = createTRPCRouter({
   audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
     const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
-    return broker.replayAudience(input.target);
+    return readableAudience(broker, readableFor(ctx), input.connection, input.target);
   }),
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
-  destinations: viewerProcedure.input(z.object({ kind, connection: name })).query(async ({ ctx, input }) => {
-    const table = input.kind === "kafka" ? kafkaPartitionSamples : sqsQueueSamples;
-    const column = input.kind === "kafka" ? kafkaPartitionSamples.topic : sqsQueueSamples.queue;
-    const rows = await ctx.db
-      .selectDistinct({ name: column })
-      .from(table)
-      .where(
-        and(
-          eq(table.connection, input.connection),
-          eq(table.resolutionSeconds, 0),
-          eq(table.sampledAt, sql`(select max(${table.sampledAt}) from ${table} where ${table.connection} = ${input.connection} and ${table.resolutionSeconds} = 0)`),
-        ),
-      )
-      .orderBy(column)
-      .limit(5_000);
-    return rows.map((row) => row.name);
-  }),
+  destinations: viewerProcedure
+    .input(z.object({ kind, connection: name }))
+    .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */
   resolution: viewerProcedure
@@ -265,9 +254,7 @@ export const replayRouter = createTRPCRouter({
   /** The latest replays across every DLQ, newest first. */
   recent: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).default({ limit: 100 }))
-    .query(async ({ ctx, input }) =>
-      (await ctx.db.select().from(replayLedger).orderBy(desc(replayLedger.replayedAt)).limit(input.limit)).filter(readableRow(ctx)).map(gateLedgerRow),
-    ),
+    .query(async ({ ctx, input }) => (await recentReplays(ctx.db, readableFor(ctx), input.limit)).map(gateLedgerRow)),
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure

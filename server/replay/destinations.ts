@@ -1,0 +1,30 @@
+/**
+ * Destinations a replay may offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest
+ * sample, only those the caller may read (the scope in the WHERE, as for every list paged in SQL).
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Readable } from "~/server/auth/permissions";
+import { readableWhere } from "~/server/auth/readable-sql";
+import type { ControlDb } from "~/server/db/control-store";
+import { kafkaPartitionSamples, sqsQueueSamples } from "~/server/db/schema";
+
+const MAX_DESTINATIONS = 5_000;
+
+export async function replayDestinations(db: ControlDb, readable: Readable | null, kind: "kafka" | "sqs", connection: string): Promise<string[]> {
+  const table = kind === "kafka" ? kafkaPartitionSamples : sqsQueueSamples;
+  const column = kind === "kafka" ? kafkaPartitionSamples.topic : sqsQueueSamples.queue;
+  const rows = await db
+    .selectDistinct({ name: column })
+    .from(table)
+    .where(
+      and(
+        eq(table.connection, connection),
+        eq(table.resolutionSeconds, 0),
+        eq(table.sampledAt, sql`(select max(${table.sampledAt}) from ${table} where ${table.connection} = ${connection} and ${table.resolutionSeconds} = 0)`),
+        readableWhere(readable, { connection: table.connection, resource: column }),
+      ),
+    )
+    .orderBy(column)
+    .limit(MAX_DESTINATIONS);
+  return rows.map((row) => row.name);
+}
