@@ -97,6 +97,8 @@ export interface AuditNote {
   refused?: boolean;
   /** Input fields left out of the audit row (e.g. an edited payload, recorded as a masked diff instead). */
   omitInput?: string[];
+  /** A job control's job, resolved: recorded beside the job id so the row is about that connection and DLQ. */
+  jobScope?: Scope;
 }
 
 /** The validated input (less what the procedure asked to leave out), plus the procedure's details when it gave any. */
@@ -104,6 +106,10 @@ function auditParameters(input: unknown, note: AuditNote): unknown {
   let recorded = input;
   if (note.omitInput?.length && input && typeof input === "object" && !Array.isArray(input)) {
     recorded = Object.fromEntries(Object.entries(input).map(([key, value]) => [key, note.omitInput!.includes(key) ? "[in the diff]" : value]));
+  }
+  // The fields the audit log's read scope looks for (server/audit/list.ts): a team sees its jobs' controls.
+  if (note.jobScope?.connection !== undefined && recorded && typeof recorded === "object" && !Array.isArray(recorded)) {
+    recorded = { ...recorded, job: { connection: note.jobScope.connection, resource: note.jobScope.resource } };
   }
   if (!note.details) return recorded;
   return recorded && typeof recorded === "object" && !Array.isArray(recorded) ? { ...recorded, details: note.details } : { input: recorded, details: note.details };
@@ -179,16 +185,22 @@ function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "repl
       if (type === "mutation" && ctx.via === "cookie" && !isSameOrigin(ctx.request)) refuse("FORBIDDEN", "Cross-origin request refused.");
       // The built-in roles hold their actions everywhere: only a configured role's scope needs the input.
       let scope: Scope | undefined;
-      if (!isPreset(ctx.principal.role)) {
+      // Job controls name only the job: its connection and DLQ (or database) are the scope, and go in the audit row.
+      const controlsJob = jobs !== undefined && type === "mutation";
+      if (!isPreset(ctx.principal.role) || controlsJob) {
         const input = await validatedInput(path, await getRawInput().catch(() => null));
         scope = scopeOf(input);
-        // Job controls name only the job: its connection and DLQ (or database) are the scope.
-        if (jobs && scope.connection === undefined && input && typeof input === "object") scope = await jobScope(ctx.db, jobs, (input as { jobId?: unknown }).jobId);
+        if (jobs && scope.connection === undefined && input && typeof input === "object") {
+          scope = await jobScope(ctx.db, jobs, (input as { jobId?: unknown }).jobId);
+          if (controlsJob) ctx.audit.jobScope = scope;
+        }
+      }
+      if (scope && !isPreset(ctx.principal.role)) {
         if (!needed.every((action) => allows(grants, action, scope))) {
           refuse("FORBIDDEN", `The ${ctx.principal.role} role may not do ${needed.join(", ")} on ${[scope.connection, scope.resource].filter(Boolean).join(" / ")}.`);
         }
       }
-      return next({ ctx: { ...ctx, principal: ctx.principal, scope } });
+      return next({ ctx: { ...ctx, principal: ctx.principal, scope: isPreset(ctx.principal.role) ? undefined : scope } });
     })
     .use(async ({ ctx, next }) => {
       // The payload gate (server/api/payload-gate.ts): every output resolved for this caller's access.

@@ -50,12 +50,19 @@ export type AuditQuery = z.infer<typeof auditQuerySchema>;
 /** LIKE wildcards typed by a person are matched literally. */
 const literal = (text: string) => text.replace(/[\\%_]/g, "\\$&");
 
-/** The first of these fields of the recorded input (as scopeOf reads a call's input), or NULL. */
-const firstField = (fields: readonly string[]) => sql`coalesce(${sql.join(fields.map((field) => sql`${auditLog.parameters}->>${field}`), sql`, `)})`;
+/**
+ * The first of these fields of the recorded input (as scopeOf reads a call's input), else the controlled job's
+ * (recorded as `job` beside a job id by server/api/trpc.ts), or NULL.
+ */
+const firstField = (fields: readonly string[], jobField: "connection" | "resource") =>
+  sql`coalesce(${sql.join(
+    fields.map((field) => sql`${auditLog.parameters}->>${field}`),
+    sql`, `,
+  )}, ${auditLog.parameters}->'job'->>${jobField})`;
 
 export async function listAudit(db: ControlDb, input: AuditQuery, readable: Readable | null = null) {
   const conditions: SQL[] = [];
-  const scoped = readableWhere(readable, { connection: firstField(INPUT_CONNECTION_FIELDS), resource: firstField(INPUT_RESOURCE_FIELDS) });
+  const scoped = readableWhere(readable, { connection: firstField(INPUT_CONNECTION_FIELDS, "connection"), resource: firstField(INPUT_RESOURCE_FIELDS, "resource") });
   if (scoped) conditions.push(scoped);
   if (input.cursor) conditions.push(lt(auditLog.id, input.cursor));
   if (input.procedure) conditions.push(eq(auditLog.procedure, input.procedure));

@@ -281,6 +281,21 @@ describe("the audit log", () => {
     expect(await rows("orders")).toEqual(["replay.one a/orders.dlq"]);
     expect(await rows("orders", 1)).toEqual(["replay.one a/orders.dlq"]);
   });
+
+  it("records a job control with its job's connection and DLQ, so a team sees the controls of its own jobs", async () => {
+    tokens.admin ??= (await createApiToken(api.store.db, { name: "admin", role: "admin", createdBy: null, expiresAt: null })).token;
+    const jobs = await api.store.db.select({ id: replayJobs.id, connection: replayJobs.connection, dlq: replayJobs.dlq }).from(replayJobs);
+    const jobOn = (dlq: string) => jobs.find((j) => j.connection === "a" && j.dlq === dlq)!.id;
+    // Paused already: each call is refused by the job, and recorded all the same.
+    for (const dlq of ["orders.dlq", "payments.dlq"]) {
+      await api.call("replayJobs.pause", { kind: "mutation", input: { jobId: jobOn(dlq) }, headers: as("admin") });
+    }
+    type Row = { procedure: string; parameters: { jobId: string; job?: { connection: string; resource: string } } };
+    const controls = async (role: string) =>
+      (await api.data<{ rows: Row[] }>("audit.list", { kind: "query", input: { procedure: "replayJobs.pause" }, headers: as(role) })).rows.map((r) => `${r.parameters.job?.connection}/${r.parameters.job?.resource}`).sort();
+    expect(await controls("viewer")).toEqual(["a/orders.dlq", "a/payments.dlq"]);
+    expect(await controls("orders")).toEqual(["a/orders.dlq"]);
+  });
 });
 
 describe("alerts", () => {
