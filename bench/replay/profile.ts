@@ -63,6 +63,7 @@ export class Profiler {
   kafka(adapter: KafkaAdapter): void {
     const fetched = (result: unknown) => [...(result as Map<number, { records: unknown[] }>).values()].reduce((sum, p) => sum + p.records.length, 0);
     this.wrap(adapter, "readPartitions", "kafka: read DLQ records (readPartitions)", fetched);
+    this.wrap(adapter, "readRawPartitions", "kafka: read DLQ records for the copy (readRawPartitions)", fetched);
     this.wrap(adapter, "topicOffsets", "kafka: target end offsets (topicOffsets)");
     this.wrap(adapter, "produceBatch", "kafka: produce, acks=all (produceBatch)");
     this.wrap(adapter, "readRecords", "kafka: came-back / recovery reads (readRecords)");

@@ -107,7 +107,8 @@ const waitingLine = (r: EngineRun) =>
 
 /** Other benchmarks hammer the same Kafka: wait until none runs, so neither distorts the other. */
 async function waitForOtherBenches(): Promise<void> {
-  const others = () => otherProcesses((a) => a.some((arg) => /bench\/(lag|dlq-search)\//.test(arg)));
+  // A `flock` wrapper is queued on the shared bench lock (which this run may hold): its bench has not started.
+  const others = () => otherProcesses((a) => !/(^|\/)flock$/.test(a[0] ?? "") && a.some((arg) => /bench\/(lag|dlq-search)\//.test(arg)));
   if (others().length === 0) return;
   log(`another benchmark uses the same brokers (${others()[0]}): waiting for it to finish (polling every 30 s)`);
   while (others().length > 0) await sleep(30_000);

@@ -1,6 +1,6 @@
 import { FetchIsolationLevels, type Admin, type Consumer, ListOffsetTimestamps, type ClusterTopicMetadata } from "@platformatic/kafka";
 import pLimit, { type LimitFunction } from "p-limit";
-import { decodePartition, withAbortedRecords, type FetchedRecord } from "./kafka-records";
+import { decodePartition, toRawRecord, withAbortedRecords, type FetchedRecord, type RawRecord, type RecordBuilder } from "./kafka-records";
 
 export interface TopicPartitions {
   topic: string;
@@ -38,11 +38,15 @@ export class KafkaFetchError extends Error {
   }
 }
 
-interface PartitionRead {
-  records: FetchedRecord[];
+export interface PartitionRead<R> {
+  records: R[];
   highWatermark: number;
+  /** The offset after the last batch the broker returned (null: none), records the read hides included. */
   nextOffset: number | null;
 }
+
+/** How a read turns the client's records into the caller's: FetchedRecords (aborted ones on request) or RawRecords. */
+type Decoding<R> = { includeAborted: boolean; build?: undefined } | { includeAborted: false; build: RecordBuilder<R> };
 
 /**
  * Group-less reads and offset lookups through @platformatic/kafka's public API: Fetch requests at exact
@@ -109,7 +113,7 @@ export class KafkaReader {
   }
 
   /** One Fetch per leader broker for the given partitions of one topic, each from its own offset. */
-  private async fetchOnce(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options: ReadOptions, forceUpdate: boolean) {
+  private async fetchOnce<R>(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, decoding: Decoding<R>, forceUpdate: boolean) {
     const metadata = await this.topicMetadata(topic, forceUpdate);
     const byLeader = new Map<number, { partition: number; offset: number }[]>();
     for (const position of positions) {
@@ -118,19 +122,24 @@ export class KafkaReader {
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), position]);
     }
     const partitionBytes = Math.min(maxBytesPerPartition, MAX_PARTITION_BYTES);
-    const result = new Map<number, PartitionRead>();
+    const result = new Map<number, PartitionRead<R | FetchedRecord>>();
     await Promise.all(
       [...byLeader].map(async ([node, mine]) => {
         const maxBytes = Math.min(MAX_RESPONSE_BYTES, partitionBytes * mine.length);
         const response = await this.fetchFrom(node, FetchIsolationLevels.READ_COMMITTED, maxBytes, metadata.id, mine, partitionBytes);
         // Aborted records are asked for rarely (browsing with them shown, one record's detail): a second,
         // read_uncommitted fetch of the same range supplies them.
-        const everything = options.includeAborted ? await this.fetchFrom(node, FetchIsolationLevels.READ_UNCOMMITTED, maxBytes, metadata.id, mine, partitionBytes) : null;
+        const everything = decoding.includeAborted ? await this.fetchFrom(node, FetchIsolationLevels.READ_UNCOMMITTED, maxBytes, metadata.id, mine, partitionBytes) : null;
         const from = new Map(mine.map((p) => [p.partition, p.offset]));
         for (const topicResponse of response.responses) {
           for (const p of topicResponse.partitions) {
             if (p.errorCode !== 0) throw new KafkaFetchError(topic, p.partitionIndex, p.errorCode);
             const start = from.get(p.partitionIndex) ?? 0;
+            if (decoding.build) {
+              const raw = decodePartition(p, start, false, decoding.build);
+              result.set(p.partitionIndex, { records: raw.records, nextOffset: raw.nextOffset, highWatermark: Number(p.highWatermark) });
+              continue;
+            }
             let decoded = decodePartition(p, start);
             const uncommitted = everything?.responses.flatMap((t) => t.partitions).find((q) => q.partitionIndex === p.partitionIndex);
             if (uncommitted) decoded = withAbortedRecords(decoded, uncommitted, start);
@@ -139,16 +148,16 @@ export class KafkaReader {
         }
       }),
     );
-    return result;
+    return result as Map<number, PartitionRead<R>>;
   }
 
-  private async fetch(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options: ReadOptions) {
+  private async fetch<R>(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, decoding: Decoding<R>) {
     try {
-      return await this.fetchOnce(topic, positions, maxBytesPerPartition, options, false);
+      return await this.fetchOnce(topic, positions, maxBytesPerPartition, decoding, false);
     } catch (error) {
       // A moved leader or a re-created topic (new topic id): refresh the metadata and try once more.
       if (!(error instanceof KafkaFetchError) || !STALE_METADATA_ERRORS.has(error.code)) throw error;
-      return this.fetchOnce(topic, positions, maxBytesPerPartition, options, true);
+      return this.fetchOnce(topic, positions, maxBytesPerPartition, decoding, true);
     }
   }
 
@@ -157,19 +166,32 @@ export class KafkaReader {
    * all hidden (transaction markers, aborted records) is read on from after them, so every partition either
    * returns records or has been read to its end.
    */
-  async readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options: ReadOptions = {}): Promise<Map<number, { records: FetchedRecord[]; highWatermark: number }>> {
-    const result = new Map<number, { records: FetchedRecord[]; highWatermark: number }>();
+  private async readEach<R>(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, decoding: Decoding<R>): Promise<Map<number, PartitionRead<R>>> {
+    const result = new Map<number, PartitionRead<R>>();
     let open = positions;
     for (let round = 0; open.length > 0 && round < MAX_HIDDEN_ROUNDS; round += 1) {
-      const read = await this.fetch(topic, open, maxBytesPerPartition, options);
+      const read = await this.fetch(topic, open, maxBytesPerPartition, decoding);
       const again: { partition: number; offset: number }[] = [];
-      for (const [partition, { records, highWatermark, nextOffset }] of read) {
-        result.set(partition, { records, highWatermark });
+      for (const [partition, partitionRead] of read) {
+        result.set(partition, partitionRead);
+        const { records, highWatermark, nextOffset } = partitionRead;
         if (records.length === 0 && nextOffset !== null && nextOffset < highWatermark) again.push({ partition, offset: nextOffset });
       }
       open = again;
     }
     return result;
+  }
+
+  readPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number, options: ReadOptions = {}): Promise<Map<number, PartitionRead<FetchedRecord>>> {
+    return this.readEach<FetchedRecord>(topic, positions, maxBytesPerPartition, { includeAborted: options.includeAborted ?? false });
+  }
+
+  /**
+   * readPartitions for a bulk copy: committed records only, as the client decoded them (RawRecord), with
+   * each partition's next offset to read from.
+   */
+  readRawPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number): Promise<Map<number, PartitionRead<RawRecord>>> {
+    return this.readEach(topic, positions, maxBytesPerPartition, { includeAborted: false, build: toRawRecord });
   }
 
   /** Records of one partition from an offset (at most about maxBytes of them). */

@@ -35,11 +35,43 @@ export interface PartitionData {
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
 }
 
-export interface DecodedPartition {
-  records: FetchedRecord[];
+export interface DecodedPartition<R = FetchedRecord> {
+  records: R[];
   /** The offset after the last batch the broker returned (null: it returned none), hidden records included. */
   nextOffset: number | null;
 }
+
+type ClientRecord = RecordsBatch["records"][number];
+
+/**
+ * A record as the client decoded it, without turning it into a FetchedRecord: what a bulk copy needs (the
+ * bytes as they are, header names as bytes too), at the cost of one small object per record.
+ */
+export interface RawRecord {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** In the order the producer wrote them; a name may repeat. */
+  headers: [Buffer | null, Buffer | null][];
+}
+
+/** Builds a caller's record from one visible record of a batch. */
+export type RecordBuilder<R> = (batch: RecordsBatch, record: ClientRecord, offset: bigint, aborted: boolean) => R;
+
+const toFetched: RecordBuilder<FetchedRecord> = (batch, record, offset, aborted) => {
+  const logAppendTime = (batch.attributes & LOG_APPEND_TIME) !== 0;
+  return {
+    offset: String(offset),
+    timestamp: String(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta),
+    timestampType: logAppendTime ? "LogAppendTime" : "CreateTime",
+    key: record.key,
+    value: record.value,
+    headers: record.headers.map(([name, value]) => [name?.toString("utf8") ?? "", value]),
+    aborted,
+  };
+};
+
+export const toRawRecord: RecordBuilder<RawRecord> = (_batch, record, offset) => ({ offset: Number(offset), key: record.key, value: record.value, headers: record.headers });
 
 /**
  * The records of one partition's fetch response at or after `from`, as a read_committed consumer sees them:
@@ -47,11 +79,15 @@ export interface DecodedPartition {
  * unless `includeAborted`, when they are kept and marked. Follows the Java consumer's rule: a producer's
  * transactional batches are aborted from the first offset the broker lists until its ABORT marker.
  */
-export function decodePartition(data: PartitionData, from: number, includeAborted = false): DecodedPartition {
+export function decodePartition(data: PartitionData, from: number, includeAborted?: boolean): DecodedPartition;
+export function decodePartition<R>(data: PartitionData, from: number, includeAborted: boolean, build: RecordBuilder<R>): DecodedPartition<R>;
+export function decodePartition<R>(data: PartitionData, from: number, includeAborted = false, build?: RecordBuilder<R>): DecodedPartition<R | FetchedRecord> {
+  const make: RecordBuilder<R | FetchedRecord> = build ?? toFetched;
   const pending = [...(data.abortedTransactions ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
   const abortedProducers = new Set<bigint>();
-  const records: FetchedRecord[] = [];
+  const records: (R | FetchedRecord)[] = [];
   let nextOffset: number | null = null;
+  const start = BigInt(from);
   for (const batch of data.records ?? []) {
     const lastOffset = batch.firstOffset + BigInt(batch.lastOffsetDelta);
     nextOffset = Number(lastOffset) + 1;
@@ -64,19 +100,10 @@ export function decodePartition(data: PartitionData, from: number, includeAborte
     }
     const aborted = transactional && abortedProducers.has(batch.producerId);
     if (aborted && !includeAborted) continue;
-    const logAppendTime = (batch.attributes & LOG_APPEND_TIME) !== 0;
     for (const record of batch.records) {
       const offset = batch.firstOffset + BigInt(record.offsetDelta);
-      if (offset < from) continue; // a fetch returns whole batches
-      records.push({
-        offset: String(offset),
-        timestamp: String(logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta),
-        timestampType: logAppendTime ? "LogAppendTime" : "CreateTime",
-        key: record.key,
-        value: record.value,
-        headers: record.headers.map(([name, value]) => [name?.toString("utf8") ?? "", value]),
-        aborted,
-      });
+      if (offset < start) continue; // a fetch returns whole batches
+      records.push(make(batch, record, offset, aborted));
     }
   }
   return { records, nextOffset };

@@ -34,19 +34,28 @@ export interface ProducedRecord {
   topic: string;
   key: Buffer | null;
   value: Buffer | null;
-  /** In order; a name may repeat, and each occurrence is written. */
-  headers: Iterable<readonly [string, Uint8Array | null]>;
+  /** In order; a name may repeat, and each occurrence is written. A name given as bytes is written as it is. */
+  headers: Iterable<readonly [string | Buffer, Uint8Array | null]>;
 }
 
-const recordBytes = (record: ProducedRecord) =>
-  (record.key?.length ?? 0) + (record.value?.length ?? 0) + [...record.headers].reduce((sum, [name, value]) => sum + name.length + (value?.length ?? 0), 0) + 64;
+/** A Buffer over the same bytes (no copy: what is produced is not changed afterwards). */
+const asBuffer = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-/** Headers as the client writes them: a Map keyed by distinct Buffer objects keeps repeated names, in order. */
-function wireHeaders(headers: ProducedRecord["headers"]): Map<Buffer, Buffer> {
-  const wire = new Map<Buffer, Buffer>();
-  // A null header value is written as Kafka's null (length -1); the client's types only say Buffer.
-  for (const [name, value] of headers) wire.set(Buffer.from(name), (value === null ? null : Buffer.from(value)) as Buffer);
-  return wire;
+/**
+ * Headers as the client writes them, and the record's size: a Map keyed by distinct Buffer objects keeps
+ * repeated names, in order.
+ */
+function wireRecord(record: ProducedRecord): { headers: Map<Buffer, Buffer>; bytes: number } {
+  const headers = new Map<Buffer, Buffer>();
+  let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0) + 64;
+  for (const [name, value] of record.headers) {
+    // A name passed as bytes is one fetched header's own slice; the same Buffer twice is copied, or the Map would keep one.
+    const wireName = typeof name === "string" || headers.has(name) ? Buffer.from(name) : name;
+    // A null header value is written as Kafka's null (length -1); the client's types only say Buffer.
+    headers.set(wireName, (value === null ? null : asBuffer(value)) as Buffer);
+    bytes += wireName.length + (value?.length ?? 0);
+  }
+  return { headers, bytes };
 }
 
 /** The one place Redrive's Kafka connection config becomes client options. */
@@ -196,6 +205,11 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview>, ReplayCapabil
     return explained(() => this.reader.readPartitions(topic, positions, maxBytesPerPartition, options));
   }
 
+  /** readPartitions for a bulk copy: committed records as the client decoded them, and where each partition goes on. */
+  readRawPartitions(topic: string, positions: { partition: number; offset: number }[], maxBytesPerPartition: number) {
+    return explained(() => this.reader.readRawPartitions(topic, positions, maxBytesPerPartition));
+  }
+
   /** Records of a partition from an offset, read without a consumer group. */
   readRecords(topic: string, partition: number, offset: number, maxBytes?: number, options?: ReadOptions): Promise<FetchedRecord[]> {
     return explained(() => this.reader.readRecords(topic, partition, offset, maxBytes, options));
@@ -264,8 +278,7 @@ export class KafkaAdapter implements BrokerAdapter<KafkaOverview>, ReplayCapabil
       partition: this.partitionFor(record.topic, record.key, counts.get(record.topic)!),
       key: record.key,
       value: record.value,
-      headers: wireHeaders(record.headers),
-      bytes: recordBytes(record),
+      ...wireRecord(record),
     }));
     const positions: { partition: number; offset: number }[] = new Array(records.length);
     let start = 0;

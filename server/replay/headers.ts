@@ -1,4 +1,4 @@
-import { isFailureHeader } from "~/server/dlq/messages";
+import { isFailureHeader, isFailureHeaderBytes } from "~/server/dlq/messages";
 
 /** Headers Redrive adds to every replayed copy. */
 export const REPLAY_ID = "redrive-replay-id";
@@ -31,6 +31,39 @@ export function replayHeaders(
   }
   headers.push([REPLAY_ID, Buffer.from(replay.replayId)], [REPLAY_COUNT, Buffer.from(String(replay.count))], [REPLAYED_FROM, Buffer.from(replay.from)]);
   return headers;
+}
+
+const REPLAY_ID_BYTES = Buffer.from(REPLAY_ID);
+const REPLAY_COUNT_BYTES = Buffer.from(REPLAY_COUNT);
+const REPLAYED_FROM_BYTES = Buffer.from(REPLAYED_FROM);
+
+/**
+ * replayCountOf and replayHeaders for a record whose header names are still bytes (a bulk copy): the same
+ * result, comparing names as bytes instead of decoding them, and the kept names written as the same bytes.
+ */
+export function rawReplayHeaders(
+  original: readonly (readonly [Buffer | null, Buffer | null])[],
+  replay: { replayId: string; from: string; keepErrorHeaders: boolean },
+): { previousCount: number; headers: [string | Buffer, Uint8Array | null][] } {
+  const headers: [string | Buffer, Uint8Array | null][] = [];
+  let countBytes: Buffer | null | undefined;
+  for (const [name, value] of original) {
+    if (name === null) {
+      headers.push(["", value]);
+      continue;
+    }
+    if (name.equals(REPLAY_COUNT_BYTES)) {
+      countBytes = value; // the last one counts, as lastHeader() gives it
+      continue;
+    }
+    if (name.equals(REPLAY_ID_BYTES) || name.equals(REPLAYED_FROM_BYTES)) continue;
+    if (!replay.keepErrorHeaders && isFailureHeaderBytes(name)) continue;
+    headers.push([name, value]);
+  }
+  const parsed = countBytes ? Number(countBytes.toString("utf8")) : 0; // as replayCountOf reads it
+  const previousCount = Number.isFinite(parsed) ? parsed : 0;
+  headers.push([REPLAY_ID, Buffer.from(replay.replayId)], [REPLAY_COUNT, Buffer.from(String(previousCount + 1))], [REPLAYED_FROM, Buffer.from(replay.from)]);
+  return { previousCount, headers };
 }
 
 /** SQS allows ten message attributes, so the replay metadata travels as one JSON attribute. */

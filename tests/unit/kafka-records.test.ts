@@ -1,6 +1,6 @@
 import type { RecordsBatch } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import { decodePartition, explainKafkaError, lastHeader, withAbortedRecords } from "~/server/brokers/kafka-records";
+import { decodePartition, explainKafkaError, lastHeader, toRawRecord, withAbortedRecords } from "~/server/brokers/kafka-records";
 
 const TX = 1 << 4;
 const CONTROL = 1 << 5;
@@ -67,6 +67,15 @@ describe("record batches to records", () => {
     expect(first).toMatchObject({ timestampType: "LogAppendTime", timestamp: "9000" });
     const [created] = decodePartition({ records: [batch(0, ["x", "y"])], abortedTransactions: null }, 1).records;
     expect(created).toMatchObject({ timestampType: "CreateTime", timestamp: "1001" });
+  });
+
+  it("gives a bulk copy the same records as the client decoded them: no markers, no aborted ones, header names as bytes", () => {
+    const data = { records: log, abortedTransactions: [{ producerId: 7n, firstOffset: 3n }] };
+    const raw = decodePartition(data, 1, false, toRawRecord);
+    expect(raw.records.map((r) => `${r.offset}:${r.key!.toString()}`)).toEqual(["1:c2", "6:c3"]);
+    expect(raw.nextOffset).toBe(8);
+    expect(raw.records[0]!.headers.map(([n, v]) => `${n!.toString()}=${v!.toString()}`)).toEqual(["h=1", "h=2"]);
+    expect(raw.records[0]!.value).toBe(log[0]!.records[1]!.value);
   });
 
   it("names the root cause of the client's nested errors", () => {

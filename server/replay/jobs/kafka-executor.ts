@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
 import type { KafkaAdapter, ProducedRecord } from "~/server/brokers/kafka";
-import { lastHeader, type FetchedRecord } from "~/server/brokers/kafka-records";
+import { lastHeader, type RawRecord } from "~/server/brokers/kafka-records";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobItems, replayJobs } from "~/server/db/schema";
-import { fromKafkaRecord, type RawDlqMessage } from "~/server/dlq/messages";
-import { DEFAULT_REPLAY_LIMIT, REPLAY_COUNT, REPLAY_ID, replayCountOf, replayHeaders } from "~/server/replay/headers";
+import { DEFAULT_REPLAY_LIMIT, rawReplayHeaders, REPLAY_COUNT, REPLAY_ID } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
 import type { BatchOutcome, ReplayExecutor } from "./executor";
 import { addCounters, markCameBack, updateItems, writeLedger, type ItemUpdate, type LedgerEntry, type ReplayItem } from "./items";
@@ -13,9 +12,13 @@ import { addCounters, markCameBack, updateItems, writeLedger, type ItemUpdate, t
 const FETCH_BYTES = 4 * 1024 * 1024;
 // Records read past a batch are kept for the next ones (the DLQ is read once, not once per batch).
 const READ_AHEAD_LIMIT = 50_000;
-// Acknowledged batches whose done-record may still be being written while the next batches are read and
-// sent. Each write is its own transaction on its own pooled connection; the in-flight note covers them all.
+// Acknowledged batches whose done-record may still be waiting to be written while the next batches are read
+// and sent; the in-flight note covers them all. One writer records every batch waiting at once, in one
+// transaction of multi-row statements (fewer commits and round trips than a transaction per batch).
 const MAX_PENDING_WRITES = 4;
+// An in-flight note covers this many batch sizes of items past the batch that wrote it, so the next batches
+// need no note of their own (a recovery looks at the pending items of the range: those not sent yet stay pending).
+const NOTE_WINDOW_BATCHES = 8;
 
 /**
  * The replay id of a job's item: derived from the job and the item, so it is known before the send
@@ -27,14 +30,14 @@ export function itemReplayId(jobId: string, seq: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** A Buffer over the same bytes (no copy: the fetched record is not changed afterwards). */
-const asBuffer = (bytes: Uint8Array) => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-
 const headerText = (value: Buffer | null | undefined) => (value === undefined || value === null ? null : value.toString("utf8"));
 
-/** Reads DLQ records at wanted offsets, partition by partition, keeping what it read ahead for later batches. */
+/**
+ * Reads DLQ records at wanted offsets, partition by partition, keeping what it read ahead for later batches.
+ * Records stay as the client decoded them (RawRecord): a copy needs their bytes, not a message object.
+ */
 class DlqReader {
-  private readonly ahead = new Map<number, Map<number, FetchedRecord>>();
+  private readonly ahead = new Map<number, Map<number, RawRecord>>();
   private aheadCount = 0;
 
   constructor(
@@ -42,13 +45,13 @@ class DlqReader {
     private readonly topic: string,
   ) {}
 
-  async readAt(wanted: { partition: number; offset: number }[]): Promise<Map<string, RawDlqMessage>> {
-    const found = new Map<string, RawDlqMessage>();
+  async readAt(wanted: { partition: number; offset: number }[]): Promise<Map<string, RawRecord>> {
+    const found = new Map<string, RawRecord>();
     const missing = new Map<number, Set<number>>();
     for (const { partition, offset } of wanted) {
       const cached = this.ahead.get(partition)?.get(offset);
       if (cached) {
-        found.set(`${partition}:${offset}`, fromKafkaRecord(partition, cached));
+        found.set(`${partition}:${offset}`, cached);
         continue;
       }
       let set = missing.get(partition);
@@ -60,13 +63,13 @@ class DlqReader {
     const position = new Map([...missing].map(([partition, offsets]) => [partition, Math.min(...offsets)]));
     const end = new Map([...missing].map(([partition, offsets]) => [partition, Math.max(...offsets)]));
     while (position.size > 0) {
-      const batch = await this.adapter.readPartitions(this.topic, [...position].map(([partition, offset]) => ({ partition, offset })), FETCH_BYTES);
+      const batch = await this.adapter.readRawPartitions(this.topic, [...position].map(([partition, offset]) => ({ partition, offset })), FETCH_BYTES);
       for (const [partition, { records }] of batch) {
         const want = missing.get(partition)!;
         let next = position.get(partition)!;
         for (const record of records) {
-          const offset = Number(record.offset);
-          if (want.has(offset)) found.set(`${partition}:${offset}`, fromKafkaRecord(partition, record));
+          const offset = record.offset;
+          if (want.has(offset)) found.set(`${partition}:${offset}`, record);
           else if (offset > end.get(partition)! && this.aheadCount < READ_AHEAD_LIMIT) this.keep(partition, offset, record);
           next = Math.max(next, offset + 1);
         }
@@ -78,7 +81,7 @@ class DlqReader {
     return found;
   }
 
-  private keep(partition: number, offset: number, record: FetchedRecord): void {
+  private keep(partition: number, offset: number, record: RawRecord): void {
     let map = this.ahead.get(partition);
     if (!map) this.ahead.set(partition, (map = new Map()));
     if (!map.has(offset)) this.aheadCount += 1;
@@ -102,9 +105,12 @@ class DlqReader {
   }
 }
 
+/** What a batch needs of an item (fewer columns to read and map than the whole row). */
+type BatchItem = Pick<ReplayItem, "seq" | "messageId" | "partition" | "offset" | "target" | "replayId">;
+
 interface Loaded {
-  items: ReplayItem[];
-  records: Map<string, RawDlqMessage>;
+  items: BatchItem[];
+  records: Map<string, RawRecord>;
 }
 
 interface Unconfirmed {
@@ -112,6 +118,16 @@ interface Unconfirmed {
   toSeq: number;
   /** Lower bounds of where this batch's copies landed, per topic and partition. */
   offsets: Record<string, Record<string, number>>;
+}
+
+/** An acknowledged batch's done-record, waiting for the writer. */
+interface DoneRecord {
+  batch: Unconfirmed;
+  updates: ItemUpdate[];
+  ledger: LedgerEntry[];
+  done: number;
+  skipped: number;
+  settle: (error?: unknown) => void;
 }
 
 /**
@@ -131,8 +147,13 @@ export class KafkaReplayExecutor implements ReplayExecutor {
   private unconfirmed: Unconfirmed[] = [];
   /** The next batch, read while the last one was being sent. */
   private prefetched: { afterSeq: number; limit: number; loaded: Promise<Loaded> } | null = null;
-  /** Done-records being written, oldest first (at most MAX_PENDING_WRITES). */
+  /** Done-records waiting or being written, oldest first (at most MAX_PENDING_WRITES). */
   private pendingWrites: Promise<void>[] = [];
+  /** Done-records the writer has not taken yet. */
+  private waitingRecords: DoneRecord[] = [];
+  private writer: Promise<void> | null = null;
+  /** The in-flight note last written: a batch inside it needs no new one. */
+  private note: Unconfirmed | null = null;
 
   constructor(
     private readonly db: ControlDb,
@@ -198,9 +219,16 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     return inFlight.length;
   }
 
-  private async pendingAfter(seq: number, limit: number): Promise<ReplayItem[]> {
+  private async pendingAfter(seq: number, limit: number): Promise<BatchItem[]> {
     return this.db
-      .select()
+      .select({
+        seq: replayJobItems.seq,
+        messageId: replayJobItems.messageId,
+        partition: replayJobItems.partition,
+        offset: replayJobItems.offset,
+        target: replayJobItems.target,
+        replayId: replayJobItems.replayId,
+      })
       .from(replayJobItems)
       .where(and(eq(replayJobItems.jobId, this.job.id), eq(replayJobItems.state, "pending"), gt(replayJobItems.seq, seq)))
       .orderBy(asc(replayJobItems.seq))
@@ -221,7 +249,57 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     return result;
   }
 
-  /** Waits until at most `keep` done-records are still being written; raises the first failed write. */
+  /** Whether the last note covers this batch: its seq range, its targets, and every batch not yet recorded. */
+  private noted(batch: Unconfirmed): boolean {
+    const note = this.note;
+    if (!note || note.fromSeq > this.unconfirmed[0]!.fromSeq || note.toSeq < batch.toSeq) return false;
+    // The note's offsets are older floors: lower bounds still (a log only grows), if they name every target.
+    return Object.keys(batch.offsets).every((topic) => topic in note.offsets);
+  }
+
+  /**
+   * Notes on the job what is in flight: from the oldest batch not yet recorded to NOTE_WINDOW_BATCHES batch
+   * sizes past this one, and for each target partition an offset at or below where any of them lands.
+   */
+  private async writeNote(batch: Unconfirmed, limit: number): Promise<void> {
+    const offsets: Record<string, Record<string, number>> = {};
+    for (const entry of this.unconfirmed) {
+      for (const [topic, partitions] of Object.entries(entry.offsets)) {
+        const merged = (offsets[topic] ??= {});
+        for (const [partition, offset] of Object.entries(partitions)) merged[partition] = Math.min(merged[partition] ?? offset, offset);
+      }
+    }
+    const note: Unconfirmed = { fromSeq: this.unconfirmed[0]!.fromSeq, toSeq: batch.toSeq + limit * NOTE_WINDOW_BATCHES, offsets };
+    await this.db.update(replayJobs).set({ inFlight: note }).where(eq(replayJobs.id, this.job.id));
+    this.note = note;
+  }
+
+  /**
+   * The writer: records every acknowledged batch waiting, in one transaction, until none waits. The in-flight
+   * note is left as it is: the next note replaces it, and a note on items that are done already costs a recovery
+   * nothing (it only looks at items still pending). Clearing it here could race with the next batch's note.
+   */
+  private async writeDone(): Promise<void> {
+    while (this.waitingRecords.length > 0) {
+      const group = this.waitingRecords.splice(0);
+      try {
+        await this.db.transaction(async (tx) => {
+          await updateItems(tx, this.job.id, group.flatMap((r) => r.updates));
+          await writeLedger(tx, this.job, group.flatMap((r) => r.ledger));
+          await addCounters(tx, this.job.id, { done: group.reduce((n, r) => n + r.done, 0), skipped: group.reduce((n, r) => n + r.skipped, 0) });
+        });
+      } catch (error) {
+        for (const record of group) record.settle(error ?? new Error("recording replayed items failed"));
+        continue;
+      }
+      const recorded = new Set(group.map((r) => r.batch));
+      this.unconfirmed = this.unconfirmed.filter((entry) => !recorded.has(entry));
+      for (const record of group) record.settle();
+    }
+    this.writer = null;
+  }
+
+  /** Waits until at most `keep` done-records are still waiting or being written; raises the first failed write. */
   private async settlePrevious(keep = 0): Promise<void> {
     while (this.pendingWrites.length > keep) await this.pendingWrites.shift();
   }
@@ -252,44 +330,27 @@ export class KafkaReplayExecutor implements ReplayExecutor {
     if (this.job.action === "discard") return this.discard(items);
 
     const skipped: ItemUpdate[] = [];
-    const sending: { item: ReplayItem; record: ProducedRecord; replayId: string; count: number }[] = [];
+    const sending: { item: BatchItem; record: ProducedRecord; replayId: string; count: number }[] = [];
     for (const item of items) {
       const message = records.get(item.messageId);
       if (!message) {
         skipped.push({ seq: item.seq, state: "skipped", outcome: "no longer in the DLQ (removed by retention or compaction)" });
         continue;
       }
-      const previous = replayCountOf(message.headers);
-      if (previous >= DEFAULT_REPLAY_LIMIT && !this.job.options.overrideLoopGuard) {
-        skipped.push({ seq: item.seq, state: "skipped", outcome: `quarantined: already replayed ${previous} times` });
+      const replayId = item.replayId ?? itemReplayId(this.job.id, item.seq);
+      // The fetched bytes as they are: key, value and the kept headers' names and values are produced without a copy.
+      const { previousCount, headers } = rawReplayHeaders(message.headers, { replayId, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders });
+      if (previousCount >= DEFAULT_REPLAY_LIMIT && !this.job.options.overrideLoopGuard) {
+        skipped.push({ seq: item.seq, state: "skipped", outcome: `quarantined: already replayed ${previousCount} times` });
         continue;
       }
-      const replayId = item.replayId ?? itemReplayId(this.job.id, item.seq);
-      sending.push({
-        item,
-        replayId,
-        count: previous + 1,
-        record: {
-          topic: item.target!,
-          key: message.key ? asBuffer(message.key) : null,
-          value: message.value ? asBuffer(message.value) : null,
-          headers: replayHeaders(message.headerEntries, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}`, keepErrorHeaders: this.job.options.keepErrorHeaders }),
-        },
-      });
+      sending.push({ item, replayId, count: previousCount + 1, record: { topic: item.target!, key: message.key, value: message.value, headers } });
     }
 
     // Before the send: note what is in flight (this batch and any not yet recorded) and where it lands at the earliest.
     const batch: Unconfirmed = { fromSeq: items[0]!.seq, toSeq: items.at(-1)!.seq, offsets: await this.floorsFor(new Set(sending.map((s) => s.record.topic))) };
     this.unconfirmed.push(batch);
-    const oldest = this.unconfirmed[0]!;
-    const offsets: Record<string, Record<string, number>> = {};
-    for (const entry of this.unconfirmed) {
-      for (const [topic, partitions] of Object.entries(entry.offsets)) {
-        const merged = (offsets[topic] ??= {});
-        for (const [partition, offset] of Object.entries(partitions)) merged[partition] = Math.min(merged[partition] ?? offset, offset);
-      }
-    }
-    await this.db.update(replayJobs).set({ inFlight: { fromSeq: oldest.fromSeq, toSeq: batch.toSeq, offsets } }).where(eq(replayJobs.id, this.job.id));
+    if (!this.noted(batch)) await this.writeNote(batch, limit);
     this.lastSeq = batch.toSeq;
 
     // The next batch is read while this one waits for its acknowledgement. Only this worker changes the
@@ -307,38 +368,34 @@ export class KafkaReplayExecutor implements ReplayExecutor {
 
     // Acknowledged by the broker: recorded as done while the next batches are read and sent.
     await this.settlePrevious(MAX_PENDING_WRITES - 1);
-    const write = this.db.transaction(async (tx) => {
-      await updateItems(tx, this.job.id, [
-        ...skipped,
-        ...sending.map((s, index) => ({ seq: s.item.seq, state: "done" as const, replayId: s.replayId, targetPosition: `${positions[index]!.partition}:${positions[index]!.offset}` })),
-      ]);
-      await writeLedger(
-        tx,
-        this.job,
-        sending.map((s, index) => ({
+    const write = new Promise<void>((resolve, reject) => {
+      this.waitingRecords.push({
+        batch,
+        updates: [
+          ...skipped,
+          ...sending.map((s, index) => ({ seq: s.item.seq, state: "done" as const, replayId: s.replayId, targetPosition: `${positions[index]!.partition}:${positions[index]!.offset}` })),
+        ],
+        ledger: sending.map((s, index) => ({
           replayId: s.replayId,
           messageId: s.item.messageId,
           target: s.record.topic,
           targetPosition: `${positions[index]!.partition}:${positions[index]!.offset}`,
           replayCount: s.count,
-          action: "replay",
+          action: "replay" as const,
         })),
-      );
-      // The in-flight note is left as it is: the next batch's note replaces it, and a note on items that are done
-      // already costs a recovery nothing (it only looks at items still pending). Clearing it here could race
-      // with the next batch's note and leave that batch unnoted.
-      await addCounters(tx, this.job.id, { done: sending.length, skipped: skipped.length });
+        done: sending.length,
+        skipped: skipped.length,
+        settle: (error) => (error === undefined ? resolve() : reject(error)),
+      });
     });
-    write.then(() => {
-      this.unconfirmed = this.unconfirmed.filter((entry) => entry !== batch);
-    }, () => undefined);
+    this.writer ??= this.writeDone();
     this.pendingWrites.push(write);
     write.catch(() => undefined); // awaited (and its error raised) by a later batch or close()
     return { processed: items.length, finished: false };
   }
 
   /** Discard: resolved in the ledger with the job's reason; the DLQ record stays (Kafka cannot delete one record). */
-  private async discard(items: ReplayItem[]): Promise<BatchOutcome> {
+  private async discard(items: BatchItem[]): Promise<BatchOutcome> {
     this.lastSeq = items.at(-1)!.seq;
     await this.db.transaction(async (tx) => {
       const entries = items.map((item) => ({ item, replayId: randomUUID() }));
