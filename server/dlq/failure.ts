@@ -49,6 +49,11 @@ const empty = (): FailureInfo => ({
   stage: null,
 });
 
+/** Headers that describe the failure (errors, not payload): shown and filterable without payload access. */
+export function isFailureHeader(name: string): boolean {
+  return name.startsWith("kafka_dlt-") || name.startsWith("__connect.errors.") || name === "x-attempts";
+}
+
 // Headers counting delivery attempts, by the names common frameworks use.
 const ATTEMPT_HEADERS = ["x-attempts", "retry-count", "x-retry-count", "kafka_dlt-attempts", "delivery-attempt", "deliveryAttempt"];
 

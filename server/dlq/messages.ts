@@ -1,6 +1,6 @@
 import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
-import { failureGroupKey, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
+import { failureGroupKey, isFailureHeader, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
 import type { PayloadAccess } from "./masking";
 import { maskBytes } from "./masking";
@@ -153,6 +153,4 @@ export function detail(message: RawDlqMessage, access: PayloadAccess, now = Date
   };
 }
 
-export function isFailureHeader(name: string): boolean {
-  return name.startsWith("kafka_dlt-") || name.startsWith("__connect.errors.") || name === "x-attempts";
-}
+export { isFailureHeader };
