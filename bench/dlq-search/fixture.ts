@@ -1,10 +1,19 @@
 import { CompressionTypes, Kafka, logLevel, type Admin, type Message } from "kafkajs";
 import { log } from "./util";
 
+/** Records in the topic: 1,000,000 unless `--records N` (a smaller topic of its own, to iterate quickly). */
+function recordsArg(): number {
+  const at = process.argv.indexOf("--records");
+  if (at === -1) return 1_000_000;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isInteger(n) || n < 100 || n % 100 !== 0) throw new Error("--records takes a whole number of hundreds (at least 100)");
+  return n;
+}
+
+export const RECORDS = recordsArg();
 /** The DLQ topic of the benchmark: kept between runs (1 GB takes a while to produce), deleted with --cleanup. */
-export const TOPIC = "bench-search-1m.DLQ";
+export const TOPIC = RECORDS === 1_000_000 ? "bench-search-1m.DLQ" : `bench-search-${RECORDS}.DLQ`;
 export const PARTITIONS = 6;
-export const RECORDS = 1_000_000;
 export const RECORD_BYTES = 1024;
 /** Exactly 1% of the records match: the index i with i % 100 == 57 gets an amount with amount % 100 == 42. */
 export const EXPECTED_MATCHES = RECORDS / 100;

@@ -7,6 +7,7 @@
  *
  *   npm run bench:search                    # the topic is kept for re-runs
  *   npm run bench:search -- --profile       # also: where a scan's time goes, stage by stage
+ *   npm run bench:search -- --records 100000  # a smaller topic of its own (default 1,000,000), to iterate quickly
  *   npm run bench:search -- --cleanup       # delete the topic at the end
  *   npm run bench:search -- --cleanup-only  # only delete the topic
  */

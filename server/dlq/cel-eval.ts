@@ -6,7 +6,7 @@
  */
 import { Environment } from "@marcbachmann/cel-js";
 import { RE2JS } from "re2js";
-import { celContext, type FilterRecord } from "./cel-record.ts";
+import { celCursor, type FilterRecord } from "./cel-record.ts";
 
 /** Longest expression accepted (a 5 MB one took 5.5 s to parse). */
 export const MAX_EXPRESSION_CHARS = 10_000;
@@ -202,9 +202,12 @@ export function checkExpression(expression: string): CheckedFilter {
  */
 export function compileExpression(checked: string): (record: FilterRecord) => boolean {
   const evaluate = environment.parse(checked) as unknown as (context: unknown) => unknown;
+  // One context for every record: evaluation is synchronous and answers a boolean, keeping nothing of it.
+  const cursor = celCursor();
   return (record) => {
+    cursor.set(record);
     try {
-      return evaluate(celContext(record)) === true;
+      return evaluate(cursor.context) === true;
     } catch {
       return false;
     }

@@ -17,46 +17,65 @@ export interface FilterRecord {
   failure: FailureInfo | null;
 }
 
+/** withIntegers met an integral number beyond 2^53: its exact digits are only in the text. */
+const NEEDS_SOURCE = Symbol("needs source");
+
 /**
  * JSON integers become CEL ints (as Jackson gives Kafbat), so `record.value.qty % 2 == 0` works. Converts
  * in place (the argument is always a fresh JSON.parse result that nothing else holds) and without recursion,
- * so a payload nested thousands of levels deep is walked like any other.
+ * so a payload nested thousands of levels deep is walked like any other. With `report`, stops at an
+ * integral number beyond 2^53 and answers NEEDS_SOURCE.
  */
-function withIntegers(root: unknown): unknown {
-  if (typeof root === "number") return Number.isSafeInteger(root) ? BigInt(root) : root;
+function withIntegers(root: unknown, report: boolean): unknown {
+  if (typeof root === "number") return Number.isSafeInteger(root) ? BigInt(root) : report && Number.isInteger(root) ? NEEDS_SOURCE : root;
   if (root === null || typeof root !== "object") return root;
   const pending: object[] = [root];
   for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item: unknown = node[i];
+        if (typeof item === "number") {
+          if (Number.isSafeInteger(item)) node[i] = BigInt(item);
+          else if (report && Number.isInteger(item)) return NEEDS_SOURCE;
+        } else if (item !== null && typeof item === "object") pending.push(item);
+      }
+      continue;
+    }
     const slots = node as Record<string, unknown>;
-    for (const key of Array.isArray(node) ? node.keys() : Object.keys(node)) {
+    for (const key in slots) {
       const item = slots[key];
       if (typeof item === "number") {
         if (Number.isSafeInteger(item)) slots[key] = BigInt(item);
+        else if (report && Number.isInteger(item)) return NEEDS_SOURCE;
       } else if (item !== null && typeof item === "object") pending.push(item);
     }
   }
   return root;
 }
 
-const LONG_INTEGER = /\d{16}/;
 const INTEGER = /^-?\d+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * JSON.parse, but an integer beyond 2^53 that fits CEL's int64 becomes a BigInt from its text (an id such as
- * 9223372036854775807 compares exactly). The reviver recurses, so a payload too deep for it is parsed plainly.
+ * JSON.parse with integers as CEL ints; an integer beyond 2^53 that fits CEL's int64 becomes a BigInt from
+ * its text (an id such as 9223372036854775807 compares exactly). Only a payload holding such a number is
+ * parsed a second time, with a reviver (which recurses: a payload too deep for it keeps the plain numbers).
  */
 function parseJsonText(text: string): unknown {
-  if (!LONG_INTEGER.test(text)) return JSON.parse(text);
+  const plain = withIntegers(JSON.parse(text), true);
+  if (plain !== NEEDS_SOURCE) return plain;
   try {
-    return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
-      if (typeof value !== "number" || Number.isSafeInteger(value) || !context?.source || !INTEGER.test(context.source)) return value;
-      const exact = BigInt(context.source);
-      return exact >= INT64_MIN && exact <= INT64_MAX ? exact : value;
-    });
+    return withIntegers(
+      JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+        if (typeof value !== "number" || Number.isSafeInteger(value) || !context?.source || !INTEGER.test(context.source)) return value;
+        const exact = BigInt(context.source);
+        return exact >= INT64_MIN && exact <= INT64_MAX ? exact : value;
+      }),
+      false,
+    );
   } catch (error) {
-    if (error instanceof RangeError) return JSON.parse(text);
+    if (error instanceof RangeError) return withIntegers(JSON.parse(text), false);
     throw error;
   }
 }
@@ -110,7 +129,7 @@ class Payload {
       if (buffer.indexOf(DEL) === -1) {
         const text = buffer.toString("utf8");
         try {
-          const parsed = withIntegers(parseJsonText(text));
+          const parsed = parseJsonText(text);
           this.#text = text;
           return parsed;
         } catch {
@@ -127,7 +146,7 @@ function parsedOf(text: string | null): unknown {
   const trimmed = text.trimStart();
   if (!trimmed.startsWith("{") && !trimmed.startsWith("[") && !trimmed.startsWith('"')) return text;
   try {
-    return withIntegers(parseJsonText(text));
+    return parseJsonText(text);
   } catch {
     return text;
   }
@@ -188,6 +207,57 @@ export function celContext(record: FilterRecord): { record: Record<string, unkno
       },
       get error() {
         return (error ??= errorOf(record.failure));
+      },
+    },
+  };
+}
+
+/**
+ * celContext for one record after another (a predicate evaluating a batch): one context object whose getters
+ * read the record last given to `set`, so no context, getters or closures are built per record. Only for
+ * synchronous evaluation that keeps nothing of the context.
+ */
+export function celCursor(): { context: { record: Record<string, unknown> }; set(record: FilterRecord): void } {
+  let current: FilterRecord | undefined;
+  let key: Payload | undefined;
+  let value: Payload | undefined;
+  let headers: Record<string, string> | undefined;
+  let error: Record<string, unknown> | undefined;
+  const at = () => current!;
+  return {
+    set(record) {
+      current = record;
+      key = value = headers = error = undefined;
+    },
+    context: {
+      record: {
+        get partition() {
+          return at().partition;
+        },
+        get offset() {
+          return at().offset;
+        },
+        get timestampMs() {
+          return at().timestampMs;
+        },
+        get key() {
+          return (key ??= new Payload(at().key)).parsed();
+        },
+        get keyAsText() {
+          return (key ??= new Payload(at().key)).text();
+        },
+        get value() {
+          return (value ??= new Payload(at().value)).parsed();
+        },
+        get valueAsText() {
+          return (value ??= new Payload(at().value)).text();
+        },
+        get headers() {
+          return (headers ??= headersOf(at().headers));
+        },
+        get error() {
+          return (error ??= errorOf(at().failure));
+        },
       },
     },
   };

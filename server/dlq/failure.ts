@@ -49,6 +49,23 @@ const empty = (): FailureInfo => ({
   stage: null,
 });
 
+const FAILURE_PREFIXES = ["kafka_dlt-", "__connect.errors."];
+const FAILURE_NAMES = ["x-attempts"];
+
+/** Headers that describe the failure (errors, not payload): shown and filterable without payload access. */
+export function isFailureHeader(name: string): boolean {
+  return FAILURE_PREFIXES.some((prefix) => name.startsWith(prefix)) || FAILURE_NAMES.includes(name);
+}
+
+const FAILURE_PREFIX_BYTES = FAILURE_PREFIXES.map((prefix) => Buffer.from(prefix));
+const FAILURE_NAME_BYTES = FAILURE_NAMES.map((name) => Buffer.from(name));
+const startsWithBytes = (name: Buffer, prefix: Buffer) => name.length >= prefix.length && name.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+
+/** isFailureHeader on a name's UTF-8 bytes, without decoding it (the prefixes and names are ASCII: the same answer). */
+export function isFailureHeaderBytes(name: Buffer): boolean {
+  return FAILURE_PREFIX_BYTES.some((prefix) => startsWithBytes(name, prefix)) || FAILURE_NAME_BYTES.some((bytes) => bytes.equals(name));
+}
+
 // Headers counting delivery attempts, by the names common frameworks use.
 const ATTEMPT_HEADERS = ["x-attempts", "retry-count", "x-retry-count", "kafka_dlt-attempts", "delivery-attempt", "deliveryAttempt"];
 

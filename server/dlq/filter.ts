@@ -19,10 +19,10 @@ import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { checkExpression, FilterSyntaxError } from "./cel-eval";
 import type { FilterRecord } from "./cel-record";
-import type { PackedBatch, PackedRecord, Slice } from "./filter-worker";
+import { packBatch, type FilterInput, type PackedBatch } from "./filter-batch";
 
 export { FilterSyntaxError };
-export type { FilterRecord };
+export type { FilterInput, FilterRecord };
 
 /** Each batch must be evaluated within this (its worker is ended otherwise). */
 export const BATCH_DEADLINE_MS = Number(process.env.REDRIVE_FILTER_DEADLINE_MS ?? 3_000);
@@ -66,8 +66,9 @@ function pool(): Pool {
     maxThreads: THREADS,
     idleTimeout: 60_000,
     concurrentTasksPerWorker: 1,
-    // Lower CPU priority (Linux): on a busy machine the server's thread, which answers everyone, comes first.
-    niceIncrement: 10,
+    // No lower CPU priority (niceIncrement): a scan is this work, and a niced worker got a tenth of a core
+    // on a busy machine. The server's thread keeps a core of its own (THREADS <= cores - 1); a hostile filter
+    // is bounded by the batch deadline, the heap limit and the per-user cap on scans.
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
   });
   const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0, evaluating: 0 };
@@ -86,39 +87,10 @@ export function filterPoolStats(): { threads: number; evaluating: number; ended:
   return { threads: current?.piscina.threads.length ?? 0, evaluating: current?.evaluating ?? 0, ended: current?.ended ?? 0 };
 }
 
-/** Packs records into one buffer (copied once, transferred to the worker: no per-record cloning). */
-function pack(expression: string, records: FilterRecord[]): PackedBatch {
-  let size = 0;
-  for (const record of records) {
-    size += (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
-    for (const bytes of record.headers.values()) size += bytes?.byteLength ?? 0;
-  }
-  const data = new Uint8Array(size);
-  let at = 0;
-  const put = (bytes: Uint8Array | null): Slice => {
-    if (bytes === null) return null;
-    data.set(bytes, at);
-    at += bytes.byteLength;
-    return [at - bytes.byteLength, bytes.byteLength];
-  };
-  const packed = records.map(
-    (record): PackedRecord => ({
-      partition: record.partition,
-      offset: record.offset,
-      timestampMs: record.timestampMs,
-      key: put(record.key),
-      value: put(record.value),
-      headers: [...record.headers].map(([name, bytes]) => [name, put(bytes)]),
-      failure: record.failure,
-    }),
-  );
-  return { started: new Int32Array(new SharedArrayBuffer(4)), expression, data, records: packed };
-}
-
 /** Splits records into batches of at most BATCH_RECORDS records and about BATCH_BYTES bytes. */
-function batches(records: FilterRecord[]): FilterRecord[][] {
-  const out: FilterRecord[][] = [];
-  let current: FilterRecord[] = [];
+function batches<T extends FilterInput>(records: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = (record.value?.byteLength ?? 0) + (record.key?.byteLength ?? 0);
@@ -149,14 +121,14 @@ function stopped(error: unknown, cancelled: boolean, timedOut: boolean): FilterS
 // Atomics.waitAsync (ES2024; Node has it) is not in this project's TypeScript lib.
 const waitAsync = (Atomics as unknown as { waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
-async function runBatch(expression: string, records: FilterRecord[], signal: AbortSignal | undefined): Promise<Uint8Array> {
+/** Evaluates one packed batch in a worker (packed by the caller, so packing overlaps the batch before it). */
+async function runBatch(task: PackedBatch, signal: AbortSignal | undefined): Promise<Uint8Array> {
   const current = pool();
   const { piscina, slots } = current;
   return slots(async () => {
     if (signal?.aborted) throw stopped(null, true, false);
     const deadline = new AbortController();
     const abort = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
-    const task = pack(expression, records);
     // The deadline starts when the worker starts evaluating (a new worker first loads the CEL engine).
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
@@ -171,7 +143,8 @@ async function runBatch(expression: string, records: FilterRecord[], signal: Abo
     if (typeof started.value !== "string") void started.value.then(arm);
     else arm();
     try {
-      return (await piscina.run(task, { signal: abort, transferList: [task.data.buffer as ArrayBuffer] })) as Uint8Array;
+      const transferList = [task.data.buffer, task.records.buffer, task.headers.buffer] as ArrayBuffer[];
+      return (await piscina.run(task, { signal: abort, transferList })) as Uint8Array;
     } catch (error) {
       throw stopped(error, signal?.aborted === true, deadline.signal.aborted);
     } finally {
@@ -187,6 +160,33 @@ export interface CompiledFilter {
   readonly expression: string;
   /** Whether each record matches, in order. Throws FilterStopped on deadline, memory, cancel or failure. */
   match(records: FilterRecord[], signal?: AbortSignal): Promise<boolean[]>;
+  /**
+   * The same for Kafka records as read: their failure is decoded from their headers in the worker, and only
+   * if the filter reads it. `failureHeadersOnly`: the filter sees failure headers only (no payload access).
+   */
+  matchKafka(records: FilterInput[], options: { signal?: AbortSignal; failureHeadersOnly: boolean }): Promise<Uint8Array>;
+}
+
+/** Runs the batches of one call, in order; the first to fail stops its siblings (their workers end too). */
+async function runAll(parts: PackedBatch[], signal: AbortSignal | undefined): Promise<Uint8Array> {
+  const sibling = new AbortController();
+  const both = signal ? AbortSignal.any([signal, sibling.signal]) : sibling.signal;
+  const results = await Promise.all(
+    parts.map((part) =>
+      runBatch(part, both).catch((error: unknown) => {
+        sibling.abort();
+        throw error;
+      }),
+    ),
+  );
+  if (results.length === 1) return results[0]!;
+  const out = new Uint8Array(results.reduce((sum, result) => sum + result.length, 0));
+  let at = 0;
+  for (const result of results) {
+    out.set(result, at);
+    at += result.length;
+  }
+  return out;
 }
 
 /**
@@ -199,18 +199,15 @@ export function compileFilter(expression: string): CompiledFilter {
     expression: checked,
     async match(records, signal) {
       if (records.length === 0) return [];
-      // The first batch to fail stops its siblings (their workers end too).
-      const sibling = new AbortController();
-      const both = signal ? AbortSignal.any([signal, sibling.signal]) : sibling.signal;
-      const results = await Promise.all(
-        batches(records).map((batch) =>
-          runBatch(checked, batch, both).catch((error: unknown) => {
-            sibling.abort();
-            throw error;
-          }),
-        ),
+      const parts = batches(records).map((batch) => packBatch(checked, batch, batch.map((record) => record.failure), false));
+      return Array.from(await runAll(parts, signal), (byte) => byte === 1);
+    },
+    async matchKafka(records, { signal, failureHeadersOnly }) {
+      if (records.length === 0) return new Uint8Array(0);
+      return runAll(
+        batches(records).map((batch) => packBatch(checked, batch, null, failureHeadersOnly)),
+        signal,
       );
-      return results.flatMap((result) => [...result].map((byte) => byte === 1));
     },
   };
 }

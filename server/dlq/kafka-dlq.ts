@@ -99,6 +99,14 @@ export async function kafkaMessage(adapter: KafkaAdapter, topic: string, partiti
   return record ? fromKafkaRecord(partition, record) : null;
 }
 
+export interface ScanOptions {
+  fetchBytesPerPartition?: number;
+  fromOffsets?: Map<number, number>;
+  onTotal?: (total: number) => void;
+  /** Awaited after each fetched batch is visited (e.g. to filter it in the workers): the next read waits for it. */
+  afterBatch?: () => Promise<void>;
+}
+
 /**
  * Reads a whole topic (or what a bound allows) in large multi-partition fetches, from log start to the
  * end offsets taken when the scan began, calling `visit` for each record. Stops when `shouldStop` says so.
@@ -108,13 +116,26 @@ export async function scanKafkaTopic(
   topic: string,
   visit: (message: RawDlqMessage) => void,
   shouldStop: () => boolean,
-  options: {
-    fetchBytesPerPartition?: number;
-    fromOffsets?: Map<number, number>;
-    onTotal?: (total: number) => void;
-    /** Awaited after each fetched batch is visited (e.g. to filter it in the workers): the next read waits for it. */
-    afterBatch?: () => Promise<void>;
-  } = {},
+  options: ScanOptions = {},
+): Promise<{ total: number }> {
+  return scanKafkaRecords(
+    adapter,
+    topic,
+    (partition, records) => {
+      for (const record of records) visit(fromKafkaRecord(partition, record));
+    },
+    shouldStop,
+    options,
+  );
+}
+
+/** scanKafkaTopic with the records as read, a partition's run of them at a time (a search builds messages only for its matches). */
+export async function scanKafkaRecords(
+  adapter: KafkaAdapter,
+  topic: string,
+  visit: (partition: number, records: FetchedRecord[]) => void,
+  shouldStop: () => boolean,
+  options: ScanOptions = {},
 ): Promise<{ total: number }> {
   const offsets = await adapter.topicOffsets(topic);
   const end = new Map(offsets.map((p) => [p.partition, p.logEndOffset]));
@@ -144,7 +165,8 @@ export async function scanKafkaTopic(
     // Prefetch before visiting, so the broker reads the next batch while the filter runs on this one.
     pending = shouldStop() ? null : fetchNext();
     for (const { partition, limit, records } of visible) {
-      for (const record of records) if (Number(record.offset) < limit) visit(fromKafkaRecord(partition, record));
+      if (records.length === 0) continue;
+      visit(partition, Number(records.at(-1)!.offset) < limit ? records : records.filter((record) => Number(record.offset) < limit));
     }
     if (options.afterBatch) await options.afterBatch();
   }

@@ -1,6 +1,6 @@
 import type { FetchedRecord } from "~/server/brokers/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
-import { failureGroupKey, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
+import { failureGroupKey, isFailureHeader, isFailureHeaderBytes, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
 import type { PayloadAccess } from "./masking";
 import { maskBytes } from "./masking";
@@ -153,18 +153,4 @@ export function detail(message: RawDlqMessage, access: PayloadAccess, now = Date
   };
 }
 
-const FAILURE_PREFIXES = ["kafka_dlt-", "__connect.errors."];
-const FAILURE_NAMES = ["x-attempts"];
-
-export function isFailureHeader(name: string): boolean {
-  return FAILURE_PREFIXES.some((prefix) => name.startsWith(prefix)) || FAILURE_NAMES.includes(name);
-}
-
-const FAILURE_PREFIX_BYTES = FAILURE_PREFIXES.map((prefix) => Buffer.from(prefix));
-const FAILURE_NAME_BYTES = FAILURE_NAMES.map((name) => Buffer.from(name));
-const startsWithBytes = (name: Buffer, prefix: Buffer) => name.length >= prefix.length && name.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
-
-/** isFailureHeader on a name's UTF-8 bytes, without decoding it (the prefixes and names are ASCII: the same answer). */
-export function isFailureHeaderBytes(name: Buffer): boolean {
-  return FAILURE_PREFIX_BYTES.some((prefix) => startsWithBytes(name, prefix)) || FAILURE_NAME_BYTES.some((bytes) => bytes.equals(name));
-}
+export { isFailureHeader, isFailureHeaderBytes };

@@ -6,9 +6,11 @@ import { dlqScanMatches, dlqScans, sqsSnapshotMessages } from "~/server/db/schem
 import { errorMessage } from "~/server/jobs/health-monitor";
 import { errorText, logger } from "~/server/lib/logger";
 import { compileFilter, FilterStopped } from "./filter";
-import { scanKafkaTopic } from "./kafka-dlq";
+import type { FetchedRecord } from "~/server/brokers/kafka-records";
+import type { FilterInput } from "./filter-batch";
+import { scanKafkaRecords } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
-import { fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
+import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { takeScanSlot } from "./scan-slots";
 
 export interface DlqRef {
@@ -45,6 +47,15 @@ export const SCAN_SYNC_MS = 500;
 /** A running scan whose heartbeat is older than this lost its replica (stopped or crashed). */
 const ORPHANED_AFTER_MS = 30_000;
 type RunningScan = ScanState & { cancel: boolean; abort: AbortController };
+/** Read batches being filtered while the next one is read and decoded. */
+const FILTER_AHEAD = 3;
+
+/** One read batch handed to the filter workers: its size, the answer to come, and a match's message. */
+interface FilterRun {
+  size: number;
+  matched: Promise<ArrayLike<boolean | number>>;
+  message(index: number): RawDlqMessage;
+}
 // The scans this process runs, read from memory here (fresher than the store); other replicas read the store.
 const holder = globalThis as unknown as { __redriveScans?: Map<string, RunningScan> };
 const scans = (holder.__redriveScans ??= new Map());
@@ -107,24 +118,79 @@ export async function startScan(
   scans.set(state.id, state);
   const sync = new ScanSync(db, state);
 
+  // What was read since the last flush: SQS messages, or Kafka records as read (a message is built only for a match).
   let pending: RawDlqMessage[] = [];
+  let kafkaRecords: FetchedRecord[] = [];
+  let kafkaPartitions: number[] = [];
   const visit = (message: RawDlqMessage) => void pending.push(message);
-  // Filters what was read since the last call; counts only up to the limit, as a record-by-record scan would.
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0 || state.matched >= state.limit) return;
-    const matched = await filter.match(
-      batch.map((message) => filterView(message, input.access)),
-      state.abort.signal,
-    );
-    for (let i = 0; i < batch.length; i++) {
+  const visitKafka = (partition: number, records: FetchedRecord[]) => {
+    for (const record of records) {
+      kafkaRecords.push(record);
+      kafkaPartitions.push(partition);
+    }
+  };
+  // Up to FILTER_AHEAD read batches are being filtered while the next is read (the workers and this thread
+  // work at once); their results are counted in reading order, up to the limit, as a record-by-record scan would.
+  const filtering: FilterRun[] = [];
+  const count = async (run: FilterRun) => {
+    const matched = await run.matched;
+    if (state.matched >= state.limit) return;
+    for (let i = 0; i < run.size; i++) {
       state.scanned += 1;
       if (!matched[i] || state.matched >= state.limit) continue;
       state.matched += 1;
       state.firstMatchMs ??= Date.now() - state.startedAt;
-      state.matches.push(summarise(batch[i]!, input.access));
+      state.matches.push(summarise(run.message(i), input.access));
     }
+  };
+  const flush = async () => {
+    const run = state.matched >= state.limit ? null : input.ref.kind === "kafka" ? kafkaRun() : sqsRun();
+    if (run) {
+      // Awaited in order below; a failure is taken from there (not an unhandled rejection).
+      run.matched.catch(() => undefined);
+      filtering.push(run);
+    }
+    while (filtering.length > FILTER_AHEAD) await count(filtering.shift()!);
+  };
+  const drain = async () => {
+    while (filtering.length > 0) await count(filtering.shift()!);
+  };
+  const kafkaRun = (): FilterRun | null => {
+    const records = kafkaRecords;
+    const partitions = kafkaPartitions;
+    kafkaRecords = [];
+    kafkaPartitions = [];
+    if (records.length === 0) return null;
+    const { payloads } = input.access;
+    const masked = payloads && input.access.masks.length > 0;
+    const inputs = records.map(
+      (record, i): FilterInput => ({
+        partition: partitions[i]!,
+        offset: Number(record.offset),
+        timestampMs: Number(record.timestamp),
+        key: payloads ? record.key : null,
+        value: payloads ? (masked ? maskBytes(record.value, input.access) : record.value) : null,
+        headers: record.headers,
+      }),
+    );
+    return {
+      size: records.length,
+      matched: filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: !payloads }),
+      message: (i) => fromKafkaRecord(partitions[i]!, records[i]!),
+    };
+  };
+  const sqsRun = (): FilterRun | null => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return null;
+    return {
+      size: batch.length,
+      matched: filter.match(
+        batch.map((message) => filterView(message, input.access)),
+        state.abort.signal,
+      ),
+      message: (i) => batch[i]!,
+    };
   };
   const stop = () => state.cancel || state.matched >= state.limit;
 
@@ -134,7 +200,7 @@ export async function startScan(
       if (input.ref.kind === "kafka") {
         const adapter = connections.kafka.get(input.ref.connection);
         if (!adapter) throw new Error(`no Kafka connection "${input.ref.connection}"`);
-        await scanKafkaTopic(adapter, input.ref.dlq, visit, stop, {
+        await scanKafkaRecords(adapter, input.ref.dlq, visitKafka, stop, {
           onTotal: (total) => {
             state.total = total;
           },
@@ -144,8 +210,11 @@ export async function startScan(
         await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total), flush);
       }
       await flush();
+      await drain();
       state.status = state.cancel ? "cancelled" : state.matched >= state.limit ? "limit" : "done";
     } catch (error) {
+      // Batches still queued behind the one that failed are not evaluated.
+      if (!state.abort.signal.aborted) state.abort.abort();
       if (error instanceof FilterStopped && error.reason === "cancelled") state.status = "cancelled";
       else {
         state.status = "failed";

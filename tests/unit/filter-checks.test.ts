@@ -77,5 +77,11 @@ describe("matches() on RE2", () => {
     const big = record("k", '{"id": 9223372036854775807}');
     expect(run("record.value.id == 9223372036854775807", big)).toBe(true);
     expect(run("record.value.id == 9223372036854775806", big)).toBe(false);
+    // Only the integral number beyond 2^53 sends the payload through the exact parse; others stay as parsed.
+    const mixed = record("k", '{"a": [1, {"b": 9223372036854775807}], "f": 1.5, "huge": 1e300, "card": "4111111111111111"}');
+    expect(run("record.value.a[1].b == 9223372036854775807 && record.value.a[0] == 1 && record.value.f == 1.5 && record.value.huge == 1e300", mixed)).toBe(true);
+    expect(run('record.value.card == "4111111111111111"', mixed)).toBe(true);
+    const beyondInt64 = record("k", '{"n": 99999999999999999999}');
+    expect(run("record.value.n == 1e20", beyondInt64)).toBe(true);
   });
 });
