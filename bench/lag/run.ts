@@ -88,10 +88,13 @@ async function timeRequest(url: string, headers: Record<string, string>): Promis
   return { ms, bytes: body.byteLength };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+/** Polls probe until it gives a value; `fatal` says why waiting on is pointless (a server that exited). */
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>, fatal: () => string | null = () => null): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {
+    const reason = fatal();
+    if (reason) throw new Error(`while waiting for ${what}: ${reason}`);
     try {
       const value = await probe();
       if (value !== null) return value;
@@ -218,11 +221,18 @@ async function measurePages(
   afterSample: Date,
 ): Promise<PagesResult> {
   const startup = await timed(() =>
-    waitFor("the server (GET /sign-in 200)", 120_000, async () => {
-      if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}:\n${server.output()}`);
-      const response = await fetch(`${server.baseUrl}/sign-in`);
-      await response.arrayBuffer();
-      return response.status === 200 ? true : null;
+    // The server listens once its collector's first sample is stored: minutes at --scale 10.
+    waitFor(
+      "the server (GET /sign-in 200)",
+      Math.max(120_000, 60_000 * SCALE),
+      async () => {
+        const response = await fetch(`${server.baseUrl}/sign-in`);
+        await response.arrayBuffer();
+        return response.status === 200 ? true : null;
+      },
+      () => (server.child.exitCode !== null || server.child.signalCode !== null ? `server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output().slice(-3_000)}` : null),
+    ).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver output (last lines):\n${server.output().slice(-3_000)}`);
     }),
   );
   log(`server ready in ${secs(startup.ms)}`);
