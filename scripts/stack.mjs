@@ -11,12 +11,13 @@
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
 // Plain ESM: runs before any build.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-node.mjs';
 import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -75,19 +76,11 @@ const kafka = {
   endpoint: `${HOST}:${KAFKA_PORT}`,
   prepare: prepareKafka,
   args() {
-    return [
-      '-Xms256m',
-      '-Xmx512m',
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-XX:InitiatingHeapOccupancyPercent=35',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${path.join(STACK_SRC, 'kafka', 'log4j2.properties')}`,
-      '-cp',
-      path.join(this.lib, '*'),
-      this.mainClass,
-      path.join(this.dir, 'server.properties'),
-    ];
+    return kafkaServerArgs({
+      classpath: path.join(this.lib, '*'),
+      log4j: path.join(STACK_SRC, 'kafka', 'log4j2.properties'),
+      props: path.join(this.dir, 'server.properties'),
+    });
   },
   health: kafkaHealth,
 };
@@ -220,15 +213,6 @@ log.retention.check.interval.ms=300000
 `;
 }
 
-// Kafka's Uuid: 16 random bytes, URL-safe base64 without padding; Kafka never hands out ids
-// starting with '-' (they would look like a command line flag).
-function kafkaClusterId() {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
-}
-
 function prepareKafka() {
   const dataDir = path.join(kafka.dir, 'data');
   fs.mkdirSync(dataDir, { recursive: true });
@@ -238,17 +222,15 @@ function prepareKafka() {
   if (fs.existsSync(path.join(dataDir, 'meta.properties'))) return;
   const clusterId = kafkaClusterId();
   console.log(`stack: formatting Kafka storage (cluster id ${clusterId})...`);
-  const res = spawnSync(
-    JAVA,
-    ['-Xmx256m', `-Dlog4j2.configurationFile=${path.join(STACK_SRC, 'kafka', 'log4j2.properties')}`,
-      '-cp', path.join(kafka.lib, '*'), 'kafka.tools.StorageTool',
-      'format', '-t', clusterId, '-c', props, ...scramFormatArgs()],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (res.error) throw new Error(`cannot run "${JAVA}" (${res.error.message}); install Java 17+ or set STACK_JAVA`);
-  if (res.status !== 0) {
-    throw new Error(`Kafka storage format failed (exit ${res.status}):\n${res.stdout}${res.stderr}`);
-  }
+  formatKafkaStorage({
+    java: JAVA,
+    classpath: path.join(kafka.lib, '*'),
+    log4j: path.join(STACK_SRC, 'kafka', 'log4j2.properties'),
+    props,
+    clusterId,
+    cwd: ROOT,
+    extraArgs: scramFormatArgs(),
+  });
   fs.writeFileSync(path.join(kafka.dir, 'cluster-id'), clusterId + '\n');
   // The SCRAM user came with the format; storage formatted before the SASL listener gets it after start.
   fs.writeFileSync(path.join(kafka.dir, 'scram-user'), SCRAM.username + '\n');

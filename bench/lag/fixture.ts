@@ -24,6 +24,7 @@ export interface Fixture {
 
 const TOPIC_BATCH = 50;
 const PRODUCE_TOPICS_PER_BATCH = 10;
+const PRODUCE_ATTEMPTS = 10;
 const COMMIT_CONCURRENCY = 16;
 const DELETE_BATCH = 50;
 
@@ -36,9 +37,9 @@ function shuffled<T>(items: T[]): T[] {
   return copy;
 }
 
-export function benchKafka(broker: string): Kafka {
+export function benchKafka(brokers: string[]): Kafka {
   process.env.KAFKAJS_NO_PARTITIONER_WARNING = "1";
-  return new Kafka({ clientId: "redrive-bench", brokers: [broker], logLevel: logLevel.NOTHING, requestTimeout: 60_000 });
+  return new Kafka({ clientId: "redrive-bench", brokers, logLevel: logLevel.NOTHING, requestTimeout: 60_000 });
 }
 
 async function waitForLeaders(admin: Admin, topics: string[], partitions: number): Promise<void> {
@@ -57,7 +58,7 @@ async function waitForLeaders(admin: Admin, topics: string[], partitions: number
 }
 
 /** Topics with messages on every partition, and member-less groups with committed offsets on 2-3 topics each. */
-export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, shape: FixtureShape, broker = process.env.KAFKA_BROKER ?? "127.0.0.1:9092"): Promise<Fixture> {
+export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, shape: FixtureShape, brokers = [process.env.KAFKA_BROKER ?? "127.0.0.1:9092"]): Promise<Fixture> {
   const topics = Array.from({ length: shape.topics }, (_, i) => `${prefix}-topic-${String(i).padStart(3, "0")}`);
   const groups = Array.from({ length: shape.groups }, (_, i) => `${prefix}-group-${String(i).padStart(3, "0")}`);
   const started = performance.now();
@@ -82,7 +83,7 @@ export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, s
   const produced = await timed(async () => {
     const payload = Buffer.alloc(100, "x");
     for (let i = 0; i < topics.length; i += PRODUCE_TOPICS_PER_BATCH) {
-      await producer.sendBatch({
+      const batch = {
         acks: 1,
         topicMessages: topics.slice(i, i + PRODUCE_TOPICS_PER_BATCH).map((topic) => ({
           topic,
@@ -91,14 +92,26 @@ export async function buildFixture(kafka: Kafka, admin: Admin, prefix: string, s
             value: payload,
           })),
         })),
-      });
+      };
+      // On several brokers a new partition's leader can learn it leads after the others already say so:
+      // kafkajs gives up on NOT_LEADER after its retries, so try the batch again for a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.sendBatch(batch);
+          break;
+        } catch (error) {
+          if (attempt >= PRODUCE_ATTEMPTS) throw error;
+          log(`produce to ${batch.topicMessages[0]!.topic}.. failed (${error instanceof Error ? error.message : String(error)}), attempt ${attempt + 1} of ${PRODUCE_ATTEMPTS}`);
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
+      }
     }
   });
   await producer.disconnect();
   log(`produced ${shape.messagesPerPartition} messages to each of ${topics.length * shape.partitionsPerTopic} partitions in ${(produced.ms / 1000).toFixed(1)} s`);
 
   // Producer retries (NOT_LEADER right after creation) can duplicate a batch: commit against the real log ends.
-  const offsetsAdmin = new OffsetsAdmin({ clientId: "redrive-bench", bootstrapBrokers: [broker], timeout: 60_000 });
+  const offsetsAdmin = new OffsetsAdmin({ clientId: "redrive-bench", bootstrapBrokers: brokers, timeout: 60_000 });
   const logEnd = new Map<string, number>();
   const ends = await offsetsAdmin.listOffsets({
     topics: topics.map((name) => ({ name, partitions: Array.from({ length: shape.partitionsPerTopic }, (_, partitionIndex) => ({ partitionIndex, timestamp: ListOffsetTimestamps.LATEST })) })),

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { KAFKA_CLASSPATH } from "./cluster";
 
 /** Kafka's own kafka-consumer-groups tool, run from the stack's jars (JVM start included in every timing). */
 export const TOOL_CLASS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
@@ -10,12 +11,12 @@ export interface ToolRun {
   stderr: string;
 }
 
-export function runConsumerGroupsTool(broker: string, args: string[]): Promise<ToolRun> {
+export function runConsumerGroupsTool(brokers: string[], args: string[]): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(
       "java",
-      ["-cp", ".stack/lib/kafka/*", "-Dlog4j2.configurationFile=stack/kafka/log4j2-tools.properties", TOOL_CLASS, "--bootstrap-server", broker, ...args],
+      ["-cp", KAFKA_CLASSPATH, "-Dlog4j2.configurationFile=stack/kafka/log4j2-tools.properties", TOOL_CLASS, "--bootstrap-server", brokers.join(","), ...args],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

@@ -3,7 +3,9 @@
  * Kafka, then measures (a) one full lag snapshot by Redrive's collector against Kafka's own
  * kafka-consumer-groups tool on the same cluster, and (b) the p95 of the consumer-groups page and a group
  * page of a production server while its collector runs, with the server's memory. Prints ratios measured
- * in this run; exits 0 even when an aim is missed (it is a benchmark, not a test).
+ * in this run; exits 0 even when an aim is missed (it is a benchmark, not a test). `--scale` multiplies the shape;
+ * `--brokers N` runs everything against a throwaway cluster of N brokers (bench/lag/cluster.ts) instead of the
+ * shared broker, for scales one broker cannot hold.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -18,6 +20,7 @@ import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import { collectorRuns, kafkaGroupSamples } from "~/server/db/schema";
 import { KafkaSampler } from "~/server/jobs/kafka-sampler";
 import { partitionLags } from "~/server/lag/kafka-lag";
+import { startBenchCluster } from "./cluster";
 import { benchKafka, buildFixture, deleteFixture, type Fixture } from "./fixture";
 import { parseDescribe, runConsumerGroupsTool, TOOL_CLASS } from "./kafka-tool";
 import { installCleanup } from "../common/cleanup";
@@ -28,7 +31,7 @@ import { millis, secs } from "../common/stats";
 import { watchRss } from "./rss";
 import { distribution, fmtDist, log, median, timed, type Distribution } from "./stats";
 
-const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
+const SHARED_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const PORT = Number(process.env.BENCH_PORT ?? 3210);
 const argv = process.argv.slice(2);
@@ -43,6 +46,13 @@ const SCALE = option("--scale", 1);
 const SHAPE = { topics: Math.round(200 * SCALE), partitionsPerTopic: 25, groups: Math.round(300 * SCALE), messagesPerPartition: 10 };
 // Runs of each snapshot measurement (the Kafka tool takes minutes at large scales).
 const RUNS = option("--runs", 3);
+// --brokers N: a throwaway cluster of N brokers (bench/lag/cluster.ts) instead of the shared one, for scales
+// one broker cannot hold (it keeps an open file per partition).
+const BROKERS = argv.includes("--brokers") ? option("--brokers", 1) : 0;
+const CLUSTER_PORT = Number(process.env.BENCH_KAFKA_PORT ?? 19191);
+const BROKER_HEAP = process.env.BENCH_BROKER_HEAP ?? "1g";
+/** Bootstrap servers of the cluster under test: the shared broker, or the bench cluster once started. */
+let bootstrap = [SHARED_BROKER];
 const PAGE_WINDOW_MS = 60_000;
 const PAGE_MAX_REQUESTS = 150;
 const CONNECTION = "bench";
@@ -78,10 +88,13 @@ async function timeRequest(url: string, headers: Record<string, string>): Promis
   return { ms, bytes: body.byteLength };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+/** Polls probe until it gives a value; `fatal` says why waiting on is pointless (a server that exited). */
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>, fatal: () => string | null = () => null): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {
+    const reason = fatal();
+    if (reason) throw new Error(`while waiting for ${what}: ${reason}`);
     try {
       const value = await probe();
       if (value !== null) return value;
@@ -106,7 +119,7 @@ interface SnapshotResult {
 }
 
 async function measureSnapshot(store: ControlStore, fixture: Fixture): Promise<SnapshotResult> {
-  const config = configSchema.parse({ kafka: [{ name: CONNECTION, brokers: [BROKER], sampleIntervalSeconds: 5 }] });
+  const config = configSchema.parse({ kafka: [{ name: CONNECTION, brokers: bootstrap, sampleIntervalSeconds: 5 }] });
   const adapter = new KafkaAdapter(config.kafka[0]!);
   const sampler = new KafkaSampler(store.db, adapter, config.collector);
   const isBench = (groupId: string) => groupId.startsWith(`${fixture.prefix}-`);
@@ -144,7 +157,7 @@ async function measureSnapshot(store: ControlStore, fixture: Fixture): Promise<S
     const toolDescribeMs: number[] = [];
     let described = null;
     for (let i = 0; i < RUNS; i++) {
-      const result = await runConsumerGroupsTool(BROKER, ["--describe", "--all-groups"]);
+      const result = await runConsumerGroupsTool(bootstrap, ["--describe", "--all-groups"]);
       if (result.code !== 0) throw new Error(`${TOOL_CLASS} --describe exited with ${result.code}: ${result.stderr.slice(0, 500)}`);
       toolDescribeMs.push(result.ms);
       described = { bench: parseDescribe(result.stdout, isBench), all: parseDescribe(result.stdout, () => true) };
@@ -152,7 +165,7 @@ async function measureSnapshot(store: ControlStore, fixture: Fixture): Promise<S
     }
     const toolListMs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const result = await runConsumerGroupsTool(BROKER, ["--list"]);
+      const result = await runConsumerGroupsTool(bootstrap, ["--list"]);
       if (result.code !== 0) throw new Error(`${TOOL_CLASS} --list exited with ${result.code}: ${result.stderr.slice(0, 500)}`);
       toolListMs.push(result.ms);
       log(`kafka-consumer-groups --list #${i + 1}: ${secs(result.ms)}`);
@@ -208,11 +221,18 @@ async function measurePages(
   afterSample: Date,
 ): Promise<PagesResult> {
   const startup = await timed(() =>
-    waitFor("the server (GET /sign-in 200)", 120_000, async () => {
-      if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}:\n${server.output()}`);
-      const response = await fetch(`${server.baseUrl}/sign-in`);
-      await response.arrayBuffer();
-      return response.status === 200 ? true : null;
+    // The server listens once its collector's first sample is stored: minutes at --scale 10.
+    waitFor(
+      "the server (GET /sign-in 200)",
+      Math.max(120_000, 60_000 * SCALE),
+      async () => {
+        const response = await fetch(`${server.baseUrl}/sign-in`);
+        await response.arrayBuffer();
+        return response.status === 200 ? true : null;
+      },
+      () => (server.child.exitCode !== null || server.child.signalCode !== null ? `server exited (${server.child.exitCode ?? server.child.signalCode}):\n${server.output().slice(-3_000)}` : null),
+    ).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nserver output (last lines):\n${server.output().slice(-3_000)}`);
     }),
   );
   log(`server ready in ${secs(startup.ms)}`);
@@ -221,7 +241,7 @@ async function measurePages(
   const groupsInput = { connection: CONNECTION, sortBy: "status", sortDir: "desc", page: 0, pageSize: 50 };
   try {
     const waited = await timed(() =>
-      waitFor("the server collector's first sample", 180_000, async () => {
+      waitFor("the server collector's first sample", Math.max(180_000, 60_000 * SCALE), async () => {
         const page = await getJson<GroupsPage>(trpcUrl(server.baseUrl, "lag.groups", groupsInput), bearer);
         return page.snapshot.sampledAt && new Date(page.snapshot.sampledAt) > afterSample ? page : null;
       }),
@@ -324,19 +344,36 @@ async function main(): Promise<void> {
   log("ensuring the local stack is up");
   await ensureStack(log);
   await ensureBuild(log);
+  const loadBefore = os.loadavg();
+  log(`load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+
+  const partitions = SHAPE.topics * SHAPE.partitionsPerTopic;
+  let cluster = null;
+  if (BROKERS > 0) {
+    log(`starting a bench cluster: 1 controller + ${BROKERS} brokers (heap ${BROKER_HEAP} each) on ports ${CLUSTER_PORT}-${CLUSTER_PORT + BROKERS}`);
+    cluster = await startBenchCluster({ brokers: BROKERS, basePort: CLUSTER_PORT, partitions, brokerHeap: BROKER_HEAP }, log);
+    onCleanup("stop bench cluster", cluster.stop);
+    bootstrap = cluster.bootstrap;
+  } else if (partitions > 14_000) {
+    log(`warning: ${partitions} partitions on the shared single broker; it keeps an open file per partition (see \`ulimit -n\`): use --brokers 3 or more above ~14,000`);
+  }
 
   const id = Date.now().toString(36);
   const prefix = `bench-${id}`;
   const dbName = `redrive_bench_${id}`;
-  const kafka = benchKafka(BROKER);
+  const kafka = benchKafka(bootstrap);
   const admin: Admin = kafka.admin();
   await admin.connect();
   onCleanup("disconnect admin", () => admin.disconnect());
-  onCleanup("delete fixture", () => deleteFixture(admin, prefix));
+  // The bench cluster goes away whole: deleting 50,000 partitions one by one first would only cost time.
+  if (!cluster) onCleanup("delete fixture", () => deleteFixture(admin, prefix));
 
   log(`building the fixture with prefix ${prefix}: ${SHAPE.topics} topics x ${SHAPE.partitionsPerTopic} partitions, ${SHAPE.groups} groups`);
-  const fixture = await buildFixture(kafka, admin, prefix, SHAPE, BROKER);
+  const fixture = await buildFixture(kafka, admin, prefix, SHAPE, bootstrap);
   log(`fixture built in ${secs(fixture.timings.totalMs)}`);
+  const leaders = cluster ? await cluster.leaders() : null;
+  const spread = leaders ? [...leaders].sort((a, b) => a[0] - b[0]).map(([broker, n]) => `broker ${broker}: ${n}`).join(", ") : null;
+  if (spread) log(`partition leaders: ${spread}`);
 
   const databaseUrl = await createDatabase(ADMIN_DATABASE_URL, dbName);
   onCleanup("drop database", () => dropDatabase(ADMIN_DATABASE_URL, dbName, log));
@@ -353,12 +390,13 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "redrive-bench-"));
   onCleanup("remove temp dir", () => rmSync(tmp, { recursive: true, force: true }));
   const configPath = path.join(tmp, "redrive.yaml");
-  writeFileSync(configPath, `kafka:\n  - name: ${CONNECTION}\n    brokers: ["${BROKER}"]\n    sampleIntervalSeconds: 5\nsqs: []\ndatabases: []\n`);
+  writeFileSync(configPath, `kafka:\n  - name: ${CONNECTION}\n    brokers: ${JSON.stringify(bootstrap)}\n    sampleIntervalSeconds: 5\nsqs: []\ndatabases: []\n`);
   await ensureBuild(log); // again: a build by another process may have started meanwhile
   const server = startServer(PORT, serverEnv(configPath, databaseUrl, password), log);
   onCleanup("stop server", () => server.stop());
   const pages = await measurePages(server, store, fixture, token, password, snap.lastSampledAt);
   await server.stop();
+  const loadAfter = os.loadavg();
 
   // ---------------------------------------------------------------- report
   const redriveMs = median(snap.sampleMs);
@@ -373,6 +411,8 @@ async function main(): Promise<void> {
     "",
     "==================== bench:lag results ====================",
     `cluster: ${SHAPE.topics} topics, ${SHAPE.topics * SHAPE.partitionsPerTopic} partitions, ${SHAPE.groups} groups (${fixture.expectedRows} committed partition rows, ${SHAPE.messagesPerPartition} msgs/partition); node ${process.version}, ${os.cpus().length} CPUs`,
+    `kafka: ${cluster ? `bench cluster of ${BROKERS} brokers + 1 controller (heap ${BROKER_HEAP} each), partition leaders ${spread}` : `shared broker ${SHARED_BROKER}`}; ` +
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ${loadAfter.map((l) => l.toFixed(2)).join(" ")} after`,
     `fixture: ${secs(fixture.timings.totalMs)} (create topics ${secs(fixture.timings.createTopicsMs)}, produce ${secs(fixture.timings.produceMs)}, commit offsets ${secs(fixture.timings.commitMs)})`,
     "",
     `(a) lag snapshot: redrive ${secs(redriveMs)} (broker part ${secs(brokerMs)}) vs kafka-consumer-groups ${secs(toolMs)} (JVM+connect ~${secs(listMs)}) -> ${ratio.toFixed(1)}x ${ratio >= 1 ? "faster" : "SLOWER"} [${verdict(ratio > 1)}]`,

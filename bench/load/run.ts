@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   // The artifact users deploy: `npm run build` makes it next to .next/BUILD_ID.
   if (!existsSync(".next/standalone/server.js")) await run("npm", ["run", "build"]);
   const prefix = `bench-load-${Date.now().toString(36)}`;
-  const kafka = benchKafka(BROKER);
+  const kafka = benchKafka([BROKER]);
   const admin = kafka.admin();
   await admin.connect();
   onCleanup("disconnect Kafka admin", () => admin.disconnect());
