@@ -1,6 +1,7 @@
 /** Child processes, other processes of the machine (via /proc) and the production build the benchmarks need. */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { buildState, sourcesDigest, stampBuild } from "../../scripts/build-state.mjs";
 import type { Log } from "./stats";
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,8 +52,12 @@ export async function ensureBuild(log: Log): Promise<void> {
     log("waiting for a running `next build` to finish");
     await sleep(5_000);
   }
-  if (!existsSync(".next/BUILD_ID")) {
-    log("no production build (.next/BUILD_ID): running next build");
-    await run("npx", ["next", "build"]);
+  // A build older than the sources would measure old code (and pair it with the filter worker's current source).
+  const state = buildState(process.cwd());
+  if (state !== "current") {
+    log(`the production build is ${state === "missing" ? "missing" : "older than the sources (or unstamped)"}: running npm run build`);
+    const digest = sourcesDigest(process.cwd());
+    await run("npm", ["run", "build"]);
+    stampBuild(process.cwd(), digest);
   }
 }

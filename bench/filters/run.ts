@@ -105,10 +105,11 @@ async function hostile(client: Client, topic: string, until: number): Promise<Ma
     else outcomes.set(`refused ${started.status}`, (outcomes.get(`refused ${started.status}`) ?? 0) + 1);
     for (const scan of [...running]) {
       const status = await trpc(client, "dlq.scan.status", "query", { id: scan });
-      const state = (status.body as { result?: { data: { json: { status: string; error: string | null } } } }).result?.data.json;
+      const state = (status.body as { result?: { data: { json: { status: string; error: string | null; scanned?: number } } } }).result?.data.json;
       if (state && state.status !== "running") {
         running.delete(scan);
-        const key = state.error ? `${state.status}: ${state.error.slice(0, 60)}…` : state.status;
+        // A scan that ends "done" says how many records it read (a hostile filter that read nothing proves nothing).
+        const key = state.error ? `${state.status}: ${state.error.slice(0, 60)}…` : `${state.status} (${state.scanned ?? "?"} records read)`;
         outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
       }
     }
