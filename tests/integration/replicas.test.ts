@@ -33,7 +33,8 @@ let replicas: Replica[] = [];
 let viewer: string;
 let other: string;
 let fixture: DlqFixture;
-const LONG_EXTRA = 60_000;
+// Long enough that the scan is still reading when the cancel arrives (scans read ~100,000 small records a second).
+const LONG_EXTRA = 400_000;
 
 function startReplica(databaseUrl: string): Promise<Replica> {
   const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "tests/integration/helpers/replica.ts"], {
