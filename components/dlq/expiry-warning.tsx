@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc";
-import { formatDateTime, formatDuration } from "./format";
+import { formatDateTime, formatDuration, resourceNoun } from "./format";
 import type { DlqRef } from "./types";
 
 /**
@@ -19,7 +19,7 @@ export function ExpiryWarning({ dlq, snapshotId }: { dlq: DlqRef; snapshotId?: s
   return (
     <p role="alert" className="rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="expiry-warning">
       <span className="font-semibold">{data.count.toLocaleString()}</span> message{data.count === 1 ? "" : "s"} will expire within a day
-      {data.firstAtMs ? <> (the first at {formatDateTime(data.firstAtMs)})</> : null}: this {dlq.kind === "kafka" ? "topic" : "queue"} keeps messages{" "}
+      {data.firstAtMs ? <> (the first at {formatDateTime(data.firstAtMs)})</> : null}: this {resourceNoun(dlq.kind)} keeps messages{" "}
       {formatDuration(data.retentionMs)}, counted from the {data.countsFrom}. Replay or export them before they are gone.
     </p>
   );

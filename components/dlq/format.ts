@@ -62,3 +62,8 @@ export function downloadHref(input: { kind: "kafka" | "sqs"; connection: string;
   params.push(["part", input.part]);
   return `/api/dlq/download?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
 }
+
+/** What a DLQ and its replay targets are called on this broker. */
+export function resourceNoun(kind: "kafka" | "sqs"): "topic" | "queue" {
+  return kind === "kafka" ? "topic" : "queue";
+}

@@ -1,12 +1,13 @@
 "use client";
 
+import { resourceNoun } from "../dlq/format";
 import type { DlqRef } from "../dlq/types";
 import type { BulkForm } from "./bulk-form";
 import { NumberField } from "./parts";
 
 /** The bulk job's options: action, destination (or the discard's reason), pacing, canary and guards. */
 export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: DlqRef }) {
-  const noun = dlq.kind === "kafka" ? "topic" : "queue";
+  const noun = resourceNoun(dlq.kind);
   return (
     <>
     <fieldset className="space-y-1">
@@ -37,7 +38,7 @@ export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch
               set({ target: e.target.value, destination: "custom" });
             }}
             aria-label={`Destination ${noun}`}
-            placeholder={dlq.kind === "kafka" ? "topic name" : "queue name"}
+            placeholder={`${noun} name`}
             spellCheck={false}
             className="w-72 rounded border border-slate-300 px-2 py-1 font-mono"
           />

@@ -1,3 +1,5 @@
+import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
+import { resourceNoun } from "../dlq/format";
 import type { DlqRef } from "../dlq/types";
 import type { ReplayJobOptions } from "./types";
 
@@ -26,17 +28,17 @@ export interface BulkForm {
   reason: string;
 }
 
-/** The server's defaults (DEFAULT_JOB_OPTIONS), shown so the operator sees what the job will do. */
+/** The server's defaults, shown so the operator sees what the job will do. */
 export function initialBulkForm(action: BulkAction): BulkForm {
   return {
     action,
     destination: "origin",
     target: "",
     rate: "",
-    batchSize: "500",
-    canarySize: "10",
-    canaryWait: "30",
-    maxFailPercent: "20",
+    batchSize: String(DEFAULT_JOB_OPTIONS.batchSize),
+    canarySize: String(DEFAULT_JOB_OPTIONS.canarySize),
+    canaryWait: String(DEFAULT_JOB_OPTIONS.canaryWaitSeconds),
+    maxFailPercent: String(DEFAULT_JOB_OPTIONS.maxFailShare * 100),
     keepErrorHeaders: false,
     includeResolved: false,
     overrideLoopGuard: false,
@@ -72,7 +74,7 @@ export function checkBulkForm(form: BulkForm, kind: DlqRef["kind"]): CheckedBulk
     if (waitValue === null || Number.isNaN(waitValue)) problems.push("The canary wait is a whole number of seconds.");
     if (!(failPercent >= 0 && failPercent <= 100)) problems.push("The canary's maximum fail share is a percentage from 0 to 100.");
   }
-  if (replay && form.destination === "custom" && !customTarget) problems.push(`Type the destination ${kind === "kafka" ? "topic" : "queue"}.`);
+  if (replay && form.destination === "custom" && !customTarget) problems.push(`Type the destination ${resourceNoun(kind)}.`);
   if (form.action === "discard" && !form.reason.trim()) problems.push("A discard needs a reason.");
 
   const options: Partial<ReplayJobOptions> = replay

@@ -22,19 +22,11 @@ import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server/replay/headers";
 import { audiencesOf } from "~/server/replay/audience";
 import { ReplayRefused } from "~/server/replay/replay-one";
+import { DEFAULT_JOB_OPTIONS } from "./default-options";
 
 export type ReplayJob = typeof replayJobs.$inferSelect;
 
-export const DEFAULT_JOB_OPTIONS: ReplayJobOptions = {
-  ratePerSecond: null,
-  batchSize: 500,
-  canarySize: 10,
-  canaryWaitSeconds: 30,
-  maxFailShare: 0.2,
-  keepErrorHeaders: false,
-  overrideLoopGuard: false,
-  includeResolved: false,
-};
+export { DEFAULT_JOB_OPTIONS };
 
 export interface DraftInput {
   kind: "kafka" | "sqs";
