@@ -37,7 +37,8 @@ function counts(step) {
     }
     if (step.report === "playwright") {
       const stats = JSON.parse(readFileSync(path.join(reports, "e2e.json"), "utf8")).stats;
-      return { passed: stats.expected + stats.flaky, failed: stats.unexpected };
+      // Flaky: failed once, then passed on its one retry. Counted as passed, and named in the summary.
+      return { passed: stats.expected + stats.flaky, failed: stats.unexpected, flaky: stats.flaky };
     }
   } catch {
     return { passed: 0, failed: 1 }; // a runner that crashed before reporting counts as a failure
@@ -77,7 +78,7 @@ try {
   for (const step of selected) {
     const started = Date.now();
     console.log(`\n=== ${step.name} ===`);
-    const status = run(step.command, step.report === "playwright" ? { env: { ...env, PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") } } : {});
+    const status = run(step.command, step.report === "playwright" ? { env: { ...env, E2E_RETRIES: env.E2E_RETRIES ?? "1", PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") } } : {});
     results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step) });
     if (status !== 0) {
       failed = true;
@@ -93,7 +94,8 @@ try {
 
 console.log("\n=== summary ===");
 for (const result of results) {
-  const tests = result.tests ? ` (${result.tests.passed} passed, ${result.tests.failed} failed)` : "";
+  const flaky = result.tests?.flaky ? `, ${result.tests.flaky} flaky: passed on retry` : "";
+  const tests = result.tests ? ` (${result.tests.passed} passed, ${result.tests.failed} failed${flaky})` : "";
   console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name.padEnd(12)} ${result.seconds.toFixed(1)} s${tests}`);
 }
 const skippedSteps = selected.length - results.length;
