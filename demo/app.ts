@@ -11,6 +11,7 @@ import type { FaultStore } from "./faults";
 import { createKafka, ensureTopics } from "./kafka/topics";
 import { OutboxRelay } from "./outbox/relay";
 import { PoisonInjector } from "./poison";
+import { startRabbitPart, type RabbitPart } from "./rabbitmq/part";
 import { SagaOrchestrator } from "./saga/orchestrator";
 import { TrafficGenerator } from "./traffic";
 
@@ -27,6 +28,8 @@ export interface DemoApp {
   notifications: NotificationSender;
   traffic: TrafficGenerator;
   poison: PoisonInjector;
+  /** Undefined when RabbitMQ is not configured or not reachable (the rest runs without it). */
+  rabbit: RabbitPart | undefined;
   stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -50,7 +53,7 @@ export function createSqsClient(config: DemoConfig): SQSClient {
 export async function startDemo(
   config: DemoConfig,
   faults: FaultStore,
-  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; log?: (m: string) => void } = {},
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; log?: (m: string) => void } = {},
 ): Promise<DemoApp> {
   const handle = connect(config.databaseUrl, 20);
   const kafka = createKafka(config);
@@ -65,8 +68,19 @@ export async function startDemo(
   await producer.connect();
   const sqs = createSqsClient(config);
   const deps = { kafka, producer, db: handle.db, config, faults, log: opts.log };
+  // Opt-in: a test that starts the demo must not consume from a running demo's demo.* queues.
+  const rabbit = opts.rabbitmq
+    ? await startRabbitPart({
+        config: config.rabbitmq,
+        retry: config.retry,
+        db: handle.db,
+        faults,
+        log: opts.log,
+        poison: opts.poison ?? true,
+      })
+    : undefined;
 
-  const relay = new OutboxRelay({ db: handle.db, producer, sqs, config, faults });
+  const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, config, faults });
   const orchestrator = new SagaOrchestrator(deps);
   const consumers = [paymentProcessor(deps), inventoryService(deps), shippingService(deps)];
   const notifications = new NotificationSender({
@@ -96,11 +110,13 @@ export async function startDemo(
     notifications,
     traffic,
     poison,
+    rabbit,
     stats: () => ({
       ordersPlaced: traffic.placed,
       poisonSent: poison.sent,
       relay: relay.stats,
       notifications: notifications.stats,
+      rabbitmq: rabbit ? rabbit.stats() : "not running",
       consumers: Object.fromEntries(
         [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
       ),
@@ -112,6 +128,7 @@ export async function startDemo(
         await notifications.stop();
         await Promise.allSettled([orchestrator.stop(), ...consumers.map((c) => c.stop())]);
         await relay.stop();
+        await rabbit?.stop();
         await producer.disconnect();
         sqs.destroy();
         await handle.close();

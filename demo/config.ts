@@ -17,7 +17,24 @@ export interface DemoConfig {
   partitions: number;
   admin: { port: number; token: string | undefined };
   retry: { attempts: number; baseMs: number; maxMs: number };
+  /** The RabbitMQ part (demo/rabbitmq/), started when startDemo is asked to (main.ts does). */
+  rabbitmq: RabbitConfig;
 }
+
+export interface RabbitConfig {
+  /** AMQP URL; it may hold a password, so log it only through maskAmqpUrl. */
+  url: string;
+  /** Prepended to every exchange and queue name (`demo.`; tests use a unique prefix). */
+  prefix: string;
+  /** Outbox routing to the `<prefix>orders` exchange: `<aggregate_type>.<event_type>` -> routing key. */
+  routes: Record<string, { routingKey: string; expirationMs?: number }>;
+  /** Delivery limit of the quorum queue (deliveries before RabbitMQ dead-letters with delivery_limit). */
+  deliveryLimit: number;
+  /** In-process attempts of the Spring-style consumer before it republishes to its DLQ. */
+  republishAttempts: number;
+}
+
+export const DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/redrive_demo";
 
@@ -42,7 +59,31 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     partitions: 3,
     admin: { port: Number(env.DEMO_ADMIN_PORT || 3300), token: env.DEMO_ADMIN_TOKEN || undefined },
     retry: { attempts: 3, baseMs: 200, maxMs: 2_000 },
+    rabbitmq: {
+      url: env.RABBITMQ_URL || DEFAULT_RABBITMQ_URL,
+      prefix: env.DEMO_RABBITMQ_PREFIX ?? "demo.",
+      routes: {
+        // An order-confirmation push is stale after a minute (the email covers it): per-message TTL, so a
+        // stopped notification-service turns into `expired` dead letters.
+        "order.OrderPlaced": { routingKey: "order.placed", expirationMs: 60_000 },
+        "payment.PaymentAuthorized": { routingKey: "payment.authorized" },
+        "shipping.ShipmentScheduled": { routingKey: "shipping.scheduled" },
+      },
+      deliveryLimit: 3,
+      republishAttempts: 3,
+    },
   };
+}
+
+/** The URL without its password, for logs. */
+export function maskAmqpUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(unparseable RABBITMQ_URL)";
+  }
 }
 
 export function queueUrl(config: DemoConfig, queue: string): string {

@@ -11,6 +11,10 @@ const rate = z.number().min(0).max(1);
 export const poisonKinds = ["unparseable-json", "unknown-schema-version", "oversized", "binary"] as const;
 export type PoisonKind = (typeof poisonKinds)[number];
 
+/** The RabbitMQ consumers (demo/rabbitmq/): names for failureRate, slowConsumers and stoppedConsumers. */
+export const rabbitConsumers = ["push-notifier", "loyalty-service", "invoice-service"] as const;
+export type RabbitConsumerName = (typeof rabbitConsumers)[number];
+
 export const faultsSchema = z
   .object({
     ordersPerSecond: z.number().min(0).max(200),
@@ -32,6 +36,14 @@ export const faultsSchema = z
     sqsFailureRate: rate,
     relayPaused: z.boolean(),
     relayPausedFor: z.array(z.string()),
+    rabbitmq: z
+      .object({
+        /** Share of messages each consumer fails, on every delivery (chosen by message id). */
+        failureRate: z.object({ "push-notifier": rate, "loyalty-service": rate, "invoice-service": rate }).strict(),
+        /** Broken messages published straight to the orders exchange (round robin over the bound keys). */
+        poisonPerMinute: z.number().min(0).max(600),
+      })
+      .strict(),
   })
   .strict();
 
@@ -57,6 +69,7 @@ export function quietFaults(): Faults {
     sqsFailureRate: 0,
     relayPaused: false,
     relayPausedFor: [],
+    rabbitmq: { failureRate: { "push-notifier": 0, "loyalty-service": 0, "invoice-service": 0 }, poisonPerMinute: 0 },
   };
 }
 

@@ -31,7 +31,8 @@ export function headerString(message: Pick<KafkaMessage, "headers">, name: strin
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-export function decodeMessage(message: KafkaMessage, fallbackId: string): DecodedEvent {
+/** Takes a Kafka record, or any message shaped like one (the RabbitMQ consumers adapt theirs). */
+export function decodeMessage(message: Pick<KafkaMessage, "value" | "key" | "headers">, fallbackId: string): DecodedEvent {
   const value = message.value;
   if (!value || value.length === 0) throw new MalformedMessageError("empty message value");
   if (value.length > MAX_PAYLOAD_BYTES) {

@@ -5,6 +5,7 @@ import { queueUrl, type DemoConfig } from "../config";
 import type { DemoDb } from "../db/client";
 import type { FaultStore } from "../faults";
 import { topicName } from "../kafka/topics";
+import type { RabbitPart } from "../rabbitmq/part";
 
 // Outbox relay: claims unpublished rows in batches (FOR UPDATE SKIP LOCKED), publishes them to Kafka
 // (topic `<aggregate_type>.<event_type>`, key = aggregate_id) and, per config.sqsRoutes, to SQS, then marks
@@ -30,6 +31,8 @@ export interface RelayDeps {
   db: DemoDb;
   producer: Producer;
   sqs?: SQSClient;
+  /** The RabbitMQ part's publisher and routes; absent when RabbitMQ is not part of this run. */
+  rabbit?: RabbitPart["relayTarget"];
   config: Pick<DemoConfig, "topicPrefix" | "sqsRoutes" | "sqs">;
   faults: FaultStore;
   batchSize?: number;
@@ -100,6 +103,9 @@ export class OutboxRelay {
 
   private async publish(rows: ClaimedRow[]): Promise<void> {
     const { producer, config, sqs } = this.deps;
+    // RabbitMQ first: while it is down nothing of the batch goes anywhere, so the retries of the batch
+    // do not re-send it to Kafka and SQS on every poll (the rows wait, with last_error, in the outbox).
+    await this.publishToRabbit(rows);
     // Consecutive rows per topic, in seq order: one batch request keeps the order per partition.
     const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
     for (const r of rows) {
@@ -144,6 +150,32 @@ export class OutboxRelay {
         }
       }
     }
+  }
+
+  private async publishToRabbit(rows: ClaimedRow[]): Promise<void> {
+    const target = this.deps.rabbit;
+    if (!target) return;
+    const confirms: Promise<void>[] = [];
+    for (const r of rows) {
+      const route = target.routes[`${r.aggregate_type}.${r.event_type}`];
+      if (!route) continue;
+      // One channel publishes in order; all confirms are awaited before the batch counts as published.
+      confirms.push(
+        target.publisher.publish(target.exchange, route.routingKey, Buffer.from(JSON.stringify(r.payload)), {
+          persistent: true,
+          messageId: r.id,
+          contentType: "application/json",
+          type: r.event_type,
+          // AMQP timestamps are in seconds; the driver may hand created_at over as a string.
+          timestamp: Math.floor(new Date(r.created_at).getTime() / 1000) || undefined,
+          ...(route.expirationMs ? { expiration: String(route.expirationMs) } : {}),
+          headers: { ...(r.headers ?? {}), "event-id": r.id, "event-type": r.event_type, "aggregate-id": r.aggregate_id },
+        }),
+      );
+    }
+    const results = await Promise.allSettled(confirms);
+    const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+    if (failed) throw new Error(`RabbitMQ: ${(failed.reason as Error).message}`);
   }
 
   start(): void {
