@@ -64,13 +64,18 @@ function fallbackId(msg: ConsumeMessage): string {
   return typeof id === "string" && id ? id : createHash("sha256").update(msg.content).digest("hex").slice(0, 32);
 }
 
-/** The properties Spring keeps on a republished message (no expiration: a DLQ copy must not expire away). */
+/**
+ * The properties Spring keeps on a republished message, less `expiration` (a DLQ copy must not expire away)
+ * and `user-id` (RabbitMQ refuses a publish whose user-id is not the publishing user).
+ */
 function republishProperties(msg: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
   const p = msg.properties;
   const out: Options.Publish = { headers, deliveryMode: p.deliveryMode ?? 2 };
   if (p.contentType) out.contentType = p.contentType;
   if (p.contentEncoding) out.contentEncoding = p.contentEncoding;
   if (p.correlationId) out.correlationId = p.correlationId;
+  if (p.replyTo) out.replyTo = p.replyTo;
+  if (p.priority !== undefined) out.priority = p.priority;
   if (p.messageId) out.messageId = p.messageId;
   if (p.timestamp) out.timestamp = p.timestamp;
   if (p.type) out.type = p.type;
@@ -124,7 +129,16 @@ export class RabbitConsumer {
       this.log("stopped by fault knob");
     } else if (!stopped && !this.consumerTag) {
       const { consumerTag } = await ch.consume(this.d.queue, (msg) => {
-        if (msg) this.chain = this.chain.then(() => this.onMessage(ch, msg)).catch((e: Error) => this.log(e.message));
+        if (!msg) {
+          // The broker cancelled the consumer (its queue was deleted): not running any more.
+          this.consumerTag = undefined;
+          this.log(`consumer cancelled by the broker (${this.d.queue} deleted?)`);
+          return;
+        }
+        this.chain = this.chain
+          .then(() => this.onMessage(ch, msg))
+          // While stopping, the closed channel refuses acks: the delivery returns to the queue, nothing is lost.
+          .catch((e: Error) => (this.stopping ? undefined : this.log(e.message)));
       });
       this.consumerTag = consumerTag;
     }
