@@ -67,7 +67,10 @@ export async function startRabbitPart(d: RabbitPartDeps): Promise<RabbitPart | u
         republish: { publisher, exchange: names.invoicingErrors },
       }),
     ];
-    const poison = new RabbitPoisonInjector(publisher, names.ordersExchange, d.faults, log);
+    const routes = Object.values(d.config.routes);
+    const poison = new RabbitPoisonInjector(publisher, names.ordersExchange, d.faults, log, (key) =>
+      routes.find((r) => r.routingKey === key)?.expirationMs,
+    );
     if (d.consumers ?? true) await Promise.all(consumers.map((c) => c.start()));
     if (d.poison ?? true) poison.start();
     log(`[rabbitmq] connected to ${where}; topology ${d.config.prefix}* declared`);

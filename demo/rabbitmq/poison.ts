@@ -15,6 +15,7 @@ export async function publishRabbitPoison(
   exchange: string,
   routingKey: string,
   kind: (typeof poisonKinds)[number],
+  expirationMs?: number,
 ): Promise<string> {
   const { value, eventType } = poisonMessage(kind);
   const id = randomUUID();
@@ -24,6 +25,7 @@ export async function publishRabbitPoison(
     contentType: "application/json",
     type: eventType,
     headers: { "event-id": id, "event-type": eventType },
+    ...(expirationMs ? { expiration: String(expirationMs) } : {}),
   });
   return id;
 }
@@ -39,6 +41,9 @@ export class RabbitPoisonInjector {
     private readonly exchange: string,
     private readonly faults: FaultStore,
     private readonly log: (m: string) => void,
+    /** The TTL the outbox gives messages with this routing key: poison impersonates that publisher. A
+     *  TTL-less message at the head of a classic queue would keep the TTL'd ones behind it from expiring. */
+    private readonly expirationFor: (routingKey: string) => number | undefined = () => undefined,
   ) {}
 
   start(): void {
@@ -50,7 +55,7 @@ export class RabbitPoisonInjector {
       const n = this.next++;
       const kind = poisonKinds[n % poisonKinds.length] ?? "unparseable-json";
       const key = ROUTING_KEYS[n % ROUTING_KEYS.length] ?? QUEUE_BINDINGS.notifications;
-      publishRabbitPoison(this.publisher, this.exchange, key, kind)
+      publishRabbitPoison(this.publisher, this.exchange, key, kind, this.expirationFor(key))
         .then(() => this.sent++)
         .catch((err: Error) => this.log(`[rabbitmq poison] ${err.message}`));
     }, 1000);

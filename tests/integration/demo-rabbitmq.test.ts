@@ -9,7 +9,7 @@ import { createKafka, ensureTopics } from "../../demo/kafka/topics";
 import { placeOrder, randomOrder } from "../../demo/orders";
 import { OutboxRelay } from "../../demo/outbox/relay";
 import { startRabbitPart, type RabbitPart } from "../../demo/rabbitmq/part";
-import { publishRabbitPoison } from "../../demo/rabbitmq/poison";
+import { publishRabbitPoison, RabbitPoisonInjector } from "../../demo/rabbitmq/poison";
 import { SPRING_REPUBLISH_HEADERS } from "../../demo/rabbitmq/spring-headers";
 import { deleteTopology, QUEUE_BINDINGS, rabbitNames } from "../../demo/rabbitmq/topology";
 import { createDemoDatabase, type TestDatabase } from "../fixtures/database";
@@ -122,6 +122,32 @@ describe("demo RabbitMQ part", () => {
     expect(death["original-expiration"]).toBe("300");
     expect(dead.properties.headers?.["event-id"]).toBe(id);
     expect(dead.properties.expiration).toBeUndefined(); // RabbitMQ removes it so the dead letter stays
+    faults.patch({ stoppedConsumers: [] });
+    await waitFor("push-notifier consuming again", async () => consumer("push-notifier").running);
+  });
+
+  it("poison injected while push-notifier is stopped carries the route's TTL: it expires and does not hold back later expiries", async () => {
+    faults.patch({ stoppedConsumers: ["push-notifier"], rabbitmq: { poisonPerMinute: 60 } });
+    await waitFor("push-notifier cancelled", async () => !consumer("push-notifier").running);
+    const injector = new RabbitPoisonInjector(part.publisher, names.ordersExchange, faults, (m) => logs.push(m), (key) =>
+      key === QUEUE_BINDINGS.notifications ? 300 : undefined,
+    );
+    injector.start();
+    try {
+      // The first injection goes to order.placed; the timer ticks once a second, so stop right after it.
+      await waitFor("one poison message", async () => injector.sent >= 1, 10_000, 20);
+    } finally {
+      injector.stop();
+      faults.patch({ rabbitmq: { poisonPerMinute: 0 } });
+    }
+    const id = await publish(QUEUE_BINDINGS.notifications, { schemaVersion: 1, orderId: "o-behind-poison" }, { expiration: "300" });
+    await waitFor("both expired", async () => (await depth(names.notificationsDlq)) >= 2, 30_000);
+    const first = await takeOne(names.notificationsDlq);
+    const second = await takeOne(names.notificationsDlq);
+    expect(String(first.properties.type)).toMatch(/^Poison\./);
+    expect(first.properties.headers?.["x-first-death-reason"]).toBe("expired");
+    expect(second.properties.headers?.["event-id"]).toBe(id);
+    expect(second.properties.headers?.["x-first-death-reason"]).toBe("expired");
     faults.patch({ stoppedConsumers: [] });
     await waitFor("push-notifier consuming again", async () => consumer("push-notifier").running);
   });
