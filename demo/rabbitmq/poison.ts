@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { FaultStore } from "../faults";
+import { poisonKinds, type FaultStore } from "../faults";
 import { poisonMessage } from "../poison";
-import { poisonKinds } from "../faults";
 import type { RabbitPublisher } from "./publisher";
 import { QUEUE_BINDINGS } from "./topology";
 
