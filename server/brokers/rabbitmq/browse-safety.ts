@@ -30,6 +30,8 @@ function lowest(queue: BrowsableQueue, key: string): number | null {
  *  - max-length counts ready messages only: while a page is held, publishers refill the queue, and with
  *    overflow drop-head the returned messages (back at the head) are the ones dropped. Refused as well;
  *    reject-publish and reject-publish-dlx keep them (the queue is briefly over its limit).
+ *  - a classic queue puts returned messages back at their original positions; a quorum queue requeues them
+ *    in an order of its own (neither channel close, nor nack one by one, nor nack multiple keeps the order).
  * Streams are read from an offset by a consumer and nothing in them changes.
  */
 export function browseSafety(queue: BrowsableQueue): BrowseSafety {
@@ -65,12 +67,14 @@ export function browseSafety(queue: BrowsableQueue): BrowseSafety {
     return {
       allowed: true,
       method: "get-and-return",
-      effects: `${common} On this quorum queue each returned message's x-delivery-count grows by one; the queue has no delivery limit, so none is dead-lettered for it.`,
+      effects:
+        `${common} On this quorum queue each returned message's x-delivery-count grows by one (the queue has no delivery limit, so none is dead-lettered for it), ` +
+        "and the returned messages do not keep their order: RabbitMQ requeues them in an order of its own.",
     };
   }
   return {
     allowed: true,
     method: "get-and-return",
-    effects: `${common} A message whose TTL passes during the read expires when it is returned, as it would have in the queue.`,
+    effects: `${common} They keep their order. A message whose TTL passes during the read expires when it is returned, as it would have in the queue.`,
   };
 }

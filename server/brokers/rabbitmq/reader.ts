@@ -97,8 +97,8 @@ export async function takeMessages(channel: Channel, queue: string, limit: numbe
 /**
  * Browses a classic or quorum queue: basic.get without ack until the page is full, then one channel close
  * returns them all at once. Holding the whole page (rather than nack-requeueing one by one) is what keeps the
- * read lossless and complete: a message returned early would be handed out again by the next basic.get, and
- * a classic queue puts returned messages back at their original positions only when they come back together.
+ * read complete: a message returned early would be handed out again by the next basic.get and the page would
+ * show it twice and miss others.
  * Refused where a return could remove a message (see browseSafety).
  */
 export async function browseQueue(connection: ChannelModel, queue: BrowsableQueue, limit: number, streamOffset = 0): Promise<BrowsePage> {
