@@ -63,7 +63,8 @@ async function publishConfirmed(connection: ChannelModel, destination: ReplayDes
   try {
     const confirmed = new Promise<PublishOutcome>((resolve) => {
       channel.publish(destination.exchange, destination.routingKey, message.content, options, (error: unknown) => {
-        if (error) resolve({ ok: false, returned: false, reason: "the broker refused the copy (nack)" });
+        // A nack, or the channel closed by the broker (e.g. the exchange does not exist): either way, no confirm.
+        if (error) resolve({ ok: false, returned: false, reason: `the broker did not confirm the copy: ${error instanceof Error ? error.message : String(error)}` });
         else if (returned) resolve({ ok: false, returned: true, reason: `no queue is bound to exchange "${destination.exchange || "(default)"}" for routing key "${destination.routingKey}"` });
         else resolve({ ok: true });
       });
