@@ -64,6 +64,9 @@ describe("x-death as RabbitMQ writes it, decoded", () => {
     await channel.close();
     expectDecodedAsWritten(dead, { reason: "rejected", queue: source, exchange, routingKey: "orders.created", count: 1 }, [before, Date.now()]);
     expect(dead.body.toString()).toBe("r");
+    // The DLQ's head age comes from the head's x-death time, not from the publisher's timestamp.
+    expect(await adapter.headDeadLetteredAt(dlq)).toEqual({ atMs: dead.failure!.deathTimeMs, source: "x-death time" });
+    expect(await rabbit.count(dlq)).toBe(1);
   });
 
   it("expired: per-message TTL", async () => {

@@ -46,6 +46,43 @@ describe("RabbitMQ management client", () => {
     expect(await adapter.management.queue(`${queue}-missing`)).toBeNull();
   });
 
+  it("reports the head message's publisher timestamp where the broker has it: classic queues, not lazy ones", async () => {
+    const classic = await rabbit.queue("head-ts");
+    const lazy = await rabbit.queue("head-ts-lazy", { "x-queue-mode": "lazy" });
+    for (const queue of [classic, lazy]) {
+      await rabbit.publish("", queue, "first", { timestamp: 1_700_000_000 });
+      await rabbit.publish("", queue, "second", { timestamp: 1_700_000_100 });
+    }
+    const seen = await eventually("classic head timestamp", () => adapter.management.queue(classic), (q) => q?.headMessageTimestampMs != null);
+    expect(seen?.headMessageTimestampMs).toBe(1_700_000_000_000);
+    const paged = await eventually("lazy queue stats", () => adapter.management.queue(lazy), (q) => q?.messages === 2);
+    expect(paged?.headMessageTimestampMs).toBeNull();
+  });
+
+  it("tells who receives a replayed copy: the queues an exchange routes the key to, and their consumers", async () => {
+    const shop = await rabbit.exchange("audience", "topic");
+    const all = await rabbit.queue("aud-all");
+    const eu = await rabbit.queue("aud-eu");
+    await rabbit.channel.bindQueue(all, shop, "orders.#");
+    await rabbit.channel.bindQueue(eu, shop, "orders.*.eu");
+    const channel = await rabbit.connection.createChannel();
+    await channel.consume(eu, () => undefined);
+    await eventually("consumer seen", () => adapter.management.queue(eu), (q) => q?.consumers === 1);
+    expect(await adapter.replayAudience(shop, "orders.created.eu")).toEqual({
+      target: `${shop} / orders.created.eu`,
+      exists: true,
+      kind: "queues",
+      exact: true,
+      queues: [
+        { name: all, consumers: 0, messagesReady: 0 },
+        { name: eu, consumers: 1, messagesReady: 0 },
+      ],
+    });
+    expect(await adapter.replayAudience(shop, "billing.x")).toMatchObject({ exists: false, reason: expect.stringContaining("Nothing is bound") });
+    expect(await adapter.replayAudience(`${shop}-gone`, "k")).toMatchObject({ exists: false, reason: expect.stringContaining("does not exist") });
+    await channel.close();
+  });
+
   it("reads policies, exchanges and bindings, and resolves DLQs from arguments and from policies", async () => {
     const dlx = await rabbit.exchange("dlx", "direct");
     const dlq = await rabbit.queue("dlq");

@@ -2,6 +2,7 @@ import amqp, { type ChannelModel } from "amqplib";
 import { withTimeout } from "../types";
 import type { RabbitMqConnectionConfig } from "./config";
 import { ManagementClient, type RabbitQueue } from "./management";
+import { browseSafety } from "./browse-safety";
 import { browseQueue, type BrowsePage } from "./reader";
 import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
 import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
@@ -91,6 +92,22 @@ export class RabbitMqAdapter {
   /** A page of a DLQ, read losslessly (or refused where a read could remove a message); `effects` says what the read changed. */
   async browse(queue: string, limit: number, streamOffset = 0): Promise<BrowsePage> {
     return browseQueue(await this.amqp(), await this.requireQueue(queue), limit, streamOffset);
+  }
+
+  /**
+   * When the DLQ's head message died, from its x-death time (first death) — the honest age of a dead letter.
+   * Reading the head is a one-message browse (same effects, same refusals); where that is refused or the head
+   * has no x-death, the management API's head_message_timestamp (the publisher's clock, classic queues only)
+   * is all there is, and `source` says which one it is.
+   */
+  async headDeadLetteredAt(dlq: string): Promise<{ atMs: number | null; source: "x-death time" | "publisher timestamp" | null }> {
+    const queue = await this.requireQueue(dlq);
+    if (browseSafety(queue).allowed && queue.type !== "stream") {
+      const head = (await browseQueue(await this.amqp(), queue, 1)).messages[0];
+      if (!head) return { atMs: null, source: null };
+      if (head.failure?.deathTimeMs != null) return { atMs: head.failure.deathTimeMs, source: "x-death time" };
+    }
+    return queue.headMessageTimestampMs === null ? { atMs: null, source: null } : { atMs: queue.headMessageTimestampMs, source: "publisher timestamp" };
   }
 
   async replayOne(dlq: string, options: Omit<ReplayOneOptions, "dlq">): Promise<ReplayOneResult> {
