@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Local broker stack for Redrive: a single-node Apache Kafka (KRaft) and ElasticMQ (SQS API).
+// Local broker stack for Redrive: a single-node Apache Kafka (KRaft) and ElasticMQ (SQS API), plus the
+// management and shovel plugins on a RabbitMQ that a system service runs (optional: skipped where absent).
 //
 //   node scripts/stack.mjs up       resolve jars (first run only), start both, wait until healthy
 //   node scripts/stack.mjs status   running/stopped, pid, port, healthy per part (--json for JSON)
@@ -7,7 +8,9 @@
 //
 // Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_SSL_PORT (9094, mTLS),
 //      KAFKA_SASL_PORT (9095, SASL_SSL SCRAM-SHA-512), ELASTICMQ_PORT (9324),
-//      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn), STACK_OPENSSL (openssl), STACK_KEYTOOL (keytool).
+//      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn), STACK_OPENSSL (openssl), STACK_KEYTOOL (keytool),
+//      RABBITMQ_HOST (127.0.0.1), RABBITMQ_PORT (5672), RABBITMQ_MANAGEMENT_URL (http://127.0.0.1:15672),
+//      RABBITMQ_USER/RABBITMQ_PASSWORD (guest/guest), STACK_RABBITMQ_PLUGINS (rabbitmq-plugins).
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
 // Plain ESM: runs before any build.
 
@@ -18,6 +21,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-node.mjs';
+import { rabbitmqStatus, rabbitmqUp } from './stack-rabbitmq.mjs';
 import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -499,6 +503,9 @@ async function up() {
   }
   if (toStart.length > 0) console.log(`stack: up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)`);
+  // RabbitMQ is optional: whatever happens here, the stack is up.
+  const rabbit = await rabbitmqUp();
+  console.log(`stack: rabbitmq ${rabbit.ok ? 'ready' : rabbit.skipped ? 'skipped' : 'WARNING'} - ${rabbit.detail}`);
   const pem = clientPemFiles(STATE);
   console.log(`stack: TLS: CA ${rel(pem.ca)}, client certificate ${rel(pem.cert)}, key ${rel(pem.key)}; SCRAM user ${SCRAM.username}`);
 }
@@ -553,8 +560,9 @@ async function status(json) {
       };
     }),
   );
+  const rabbit = await rabbitmqStatus();
   if (json) {
-    console.log(JSON.stringify(rows, null, 2));
+    console.log(JSON.stringify([...rows, rabbit], null, 2));
   } else {
     for (const r of rows) {
       const ports = Object.entries(r.ports).map(([l, p]) => `${l.toLowerCase()} ${p}`).join(', ');
@@ -563,7 +571,10 @@ async function status(json) {
       console.log(`${r.name.padEnd(10)} ${state} ${ports.padEnd(30)} ${health}`);
       for (const l of r.listeners ?? []) console.log(`${''.padEnd(10)} listener ${l.label.padEnd(8)} ${HOST}:${l.port}  ${l.ok ? 'healthy' : 'UNHEALTHY'} (${l.detail})`);
     }
+    const state = rabbit.running ? 'running  (system service)' : 'stopped  (optional)     ';
+    console.log(`${'rabbitmq'.padEnd(10)} ${state} ${`amqp ${rabbit.ports.AMQP}`.padEnd(30)} ${rabbit.healthy ? 'healthy' : rabbit.running ? 'UNHEALTHY' : '-'} (${rabbit.detail})`);
   }
+  // RabbitMQ is optional: it is reported, but does not decide the exit code.
   process.exitCode = rows.every((r) => r.running && r.healthy) ? 0 : 1;
 }
 

@@ -1,0 +1,139 @@
+import amqp, { type ChannelModel } from "amqplib";
+import { withTimeout } from "../types";
+import type { RabbitMqConnectionConfig } from "./config";
+import { ManagementClient, type RabbitQueue } from "./management";
+import { browseSafety } from "./browse-safety";
+import { browseQueue, type BrowsePage } from "./reader";
+import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
+import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
+
+export interface RabbitMqOverview {
+  version: string;
+  queueCount: number;
+  queues: RabbitQueue[];
+  deadLetterRoutes: DeadLetterRoute[];
+  deadLetterQueues: RabbitDeadLetterQueue[];
+  /** Quorum queues whose delivery limit drops messages: there is no dead-letter exchange to keep them. */
+  droppingQueues: DeliveryLimitOnly[];
+}
+
+/** Who receives a copy published to an exchange with a routing key: the queues it routes to and their consumers. */
+export type RabbitReplayAudience =
+  | { target: string; exists: false; reason: string }
+  | { target: string; exists: true; kind: "queues"; exact: boolean; queues: { name: string; consumers: number; messagesReady: number }[] };
+
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The RabbitMQ plugin's adapter: management API for state and topology, one AMQP connection (opened on first use) for messages. */
+export class RabbitMqAdapter {
+  readonly kind = "rabbitmq" as const;
+  readonly name: string;
+  readonly management: ManagementClient;
+  private connection: Promise<ChannelModel> | null = null;
+
+  constructor(private readonly config: RabbitMqConnectionConfig) {
+    this.name = config.name;
+    this.management = new ManagementClient({
+      baseUrl: config.managementUrl,
+      username: config.username,
+      password: config.password,
+      vhost: config.vhost,
+      timeoutMs: config.timeoutMs,
+    });
+  }
+
+  /** The AMQP connection, opened once; a closed or failed one is replaced on the next call. */
+  amqp(): Promise<ChannelModel> {
+    if (!this.connection) {
+      const url = new URL(this.config.url);
+      url.username = encodeURIComponent(this.config.username);
+      url.password = encodeURIComponent(this.config.password);
+      url.pathname = `/${encodeURIComponent(this.config.vhost)}`;
+      const opening = withTimeout(`RabbitMQ AMQP connect to ${url.host}`, CONNECT_TIMEOUT_MS, amqp.connect(url.toString()));
+      this.connection = opening;
+      opening.then(
+        (connection) => {
+          connection.on("error", () => undefined);
+          connection.on("close", () => {
+            if (this.connection === opening) this.connection = null;
+          });
+        },
+        () => {
+          if (this.connection === opening) this.connection = null;
+        },
+      );
+    }
+    return this.connection;
+  }
+
+  async ping(): Promise<{ version: string | null }> {
+    return { version: (await this.management.overview()).version };
+  }
+
+  async overview(): Promise<RabbitMqOverview> {
+    const [about, queues, exchanges, bindings] = await Promise.all([this.management.overview(), this.management.queues(), this.management.exchanges(), this.management.bindings()]);
+    const topology = deadLetterTopology(queues, exchanges, bindings);
+    return {
+      version: about.version,
+      queueCount: queues.length,
+      queues,
+      deadLetterRoutes: topology.routes,
+      deadLetterQueues: topology.deadLetterQueues,
+      droppingQueues: topology.droppingQueues,
+    };
+  }
+
+  private async requireQueue(name: string): Promise<RabbitQueue> {
+    const queue = await this.management.queue(name);
+    if (!queue) throw new Error(`Queue "${name}" does not exist on "${this.name}".`);
+    return queue;
+  }
+
+  /** A page of a DLQ, read losslessly (or refused where a read could remove a message); `effects` says what the read changed. */
+  async browse(queue: string, limit: number, streamOffset = 0): Promise<BrowsePage> {
+    return browseQueue(await this.amqp(), await this.requireQueue(queue), limit, streamOffset);
+  }
+
+  /**
+   * When the DLQ's head message died, from its x-death time (first death) — the honest age of a dead letter.
+   * Reading the head is a one-message browse (same effects, same refusals); where that is refused or the head
+   * has no x-death, the management API's head_message_timestamp (the publisher's clock, classic queues only)
+   * is all there is, and `source` says which one it is.
+   */
+  async headDeadLetteredAt(dlq: string): Promise<{ atMs: number | null; source: "x-death time" | "publisher timestamp" | null }> {
+    const queue = await this.requireQueue(dlq);
+    if (browseSafety(queue).allowed && queue.type !== "stream") {
+      const head = (await browseQueue(await this.amqp(), queue, 1)).messages[0];
+      if (!head) return { atMs: null, source: null };
+      if (head.failure?.deathTimeMs != null) return { atMs: head.failure.deathTimeMs, source: "x-death time" };
+    }
+    return queue.headMessageTimestampMs === null ? { atMs: null, source: null } : { atMs: queue.headMessageTimestampMs, source: "publisher timestamp" };
+  }
+
+  async replayOne(dlq: string, options: Omit<ReplayOneOptions, "dlq">): Promise<ReplayOneResult> {
+    return replayOne(await this.amqp(), { ...options, dlq: await this.requireQueue(dlq) });
+  }
+
+  /** The queues a copy published to `exchange` with `routingKey` reaches, and their consumers. */
+  async replayAudience(exchange: string, routingKey: string): Promise<RabbitReplayAudience> {
+    const target = `${exchange || "(default)"} / ${routingKey}`;
+    const [queues, exchanges, bindings] = await Promise.all([this.management.queues(), this.management.exchanges(), this.management.bindings()]);
+    const reached = route(exchange, routingKey, exchanges, bindings, new Set(queues.map((q) => q.name)));
+    if (reached.missingExchange !== null) return { target, exists: false, reason: `Exchange "${reached.missingExchange}" does not exist on "${this.name}": nothing was sent.` };
+    if (reached.exact && reached.queues.size === 0) return { target, exists: false, reason: `Nothing is bound to ${target} on "${this.name}": a copy would be returned unroutable.` };
+    const byName = new Map(queues.map((q) => [q.name, q]));
+    return {
+      target,
+      exists: true,
+      kind: "queues",
+      exact: reached.exact,
+      queues: [...reached.queues].sort().map((name) => ({ name, consumers: byName.get(name)?.consumers ?? 0, messagesReady: byName.get(name)?.messagesReady ?? 0 })),
+    };
+  }
+
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = null;
+    if (connection) await (await connection.catch(() => null))?.close().catch(() => undefined);
+  }
+}
