@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-node.mjs';
 import { rabbitmqStatus, rabbitmqUp } from './stack-rabbitmq.mjs';
+import { REGISTRY_URL, registryDown, registryStatus, registryUp } from './stack-registry.mjs';
 import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -456,6 +457,9 @@ async function up() {
     plan.push({ part, existing: false });
   }
 
+  // The schema registry starts beside the brokers (its own Java, jars and health check); awaited at the end.
+  const registry = registryUp();
+
   // 2. Jars (only for parts to start).
   const toStart = plan.filter((p) => !p.existing);
   try {
@@ -497,12 +501,15 @@ async function up() {
       console.error(`stack: kafka log: ${rel(kafka.logFile)} (last 20 lines)\n${tail(kafka.logFile, 20)}`);
     }
   }
+  const reg = await registry;
+  console.log(`stack: apicurio ${reg.ok ? '' : 'ERROR: '}${reg.detail}`);
+  if (!reg.ok) failed = true;
   if (failed) {
     console.error('stack: up failed; parts that did start are left running for inspection - run "node scripts/stack.mjs down" to stop them.');
     process.exit(1);
   }
   if (toStart.length > 0) console.log(`stack: up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)`);
+  console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)  SCHEMA_REGISTRY_URL=${REGISTRY_URL}`);
   // RabbitMQ is optional: whatever happens here, the stack is up.
   const rabbit = await rabbitmqUp();
   console.log(`stack: rabbitmq ${rabbit.ok ? 'ready' : rabbit.skipped ? 'skipped' : 'WARNING'} - ${rabbit.detail}`);
@@ -536,11 +543,11 @@ function portEnvName(part, label) {
 }
 
 async function down() {
-  await Promise.all(PARTS.map(stopProcess));
+  await Promise.all([...PARTS.map(stopProcess), registryDown()]);
 }
 
 async function status(json) {
-  const rows = await Promise.all(
+  const partRows = Promise.all(
     PARTS.map(async (part) => {
       const pid = runningPid(part);
       const health = pid ? await checkHealth(part) : { ok: false, detail: '' };
@@ -560,6 +567,7 @@ async function status(json) {
       };
     }),
   );
+  const rows = [...(await partRows), await registryStatus()];
   const rabbit = await rabbitmqStatus();
   if (json) {
     console.log(JSON.stringify([...rows, rabbit], null, 2));
