@@ -1,0 +1,196 @@
+import { avroDecoder } from "./avro.ts";
+import { jsonSchemaDecoder, type JsonSchemaVerdict } from "./json-schema.ts";
+import { Lru } from "./lru.ts";
+import { protobufDecoder } from "./protobuf.ts";
+import { RegistryError, type RegisteredSchema, type SchemaReference, type SchemaRegistryClient } from "./registry-client.ts";
+import { apicurioHeaderNames, locateSchema, readApicurioRef, readMessageIndexes, type RecordPart, type SchemaLocator } from "./wire-format.ts";
+
+// Decoding one key or value of a Kafka record through the registry. Never throws: what cannot be decoded comes
+// back as its bytes with a note saying why (not schema-framed, registry down or slow, bytes that do not fit
+// the writer's schema), so a page of dead letters always renders.
+
+export type SchemaFormat = "avro" | "protobuf" | "json-schema";
+
+export interface DecodedPayload {
+  status: "decoded";
+  format: SchemaFormat;
+  /** The schema id the record carries (Confluent id; Apicurio: the content id). */
+  schemaId: number;
+  /** Where the id came from. */
+  idSource: "confluent" | "apicurio-globalId" | "apicurio-contentId";
+  /** Apicurio's global id when the record carried one (a decimal string: it is a 64-bit long). */
+  globalId?: string;
+  subject?: string;
+  version?: number;
+  /** The writer's schema text as registered, and what it references. */
+  schema: string;
+  references: SchemaReference[];
+  /** Protobuf: the full name of the message type. */
+  messageType?: string;
+  /** The decoded value as JSON text; 64-bit integers and decimals with their exact digits. */
+  json: string;
+  /** JSON Schema: the writer schema's verdict on the value. */
+  validation?: JsonSchemaVerdict;
+}
+
+export interface UndecodedPayload {
+  status: "not-schema-encoded" | "registry-unavailable" | "schema-not-found" | "decode-failed";
+  /** For a person: why the bytes are shown as bytes. */
+  note: string;
+  schemaId?: number;
+  bytes: Uint8Array | null;
+}
+
+export type PayloadDecoding = DecodedPayload | UndecodedPayload;
+
+interface Compiled {
+  schema: RegisteredSchema;
+  subject?: string;
+  version?: number;
+  decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation">;
+}
+
+const FORMAT: Record<RegisteredSchema["schemaType"], SchemaFormat> = { AVRO: "avro", PROTOBUF: "protobuf", JSON: "json-schema" };
+
+/** After the registry fails to answer, skip it for this long (a slow registry must not cost every record a timeout). */
+const DOWN_BACKOFF_MS = 10_000;
+
+export class SchemaDecoder {
+  readonly #client: SchemaRegistryClient;
+  readonly #compiled: Lru<string, Promise<Compiled>>;
+  #downUntil = 0;
+  #downReason = "";
+
+  constructor(client: SchemaRegistryClient, cacheSize = 500) {
+    this.#client = client;
+    this.#compiled = new Lru(cacheSize);
+  }
+
+  async decode(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Promise<PayloadDecoding> {
+    if (!bytes || bytes.length === 0) return { status: "not-schema-encoded", note: `empty ${part}`, bytes };
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return { status: "not-schema-encoded", note: `the ${part} carries no schema id (no Confluent framing, no Apicurio id header)`, bytes };
+    const idText = locator.kind === "confluent" ? `schema id ${locator.schemaId}` : `${locator.header} ${locator.id}`;
+    const schemaIdHint = locator.kind === "confluent" ? locator.schemaId : locator.idKind === "contentId" && locator.id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(locator.id) : undefined;
+
+    if (Date.now() < this.#downUntil) {
+      return { status: "registry-unavailable", note: `${idText}: schema registry unavailable (${this.#downReason}); shown as bytes, retried in a few seconds`, schemaId: schemaIdHint, bytes };
+    }
+    let compiled: Compiled;
+    try {
+      compiled = await this.#compile(locator);
+    } catch (error) {
+      if (error instanceof RegistryError && (error.kind === "unreachable" || error.kind === "timeout" || (error.kind === "http" && (error.status ?? 0) >= 500))) {
+        this.#downUntil = Date.now() + DOWN_BACKOFF_MS;
+        this.#downReason = error.message;
+        return { status: "registry-unavailable", note: `${idText}: schema registry unavailable (${error.message}); shown as bytes`, schemaId: schemaIdHint, bytes };
+      }
+      if (error instanceof RegistryError && error.kind === "not-found") {
+        return { status: "schema-not-found", note: `${idText}: the registry has no such schema (${error.message}); shown as bytes`, schemaId: schemaIdHint, bytes };
+      }
+      return { status: "decode-failed", note: `${idText}: the writer's schema could not be used: ${(error as Error).message}`, schemaId: schemaIdHint, bytes };
+    }
+    try {
+      const decoded = compiled.decode(bytes, locator, headers, part);
+      return {
+        status: "decoded",
+        format: FORMAT[compiled.schema.schemaType],
+        schemaId: compiled.schema.id,
+        idSource: locator.kind === "confluent" ? "confluent" : locator.idKind === "globalId" ? "apicurio-globalId" : "apicurio-contentId",
+        ...(locator.kind === "apicurio-header" && locator.idKind === "globalId" ? { globalId: locator.id.toString() } : {}),
+        ...(compiled.subject !== undefined ? { subject: compiled.subject } : {}),
+        ...(compiled.version !== undefined ? { version: compiled.version } : {}),
+        schema: compiled.schema.schema,
+        references: compiled.schema.references,
+        ...decoded,
+      };
+    } catch (error) {
+      return {
+        status: "decode-failed",
+        note: `${idText} (${compiled.schema.schemaType}${compiled.subject ? `, ${compiled.subject} v${compiled.version}` : ""}): the bytes do not decode with the writer's schema: ${(error as Error).message}`,
+        schemaId: compiled.schema.id,
+        bytes,
+      };
+    }
+  }
+
+  #compile(locator: SchemaLocator): Promise<Compiled> {
+    const key = locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
+    const cached = this.#compiled.get(key);
+    if (cached) return cached;
+    // The promise is cached so a page of records with one schema makes one set of requests; a failure is
+    // dropped so the next record asks again (after the down back-off).
+    const promise = this.#load(locator);
+    this.#compiled.set(key, promise);
+    promise.catch(() => this.#compiled.deleteIf(key, promise));
+    return promise;
+  }
+
+  async #load(locator: SchemaLocator): Promise<Compiled> {
+    let schema: RegisteredSchema;
+    let subject: string | undefined;
+    let version: number | undefined;
+    if (locator.kind === "apicurio-header") {
+      const found = await this.#client.schemaByApicurioId(locator.idKind, locator.id);
+      ({ subject, version } = found);
+      schema = found;
+    } else {
+      schema = await this.#client.schemaById(locator.schemaId);
+    }
+    if (subject === undefined) {
+      // Best effort: which subject/version carries this id (the detail view shows it; decoding does not need it).
+      const where = await this.#client.subjectsOfId(schema.id).catch(() => []);
+      const latest = where.sort((a, b) => b.version - a.version)[0];
+      subject = latest?.subject;
+      version = latest?.version;
+    }
+    const refs = await this.#references(schema.references);
+    const decoder = compileDecoder(schema, refs);
+    return { schema, subject, version, decode: decoder };
+  }
+
+  /** The referenced schemas, transitively, dependencies before dependents. */
+  async #references(references: readonly SchemaReference[], seen = new Set<string>()): Promise<Array<{ name: string; schema: string }>> {
+    const out: Array<{ name: string; schema: string }> = [];
+    for (const ref of references) {
+      const key = `${ref.subject}\u0000${ref.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const found = await this.#client.subjectVersion(ref.subject, ref.version);
+      out.push(...(await this.#references(found.references, seen)), { name: ref.name, schema: found.schema });
+    }
+    return out;
+  }
+}
+
+function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
+  switch (schema.schemaType) {
+    case "AVRO": {
+      const avro = avroDecoder(schema.schema, refs.map((r) => r.schema));
+      return (bytes, locator) => ({ json: avro.decode(bytes.subarray(locator.kind === "confluent" ? locator.dataOffset : 0)) });
+    }
+    case "JSON": {
+      const json = jsonSchemaDecoder(schema.schema, new Map(refs.map((r) => [r.name, r.schema])));
+      return (bytes, locator) => {
+        const { json: text, verdict } = json.decode(bytes.subarray(locator.kind === "confluent" ? locator.dataOffset : 0));
+        return { json: text, validation: verdict };
+      };
+    }
+    case "PROTOBUF": {
+      const proto = protobufDecoder(schema.schema, new Map(refs.map((r) => [r.name, r.schema])));
+      return (bytes, locator, headers, part) => {
+        if (locator.kind === "confluent") {
+          const { indexes, dataOffset } = readMessageIndexes(bytes, locator.dataOffset);
+          const { json, messageType } = proto.decode(bytes.subarray(dataOffset), { indexes });
+          return { json, messageType };
+        }
+        // Apicurio: a Ref naming the type before the data, or the type in a header, or the file's first message.
+        const ref = readApicurioRef(bytes, 0);
+        const msgType = headers.get(apicurioHeaderNames(part).msgType);
+        const select = ref ? { typeName: ref.name } : msgType ? { typeName: new TextDecoder().decode(msgType) } : { indexes: [0] };
+        const { json, messageType } = proto.decode(bytes.subarray(ref?.dataOffset ?? 0), select);
+        return { json, messageType };
+      };
+    }
+  }
+}
