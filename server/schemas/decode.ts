@@ -20,8 +20,14 @@ export interface DecodedPayload {
   idSource: "confluent" | "apicurio-globalId" | "apicurio-contentId";
   /** Apicurio's global id when the record carried one (a decimal string: it is a 64-bit long). */
   globalId?: string;
+  /**
+   * The subject and version of the writer's schema. One id can be registered under several subjects: then
+   * the topic's own (TopicNameStrategy, `<topic>-key|value`) is chosen, or none when that is not among them.
+   */
   subject?: string;
   version?: number;
+  /** Every subject and version that carries this schema (as far as the registry tells). */
+  subjects: Array<{ subject: string; version: number }>;
   /** The writer's schema text as registered, and what it references. */
   schema: string;
   references: SchemaReference[];
@@ -43,10 +49,16 @@ export interface UndecodedPayload {
 
 export type PayloadDecoding = DecodedPayload | UndecodedPayload;
 
+export interface DecodeContext {
+  /** The record's topic: picks the subject when one schema id is registered under several. */
+  topic?: string;
+}
+
 interface Compiled {
   schema: RegisteredSchema;
-  subject?: string;
-  version?: number;
+  /** Apicurio global ids name exactly one version. */
+  exact?: { subject: string; version: number };
+  subjects: Array<{ subject: string; version: number }>;
   decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation">;
 }
 
@@ -66,7 +78,7 @@ export class SchemaDecoder {
     this.#compiled = new Lru(cacheSize);
   }
 
-  async decode(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Promise<PayloadDecoding> {
+  async decode(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext = {}): Promise<PayloadDecoding> {
     if (!bytes || bytes.length === 0) return { status: "not-schema-encoded", note: `empty ${part}`, bytes };
     const locator = locateSchema(bytes, headers, part);
     if (!locator) return { status: "not-schema-encoded", note: `the ${part} carries no schema id (no Confluent framing, no Apicurio id header)`, bytes };
@@ -90,6 +102,7 @@ export class SchemaDecoder {
       }
       return { status: "decode-failed", note: `${idText}: the writer's schema could not be used: ${(error as Error).message}`, schemaId: schemaIdHint, bytes };
     }
+    const named = compiled.exact ?? chooseSubject(compiled.subjects, context.topic, part);
     try {
       const decoded = compiled.decode(bytes, locator, headers, part);
       return {
@@ -98,8 +111,8 @@ export class SchemaDecoder {
         schemaId: compiled.schema.id,
         idSource: locator.kind === "confluent" ? "confluent" : locator.idKind === "globalId" ? "apicurio-globalId" : "apicurio-contentId",
         ...(locator.kind === "apicurio-header" && locator.idKind === "globalId" ? { globalId: locator.id.toString() } : {}),
-        ...(compiled.subject !== undefined ? { subject: compiled.subject } : {}),
-        ...(compiled.version !== undefined ? { version: compiled.version } : {}),
+        ...(named ? { subject: named.subject, version: named.version } : {}),
+        subjects: compiled.subjects,
         schema: compiled.schema.schema,
         references: compiled.schema.references,
         ...decoded,
@@ -107,7 +120,7 @@ export class SchemaDecoder {
     } catch (error) {
       return {
         status: "decode-failed",
-        note: `${idText} (${compiled.schema.schemaType}${compiled.subject ? `, ${compiled.subject} v${compiled.version}` : ""}): the bytes do not decode with the writer's schema: ${(error as Error).message}`,
+        note: `${idText} (${compiled.schema.schemaType}${named ? `, ${named.subject} v${named.version}` : ""}): the bytes do not decode with the writer's schema: ${(error as Error).message}`,
         schemaId: compiled.schema.id,
         bytes,
       };
@@ -128,25 +141,18 @@ export class SchemaDecoder {
 
   async #load(locator: SchemaLocator): Promise<Compiled> {
     let schema: RegisteredSchema;
-    let subject: string | undefined;
-    let version: number | undefined;
+    let exact: Compiled["exact"];
     if (locator.kind === "apicurio-header") {
       const found = await this.#client.schemaByApicurioId(locator.idKind, locator.id);
-      ({ subject, version } = found);
+      if (found.subject !== undefined && found.version !== undefined) exact = { subject: found.subject, version: found.version };
       schema = found;
     } else {
       schema = await this.#client.schemaById(locator.schemaId);
     }
-    if (subject === undefined) {
-      // Best effort: which subject/version carries this id (the detail view shows it; decoding does not need it).
-      const where = await this.#client.subjectsOfId(schema.id).catch(() => []);
-      const latest = where.sort((a, b) => b.version - a.version)[0];
-      subject = latest?.subject;
-      version = latest?.version;
-    }
+    // Best effort: which subjects carry this id (the detail shows it; decoding does not need it).
+    const subjects = await this.#client.subjectsOfId(schema.id).catch(() => []);
     const refs = await this.#references(schema.references);
-    const decoder = compileDecoder(schema, refs);
-    return { schema, subject, version, decode: decoder };
+    return { schema, exact, subjects, decode: compileDecoder(schema, refs) };
   }
 
   /** The referenced schemas, transitively, dependencies before dependents. */
@@ -161,6 +167,15 @@ export class SchemaDecoder {
     }
     return out;
   }
+}
+
+function chooseSubject(subjects: Compiled["subjects"], topic: string | undefined, part: RecordPart): { subject: string; version: number } | undefined {
+  if (topic !== undefined) {
+    const own = subjects.filter((s) => s.subject === `${topic}-${part}`).sort((a, b) => b.version - a.version)[0];
+    if (own) return own;
+  }
+  const names = new Set(subjects.map((s) => s.subject));
+  return names.size === 1 ? [...subjects].sort((a, b) => b.version - a.version)[0] : undefined;
 }
 
 function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
