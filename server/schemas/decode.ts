@@ -195,16 +195,18 @@ function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; sc
       const proto = protobufDecoder(schema.schema, new Map(refs.map((r) => [r.name, r.schema])));
       return (bytes, locator, headers, part) => {
         if (locator.kind === "confluent") {
+          // Apicurio's own Protobuf serde frames like Confluent but writes a Ref naming the type where Confluent
+          // writes message indexes; a Ref is taken only when it names a type of this schema.
+          const ref = readApicurioRef(bytes, locator.dataOffset);
+          if (ref && proto.hasType(ref.name)) return proto.decode(bytes.subarray(ref.dataOffset), { typeName: ref.name });
           const { indexes, dataOffset } = readMessageIndexes(bytes, locator.dataOffset);
-          const { json, messageType } = proto.decode(bytes.subarray(dataOffset), { indexes });
-          return { json, messageType };
+          return proto.decode(bytes.subarray(dataOffset), { indexes });
         }
         // Apicurio: a Ref naming the type before the data, or the type in a header, or the file's first message.
         const ref = readApicurioRef(bytes, 0);
         const msgType = headers.get(apicurioHeaderNames(part).msgType);
         const select = ref ? { typeName: ref.name } : msgType ? { typeName: new TextDecoder().decode(msgType) } : { indexes: [0] };
-        const { json, messageType } = proto.decode(bytes.subarray(ref?.dataOffset ?? 0), select);
-        return { json, messageType };
+        return proto.decode(bytes.subarray(ref?.dataOffset ?? 0), select);
       };
     }
   }

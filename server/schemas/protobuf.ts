@@ -16,6 +16,8 @@ const PARSE_OPTIONS = { keepCase: true };
 export interface ProtobufDecoder {
   /** Decodes a message chosen by Confluent message indexes or by name (Apicurio's Ref); returns JSON text and the full type name. */
   decode(data: Uint8Array, select: { indexes: readonly number[] } | { typeName: string }): { json: string; messageType: string };
+  /** Whether the schema has a message type of this name (simple names are looked up in the file's package). */
+  hasType(name: string): boolean;
 }
 
 /**
@@ -58,16 +60,22 @@ export function protobufDecoder(mainSource: string, imports: ReadonlyMap<string,
     if (!found) throw new Error("empty message index path");
     return root.lookupType(found.fullName);
   };
-  const byName = (name: string): protobuf.Type => {
+  const findByName = (name: string): protobuf.Type | null => {
     const candidates = ownPackage && !name.startsWith(`${ownPackage}.`) ? [`${ownPackage}.${name}`, name] : [name];
     for (const candidate of candidates) {
       const type = root.lookup(candidate);
       if (type instanceof protobuf.Type) return type;
     }
-    throw new Error(`message type ${name} not in the schema`);
+    return null;
+  };
+  const byName = (name: string): protobuf.Type => {
+    const type = findByName(name);
+    if (!type) throw new Error(`message type ${name} not in the schema`);
+    return type;
   };
 
   return {
+    hasType: (name) => findByName(name) !== null,
     decode(data, select) {
       const type = "indexes" in select ? byIndexes(select.indexes) : byName(select.typeName);
       const message = type.decode(data);

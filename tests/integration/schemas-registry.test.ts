@@ -101,6 +101,14 @@ function headerMap(headers: IHeaders | undefined): Map<string, Uint8Array | null
   return map;
 }
 
+const PRODUCED = 5;
+
+/** Apicurio's length-delimited `Ref { string name = 1; }`. */
+const apicurioRef = (name: string) => {
+  const bytes = Buffer.from(name);
+  return Buffer.concat([Buffer.of(bytes.length + 2, 0x0a, bytes.length), bytes]);
+};
+
 const long8 = (n: number) => {
   const b = Buffer.alloc(8);
   b.writeBigInt64BE(BigInt(n));
@@ -154,6 +162,8 @@ beforeAll(async () => {
         { key: null, value: Buffer.from(confluentFrame(ids.json, new TextEncoder().encode(eventText))) },
         // Apicurio's serdes with headers enabled: the ids in headers, the bodies bare.
         { key: avroKey, value: avroValue, headers: { "apicurio.value.globalId": long8(copyGlobalId), "apicurio.key.contentId": long8(ids.avroKey) } },
+        // Apicurio's Protobuf serde without headers: the same framing, a Ref naming the type instead of indexes.
+        { key: null, value: Buffer.from(confluentFrame(ids.order, Buffer.concat([apicurioRef("Order"), order]))) },
       ],
     });
   } finally {
@@ -163,11 +173,11 @@ beforeAll(async () => {
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`only ${consumed.length} of 4 records consumed`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`only ${consumed.length} of ${PRODUCED} records consumed`)), 30_000);
     void consumer.run({
       eachMessage: async ({ message }) => {
         consumed.push({ key: message.key, value: message.value, headers: headerMap(message.headers) });
-        if (consumed.length === 4) {
+        if (consumed.length === PRODUCED) {
           clearTimeout(timer);
           resolve();
         }
@@ -212,6 +222,10 @@ describe("decoding through the registry", () => {
     registry.close();
   });
 
+  const orderJson =
+    '{"id":18446744073709551615,"total":{"currency":"EUR","units":-9223372036854775808,"nanos":-999999999},' +
+    '"refs":[-1,9007199254740993],"lines":[{"sku":"A-1","qty":9223372036854775807}]}';
+
   it("Protobuf with an import and message indexes: the second message of the file, int64/uint64 exact", async () => {
     const registry = client();
     const record = consumed[1]!;
@@ -222,10 +236,11 @@ describe("decoding through the registry", () => {
       subject: subjects.order,
       messageType: "redrive.orders.Order",
       references: [{ name: "common/money.proto", subject: subjects.money, version: 1 }],
-      json:
-        '{"id":18446744073709551615,"total":{"currency":"EUR","units":-9223372036854775808,"nanos":-999999999},' +
-        '"refs":[-1,9007199254740993],"lines":[{"sku":"A-1","qty":9223372036854775807}]}',
+      json: orderJson,
     });
+    // Apicurio's framing of the same message (a Ref instead of indexes) decodes to the same value.
+    const apicurio = decoded(await new SchemaDecoder(registry).decode(consumed[4]!.value, consumed[4]!.headers, "value"));
+    expect(apicurio).toMatchObject({ messageType: "redrive.orders.Order", json: orderJson });
     // A plain string key is no schema encoding: said so, bytes kept.
     expect(await new SchemaDecoder(registry).decode(record.key, record.headers, "key")).toMatchObject({ status: "not-schema-encoded", bytes: record.key });
     registry.close();
