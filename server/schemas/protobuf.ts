@@ -12,6 +12,9 @@ protobuf.util.Long = Long;
 protobuf.configure();
 
 const PARSE_OPTIONS = { keepCase: true };
+/** A map field declaration: `map<K, V> name = N [options];`. */
+const MAP_FIELD = /\bmap\s*<\s*[\w.]+\s*,\s*[\w.]+\s*>\s*(\w+)\s*=\s*\d+\s*(?:\[[^\]]*\])?\s*;/g;
+const MAP_ENTRY_PREFIX = "RedriveMapEntryPlaceholder__";
 
 export interface ProtobufDecoder {
   /** Decodes a message chosen by Confluent message indexes or by name (Apicurio's Ref); returns JSON text and the full type name. */
@@ -25,8 +28,10 @@ export interface ProtobufDecoder {
  * google/protobuf/*.proto well-known types not given come from protobufjs' bundled copies.
  */
 export function protobufDecoder(mainSource: string, imports: ReadonlyMap<string, string> = new Map()): ProtobufDecoder {
-  // The main file alone gives its messages in declaration order, which is what message indexes count.
-  const own = protobuf.parse(mainSource, new protobuf.Root(), PARSE_OPTIONS);
+  // The main file alone gives its messages in declaration order, which is what message indexes count. protoc
+  // also counts the entry type it makes for each map field, where the field stands: a placeholder message
+  // takes its place in this parse, so the nested messages after a map field get protoc's index.
+  const own = protobuf.parse(mainSource.replace(MAP_FIELD, (_m, name: string) => `message ${MAP_ENTRY_PREFIX}${name} {}`), new protobuf.Root(), PARSE_OPTIONS);
   const ownPackage = own.package ?? "";
   const scope = ownPackage ? own.root.lookup(ownPackage) : own.root;
   if (!(scope instanceof protobuf.Namespace)) throw new Error(`package ${ownPackage} not found in the schema`);
@@ -54,7 +59,7 @@ export function protobufDecoder(mainSource: string, imports: ReadonlyMap<string,
     for (const index of indexes) {
       const messages: protobuf.Type[] = ns.nestedArray.filter((o): o is protobuf.Type => o instanceof protobuf.Type);
       found = messages[index];
-      if (!found) throw new Error(`message index path [${indexes.join(", ")}] does not match the schema`);
+      if (!found || found.name.startsWith(MAP_ENTRY_PREFIX)) throw new Error(`message index path [${indexes.join(", ")}] does not match the schema`);
       ns = found;
     }
     if (!found) throw new Error("empty message index path");

@@ -215,6 +215,20 @@ describe("Protobuf", () => {
     expect(() => decoder.decode(line, { indexes: [5] })).toThrow(/does not match/);
   });
 
+  it("counts the entry type protoc makes for a map field before a nested message, as Confluent's indexes do", () => {
+    const source = `syntax = "proto3"; package m;
+      message Outer {
+        map<string, int64> counts = 1 [deprecated = true];
+        message Inner { int64 n = 1; }
+        Inner inner = 2;
+      }`;
+    const r = protobuf.parse(source, new protobuf.Root(), { keepCase: true }).root;
+    const inner = r.lookupType("m.Outer.Inner").encode({ n: Long.fromString("-9223372036854775808") }).finish();
+    // protoc: Outer.nested_type = [CountsEntry, Inner], so Inner is [0, 1]; [0, 0] is the map entry, never a record type.
+    expect(protobufDecoder(source).decode(inner, { indexes: [0, 1] })).toEqual({ json: '{"n":-9223372036854775808}', messageType: "m.Outer.Inner" });
+    expect(() => protobufDecoder(source).decode(inner, { indexes: [0, 0] })).toThrow(/does not match/);
+  });
+
   it("an import that is neither a reference nor a well-known type is named", () => {
     expect(() => protobufDecoder(order)).toThrow(/common\/money.proto/);
   });
