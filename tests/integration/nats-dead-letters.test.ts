@@ -1,6 +1,7 @@
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaptureStream, captureStatus, readDeadLetter, readDeadLetters, CaptureConsentError, type DeadLetter } from "~/server/brokers/nats/capture";
+import { consumerInfo, consumerLag, streamInfo } from "~/server/brokers/nats/jetstream";
 import { replayOne } from "~/server/brokers/nats/replay";
 import { eventually, NatsFixture, natsName } from "./helpers/nats";
 
@@ -83,6 +84,12 @@ describe("JetStream dead letters", () => {
     // The consumer's own numbers agree: nothing pending or awaiting an ack, the dead message never acknowledged.
     const raw = await nats.rawConsumerInfo(stream, "notifier");
     expect([raw.num_pending, raw.num_ack_pending]).toEqual([0, 0]);
+
+    // A new message waits: lag in seconds counts from it, not from the dead message that may hold the ack floor.
+    await nats.session.js.publish(`${stream}.shipped`, "late");
+    const consumer = await consumerInfo(nats.session.jsm, stream, "notifier");
+    const lag = await consumerLag(nats.session, await streamInfo(nats.session.jsm, stream), consumer);
+    expect(lag).toMatchObject({ lag: 1, basis: "message-time", oldestSeq: 4 });
   });
 
   it("captures a message the application terminated (MSG_TERMINATED), with a reason only where the server has it", async () => {
@@ -155,6 +162,7 @@ describe("JetStream dead letters", () => {
     it("says so when no stream captures the chosen subject", async () => {
       const result = await replayOne(nats.session, { deadLetter: dead, replayId: "nowhere", subject: `${natsName("nostream")}.x` });
       expect(result).toMatchObject({ outcome: "no-stream" });
+      expect(await replayOne(nats.session, { deadLetter: dead, replayId: "wild", subject: `${stream}.*` })).toMatchObject({ outcome: "refused" });
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { advisorySubjects, decodeAdvisory } from "~/server/brokers/nats/advisory";
+import { subjectsIntersect } from "~/server/brokers/nats/capture";
 
 // Payloads as nats-server 2.9.10 sent them (captured from the local server), and a 2.10.4+ terminated one with a reason.
 const MAX_DELIVER = `{"type":"io.nats.jetstream.advisory.v1.max_deliver","id":"zuE4B3W5R0PLGJ0ifMUHo8","timestamp":"2026-11-30T11:07:10.138452664Z","stream":"ORDERS","consumer":"worker","stream_seq":1,"deliveries":3}`;
@@ -62,5 +63,19 @@ describe("advisorySubjects", () => {
       "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.A.*",
       "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.B.*",
     ]);
+  });
+});
+
+describe("subjectsIntersect", () => {
+  const md = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.*";
+  it("tells which capture subjects catch max-delivery advisories", () => {
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.>", md)).toBe(true);
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.*", md)).toBe(true);
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.CONSUMER.*.ORDERS.worker", md)).toBe(true);
+    expect(subjectsIntersect(">", md)).toBe(true);
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>", md)).toBe(false);
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS", md)).toBe(false);
+    expect(subjectsIntersect("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.A.b.c", md)).toBe(false);
+    expect(subjectsIntersect("orders.>", "orders")).toBe(false);
   });
 });

@@ -66,8 +66,25 @@ export type CaptureStatus =
   /** Which advisories the stream catches: a user's stream may catch only one kind, or a subset of streams. */
   | { state: "ready"; stream: NatsStream; capturesMaxDeliveries: boolean; capturesTerminated: boolean };
 
+/**
+ * Whether two subject patterns can match a common subject: token by token, "*" matches any one token and
+ * ">" any rest. Pure; used to tell which advisories a user's stream catches.
+ */
+export function subjectsIntersect(a: string, b: string): boolean {
+  const x = a.split(".");
+  const y = b.split(".");
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const p = x[i];
+    const q = y[i];
+    if (p === ">" || q === ">") return p !== undefined && q !== undefined;
+    if (p === undefined || q === undefined) return false;
+    if (p !== "*" && q !== "*" && p !== q) return false;
+  }
+  return true;
+}
+
 function covers(subjects: string[], prefix: string): boolean {
-  return subjects.some((s) => s === "$JS.EVENT.ADVISORY.>" || s === "$JS.EVENT.>" || s === ">" || s.startsWith(`${prefix}.`) || s === `$JS.EVENT.ADVISORY.CONSUMER.>`);
+  return subjects.some((s) => subjectsIntersect(s, `${prefix}.*.*`));
 }
 
 export async function captureStatus(session: Pick<NatsSession, "jsm">, name: string): Promise<CaptureStatus> {

@@ -27,6 +27,7 @@ export {
   readDeadLetters,
   readDeadLetter,
   headerRecord,
+  subjectsIntersect,
   CaptureConsentError,
   DEFAULT_CAPTURE_LIMITS,
   type CaptureLimits,

@@ -183,8 +183,9 @@ export interface ConsumerLag {
  * filters for; its stream time against now is the lag in seconds.
  *
  * On 2.9 a message that reached max_deliver (or was terminated) is never acknowledged, so it holds the ack
- * floor: while newer messages are pending, the seconds count from that dead message. With nothing pending and
- * nothing awaiting an ack the consumer is caught up whatever the floor says.
+ * floor (measured: ack_floor.stream_seq stays 0 behind a dead seq 1). With nothing awaiting an ack the reading
+ * starts after the last delivery instead, so a dead message does not count; while other messages await an ack
+ * it may still count from a dead one below them (consumer info cannot tell dead from unacknowledged).
  */
 export async function consumerLag(session: Pick<NatsSession, "jsm" | "features">, stream: NatsStream, consumer: NatsConsumer, now: Date = new Date()): Promise<ConsumerLag> {
   const clock = consumer.serverTime ? "server" : "redrive";
@@ -195,7 +196,10 @@ export async function consumerLag(session: Pick<NatsSession, "jsm" | "features">
   }
   // Several filter subjects (2.10+) cannot go in one next_by_subj: read the next message of any subject.
   const subject = consumer.filterSubjects.length === 1 ? consumer.filterSubjects[0]! : ">";
-  const from = Math.max(consumer.ackFloor.streamSeq + 1, stream.firstSeq);
+  // With nothing awaiting an ack, everything up to the last delivery is acknowledged or dead: the oldest
+  // outstanding message comes after it. This steps over dead messages that hold the ack floor on 2.9.
+  const settled = consumer.numAckPending === 0 ? consumer.delivered.streamSeq : consumer.ackFloor.streamSeq;
+  const from = Math.max(settled + 1, stream.firstSeq);
   const { message, via } = await readFrom(session, stream, from, subject);
   if (!message) return { ...base, lagSeconds: null, basis: "no-message", oldestSeq: null, oldestTime: null, readVia: via };
   const seconds = Math.max(0, (at.getTime() - message.time.getTime()) / 1000);

@@ -81,6 +81,7 @@ export async function replayOne(session: Pick<NatsSession, "js" | "jsm" | "confi
     if (source.retention !== "workqueue") return { outcome: "refused", key, reason: `"${advisory.stream}" has ${source.retention} retention: only work-queue originals are deleted on replay` };
   }
   const subject = options.subject ?? original.subject;
+  if (!/^[^\s*>.]+(\.[^\s*>.]+)*$/.test(subject)) return { outcome: "refused", key, reason: `"${subject}" is not a publishable subject (no wildcards, spaces or empty tokens)` };
   let ack: PubAck;
   try {
     ack = await session.js.publish(subject, original.payload, {
