@@ -1,6 +1,6 @@
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptureStream, captureStatus, readDeadLetter, readDeadLetters, CaptureConsentError, type DeadLetter } from "~/server/brokers/nats/capture";
+import { createCaptureStream, captureStatus, readDeadLetter, readDeadLetters, CaptureConsentError, CaptureOverlapError, type DeadLetter } from "~/server/brokers/nats/capture";
 import { consumerInfo, consumerLag, streamInfo } from "~/server/brokers/nats/jetstream";
 import { replayOne } from "~/server/brokers/nats/replay";
 import { eventually, NatsFixture, natsName } from "./helpers/nats";
@@ -60,6 +60,8 @@ describe("JetStream dead letters", () => {
     const stream = await nats.stream("ship", { retention: "workqueue", allow_direct: true });
     const cap = await capture([stream]);
     expect(await captureStatus(nats.session, cap)).toMatchObject({ state: "ready", capturesMaxDeliveries: true, capturesTerminated: true });
+    // JetStream keeps one stream per subject: a second capture of the same advisories is refused, saying why.
+    await expect(createCaptureStream(nats.session, { name: natsName("dlqcap"), streams: [stream] }, { consentedBy: "test-admin" })).rejects.toBeInstanceOf(CaptureOverlapError);
     await nats.consumer(stream, "notifier", { max_deliver: 3, ack_wait: 1_000_000_000 });
     await nats.session.js.publish(`${stream}.shipped`, "good-1");
     await nats.session.js.publish(`${stream}.shipped`, "poison", { headers: withTrace("trace-42") });
@@ -181,6 +183,26 @@ describe("JetStream dead letters", () => {
     const maxDeliveries = page.items.filter((d) => d.advisory.kind === "max-deliveries");
     expect(maxDeliveries).toHaveLength(1);
     expect(maxDeliveries[0]).toMatchObject({ advisory: { stream, consumer: "reader", streamSeq: 1, deliveries: 2 }, original: { state: "gone", reason: "removed-from-stream" } });
+  });
+
+  it("reads dead letters from a user's stream that captures every advisory, skipping the others", async () => {
+    const stream = await nats.stream("userscap");
+    const userCapture = natsName("useradv");
+    await nats.session.jsm.streams.add({ name: userCapture, subjects: [`$JS.EVENT.ADVISORY.CONSUMER.*.${stream}.*`] });
+    nats.track(userCapture);
+    await nats.consumer(stream, "c", { max_deliver: 2 });
+    await nats.session.js.publish(`${stream}.a`, "poison");
+    await work(stream, "c", 2_000, ["poison"]);
+    const all = await nats.session.jsm.streams.info(userCapture);
+    // At least: one nak advisory and the MAX_DELIVERIES one (2.9 also sends MSG_NAKED per nak).
+    expect(all.state.messages).toBeGreaterThanOrEqual(2);
+    expect(await captureStatus(nats.session, userCapture)).toMatchObject({ state: "ready", capturesMaxDeliveries: true, capturesTerminated: true });
+    const page = await readDeadLetters(nats.session, { captureStream: userCapture });
+    expect(page.items.map((d) => [d.advisory.kind, d.advisory.streamSeq, d.advisory.deliveries])).toEqual([["max-deliveries", 1, 2]]);
+    expect(page.undecodable).toEqual([]);
+    const scanOne = await readDeadLetters(nats.session, { captureStream: userCapture, maxScan: 1 });
+    expect(scanOne.items).toEqual([]);
+    expect(scanOne.nextSeq).toBe(2);
   });
 
   it("pages the capture stream by sequence", async () => {

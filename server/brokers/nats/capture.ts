@@ -2,7 +2,7 @@ import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type St
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { advisorySubjects, decodeAdvisory, MAX_DELIVERIES_PREFIX, MSG_TERMINATED_PREFIX, type DeadLetterAdvisory } from "./advisory";
 import type { NatsSession } from "./connection";
-import { readExact, readFrom, streamInfo, type NatsStream, type ReadVia } from "./jetstream";
+import { readExact, readFrom, streamInfo, toStream, type NatsStream, type ReadVia } from "./jetstream";
 
 export interface CaptureLimits {
   /** Keep advisories this long (ms). */
@@ -49,16 +49,30 @@ export class CaptureConsentError extends Error {
   }
 }
 
+/** Another stream already captures (some of) these advisories: JetStream allows one stream per subject. */
+export class CaptureOverlapError extends Error {
+  constructor(readonly subjects: string[]) {
+    super(`another stream already captures ${subjects.join(", ")}: name that stream as the advisory stream instead of creating one`);
+    this.name = "CaptureOverlapError";
+  }
+}
+
 /**
  * Creates the Redrive-owned capture stream. Never called implicitly: reading dead letters never creates
- * anything. Fails (JetStream error 10065 "subjects overlap") where another stream already captures these
- * advisories: name that stream in the config instead.
+ * anything. Throws CaptureOverlapError where another stream already captures these advisories: name that
+ * stream in the config instead.
  */
 export async function createCaptureStream(session: Pick<NatsSession, "jsm">, plan: CapturePlan, consent: CaptureConsent): Promise<NatsStream> {
   if (!consent.consentedBy.trim()) throw new CaptureConsentError();
   const config = captureStreamConfig(plan);
-  const info = await session.jsm.streams.add(config);
-  return streamInfo(session.jsm, info.config.name);
+  try {
+    const info = await session.jsm.streams.add(config);
+    return toStream(info);
+  } catch (error) {
+    // 10065: subjects overlap with an existing stream.
+    if (error instanceof JetStreamApiError && error.code === 10065) throw new CaptureOverlapError(config.subjects ?? []);
+    throw error;
+  }
 }
 
 export type CaptureStatus =
@@ -127,6 +141,8 @@ export interface ReadDeadLettersOptions {
   /** Only this stream's (and consumer's) dead letters. */
   stream?: string;
   consumer?: string;
+  /** Messages read at most for one page (default 20 × limit). */
+  maxScan?: number;
 }
 
 export function headerRecord(headers: MsgHdrs | undefined): Record<string, string[]> {
@@ -181,10 +197,16 @@ export async function readDeadLetters(session: Pick<NatsSession, "jsm" | "featur
   const items: DeadLetter[] = [];
   const undecodable: DeadLetterPage["undecodable"] = [];
   let seq = Math.max(options.fromSeq ?? 1, capture.firstSeq, 1);
-  while (items.length + undecodable.length < limit && seq <= capture.lastSeq) {
+  // A user's stream may capture every advisory (naks, consumer changes): those are skipped, and a page
+  // reads at most maxScan messages so it returns (with nextSeq) however few dead letters there are.
+  const maxScan = options.maxScan ?? limit * 20;
+  let scanned = 0;
+  while (items.length + undecodable.length < limit && scanned < maxScan && seq <= capture.lastSeq) {
     const { message } = await readFrom(session, capture, seq, subject);
     if (!message) return { items, undecodable, nextSeq: null };
     seq = message.seq + 1;
+    scanned++;
+    if (!message.subject.startsWith(`${MAX_DELIVERIES_PREFIX}.`) && !message.subject.startsWith(`${MSG_TERMINATED_PREFIX}.`)) continue;
     const decoded = decodeAdvisory(message.data);
     if (!decoded.ok) {
       undecodable.push({ captureSeq: message.seq, reason: decoded.reason });

@@ -29,6 +29,7 @@ export {
   headerRecord,
   subjectsIntersect,
   CaptureConsentError,
+  CaptureOverlapError,
   DEFAULT_CAPTURE_LIMITS,
   type CaptureLimits,
   type CapturePlan,
