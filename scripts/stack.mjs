@@ -11,6 +11,7 @@
 //      STACK_TIMEOUT_MS (90000), STACK_JAVA (java), STACK_MVN (mvn), STACK_OPENSSL (openssl), STACK_KEYTOOL (keytool),
 //      RABBITMQ_HOST (127.0.0.1), RABBITMQ_PORT (5672), RABBITMQ_MANAGEMENT_URL (http://127.0.0.1:15672),
 //      RABBITMQ_USER/RABBITMQ_PASSWORD (guest/guest), STACK_RABBITMQ_PLUGINS (rabbitmq-plugins).
+//      NATS_HOST (127.0.0.1), NATS_PORT (4222): status only reports NATS (a system service; never started or stopped here).
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
 // Plain ESM: runs before any build.
 
@@ -21,6 +22,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-node.mjs';
+import { natsStatus } from './stack-nats.mjs';
 import { rabbitmqStatus, rabbitmqUp } from './stack-rabbitmq.mjs';
 import { REGISTRY_URL, registryDown, registryStatus, registryUp } from './stack-registry.mjs';
 import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
@@ -569,8 +571,9 @@ async function status(json) {
   );
   const rows = [...(await partRows), await registryStatus()];
   const rabbit = await rabbitmqStatus();
+  const nats = await natsStatus();
   if (json) {
-    console.log(JSON.stringify([...rows, rabbit], null, 2));
+    console.log(JSON.stringify([...rows, rabbit, nats], null, 2));
   } else {
     for (const r of rows) {
       const ports = Object.entries(r.ports).map(([l, p]) => `${l.toLowerCase()} ${p}`).join(', ');
@@ -581,8 +584,10 @@ async function status(json) {
     }
     const state = rabbit.running ? 'running  (system service)' : 'stopped  (optional)     ';
     console.log(`${'rabbitmq'.padEnd(10)} ${state} ${`amqp ${rabbit.ports.AMQP}`.padEnd(30)} ${rabbit.healthy ? 'healthy' : rabbit.running ? 'UNHEALTHY' : '-'} (${rabbit.detail})`);
+    const natsState = nats.running ? 'running  (system service)' : 'stopped  (optional)     ';
+    console.log(`${'nats'.padEnd(10)} ${natsState} ${`client ${nats.ports.CLIENT}`.padEnd(30)} ${nats.healthy ? 'healthy' : nats.running ? 'UNHEALTHY' : '-'} (${nats.detail})`);
   }
-  // RabbitMQ is optional: it is reported, but does not decide the exit code.
+  // RabbitMQ and NATS are optional: they are reported, but do not decide the exit code.
   process.exitCode = rows.every((r) => r.running && r.healthy) ? 0 : 1;
 }
 
