@@ -65,6 +65,13 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     expect([...replayed, ...left].sort()).toEqual(ids(0, 500));
   });
 
+  it("stops reading once it holds maxHeld unreplayed messages, and returns them", async () => {
+    const { dlq } = await seedDeadLetters(rabbit, 300);
+    const result = await batchReplay(rabbit.connection, { dlq: await describeQueue(dlq), match: () => false, maxHeld: 100, prefetch: 40 });
+    expect(result).toMatchObject({ stop: "held-limit", progress: { read: 100, matched: 0, replayed: 0 } });
+    expect(await drainIds(rabbit, dlq)).toEqual(ids(0, 300));
+  });
+
   it("is cancellable mid-way: what it did not replay goes back to the DLQ", async () => {
     const { dlq, orders } = await seedDeadLetters(rabbit, 2_000);
     const abort = new AbortController();
@@ -125,7 +132,7 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     const window = 64;
     const { dlq, orders } = await seedDeadLetters(rabbit, total);
     const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/helpers/rabbitmq-replay-child.ts"], {
-      env: { ...process.env, DLQ: dlq, CONFIRM_WINDOW: String(window), RATE: "2000" },
+      env: { ...process.env, DLQ: dlq, CONFIRM_WINDOW: String(window), RATE: "5000" },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let replayed = 0;

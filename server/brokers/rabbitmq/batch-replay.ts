@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChannelModel, ConfirmChannel, Message } from "amqplib";
-import { ConsumeFeed, GetFeed, type Feed, type FeedEnd } from "./batch-feed";
+import { ConsumeFeed, GetFeed, ReadChannels, type Feed, type FeedEnd } from "./batch-feed";
 import { browseSafety, type BrowsableQueue } from "./browse-safety";
 import { decodeRabbitFailure, type RabbitFailure } from "./decoders";
 import { BrowseRefusedError, messageKey, openChannel } from "./reader";
@@ -127,7 +127,13 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
   const maxReplays = options.maxReplays ?? 3;
   const progress: BatchReplayProgress = { read: 0, matched: 0, replayed: 0, skipped: 0, failed: 0 };
 
-  const reader = await openChannel(connection);
+  // The depth now bounds the read: dead letters arriving later (copies failing again among them) wait for the next run.
+  const scratch = await openChannel(connection);
+  const depth = await scratch.checkQueue(queue).then(({ messageCount }) => messageCount, async (error: unknown) => {
+    throw new BrowseRefusedError(`"${queue}" cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  await scratch.close().catch(() => undefined);
+  const channels = new ReadChannels(connection, queue, Math.max(1, Math.floor(prefetch / 2)));
   const publisher: ConfirmChannel = await connection.createConfirmChannel();
   publisher.on("error", () => undefined);
   const returned = new Set<string>();
@@ -143,8 +149,6 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
   let taken = 0;
   let held = 0;
   let inFlight = 0;
-  /** Originals acknowledged since the last fence: the broker may not have processed those acks yet. */
-  let unfenced = 0;
   let fencing: Promise<void> | null = null;
   let seq = 0;
   /** A stop: what is still unprocessed is returned unread. */
@@ -170,7 +174,6 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
   };
   const endNames: Record<FeedEnd, BatchStop> = { drained: "drained", idle: "idle", "consumer-cancelled": "error" };
 
-  const depth = (await reader.checkQueue(queue)).messageCount;
   const toRead = Math.min(depth, options.maxScan ?? Infinity);
   const sink = {
     push: (m: Message) => {
@@ -186,7 +189,7 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
     backlog: () => inbox.length,
     room: () => room.wait(),
   };
-  const feed: Feed = options.read === "get" ? new GetFeed(reader, queue, prefetch, toRead, sink) : new ConsumeFeed(reader, queue, prefetch, toRead, options.idleMs ?? 1_000, sink);
+  const feed: Feed = options.read === "get" ? new GetFeed(channels, prefetch, toRead, sink) : new ConsumeFeed(channels, prefetch, toRead, options.idleMs ?? 1_000, sink);
 
   const keep = (m: Message) => {
     held++;
@@ -234,8 +237,9 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
         record({ ...base, outcome: "unroutable", reason: `no queue is bound to exchange "${destination.exchange || "(default)"}" for routing key "${destination.routingKey}"` });
       } else {
         // Only now, with the copy confirmed and not returned: remove the original.
-        reader.ack(m);
-        unfenced++;
+        channels.ack(m);
+        // Fence ahead, so the window rarely has to wait for one.
+        if (channels.unfenced >= window / 2) void fence().catch(() => undefined);
         progress.replayed++;
         record({ ...base, outcome: "replayed", reason: null });
       }
@@ -244,20 +248,11 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
     });
   };
 
-  /**
-   * A round trip on the read channel: its reply comes after the broker processed every ack sent before it on
-   * that channel, so those originals can no longer come back (a crash after this point duplicates none of them).
-   */
+  // One fence at a time (see ReadChannels.fence).
   const fence = () => {
-    fencing ??= (async () => {
-      const acked = unfenced;
-      try {
-        await reader.checkQueue(queue);
-        unfenced -= acked;
-      } finally {
-        fencing = null;
-      }
-    })();
+    fencing ??= channels.fence().finally(() => {
+      fencing = null;
+    });
     return fencing;
   };
 
@@ -281,8 +276,8 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
       return record({ key, outcome: "no-destination", destination, publishSeq: null, replayId: null, reason: why });
     }
     // The window counts every copy whose original may still come back after a crash: unconfirmed, or acked but not fenced.
-    while (inFlight + unfenced >= window && !stop) {
-      if (unfenced > 0) await fence();
+    while (inFlight + channels.unfenced >= window && !stop) {
+      if (channels.unfenced > 0) await fence();
       else await confirmed.wait();
     }
     if (options.ratePerSecond) {
@@ -322,8 +317,8 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
     const deadline = performance.now() + (options.confirmTimeoutMs ?? 10_000);
     while (inFlight > 0 && performance.now() < deadline) await Promise.race([confirmed.wait(), sleep(50)]);
     await publisher.close().catch(() => undefined);
-    // Returns every message taken and not acknowledged. Should the close fail, the connection's end returns them.
-    await reader.close().catch(() => undefined);
+    // Returns every message taken and not acknowledged.
+    await channels.close();
   }
   emit(true);
   return { runId, stop: stop ?? readEnd ?? "drained", reason, progress: { ...progress }, returned: taken - progress.replayed, ms: performance.now() - started };
