@@ -30,6 +30,8 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     const result = await batchReplay(connection, { dlq: await describeQueue(dlq), match: gold, read, prefetch: 100, confirmWindow: 64, onRecord: (r) => records.push(r), onProgress: (p) => seen.push(p) });
     if (connection !== rabbit.connection) await connection.close();
     expect(result).toMatchObject({ stop: "drained", progress: { read: 2_000, matched: 1_000, replayed: 1_000, skipped: 0, failed: 0 }, returned: 1_000 });
+    // The unreplayed ones are back (ready) when the run returns, not some time after.
+    expect(await rabbit.count(dlq)).toBe(1_000);
     // Every even id on the source queue once; every odd id still in the DLQ, in its original order.
     expect((await drainIds(rabbit, orders)).sort()).toEqual(ids(0, 2_000, 2));
     expect(await drainIds(rabbit, dlq)).toEqual(ids(1, 2_000, 2));

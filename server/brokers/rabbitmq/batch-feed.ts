@@ -22,6 +22,8 @@ interface Segment {
   held: number;
   /** Acks sent on this channel since its last fence. */
   unfenced: number;
+  /** Messages taken on this channel and not acknowledged. */
+  unacked: number;
 }
 
 /**
@@ -42,13 +44,14 @@ export class ReadChannels {
   ) {}
 
   async open(): Promise<Segment> {
-    const segment: Segment = { channel: await openChannel(this.connection), held: 0, unfenced: 0 };
+    const segment: Segment = { channel: await openChannel(this.connection), held: 0, unfenced: 0, unacked: 0 };
     this.segments.push(segment);
     return segment;
   }
 
   bind(message: Message, segment: Segment): void {
     this.segmentOf.set(message, segment);
+    segment.unacked++;
   }
 
   /** Counts a held message on its channel, and returns that channel. */
@@ -63,6 +66,7 @@ export class ReadChannels {
     if (!segment) throw new Error("ack of a message this run did not read");
     segment.channel.ack(message);
     segment.unfenced++;
+    segment.unacked--;
   }
 
   get unfenced(): number {
@@ -85,9 +89,22 @@ export class ReadChannels {
     );
   }
 
-  /** Returns every message taken and not acknowledged. Should a close fail, the connection's end returns them. */
+  /**
+   * Returns every message taken and not acknowledged (the consumers are cancelled by now). A channel close alone
+   * returns them too, but the queue requeues them after the close completes; a nack of all, then a round trip
+   * through the queue, means they are back when the run returns. Classic queues put them back at their
+   * original positions. Should anything fail, the close (or the connection's end) returns them.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.channel.close().catch(() => undefined)));
+    await Promise.all(
+      this.segments.map(async (s) => {
+        if (s.unacked > 0) {
+          s.channel.nackAll(true);
+          await s.channel.checkQueue(this.queue).catch(() => undefined);
+        }
+        await s.channel.close().catch(() => undefined);
+      }),
+    );
   }
 }
 
