@@ -20,7 +20,7 @@ import {
   type RabbitPair,
   type ShovelRun,
 } from "./rabbitmq";
-import { fmtCount, fmtRate, log, rate, timed } from "./util";
+import { fmtCount, fmtRate, log, rate, timed, waitUntil } from "./util";
 
 const AIM_VS_NAIVE = 10;
 
@@ -39,6 +39,8 @@ interface RedriveRun {
   result: BatchReplayResult;
   source: number;
   dlq: number;
+  /** After the run returned: until the DLQ showed every unreplayed message as ready again (null: not within 60 s). */
+  settledMs: number | null;
 }
 
 export interface RabbitResult {
@@ -54,7 +56,10 @@ export interface RabbitResult {
 async function redrive(connection: ChannelModel, pair: RabbitPair, read: "consume" | "get"): Promise<RedriveRun> {
   const { ms, result } = await redriveRabbitReplay(connection, pair, read);
   log(`  ${read}: ${fmtCount(result.progress.replayed)} replayed (${fmtCount(result.progress.read)} read) in ${secs(ms)} -> ${fmtRate(rate(result.progress.replayed, ms))} (stop: ${result.stop})`);
-  return { ms, result, source: await queueDepth(connection, pair.source), dlq: await queueDepth(connection, pair.dlq) };
+  // The channel closes requeue the unreplayed messages; the queue does that just after the close.
+  const left = result.progress.read - result.progress.replayed;
+  const settled = await timed(() => waitUntil("the unreplayed messages back in the DLQ", 60_000, 20, async () => ((await queueDepth(connection, pair.dlq)) >= left ? true : null)).catch(() => null));
+  return { ms, result, source: await queueDepth(connection, pair.source), dlq: await queueDepth(connection, pair.dlq), settledMs: settled.value ? settled.ms : null };
 }
 
 export async function rabbitBench(id: string, options: RabbitSectionOptions): Promise<RabbitResult> {
@@ -100,7 +105,7 @@ export function rabbitReport(r: RabbitResult): string[] {
   const line = (name: string, run: RedriveRun) => {
     const p = run.result.progress;
     const verified = p.read === r.count && p.matched === expected && p.replayed === expected && p.failed === 0 && run.source === expected && run.dlq === r.count - expected;
-    return `  Redrive ${name.padEnd(8)}     ${fmtRate(rate(p.replayed, run.ms))} replayed (${fmtRate(rate(p.read, run.ms))} read; ${fmtCount(p.replayed)} in ${secs(run.ms)}); origin holds ${fmtCount(run.source)}, DLQ ${fmtCount(run.dlq)} -> ${verified ? "verified" : "NOT VERIFIED"}`;
+    return `  Redrive ${name.padEnd(8)}     ${fmtRate(rate(p.replayed, run.ms))} replayed (${fmtRate(rate(p.read, run.ms))} read; ${fmtCount(p.replayed)} in ${secs(run.ms)}); origin holds ${fmtCount(run.source)}, DLQ ${fmtCount(run.dlq)} (all back ${run.settledMs === null ? "NOT within 60 s" : `${secs(run.settledMs)}`} after the run returned) -> ${verified ? "verified" : "NOT VERIFIED"}`;
   };
   const redriveRate = rate(r.consume.result.progress.replayed, r.consume.ms);
   const naiveRate = rate(r.naive.replayed, r.naive.ms);

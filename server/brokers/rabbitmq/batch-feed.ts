@@ -22,8 +22,6 @@ interface Segment {
   held: number;
   /** Acks sent on this channel since its last fence. */
   unfenced: number;
-  /** Messages taken on this channel and not acknowledged. */
-  unacked: number;
 }
 
 /**
@@ -44,14 +42,13 @@ export class ReadChannels {
   ) {}
 
   async open(): Promise<Segment> {
-    const segment: Segment = { channel: await openChannel(this.connection), held: 0, unfenced: 0, unacked: 0 };
+    const segment: Segment = { channel: await openChannel(this.connection), held: 0, unfenced: 0 };
     this.segments.push(segment);
     return segment;
   }
 
   bind(message: Message, segment: Segment): void {
     this.segmentOf.set(message, segment);
-    segment.unacked++;
   }
 
   /** Counts a held message on its channel, and returns that channel. */
@@ -66,7 +63,6 @@ export class ReadChannels {
     if (!segment) throw new Error("ack of a message this run did not read");
     segment.channel.ack(message);
     segment.unfenced++;
-    segment.unacked--;
   }
 
   get unfenced(): number {
@@ -74,8 +70,10 @@ export class ReadChannels {
   }
 
   /**
-   * A round trip on every channel with recent acks: its reply comes after the broker processed every ack sent
-   * before it on that channel, so those originals can no longer come back (not even after a crash).
+   * A round trip on every channel with recent acks. A channel handles its frames in order, so the reply means
+   * it handled every ack sent before and passed it to the queue, ahead of any news of this connection's end: those
+   * originals can no longer come back, not even after a crash. (The queue may answer the passive declare before
+   * it applied the acks, it ranks that call higher; it still applies them before it handles the crash.)
    */
   async fence(): Promise<void> {
     await Promise.all(
@@ -90,21 +88,12 @@ export class ReadChannels {
   }
 
   /**
-   * Returns every message taken and not acknowledged (the consumers are cancelled by now). A channel close alone
-   * returns them too, but the queue requeues them after the close completes; a nack of all, then a round trip
-   * through the queue, means they are back when the run returns. Classic queues put them back at their
-   * original positions. Should anything fail, the close (or the connection's end) returns them.
+   * Returns every message taken and not acknowledged: the channel close requeues them (so would the connection's
+   * end). The queue requeues them just after the close completes: they show as ready a moment later. Classic
+   * queues put them back at their original positions; quorum queues in an order of their own.
    */
   async close(): Promise<void> {
-    await Promise.all(
-      this.segments.map(async (s) => {
-        if (s.unacked > 0) {
-          s.channel.nackAll(true);
-          await s.channel.checkQueue(this.queue).catch(() => undefined);
-        }
-        await s.channel.close().catch(() => undefined);
-      }),
-    );
+    await Promise.all(this.segments.map((s) => s.channel.close().catch(() => undefined)));
   }
 }
 

@@ -46,3 +46,9 @@ export async function seedDeadLetters(rabbit: RabbitFixture, count: number, dlqA
 export async function drainIds(rabbit: RabbitFixture, queue: string): Promise<string[]> {
   return (await rabbit.drain(queue)).map((m) => String(m.properties.messageId));
 }
+
+/** Drains a queue once it holds `count` ready messages: a closed channel's messages are requeued just after the close. */
+export async function drainIdsOnce(rabbit: RabbitFixture, queue: string, count: number): Promise<string[]> {
+  await eventually(`${count} messages ready in ${queue}`, () => rabbit.count(queue), (n) => n >= count);
+  return drainIds(rabbit, queue);
+}
