@@ -46,7 +46,7 @@ export type BatchStop = "drained" | "idle" | "limit" | "scan-limit" | "held-limi
 export interface BatchReplayResult {
   runId: string;
   stop: BatchStop;
-  /** Why, for "error" (and "idle": what ended the read). */
+  /** Why, for "error". */
   reason: string | null;
   progress: BatchReplayProgress;
   /** Messages handed to the run and not acknowledged (non-matching, skipped, failed, unprocessed at a stop): all returned to the DLQ. */
@@ -83,7 +83,10 @@ export interface BatchReplayOptions {
   onProgress?: (progress: BatchReplayProgress) => void;
   progressIntervalMs?: number;
   onRecord?: (record: BatchReplayRecord) => void;
-  /** "consume" (default, measured faster) or "get". */
+  /**
+   * "consume" (default) or "get": basic.get costs a round trip per message (~2x slower in bench:replay, and
+   * ~40 ms a message on a connection without TCP_NODELAY: Nagle's algorithm meets delayed acks).
+   */
   read?: "consume" | "get";
   /** With fewer messages than expected: end after this long without a delivery while the queue has none ready. */
   idleMs?: number;
@@ -110,8 +113,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Replays the messages of one DLQ that `match` accepts: each copy is published mandatory on a confirm channel
  * (up to confirmWindow in flight), and its DLQ message is acknowledged only after the copy was confirmed and
  * not returned. Everything else taken (non-matching, loop-guarded, failed, or taken after a stop) stays
- * unacknowledged and goes back when the read channel closes at the end; a crash returns it the same way (the
- * connection drops), leaving at most the copies in flight as duplicates. Refuses the DLQs a browse refuses.
+ * unacknowledged and goes back when the read channels close at the end (the queue requeues it just after the
+ * close; a classic queue at its original position, measured); a crash returns it the same way (the connection
+ * drops), leaving at most confirmWindow duplicates. It reads at most the DLQ's depth at the start. Refuses the
+ * DLQs a browse refuses (quorum with a delivery limit, max-length with drop-head, streams).
  */
 export async function batchReplay(connection: ChannelModel, options: BatchReplayOptions): Promise<BatchReplayResult> {
   const started = performance.now();
