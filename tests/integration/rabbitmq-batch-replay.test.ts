@@ -66,6 +66,15 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     expect([...replayed, ...left].sort()).toEqual(ids(0, 500));
   });
 
+  it("publishes on a separate connection when given one", async () => {
+    const { dlq, orders } = await seedDeadLetters(rabbit, 200);
+    const publishConnection = await amqp.connect(RABBITMQ_URL);
+    const result = await batchReplay(rabbit.connection, { dlq: await describeQueue(dlq), match: gold, publishConnection }).finally(() => publishConnection.close());
+    expect(result.progress).toMatchObject({ read: 200, matched: 100, replayed: 100 });
+    expect((await drainIds(rabbit, orders)).sort()).toEqual(ids(0, 200, 2));
+    expect(await drainIdsOnce(rabbit, dlq, 100)).toEqual(ids(1, 200, 2));
+  });
+
   it("stops reading once it holds maxHeld unreplayed messages, and returns them", async () => {
     const { dlq } = await seedDeadLetters(rabbit, 300);
     const result = await batchReplay(rabbit.connection, { dlq: await describeQueue(dlq), match: () => false, maxHeld: 100, prefetch: 40 });
