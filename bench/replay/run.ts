@@ -11,7 +11,9 @@
  *
  *   npm run bench:replay
  *   npm run bench:replay -- --scale 0.1     # a tenth of every count, for a quick try
- *   npm run bench:replay -- --kafka-only | --sqs-only
+ *   RabbitMQ: 10,000 dead letters (x-death), filter matching half; the naive basic.get / publish / confirm / ack
+ *          loop (subset, extrapolated) and a dynamic shovel (bench/replay/rabbitmq-section.ts).
+ *   npm run bench:replay -- --kafka-only | --sqs-only | --rabbitmq-only
  *   npm run bench:replay -- --profile       # where the replay jobs' time goes (broker calls, control store, CPU)
  */
 import os from "node:os";
@@ -32,6 +34,7 @@ import { ensureStack, otherProcesses, sleep } from "../common/processes";
 import { secs } from "../common/stats";
 import { runReplayJob, type EngineRun } from "./engine";
 import { Profiler } from "./profile";
+import { rabbitBench, rabbitReport } from "./rabbitmq-section";
 import { naiveKafkaReplay, PERF_CLASS, producerPerfTest, type NaiveRun, type PerfTestRun } from "./kafka-baselines";
 import { benchKafka, createTopic, deleteTopics, KAFKA_PARTITIONS, KAFKA_RECORDS, RECORD_BYTES, seedDlq, topicRecords } from "./kafka-fixture";
 import {
@@ -54,6 +57,8 @@ import { fmtCount, fmtRate, log, rate, timed, waitUntil } from "./util";
 
 const BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 const SQS_ENDPOINT = process.env.SQS_ENDPOINT ?? "http://localhost:9324";
+const RABBITMQ_URL = process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672";
+const RABBITMQ_MANAGEMENT_URL = process.env.RABBITMQ_MANAGEMENT_URL ?? "http://127.0.0.1:15672";
 const ADMIN_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const CONNECTION = "bench";
 /** The CEL filter (server/dlq/filter.ts variables): `record.value` is the parsed JSON payload. */
@@ -281,8 +286,10 @@ async function main(): Promise<void> {
   if (!existsSync(".stack/lib/kafka") || !readdirSync(".stack/lib/kafka").some((f) => /^kafka-tools-[\d.]+\.jar$/.test(f))) {
     throw new Error("no kafka-tools jar in .stack/lib/kafka: run `node scripts/stack.mjs down`, delete .stack/lib/kafka and run `node scripts/stack.mjs up`");
   }
-  const doKafka = !flag("--sqs-only");
-  const doSqs = !flag("--kafka-only");
+  const only = ["--kafka-only", "--sqs-only", "--rabbitmq-only"].find(flag);
+  const doKafka = !only || only === "--kafka-only";
+  const doSqs = !only || only === "--sqs-only";
+  const doRabbit = !only || only === "--rabbitmq-only";
 
   const id = Date.now().toString(36);
   const dbName = `redrive_bench_replay_${id}`;
@@ -314,6 +321,7 @@ async function main(): Promise<void> {
 
   const kafka = doKafka ? await kafkaBench(id, engine) : null;
   const sqs = doSqs ? await sqsBench(id, engine) : null;
+  const rabbit = doRabbit ? await rabbitBench(id, { url: RABBITMQ_URL, managementUrl: RABBITMQ_MANAGEMENT_URL, scaled, onCleanup, quiet: waitForOtherBenches }) : null;
 
   // ---------------------------------------------------------------- report
   const verdict = (ok: boolean) => (ok ? "ok" : "MISSED");
@@ -365,6 +373,7 @@ async function main(): Promise<void> {
       `  Redrive / naive:     ${(redriveRate / naiveRate).toFixed(1)}x [${verdict(redriveRate / naiveRate >= AIMS.sqsVsNaive)} >= ${AIMS.sqsVsNaive}]`,
     );
   }
+  if (rabbit) lines.push(...rabbitReport(rabbit));
   lines.push("===============================================================");
   console.log(lines.join("\n"));
 }
