@@ -19,3 +19,12 @@ export { browseSafety, type BrowseSafety, type BrowsableQueue } from "./browse-s
 export { browseQueue, messageKey, BrowseRefusedError, type BrowsePage, type BrowsedMessage } from "./reader";
 export { replayOne, originOf, type ReplayDestination, type ReplayOneOptions, type ReplayOneResult } from "./replay";
 export { decodeRabbitFailure, RABBIT_FAILURE_DECODERS, type FailureDecoder, type RabbitFailure, type RabbitHeaders, type XDeathEntry, type DeathReason } from "./decoders";
+export {
+  batchReplay,
+  type BatchCandidate,
+  type BatchReplayOptions,
+  type BatchReplayProgress,
+  type BatchReplayRecord,
+  type BatchReplayResult,
+  type BatchStop,
+} from "./batch-replay";
