@@ -1,7 +1,7 @@
 import { loadConfig } from "~/server/config/load";
 import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
-import { KafkaAdapter } from "~/server/brokers/kafka";
-import { SqsAdapter } from "~/server/brokers/sqs";
+import { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ReplayCapabilities } from "~/server/brokers/types";
 import { ApplicationDatabase } from "~/server/db/application-database";
 

@@ -2,7 +2,7 @@ import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlStore, Lease } from "~/server/db/control-store";
 import { collectorRuns } from "~/server/db/schema";
-import { errorMessage } from "./health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { KafkaSampler } from "./kafka-sampler";
 import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";

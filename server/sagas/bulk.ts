@@ -3,7 +3,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sagaBulkItems, sagaBulkJobs, type SagaBulkDryRun, type SagaBulkJobState, type SagaBulkSelection } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { issueSagaCommand, SagaCommandError, sagaCommandStatus, type SagaCommandKind } from "./commands";
 import { appDatabase, type AppDatabase } from "./context";
 import { diagnose, DIAGNOSE_LIMIT, stuckGroupKey } from "./diagnosis";

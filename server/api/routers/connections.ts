@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { describeAwsIdentity } from "~/server/brokers/aws-credentials";
-import { describeKafkaSecurity } from "~/server/brokers/kafka-security";
+import { describeAwsIdentity } from "~/server/brokers/shared/aws-credentials";
+import { describeKafkaSecurity } from "~/server/brokers/kafka/kafka-security";
 import { healthMonitor } from "~/server/jobs/health-monitor";
 import { createTRPCRouter, viewerProcedure } from "~/server/api/trpc";
 

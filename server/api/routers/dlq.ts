@@ -18,6 +18,7 @@ import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
+import { parseLogPosition } from "~/server/lib/message-id";
 
 const name = z.string().min(1).max(500);
 
@@ -83,9 +84,9 @@ export const dlqRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       const access = accessOf(ctx);
       if (input.kind === "kafka") {
-        const match = /^(\d+):(\d+)$/.exec(input.id);
-        if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, Number(match[1]), Number(match[2]));
+        const position = parseLogPosition(input.id);
+        if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
         return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
       }

@@ -16,6 +16,7 @@ import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
 import { replayBrokerOf } from "~/server/connections/registry";
+import { parseLogPosition } from "~/server/lib/message-id";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
@@ -35,9 +36,9 @@ function sqsAdapter(ctx: Context, connection: string) {
 }
 
 function kafkaPosition(id: string): { partition: number; offset: number } {
-  const match = /^(\d+):(\d+)$/.exec(id);
-  if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-  return { partition: Number(match[1]), offset: Number(match[2]) };
+  const position = parseLogPosition(id);
+  if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+  return position;
 }
 
 /** Broker refusals become 412 with their message; everything else passes through. */

@@ -3,7 +3,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobs, type ReplayCanary, type ReplayJobState } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import type { ReplayJob } from "./dry-run";
 import type { ReplayExecutor } from "./executor";
 import { addCounters } from "./items";

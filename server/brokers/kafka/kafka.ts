@@ -6,8 +6,8 @@ import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaConnectionOptions } from "./kafka-security";
 import { kafkaMissingTarget, kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
-import { expiringFromOffsets } from "./retention";
-import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "./types";
+import { expiringFromOffsets } from "../shared/retention";
+import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "../types";
 
 export type { KafkaGroupMember } from "./kafka-groups";
 
