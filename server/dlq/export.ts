@@ -25,6 +25,7 @@ import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
 import { parseLogPosition } from "~/server/lib/message-id";
+import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
 
 export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
 
@@ -273,7 +274,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
     return text(status, message);
   };
 
-  if (kind !== "kafka" && kind !== "sqs") return refuse(400, "kind must be kafka or sqs.");
+  if (!kind || !isBrokerKind(kind)) return refuse(400, `kind must be one of ${BROKER_KINDS.join(", ")}.`);
   if (!dlq) return refuse(400, "dlq is required.");
   if (!can(principal.role, connections.config, "read", { connection, resource: dlq })) return refuse(403, `The ${principal.role} role may not read "${dlq}" on "${connection}".`);
   if (!ids && !expression) return refuse(400, "Give ids (a selection) or expression (a CEL filter).");

@@ -17,14 +17,15 @@ import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, ty
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
 import { replayBrokerOf } from "~/server/connections/registry";
 import { parseLogPosition } from "~/server/lib/message-id";
+import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
 
 /** A connection's replay settings from redrive.yaml (no secrets). */
-function replaySettings(ctx: Context, kind: "kafka" | "sqs", connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
-  const config = (kind === "kafka" ? ctx.connections.config.kafka : ctx.connections.config.sqs).find((c) => c.name === connection);
-  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${kind === "kafka" ? "Kafka" : "SQS"} connection "${connection}".` });
+function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
+  const config = ctx.connections.config[kind].find((c) => c.name === connection);
+  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${brokerPlugin(kind).label} connection "${connection}".` });
   return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
 }
 
@@ -117,7 +118,7 @@ export const replayRouter = createTRPCRouter({
       if (!settings.allowEdit) {
         throw new TRPCError({
           code: "FORBIDDEN",
-          message: `Editing messages is off for the ${input.kind === "kafka" ? "Kafka" : "SQS"} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
+          message: `Editing messages is off for the ${brokerPlugin(input.kind).label} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
         });
       }
       const { payloads } = ctx.connections.config;

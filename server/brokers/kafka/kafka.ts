@@ -1,5 +1,5 @@
 import { Admin, Consumer, murmur2, ProduceAcks, Producer, type BaseOptions } from "@platformatic/kafka";
-import type { KafkaConnectionConfig } from "~/server/config/schema";
+import type { KafkaConnectionConfig } from "./config";
 import { committedOffsets, describeAllGroups, listAllGroups, type KafkaGroupDescription } from "./kafka-groups";
 import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-reader";
 import { explainKafkaError, type FetchedRecord } from "./kafka-records";

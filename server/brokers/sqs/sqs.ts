@@ -16,7 +16,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
 import { expiringFromEnqueueTimes } from "../shared/retention";
-import type { SqsConnectionConfig } from "~/server/config/schema";
+import type { SqsConnectionConfig } from "./config";
 import { awsCredentialProvider } from "../shared/aws-credentials";
 import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
 
