@@ -283,7 +283,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
     try {
       filter = compileFilter(expression);
     } catch (error) {
-      if (error instanceof FilterSyntaxError) return refuse(400, `Invalid filter: ${error.message}`);
+      if (error instanceof FilterSyntaxError) return refuse(400, error.publicMessage);
       throw error;
     }
   }

@@ -7,9 +7,7 @@ import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, payloadAccessFor, readableFor, viewerProcedure } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
-import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
-import { TooManyScans } from "~/server/dlq/scan-slots";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
@@ -194,23 +192,15 @@ export const dlqRouter = createTRPCRouter({
       .mutation(async ({ ctx, input }) => {
         if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
         else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
-        try {
-          checkFilter(input.expression);
-          const scan = await startScan(ctx.db, ctx.connections, {
-            ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
-            expression: input.expression,
-            limit: input.limit,
-            ownerId: ctx.principal.id,
-            access: accessOf(ctx),
-          });
-          return { id: scan.id };
-        } catch (error) {
-          if (error instanceof FilterSyntaxError) {
-            throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid filter: ${error.message}`, cause: error });
-          }
-          if (error instanceof TooManyScans) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
-          throw error;
-        }
+        checkFilter(input.expression);
+        const scan = await startScan(ctx.db, ctx.connections, {
+          ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
+          expression: input.expression,
+          limit: input.limit,
+          ownerId: ctx.principal.id,
+          access: accessOf(ctx),
+        });
+        return { id: scan.id };
       }),
 
     /** Progress and matches so far (matches from index `from` on, so polling sends only what is new). */

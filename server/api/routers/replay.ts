@@ -42,16 +42,6 @@ function kafkaPosition(id: string): { partition: number; offset: number } {
   return position;
 }
 
-/** Broker refusals become 412 with their message; everything else passes through. */
-async function refusalsAsPreconditions<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-    throw error;
-  }
-}
-
 const headerEdits = z
   .object({
     set: z.array(z.object({ name: z.string().min(1).max(256), value: z.string().max(64 * 1024), dataType: z.string().max(256).optional() })).max(500).default([]),
@@ -86,11 +76,9 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, input.kind, input.connection).keepErrorHeaders,
         replayedBy: ctx.principal.name,
       };
-      return refusalsAsPreconditions(() =>
-        input.kind === "kafka"
-          ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
-          : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options),
-      );
+      return input.kind === "kafka"
+        ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
+        : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
     }),
 
   /**
@@ -134,11 +122,10 @@ export const replayRouter = createTRPCRouter({
       };
       // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
       ctx.audit.omitInput = ["value"];
-      const result = await refusalsAsPreconditions(() =>
+      const result =
         input.kind === "kafka"
-          ? editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
-          : editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options),
-      );
+          ? await editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
+          : await editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options);
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
       // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
       return { ...result, diff: gate.audit(result.diff) };
@@ -152,16 +139,14 @@ export const replayRouter = createTRPCRouter({
     .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
     .mutation(async ({ ctx, input }) => {
       const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
-      return refusalsAsPreconditions(async () => {
-        if (input.kind === "kafka") {
-          kafkaPosition(input.id);
-          const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
-          if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
-          return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
-        }
-        const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
-        return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
-      });
+      if (input.kind === "kafka") {
+        kafkaPosition(input.id);
+        const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
+        if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
+        return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
+      }
+      const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
+      return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
     }),
 
   /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */
