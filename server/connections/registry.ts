@@ -1,6 +1,7 @@
 import { loadConfig } from "~/server/config/load";
 import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
-import { BROKER_KINDS, brokerPlugins, type BrokerAdapterOf, type BrokerKind } from "~/server/brokers/registry";
+import { BROKER_KINDS, brokerPlugin, brokerPlugins, type BrokerAdapterOf, type BrokerKind } from "~/server/brokers/registry";
+import { NotFound } from "~/server/lib/errors";
 import type { ReplayCapabilities } from "~/server/brokers/types";
 import { ApplicationDatabase } from "~/server/db/application-database";
 
@@ -47,6 +48,13 @@ export function pingerFor(connections: Connections, ref: ConnectionRef): { ping(
 /** A broker connection's adapter, typed by its kind; undefined when the config has no such connection. */
 export function brokerAdapter<K extends BrokerKind>(connections: Connections, kind: K, name: string): BrokerAdapterOf<K> | undefined {
   return (connections[kind] as Map<string, BrokerAdapterOf<K>>).get(name);
+}
+
+/** A broker connection's adapter; an unknown name is refused as not found (404 at the API). */
+export function requireBroker<K extends BrokerKind>(connections: Connections, kind: K, name: string): BrokerAdapterOf<K> {
+  const adapter = brokerAdapter(connections, kind, name);
+  if (!adapter) throw new NotFound(`No ${brokerPlugin(kind).label} connection "${name}".`);
+  return adapter;
 }
 
 /** A broker connection as replay sees it: by capability, whichever kind it is. */

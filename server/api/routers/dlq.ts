@@ -17,14 +17,11 @@ import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
 import { parseLogPosition } from "~/server/lib/message-id";
+import { requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 
-function sqsAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.sqs.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
-  return adapter;
-}
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
 

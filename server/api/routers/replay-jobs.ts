@@ -1,4 +1,3 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { gateReplayJob } from "~/server/api/payload-gate";
 import { bulkReplayProcedure, createTRPCRouter, payloadAccessFor, readableFor, readableRow, viewerProcedure, type Context } from "~/server/api/trpc";
@@ -9,6 +8,7 @@ import { createReplayDraft } from "~/server/replay/jobs/dry-run";
 import { jobProgress } from "~/server/replay/jobs/progress";
 import { readableReplayJob, replayJobItemsPage } from "~/server/replay/jobs/queries";
 import { replayJobList } from "~/server/replay/history";
+import { requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 const jobId = z.object({ jobId: z.uuid() });
@@ -77,8 +77,7 @@ export const replayJobsRouter = createTRPCRouter({
   moveAll: bulkReplayProcedure
     .input(z.object({ connection: name, dlq: name, ratePerSecond: z.number().int().min(1).max(500).nullable().optional() }).strict())
     .mutation(async ({ ctx, input }) => {
-      const sqs = ctx.connections.sqs.get(input.connection);
-      if (!sqs) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${input.connection}".` });
+      const sqs = requireBroker(ctx.connections, "sqs", input.connection);
       return startMoveAllJob(ctx.db, await ctx.jobs(), sqs, input, ctx.principal.name);
     }),
 

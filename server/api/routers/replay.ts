@@ -15,7 +15,7 @@ import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
-import { replayBrokerOf } from "~/server/connections/registry";
+import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 import { parseLogPosition } from "~/server/lib/message-id";
 import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
 
@@ -30,11 +30,7 @@ function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { a
 }
 
 
-function sqsAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.sqs.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
-  return adapter;
-}
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 function kafkaPosition(id: string): { partition: number; offset: number } {
   const position = parseLogPosition(id);
