@@ -6,10 +6,12 @@ import type { BrokerAdapter, ReplayCapabilities } from "./types";
 export type { BrokerCapability } from "./capabilities";
 
 /**
- * One broker kind as the rest of Redrive sees it: everything kind-specific is reached through this, so a new
- * broker is one folder (server/brokers/<kind>/) exporting a plugin and one line in server/brokers/registry.ts.
- * Modelled on the replay executor (server/replay/jobs/executor.ts): one strategy interface, callers ignorant of
- * the kind.
+ * One broker kind as the rest of Redrive sees it. A new broker is one folder (server/brokers/<kind>/) exporting a
+ * plugin and one line in server/brokers/registry.ts; its config list, connections and health follow from that, and
+ * the compiler then asks for its sampler (server/jobs/samplers.ts) and replay executor
+ * (server/replay/jobs/executors.ts), maps typed over every registered kind: those use the control database, which
+ * server/brokers may not import. Modelled on server/replay/jobs/executor.ts: one strategy interface, callers
+ * ignorant of the kind.
  */
 export interface BrokerPlugin<TKind extends string = string, TSchema extends z.ZodType = z.ZodType, TAdapter extends BrokerAdapter<unknown> = BrokerAdapter<unknown>> {
   /** The key of the connection list in redrive.yaml and the `kind` in URLs, jobs and the ledger. */
