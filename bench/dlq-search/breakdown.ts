@@ -3,7 +3,7 @@
  * scan pipeline, each stage adding one layer, plus per-record costs on records held in memory.
  */
 import { parse } from "@marcbachmann/cel-js";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { checkExpression, compileExpression } from "~/server/dlq/cel-eval";
 import { celContext } from "~/server/dlq/cel-record";

@@ -14,7 +14,7 @@ import { and, eq, like, sql } from "drizzle-orm";
 import type { Admin } from "kafkajs";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { createApiToken } from "~/server/auth/sessions";
-import { KafkaAdapter } from "~/server/brokers/kafka";
+import { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import { configSchema } from "~/server/config/schema";
 import { openControlStore, type ControlStore } from "~/server/db/control-store";
 import { collectorRuns, kafkaGroupSamples } from "~/server/db/schema";

@@ -10,8 +10,8 @@ import path from "node:path";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { performance } from "node:perf_hooks";
 import type { Pool } from "pg";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { secs } from "../common/stats";
 

@@ -7,6 +7,7 @@ import { ObjectAlerts } from "../alerts/object-alerts";
 import { GrowthText } from "../depth/growth-text";
 import { formatNumber } from "../lag/format";
 import { Card, ErrorBox, PageHeader } from "../ui";
+import { useCapabilities } from "../connections/use-capabilities";
 import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
@@ -27,6 +28,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
   const trpc = useTRPC();
   const list = useQuery(trpc.dlq.list.queryOptions(undefined, { refetchInterval: 5_000 }));
   const entry = list.data?.find((d) => d.kind === kind && d.connection === connection && d.name === name);
+  const caps = useCapabilities(kind, connection);
   const [tab, setTab] = useDlqTab();
   // A tab is mounted when first shown (by a click, a link or back/forward) and kept, so a running search
   // survives a look at the messages.
@@ -68,7 +70,8 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
           Dead letters of <span className="font-mono">{entry.sources.join(", ")}</span>
         </p>
       ) : null}
-      {kind === "kafka" ? <ExpiryWarning dlq={dlq} /> : null}
+      {/* Counting what retention removes soon needs a log with offsets (SQS warns from its snapshot instead). */}
+      {caps?.includes("log-with-offsets") ? <ExpiryWarning dlq={dlq} /> : null}
       {list.data && !entry ? (
         <p className="text-sm text-slate-500">This DLQ is not in the latest samples (it may be new, renamed or deleted); reading it anyway.</p>
       ) : null}

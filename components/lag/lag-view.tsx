@@ -32,7 +32,8 @@ const firstDirection: Record<GroupSort, SortDir> = {
 export function LagView({ initialConnection }: { initialConnection?: string }) {
   const trpc = useTRPC();
   const connections = useQuery(trpc.connections.list.queryOptions({ refresh: false }, { refetchInterval: 15_000 }));
-  const kafka = (connections.data ?? []).filter((c) => c.kind === "kafka");
+  // Lag is per consumer group: the connections whose broker has them (the server says which can).
+  const kafka = (connections.data ?? []).filter((c) => c.capabilities.includes("consumer-groups"));
 
   // Every choice on this page is in the URL (components/url-state.ts): reload, back and a pasted link keep it.
   const [picked, setPicked] = useTextParam("connection");

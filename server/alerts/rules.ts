@@ -2,6 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import { alertRules, alertSettings } from "~/server/db/schema";
 import { ruleSpecSchema, type Rule, type RuleSpec, type RuleSpecInput } from "./types";
+import { DomainError } from "~/server/lib/errors";
 
 /** A stored rule whose spec no longer validates (an older version's shape) is skipped, not fatal. */
 function toRule(row: typeof alertRules.$inferSelect): Rule | null {
@@ -30,7 +31,8 @@ export async function createRule(db: ControlDb, input: RuleSpecInput, createdBy:
   return toRule(row!)!;
 }
 
-export class RuleNotEditableError extends Error {
+export class RuleNotEditableError extends DomainError {
+  readonly refusal = "invalid";
   override name = "RuleNotEditableError";
 }
 

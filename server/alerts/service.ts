@@ -1,6 +1,6 @@
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import type { JobQueue } from "~/server/jobs/job-queue";
 import { logger } from "~/server/lib/logger";
 import { AlertEngine, staleAfterMs, type RoundResult } from "./engine";

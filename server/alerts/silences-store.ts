@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
 import { alertInstances, alertSilences } from "~/server/db/schema";
 import { matchersFor } from "./silences";
+import { DomainError } from "~/server/lib/errors";
 
 export const matcherSchema = z.object({ label: z.string().min(1).max(100), op: z.enum(["=", "=~"]), value: z.string().min(1).max(300) }).strict();
 
@@ -23,7 +24,8 @@ export async function createSilence(db: ControlDb, input: SilenceInput, createdB
   return row!;
 }
 
-export class SilenceError extends Error {
+export class SilenceError extends DomainError {
+  readonly refusal = "invalid";
   override name = "SilenceError";
 }
 

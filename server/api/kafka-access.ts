@@ -1,12 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import type { Context } from "~/server/api/trpc";
+import { requireBroker } from "~/server/connections/registry";
 import { canReadTopic } from "~/server/dlq/topic-access";
 
 /** The named Kafka connection's adapter (404 when there is none). */
 export function kafkaAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.kafka.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No Kafka connection "${connection}".` });
-  return adapter;
+  return requireBroker(ctx.connections, "kafka", connection);
 }
 
 /**

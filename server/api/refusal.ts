@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import type { Refusal } from "~/server/auth/accounts";
-import { OutOfScope, roleNames, type PermissionConfig } from "~/server/auth/permissions";
+import { roleNames, type PermissionConfig } from "~/server/auth/permissions";
 
 const codes: Record<Refusal["refused"], TRPCError["code"]> = {
   "not-found": "NOT_FOUND",
@@ -19,13 +19,4 @@ export function orRefuse<T extends object>(result: T | Refusal): T {
 export function knownRole(config: PermissionConfig, role: string): string {
   if (!roleNames(config).includes(role)) throw new TRPCError({ code: "BAD_REQUEST", message: `No role "${role}": use ${roleNames(config).join(", ")}.` });
   return role;
-}
-
-/**
- * The tRPC error for a refusal thrown by domain code, or null for any other error (which stays as it is). An
- * object outside the caller's read scope answers 404, as an unknown one does, so its existence is not revealed.
- */
-export function domainRefusal(cause: unknown): TRPCError | null {
-  if (cause instanceof OutOfScope) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
-  return null;
 }

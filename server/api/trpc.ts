@@ -9,7 +9,7 @@ import { ZodError } from "zod";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
 import { allows, grantsOf, isPreset, OPERATOR_ACTIONS, readableBy, readFilter, scopeOf, type Action, type Readable, type Scope } from "~/server/auth/permissions";
-import { domainRefusal } from "./refusal";
+import { toTRPCError } from "./errors";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isSameOrigin, type RequestIdentity } from "~/server/auth/request";
 import { identifyOptions } from "~/server/auth/session-policy";
@@ -124,6 +124,7 @@ interface StandardParser {
 }
 
 async function validatedInput(path: string, raw: unknown): Promise<unknown> {
+  // A deliberate cycle (root imports the routers, which import this file), broken at run time by the lazy import.
   const { appRouter } = await import("./root");
   const procedure = (appRouter._def.procedures as unknown as Record<string, { _def: { inputs: StandardParser[] } } | undefined>)[path];
   let merged: unknown = undefined;
@@ -207,8 +208,8 @@ function permissionProcedure(tier: Role, needed: readonly Action[], jobs?: "repl
       const result = await next();
       if (result.ok) result.data = resolveGates(result.data, payloadAccessFor(ctx));
       else {
-        // Domain refusals (e.g. an object outside the caller's scope) become their tRPC errors here, in one place.
-        const refusal = domainRefusal(result.error.cause);
+        // Domain refusals (server/lib/errors.ts DomainError) become their tRPC errors here, in one place.
+        const refusal = toTRPCError(result.error.cause);
         if (refusal) throw refusal;
       }
       return result;

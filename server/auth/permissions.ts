@@ -6,6 +6,7 @@
  * from the call's input, and the UI asks `auth.me` what the user may do to hide the rest.
  */
 import type { RedriveConfig } from "~/server/config/schema";
+import { DomainError } from "~/server/lib/errors";
 
 export const actions = [
   /** Lag, depth, DLQ lists and failure groups, sagas and outbox overviews, replay history, the audit log. */
@@ -128,7 +129,10 @@ export function readFilter(role: string, config: PermissionConfig): Readable | n
  * Thrown by domain code when a call names an object outside the caller's read scope. It is answered as an
  * unknown object is (404, server/api/refusal.ts), so a role learns nothing about what it may not read.
  */
-export class OutOfScope extends Error {}
+/** Answered as an unknown object (404), so its existence is not revealed. */
+export class OutOfScope extends DomainError {
+  readonly refusal = "not-found";
+}
 
 /** Throws OutOfScope when the caller may not read the scope (null reads everything). */
 export function mustRead(readable: Readable | null, scope: Scope, what: string): void {

@@ -1,6 +1,7 @@
 /** What every broker adapter offers. Broker-specific detail stays inside the adapter; the UI only sees these shapes. */
 export interface BrokerAdapter<TOverview> {
-  readonly kind: "kafka" | "sqs";
+  /** The plugin kind (server/brokers/registry.ts) this adapter belongs to. */
+  readonly kind: string;
   readonly name: string;
   /** A cheap round trip that proves the broker answers; returns its version where the protocol tells it. */
   ping(): Promise<{ version: string | null }>;

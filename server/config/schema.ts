@@ -1,83 +1,10 @@
 import { z } from "zod";
-import { awsIdentitySchema, kafkaSaslSchema, kafkaTlsSchema } from "./security-schema";
+import { BROKER_KINDS, brokerConfigShape, type BrokerKind } from "~/server/brokers/registry";
+import { connectionName } from "~/server/brokers/shared/config";
 import { parseCidr } from "~/server/lib/net";
 import { actions, PRESETS } from "~/server/auth/permissions";
 import { alertsSettings } from "~/server/alerts/config-schema";
 import { applicationLayouts, layoutOverrides, outboxSettings, sagaSettings } from "~/server/sagas/config-schema";
-
-// Connection names appear in URLs and metric labels, so keep them simple.
-const connectionName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "use lowercase letters, digits, '-' or '_' (max 63 chars)");
-
-/** Per connection: whether operators may edit a dead letter before replaying it, and the default for DLQ error headers. */
-const replaySettings = z
-  .object({
-    allowEdit: z.boolean().default(false),
-    keepErrorHeaders: z.boolean().default(false),
-  })
-  .strict()
-  .prefault({});
-
-/** Kafka's replay settings also say how the replay producer compresses its batches. */
-const kafkaReplaySettings = z
-  .object({
-    allowEdit: z.boolean().default(false),
-    keepErrorHeaders: z.boolean().default(false),
-    compression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
-  })
-  .strict()
-  .prefault({});
-
-const kafkaConnection = z
-  .object({
-    name: connectionName,
-    brokers: z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, "expected host:port")).min(1),
-    clientId: z.string().default("redrive"),
-    // true: TLS against the system CAs; an object: a private CA, a client certificate (mTLS), a server name.
-    ssl: z.union([z.boolean(), kafkaTlsSchema]).default(false),
-    sasl: kafkaSaslSchema.optional(),
-    sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
-    dlq: z
-      .object({
-        // Glob patterns ('*' = any characters) naming dead-letter topics.
-        patterns: z.array(z.string().min(1)).default(["*.DLQ", "*.dlq", "*-dlt", "dlq.*"]),
-        // Explicit source -> DLQ topic pairs, for names no pattern catches.
-        mappings: z.array(z.object({ source: z.string().min(1), topic: z.string().min(1) }).strict()).default([]),
-      })
-      .strict()
-      .prefault({}),
-    replay: kafkaReplaySettings,
-    // Glob patterns ('*' = any characters) of consumer groups the Overview's "Needs attention" leaves out
-    // (test and ad-hoc groups); the lag pages still list them.
-    ignoreGroups: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
-
-const sqsConnection = z
-  .object({
-    name: connectionName,
-    region: z.string().min(1).default("us-east-1"),
-    endpoint: z.url().optional(),
-    credentials: z
-      .object({
-        accessKeyId: z.string().min(1),
-        secretAccessKey: z.string().min(1),
-        sessionToken: z.string().optional(),
-      })
-      .strict()
-      .optional(),
-    // Without credentials: the AWS default chain, or `profile`; with roleArn, that identity assumes the role (STS).
-    ...awsIdentitySchema,
-    queueNamePrefix: z.string().optional(),
-    sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
-    replay: replaySettings,
-  })
-  .strict()
-  .superRefine((sqs, ctx) => {
-    if (sqs.externalId && !sqs.roleArn) ctx.addIssue({ code: "custom", path: ["externalId"], message: "externalId needs roleArn" });
-    if (sqs.credentials && sqs.profile) ctx.addIssue({ code: "custom", path: ["profile"], message: "give either credentials or profile, not both" });
-  });
 
 const databaseConnection = z
   .object({
@@ -268,14 +195,14 @@ export const configSchema = z
     metrics: metricsSettings.prefault({}),
     payloads: payloadSettings.prefault({}),
     alerts: alertsSettings.prefault({}),
-    kafka: z.array(kafkaConnection).default([]),
-    sqs: z.array(sqsConnection).default([]),
+    // One list per registered broker kind (kafka, sqs, ...), each validated by its plugin's schema.
+    ...brokerConfigShape(),
     databases: z.array(databaseConnection).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>();
-    for (const kind of ["kafka", "sqs", "databases"] as const) {
+    for (const kind of [...BROKER_KINDS, "databases"] as const) {
       config[kind].forEach((connection, index) => {
         const key = `${kind}.${connection.name}`;
         if (seen.has(key)) {
@@ -293,10 +220,10 @@ export const configSchema = z
 export type RedriveConfig = z.infer<typeof configSchema>;
 /** The config as written in the file, before defaults are filled in. */
 export type RedriveConfigInput = z.input<typeof configSchema>;
-export type KafkaConnectionConfig = RedriveConfig["kafka"][number];
-export type SqsConnectionConfig = RedriveConfig["sqs"][number];
+export type { KafkaConnectionConfig } from "~/server/brokers/kafka/config";
+export type { SqsConnectionConfig } from "~/server/brokers/sqs/config";
 export type DatabaseConnectionConfig = RedriveConfig["databases"][number];
 export type CollectorSettings = RedriveConfig["collector"];
 export type ServerSettings = RedriveConfig["server"];
 export type AuditSettings = RedriveConfig["audit"];
-export type ConnectionKind = "kafka" | "sqs" | "database";
+export type ConnectionKind = BrokerKind | "database";

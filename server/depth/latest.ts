@@ -31,6 +31,7 @@ export interface DlqDepth {
 async function replayedStillRetained(db: ControlDb, topics: { connection: string; topic: string; sampledAt: Date }[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const { connection, topic, sampledAt } of topics) {
+    // The SQL twin of server/lib/message-id.ts: Kafka ledger ids are partition:offset (kept in the database for speed).
     const result = (await db.execute(sql`
       select count(distinct l.message_id)::int as n
         from ${replayLedger} l

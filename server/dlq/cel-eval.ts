@@ -7,6 +7,7 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { RE2JS } from "re2js";
 import { celCursor, type FilterRecord } from "./cel-record.ts";
+import { DomainError } from "../lib/errors.ts";
 
 /** Longest expression accepted (a 5 MB one took 5.5 s to parse). */
 export const MAX_EXPRESSION_CHARS = 10_000;
@@ -24,7 +25,11 @@ const REGEX_COST = 20;
 const COMPREHENSIONS = new Set(["all", "exists", "exists_one", "map", "filter"]);
 const RE2_MATCHES = "re2Matches";
 
-export class FilterSyntaxError extends Error {
+export class FilterSyntaxError extends DomainError {
+  readonly refusal = "invalid";
+  override get publicMessage(): string {
+    return `Invalid filter: ${this.message}`;
+  }
   readonly position: number;
   readonly line: number;
   readonly column: number;

@@ -14,6 +14,7 @@ import { payloadAccess } from "./masking";
 import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { fromSqsMessage } from "./messages";
+import { parseLogPosition } from "~/server/lib/message-id";
 
 const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -55,9 +56,9 @@ export async function handleDownload(request: Request, deps: { db: ControlDb; co
   let bytes: Uint8Array | null = null;
   if (kind === "kafka") {
     const adapter = all.kafka.get(connection);
-    const match = /^(\d+):(\d+)$/.exec(id);
-    if (!adapter || !match) return text(400, "Unknown connection or bad id (partition:offset).");
-    const message = await kafkaMessage(adapter, dlq, Number(match[1]), Number(match[2]));
+    const position = parseLogPosition(id);
+    if (!adapter || !position) return text(400, "Unknown connection or bad id (partition:offset).");
+    const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
     if (!message) return text(404, "No such record.");
     bytes = message[part];
   } else if (kind === "sqs") {

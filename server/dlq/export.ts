@@ -15,7 +15,7 @@ import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isCrossSite } from "~/server/auth/request";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
@@ -24,6 +24,8 @@ import { takeScanSlot, TooManyScans } from "./scan-slots";
 import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
+import { parseLogPosition } from "~/server/lib/message-id";
+import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
 
 export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
 
@@ -91,11 +93,11 @@ const FETCH_BYTES = 1024 * 1024;
 async function* kafkaByIds(adapter: KafkaAdapter, topic: string, ids: string[]): AsyncGenerator<RawDlqMessage[]> {
   const byPartition = new Map<number, number[]>();
   for (const id of ids) {
-    const match = /^(\d+):(\d+)$/.exec(id);
-    if (!match) continue;
-    const list = byPartition.get(Number(match[1])) ?? [];
-    list.push(Number(match[2]));
-    byPartition.set(Number(match[1]), list);
+    const position = parseLogPosition(id);
+    if (!position) continue;
+    const list = byPartition.get(position.partition) ?? [];
+    list.push(position.offset);
+    byPartition.set(position.partition, list);
   }
   const ranges = new Map((await adapter.topicOffsets(topic)).map((p) => [p.partition, p]));
   for (const [partition, list] of [...byPartition].sort((a, b) => a[0] - b[0])) {
@@ -272,7 +274,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
     return text(status, message);
   };
 
-  if (kind !== "kafka" && kind !== "sqs") return refuse(400, "kind must be kafka or sqs.");
+  if (!kind || !isBrokerKind(kind)) return refuse(400, `kind must be one of ${BROKER_KINDS.join(", ")}.`);
   if (!dlq) return refuse(400, "dlq is required.");
   if (!can(principal.role, connections.config, "read", { connection, resource: dlq })) return refuse(403, `The ${principal.role} role may not read "${dlq}" on "${connection}".`);
   if (!ids && !expression) return refuse(400, "Give ids (a selection) or expression (a CEL filter).");
@@ -281,7 +283,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
     try {
       filter = compileFilter(expression);
     } catch (error) {
-      if (error instanceof FilterSyntaxError) return refuse(400, `Invalid filter: ${error.message}`);
+      if (error instanceof FilterSyntaxError) return refuse(400, error.publicMessage);
       throw error;
     }
   }

@@ -20,6 +20,7 @@ import { Piscina } from "piscina";
 import { checkExpression, FilterSyntaxError } from "./cel-eval";
 import type { FilterRecord } from "./cel-record";
 import { packBatch, type FilterInput, type PackedBatch } from "./filter-batch";
+import { DomainError } from "~/server/lib/errors";
 
 export { FilterSyntaxError };
 export type { FilterInput, FilterRecord };
@@ -33,7 +34,8 @@ const BATCH_BYTES = 4 * 1024 * 1024;
 const THREADS = Number(process.env.REDRIVE_FILTER_THREADS ?? Math.max(1, Math.min(4, os.availableParallelism() - 1)));
 
 /** Why a filter stopped before the end: over its deadline, out of memory, cancelled, or a worker error. */
-export class FilterStopped extends Error {
+export class FilterStopped extends DomainError {
+  readonly refusal = "invalid";
   constructor(
     message: string,
     readonly reason: "timeout" | "memory" | "cancelled" | "failed",

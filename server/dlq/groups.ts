@@ -1,4 +1,4 @@
-import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import { failureGroupKey } from "./failure";
 import { scanKafkaTopic } from "./kafka-dlq";
 import type { RawDlqMessage } from "./messages";

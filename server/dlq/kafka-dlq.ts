@@ -1,5 +1,5 @@
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-records";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import { fromKafkaRecord, type RawDlqMessage } from "./messages";
 
 /** Per partition, the next offset to read: oldest-first reads forward from it, newest-first reads back before it. */

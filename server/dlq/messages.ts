@@ -1,9 +1,10 @@
-import type { FetchedRecord } from "~/server/brokers/kafka-records";
+import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
 import { failureGroupKey, isFailureHeader, isFailureHeaderBytes, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
 import type { PayloadAccess } from "./masking";
 import { maskBytes } from "./masking";
+import { formatLogPosition } from "~/server/lib/message-id";
 
 /** A dead letter from either broker, in one shape. Kafka ids are "partition:offset"; SQS ids are MessageIds. */
 export interface RawDlqMessage {
@@ -29,7 +30,7 @@ export function fromKafkaRecord(partition: number, record: FetchedRecord): RawDl
   // A repeated header name keeps its last value in the map, as Kafka clients' lastHeader() does.
   const headers = new Map<string, Uint8Array | null>(record.headers);
   return {
-    id: `${partition}:${record.offset}`,
+    id: formatLogPosition({ partition, offset: record.offset }),
     partition,
     offset: Number(record.offset),
     timestampMs: Number(record.timestamp),

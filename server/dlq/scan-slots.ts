@@ -1,10 +1,12 @@
+import { DomainError } from "~/server/lib/errors";
 /**
  * A per-user cap on concurrent filtered reads (searches, filtered exports, filtered dry runs), so one user
  * cannot hold every filter worker. Per process: each replica counts the scans it runs itself.
  */
 export const MAX_SCANS_PER_USER = 2;
 
-export class TooManyScans extends Error {
+export class TooManyScans extends DomainError {
+  readonly refusal = "rate-limited";
   constructor(limit: number) {
     super(`You already have ${limit} filtered scans running (searches, exports or dry runs); wait for one to finish or cancel it.`);
     this.name = "TooManyScans";

@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { failureGroupKey, sqsFailure } from "./failure";
 
 export interface SnapshotOptions {

@@ -8,13 +8,15 @@ import type { Connections } from "~/server/connections/registry";
 import { can } from "~/server/auth/permissions";
 import type { Role } from "~/server/db/schema";
 import { dlqTopics } from "~/server/lag/kafka-lag";
+import { DomainError } from "~/server/lib/errors";
 
 export interface TopicReader {
   principal: { role: Role };
   connections: Connections;
 }
 
-export class TopicReadRefused extends Error {
+export class TopicReadRefused extends DomainError {
+  readonly refusal = "forbidden";
   constructor(topic: string) {
     super(`"${topic}" is not a dead-letter topic of this connection; reading other topics needs a role in payloads.readAnyTopicRoles.`);
     this.name = "TopicReadRefused";

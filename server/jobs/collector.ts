@@ -1,13 +1,13 @@
-import type { ConnectionKind, RedriveConfig } from "~/server/config/schema";
+import type { RedriveConfig } from "~/server/config/schema";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlStore, Lease } from "~/server/db/control-store";
 import { collectorRuns } from "~/server/db/schema";
-import { errorMessage } from "./health-monitor";
-import { KafkaSampler } from "./kafka-sampler";
+import { errorMessage } from "~/server/lib/errors";
+import { BROKER_KINDS, type BrokerAdapterOf, type BrokerKind } from "~/server/brokers/registry";
 import { OUTBOX_SAMPLE_INTERVAL_MS, OutboxSampler } from "./outbox-sampler";
 import { applyRetention } from "./retention";
 import { pruneAuditLog } from "~/server/audit/retention";
-import { SqsSampler } from "./sqs-sampler";
+import { samplers } from "./samplers";
 import { snapshotApplicationDatabases } from "~/server/sagas/snapshot";
 import { logger } from "~/server/lib/logger";
 import { REPLICA_ID } from "~/server/lib/replica";
@@ -20,7 +20,7 @@ const RETENTION_INTERVAL_MS = 15 * 60_000;
 const LEASE_RETRY_MS = 15_000;
 
 interface Target {
-  kind: Extract<ConnectionKind, "kafka" | "sqs">;
+  kind: BrokerKind;
   name: string;
   intervalMs: number;
   sample: () => Promise<unknown>;
@@ -46,17 +46,13 @@ export class Collector {
     private readonly afterRound?: () => Promise<void>,
   ) {
     this.outbox = new OutboxSampler(store.db, connections);
-    this.targets = [
-      ...[...connections.kafka.values()].map((adapter) => {
-        const sampler = new KafkaSampler(store.db, adapter, config.collector);
-        return { kind: "kafka" as const, name: adapter.name, intervalMs: adapter.config.sampleIntervalSeconds * 1000, sample: () => sampler.sample() };
-      }),
-      ...[...connections.sqs.values()].map((adapter) => {
-        const sampler = new SqsSampler(store.db, adapter);
-        const interval = config.sqs.find((c) => c.name === adapter.name)?.sampleIntervalSeconds ?? 15;
-        return { kind: "sqs" as const, name: adapter.name, intervalMs: interval * 1000, sample: () => sampler.sample() };
-      }),
-    ];
+    this.targets = BROKER_KINDS.flatMap((kind) => this.targetsOf(kind));
+  }
+
+  private targetsOf<K extends BrokerKind>(kind: K): Target[] {
+    // The cast names what the mapped type guarantees: the map under `kind` holds that kind's adapters.
+    const adapters = [...(this.connections[kind] as Map<string, BrokerAdapterOf<K>>).values()];
+    return adapters.map((adapter) => ({ kind, name: adapter.name, ...samplers[kind](this.store.db, adapter, this.config) }));
   }
 
   /** Samples one connection now and records the run; a sample already in progress is awaited instead. */

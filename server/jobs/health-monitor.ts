@@ -1,4 +1,5 @@
 import { withTimeout } from "~/server/brokers/types";
+import { errorMessage } from "~/server/lib/errors";
 import { connectionRefs, pingerFor, type ConnectionRef, type Connections } from "~/server/connections/registry";
 
 export interface ConnectionHealth extends ConnectionRef {
@@ -12,16 +13,6 @@ export interface ConnectionHealth extends ConnectionRef {
 
 const PING_TIMEOUT_MS = 5_000;
 const INTERVAL_MS = 15_000;
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) {
-    // AggregateError (e.g. ECONNREFUSED on IPv4 and IPv6) hides the useful part in .errors
-    const inner = (error as Error & { errors?: unknown[] }).errors;
-    const detail = Array.isArray(inner) && inner.length > 0 ? inner.map(errorMessage).join("; ") : "";
-    return error.message || detail || error.name;
-  }
-  return String(error);
-}
 
 export async function checkConnection(
   all: Connections,

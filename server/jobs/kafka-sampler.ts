@@ -1,6 +1,6 @@
 import { and, eq, gt, sql } from "drizzle-orm";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { FetchedRecord } from "~/server/brokers/kafka-records";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import type { CollectorSettings } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";

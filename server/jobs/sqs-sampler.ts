@@ -1,4 +1,4 @@
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { sqsQueueSamples } from "~/server/db/schema";
 

@@ -1,5 +1,5 @@
-import type { KafkaClusterSnapshot } from "~/server/brokers/kafka";
-import type { PartitionOffsets } from "~/server/brokers/kafka-reader";
+import type { KafkaClusterSnapshot } from "~/server/brokers/kafka/kafka";
+import type { PartitionOffsets } from "~/server/brokers/kafka/kafka-reader";
 
 /** One consumer group's position on one partition at one sample. */
 export interface PartitionLag {

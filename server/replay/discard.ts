@@ -7,12 +7,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { ReceivedSqsMessage, SqsAdapter } from "~/server/brokers/sqs";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { ReceivedSqsMessage, SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { ReplayRefused } from "./replay-one";
 import { assertDeadLetterQueue } from "./sqs-receive";
+import { parseLogPosition } from "~/server/lib/message-id";
 
 export interface DiscardOptions {
   reason: string;
@@ -39,9 +40,9 @@ function requireReason(reason: string): string {
 const CHUNK = 1_000;
 
 function parseKafkaId(id: string): { partition: number; offset: number } {
-  const match = /^(\d+):(\d+)$/.exec(id);
-  if (!match) throw new ReplayRefused(`"${id}" is not a Kafka message id (partition:offset).`);
-  return { partition: Number(match[1]), offset: Number(match[2]) };
+  const position = parseLogPosition(id);
+  if (!position) throw new ReplayRefused(`"${id}" is not a Kafka message id (partition:offset).`);
+  return position;
 }
 
 /**

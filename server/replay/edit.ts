@@ -5,8 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { isUtf8 } from "node:buffer";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
@@ -27,6 +27,7 @@ import { refuseMissingTarget } from "./audience";
 import { refuseAborted } from "./refused";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
+import { formatLogPosition } from "~/server/lib/message-id";
 
 /** What the operator changed. Undefined parts stay as they were, byte for byte. */
 export interface MessageEdit {
@@ -276,14 +277,14 @@ export async function editAndReplayKafkaMessage(
     value: value ? Buffer.from(value) : null,
     headers: replayHeaders(edited, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
   });
-  const targetPosition = `${written.partition}:${written.offset}`;
+  const targetPosition = formatLogPosition(written);
   await db.insert(replayLedger).values({
     replayId,
     kind: "kafka",
     action: "edit",
     connection: adapter.name,
     dlq,
-    messageId: `${position.partition}:${position.offset}`,
+    messageId: formatLogPosition(position),
     target,
     targetPosition,
     replayCount: count,

@@ -1,5 +1,7 @@
+import { DomainError } from "~/server/lib/errors";
 /** A replay (or edit, discard, bulk job) refused for a reason the operator can act on; shown as a 4xx. */
-export class ReplayRefused extends Error {
+export class ReplayRefused extends DomainError {
+  readonly refusal = "precondition";
   constructor(message: string) {
     super(message);
     this.name = "ReplayRefused";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { sqsFailure } from "~/server/dlq/failure";
@@ -9,6 +9,7 @@ import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata }
 import { refuseMissingTarget } from "./audience";
 import { refuseAborted, ReplayRefused } from "./refused";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
+import { formatLogPosition } from "~/server/lib/message-id";
 
 export { ReplayRefused };
 
@@ -63,13 +64,13 @@ export async function replayKafkaMessage(
     value: message.value ? Buffer.from(message.value) : null,
     headers: replayHeaders(message.headerEntries, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
   });
-  const targetPosition = `${written.partition}:${written.offset}`;
+  const targetPosition = formatLogPosition(written);
   await db.insert(replayLedger).values({
     replayId,
     kind: "kafka",
     connection: adapter.name,
     dlq,
-    messageId: `${position.partition}:${position.offset}`,
+    messageId: formatLogPosition(position),
     target,
     targetPosition,
     replayCount: count,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ReceivedSqsMessage, SqsAdapter } from "~/server/brokers/sqs";
+import type { ReceivedSqsMessage, SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { SQS_REPLAY_ATTRIBUTE, sqsReplayAttributes } from "./headers";

@@ -3,12 +3,13 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { sagaBulkItems, sagaBulkJobs, type SagaBulkDryRun, type SagaBulkJobState, type SagaBulkSelection } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { issueSagaCommand, SagaCommandError, sagaCommandStatus, type SagaCommandKind } from "./commands";
 import { appDatabase, type AppDatabase } from "./context";
 import { diagnose, DIAGNOSE_LIMIT, stuckGroupKey } from "./diagnosis";
 import { terminalStatuses, type SagaStatus } from "./layouts/types";
 import { getSaga, isStuck, listSagas, stuckSagas, type SagaFilter, type SagaRow } from "./queries";
+import { DomainError } from "~/server/lib/errors";
 
 export type SagaBulkJob = typeof sagaBulkJobs.$inferSelect;
 
@@ -20,7 +21,8 @@ const OUTCOME_TIMEOUT_MS = 120_000;
 const SLICE_MS = 5 * 60_000;
 const ACTIVE: SagaBulkJobState[] = ["queued", "running", "verifying"];
 
-export class SagaBulkRefused extends Error {
+export class SagaBulkRefused extends DomainError {
+  readonly refusal = "precondition";
   override name = "SagaBulkRefused";
 }
 

@@ -3,13 +3,26 @@ import type { AppDatabase } from "./context";
 import { sagaCommandKinds, type SagaCommandKind } from "./layouts/types";
 import { commandById, getSaga, type CommandRow } from "./queries";
 import { dateOrNull, ident, rows } from "./sql";
+import { DomainError, type DomainErrorReason } from "~/server/lib/errors";
 
 export { sagaCommandKinds, type SagaCommandKind };
 
 export type SagaCommandErrorCode = "NOT_SUPPORTED" | "NOT_WRITABLE" | "NOT_FOUND" | "VERSION_CONFLICT" | "NOT_APPLICABLE" | "ALREADY_PENDING";
 
-/** Why a command was refused before it reached the orchestrator; `code` maps onto a tRPC error code. */
-export class SagaCommandError extends Error {
+const refusals: Record<SagaCommandErrorCode, DomainErrorReason> = {
+  NOT_SUPPORTED: "precondition",
+  NOT_WRITABLE: "precondition",
+  NOT_FOUND: "not-found",
+  VERSION_CONFLICT: "precondition",
+  NOT_APPLICABLE: "invalid",
+  ALREADY_PENDING: "conflict",
+};
+
+/** Why a command was refused before it reached the orchestrator; `code` says which refusal it is. */
+export class SagaCommandError extends DomainError {
+  get refusal(): DomainErrorReason {
+    return refusals[this.code];
+  }
   override name = "SagaCommandError";
   constructor(
     readonly code: SagaCommandErrorCode,

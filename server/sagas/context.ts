@@ -3,6 +3,7 @@ import type { DatabaseConnectionConfig } from "~/server/config/schema";
 import type { Connections } from "~/server/connections/registry";
 import { outboxLayout, type OutboxLayout } from "~/server/outbox/layouts";
 import { sagaLayout, type SagaLayout } from "./layouts";
+import { DomainError } from "~/server/lib/errors";
 
 /** One configured application database with its layouts resolved. */
 export interface AppDatabase {
@@ -16,7 +17,8 @@ export interface AppDatabase {
   kafkaConnections: string[];
 }
 
-export class UnknownDatabaseError extends Error {
+export class UnknownDatabaseError extends DomainError {
+  readonly refusal = "not-found";
   override name = "UnknownDatabaseError";
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCredentialProvider, describeAwsIdentity } from "~/server/brokers/aws-credentials";
+import { awsCredentialProvider, describeAwsIdentity } from "~/server/brokers/shared/aws-credentials";
 import { parseConfig } from "~/server/config/load";
 
 // A tiny STS that answers AssumeRole, so the role path runs through the AWS SDK for real.

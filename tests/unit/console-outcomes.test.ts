@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expiringFromEnqueueTimes, expiringFromOffsets } from "~/server/brokers/retention";
+import { expiringFromEnqueueTimes, expiringFromOffsets } from "~/server/brokers/shared/retention";
 import { jobProgress } from "~/server/replay/jobs/progress";
 import { needsHuman, stuckKinds } from "~/server/sagas/attention";
 import { jobOutcome } from "~/components/replay-jobs/format";

@@ -1,6 +1,6 @@
 import type { RecordsBatch } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import { decodePartition, explainKafkaError, lastHeader, toRawRecord, withAbortedRecords } from "~/server/brokers/kafka-records";
+import { decodePartition, explainKafkaError, lastHeader, toRawRecord, withAbortedRecords } from "~/server/brokers/kafka/kafka-records";
 
 const TX = 1 << 4;
 const CONTROL = 1 << 5;

@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { explainKafkaSecurityError } from "~/server/brokers/kafka-errors";
-import { describeKafkaSecurity, kafkaConnectionOptions } from "~/server/brokers/kafka-security";
-import { mskIamToken } from "~/server/brokers/msk-iam-token";
-import { oauthTokenProvider } from "~/server/brokers/oauth-token";
+import { explainKafkaSecurityError } from "~/server/brokers/kafka/kafka-errors";
+import { describeKafkaSecurity, kafkaConnectionOptions } from "~/server/brokers/kafka/kafka-security";
+import { mskIamToken } from "~/server/brokers/kafka/msk-iam-token";
+import { oauthTokenProvider } from "~/server/brokers/kafka/oauth-token";
 import { ConfigError, parseConfig } from "~/server/config/load";
 
 const file = "/etc/redrive/redrive.yaml";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deadLetterQueuesOf } from "~/server/brokers/sqs";
+import { deadLetterQueuesOf } from "~/server/brokers/sqs/sqs";
 import type { SqsQueueSummary } from "~/server/brokers/types";
 
 const queue = (name: string, visible: number, dlq: string | null = null): SqsQueueSummary => ({

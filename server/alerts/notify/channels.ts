@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ControlDb } from "~/server/db/control-store";
 import { alertChannels } from "~/server/db/schema";
 import { channelSchemas, type Channel, type ChannelInput, type ChannelKind, type GroupingSettings } from "./channel-config";
+import { DomainError } from "~/server/lib/errors";
 
 export const channelNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "lowercase letters, digits, - and _");
 
@@ -17,7 +18,8 @@ export interface PublicChannel {
   source: "ui" | "file";
 }
 
-export class ChannelError extends Error {
+export class ChannelError extends DomainError {
+  readonly refusal = "invalid";
   override name = "ChannelError";
 }
 

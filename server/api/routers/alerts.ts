@@ -3,13 +3,13 @@ import { z } from "zod";
 import { backtest, backtestRanges, matchingObjects, signalHistory } from "~/server/alerts/backtest";
 import { staleAfterMs } from "~/server/alerts/engine";
 import { channelInputSchema } from "~/server/alerts/notify/channel-config";
-import { ChannelError, channelNameSchema, createChannel, deleteChannel, getChannel, listChannels, toPublic, updateChannel } from "~/server/alerts/notify/channels";
+import { channelNameSchema, createChannel, deleteChannel, getChannel, listChannels, toPublic, updateChannel } from "~/server/alerts/notify/channels";
 import { sendTest } from "~/server/alerts/notify/dispatch";
 import { prometheusRules } from "~/server/alerts/prometheus-export";
 import { activeAlerts, deliveryPage, firingCount, historyPage, objectAlerts, objectRefSchema, ruleStateCounts } from "~/server/alerts/queries";
-import { createRule, deleteRule, getRule, listRules, RuleNotEditableError, setRuleEnabled, updateRule } from "~/server/alerts/rules";
+import { createRule, deleteRule, getRule, listRules, setRuleEnabled, updateRule } from "~/server/alerts/rules";
 import { signals, windowOf } from "~/server/alerts/signals";
-import { createSilence, expireSilence, listSilences, SilenceError, silenceInputSchema, silenceInstance } from "~/server/alerts/silences-store";
+import { createSilence, expireSilence, listSilences, silenceInputSchema, silenceInstance } from "~/server/alerts/silences-store";
 import { alertStates, ruleSpecSchema } from "~/server/alerts/types";
 import { adminProcedure, createTRPCRouter, readableFor, silenceProcedure, viewerProcedure } from "~/server/api/trpc";
 import { labelScope, visible, type Readable } from "~/server/auth/permissions";
@@ -17,12 +17,14 @@ import { labelScope, visible, type Readable } from "~/server/auth/permissions";
 /** Alert instances and history rows whose objects (by their labels) the caller may read. */
 const byLabels = <T extends { labels: Record<string, string> }>(rows: readonly T[], readable: Readable | null) => visible(rows, readable, (row) => labelScope(row.labels));
 
-/** The alerting domain's refusals as tRPC errors. */
+/**
+ * A unique-name violation from the alert tables as a conflict (the domain's own refusals, RuleNotEditableError,
+ * ChannelError, SilenceError, are DomainErrors mapped in server/api/errors.ts).
+ */
 async function mapped<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof RuleNotEditableError || error instanceof ChannelError || error instanceof SilenceError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
     if (error instanceof Error && /duplicate key/.test(error.message)) throw new TRPCError({ code: "CONFLICT", message: "That name is taken." });
     throw error;
   }

@@ -7,9 +7,7 @@ import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, payloadAccessFor, readableFor, viewerProcedure } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
-import { FilterSyntaxError } from "~/server/dlq/filter";
 import { checkFilter } from "~/server/dlq/filter-check";
-import { TooManyScans } from "~/server/dlq/scan-slots";
 import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
@@ -18,14 +16,12 @@ import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
+import { parseLogPosition } from "~/server/lib/message-id";
+import { requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 
-function sqsAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.sqs.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
-  return adapter;
-}
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
 
@@ -83,9 +79,9 @@ export const dlqRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       const access = accessOf(ctx);
       if (input.kind === "kafka") {
-        const match = /^(\d+):(\d+)$/.exec(input.id);
-        if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, Number(match[1]), Number(match[2]));
+        const position = parseLogPosition(input.id);
+        if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
         return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
       }
@@ -193,23 +189,15 @@ export const dlqRouter = createTRPCRouter({
       .mutation(async ({ ctx, input }) => {
         if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
         else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
-        try {
-          checkFilter(input.expression);
-          const scan = await startScan(ctx.db, ctx.connections, {
-            ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
-            expression: input.expression,
-            limit: input.limit,
-            ownerId: ctx.principal.id,
-            access: accessOf(ctx),
-          });
-          return { id: scan.id };
-        } catch (error) {
-          if (error instanceof FilterSyntaxError) {
-            throw new TRPCError({ code: "BAD_REQUEST", message: `Invalid filter: ${error.message}`, cause: error });
-          }
-          if (error instanceof TooManyScans) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: error.message, cause: error });
-          throw error;
-        }
+        checkFilter(input.expression);
+        const scan = await startScan(ctx.db, ctx.connections, {
+          ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
+          expression: input.expression,
+          limit: input.limit,
+          ownerId: ctx.principal.id,
+          access: accessOf(ctx),
+        });
+        return { id: scan.id };
       }),
 
     /** Progress and matches so far (matches from index `from` on, so polling sends only what is new). */

@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { and, asc, desc, ilike, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { KafkaAdapter } from "~/server/brokers/kafka";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import { kafkaGroupSamples } from "~/server/db/schema";
 import { partitionStatuses, severity } from "~/server/lag/health-rules";
 import {

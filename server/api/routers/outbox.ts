@@ -2,27 +2,17 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { visible } from "~/server/auth/permissions";
 import { createTRPCRouter, readableFor, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
-import type { Connections } from "~/server/connections/registry";
 import { latestOutboxSample } from "~/server/jobs/outbox-sampler";
 import { forgetSharedReads, sharedRead } from "~/server/lib/shared-read";
 import { ranges, type RangeKey } from "~/server/lag/queries";
 import { outboxHistory } from "~/server/outbox/history";
 import { inspectEvent } from "~/server/outbox/idempotency";
 import { relayVerdict } from "~/server/outbox/stall";
-import { appDatabase, appDatabases, UnknownDatabaseError, type AppDatabase } from "~/server/sagas/context";
+import { appDatabase, appDatabases } from "~/server/sagas/context";
 
 const databaseInput = z.object({ database: z.string().min(1).max(63) });
 /** The page's live reads of the application's outbox, shared by the viewers polling it (every 5 s each). */
 const OUTBOX_SHARED_MS = 2_000;
-
-export function resolveApp(connections: Connections, name: string): AppDatabase {
-  try {
-    return appDatabase(connections, name);
-  } catch (error) {
-    if (error instanceof UnknownDatabaseError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-    throw error;
-  }
-}
 
 export const outboxRouter = createTRPCRouter({
   /** The application databases and what their outbox layout can tell. */
@@ -39,7 +29,7 @@ export const outboxRouter = createTRPCRouter({
 
   /** Headline: unpublished rows, the oldest's age, publish rate, failing rows, and whether the relay is stalled. */
   overview: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     const [summary, previous] = await Promise.all([
       sharedRead(app.db, "outbox.summary", OUTBOX_SHARED_MS, () => app.outbox.summary(app.db)),
       latestOutboxSample(ctx.db, app.name),
@@ -63,7 +53,7 @@ export const outboxRouter = createTRPCRouter({
 
   /** Unpublished rows by aggregate type and event type. */
   backlog: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     return sharedRead(app.db, "outbox.backlog", OUTBOX_SHARED_MS, () => app.outbox.backlog(app.db, 200));
   }),
 
@@ -71,13 +61,13 @@ export const outboxRouter = createTRPCRouter({
   failing: viewerProcedure
     .input(databaseInput.extend({ limit: z.number().int().min(1).max(500).default(100) }))
     .query(async ({ ctx, input }) => {
-      const app = resolveApp(ctx.connections, input.database);
+      const app = appDatabase(ctx.connections, input.database);
       return (await sharedRead(app.db, `outbox.failing ${input.limit}`, OUTBOX_SHARED_MS, () => app.outbox.failing(app.db, input.limit))).map(({ payload: _payload, ...row }) => row);
     }),
 
   /** Per aggregate: a failing row and the later rows of the same aggregate it holds back. */
   blocked: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     // A failing row with nothing behind it is in "Failing rows" already; here only the ones holding others back.
     return (await sharedRead(app.db, "outbox.blocked", OUTBOX_SHARED_MS, () => app.outbox.blocked(app.db, 100))).filter((chain) => chain.behind > 0).map(({ head: { payload: _payload, ...head }, ...chain }) => ({ ...chain, head }));
   }),
@@ -85,14 +75,14 @@ export const outboxRouter = createTRPCRouter({
   history: viewerProcedure
     .input(databaseInput.extend({ range: z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h") }))
     .query(async ({ ctx, input }) => {
-      resolveApp(ctx.connections, input.database);
+      appDatabase(ctx.connections, input.database);
       return outboxHistory(ctx.db, input.database, input.range);
     }),
 
   /** Which consumers processed an event, and when (the application's idempotency table). */
   inspectEvent: viewerProcedure
     .input(databaseInput.extend({ eventId: z.string().trim().min(1).max(500) }))
-    .query(async ({ ctx, input }) => inspectEvent(ctx.db, resolveApp(ctx.connections, input.database), input.eventId)),
+    .query(async ({ ctx, input }) => inspectEvent(ctx.db, appDatabase(ctx.connections, input.database), input.eventId)),
 
   /**
    * Requeues chosen failing rows: attempts = 0, last_error = null, so the relay picks them up afresh. Only where
@@ -101,7 +91,7 @@ export const outboxRouter = createTRPCRouter({
   requeue: sagaCommandProcedure
     .input(databaseInput.extend({ ids: z.array(z.guid()).min(1).max(1000), reason: z.string().trim().min(3).max(1000) }))
     .mutation(async ({ ctx, input }) => {
-      const app = resolveApp(ctx.connections, input.database);
+      const app = appDatabase(ctx.connections, input.database);
       if (!app.outbox.capabilities.requeue) {
         throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The ${app.config.layout} outbox layout records no attempts: there is nothing to requeue.` });
       }

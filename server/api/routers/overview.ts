@@ -3,7 +3,7 @@ import { withTimeout, type SqsOverview } from "~/server/brokers/types";
 import { partitionStatuses } from "~/server/lag/health-rules";
 import { attentionGroups, growingDlqs } from "~/server/lag/overview";
 import { latestDepths } from "~/server/depth/latest";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { sharedRead } from "~/server/lib/shared-read";
 import { createTRPCRouter, readableFor, viewerProcedure } from "~/server/api/trpc";
 import { appDatabases } from "~/server/sagas/context";

@@ -15,39 +15,27 @@ import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
-import { replayBrokerOf } from "~/server/connections/registry";
+import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
+import { parseLogPosition } from "~/server/lib/message-id";
+import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
 
 /** A connection's replay settings from redrive.yaml (no secrets). */
-function replaySettings(ctx: Context, kind: "kafka" | "sqs", connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
-  const config = (kind === "kafka" ? ctx.connections.config.kafka : ctx.connections.config.sqs).find((c) => c.name === connection);
-  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${kind === "kafka" ? "Kafka" : "SQS"} connection "${connection}".` });
+function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
+  const config = ctx.connections.config[kind].find((c) => c.name === connection);
+  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${brokerPlugin(kind).label} connection "${connection}".` });
   return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
 }
 
 
-function sqsAdapter(ctx: Context, connection: string) {
-  const adapter = ctx.connections.sqs.get(connection);
-  if (!adapter) throw new TRPCError({ code: "NOT_FOUND", message: `No SQS connection "${connection}".` });
-  return adapter;
-}
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 function kafkaPosition(id: string): { partition: number; offset: number } {
-  const match = /^(\d+):(\d+)$/.exec(id);
-  if (!match) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-  return { partition: Number(match[1]), offset: Number(match[2]) };
-}
-
-/** Broker refusals become 412 with their message; everything else passes through. */
-async function refusalsAsPreconditions<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ReplayRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-    throw error;
-  }
+  const position = parseLogPosition(id);
+  if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+  return position;
 }
 
 const headerEdits = z
@@ -84,11 +72,9 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, input.kind, input.connection).keepErrorHeaders,
         replayedBy: ctx.principal.name,
       };
-      return refusalsAsPreconditions(() =>
-        input.kind === "kafka"
-          ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
-          : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options),
-      );
+      return input.kind === "kafka"
+        ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
+        : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
     }),
 
   /**
@@ -116,7 +102,7 @@ export const replayRouter = createTRPCRouter({
       if (!settings.allowEdit) {
         throw new TRPCError({
           code: "FORBIDDEN",
-          message: `Editing messages is off for the ${input.kind === "kafka" ? "Kafka" : "SQS"} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
+          message: `Editing messages is off for the ${brokerPlugin(input.kind).label} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
         });
       }
       const { payloads } = ctx.connections.config;
@@ -132,11 +118,10 @@ export const replayRouter = createTRPCRouter({
       };
       // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
       ctx.audit.omitInput = ["value"];
-      const result = await refusalsAsPreconditions(() =>
+      const result =
         input.kind === "kafka"
-          ? editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
-          : editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options),
-      );
+          ? await editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
+          : await editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options);
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
       // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
       return { ...result, diff: gate.audit(result.diff) };
@@ -150,16 +135,14 @@ export const replayRouter = createTRPCRouter({
     .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
     .mutation(async ({ ctx, input }) => {
       const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
-      return refusalsAsPreconditions(async () => {
-        if (input.kind === "kafka") {
-          kafkaPosition(input.id);
-          const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
-          if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
-          return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
-        }
-        const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
-        return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
-      });
+      if (input.kind === "kafka") {
+        kafkaPosition(input.id);
+        const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
+        if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
+        return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
+      }
+      const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
+      return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
     }),
 
   /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */

@@ -1,24 +1,11 @@
-import { TRPCError } from "@trpc/server";
-import { and, asc, desc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import { createTRPCRouter, sagaCommandProcedure, viewerProcedure } from "~/server/api/trpc";
-import { sagaBulkItems, sagaBulkJobs } from "~/server/db/schema";
-import { cancelSagaBulkJob, createSagaBulkDraft, pauseSagaBulkJob, resumeSagaBulkJob, SagaBulkRefused, startSagaBulkJob } from "~/server/sagas/bulk";
+import { sagaBulkItemsPage, sagaBulkJob, sagaBulkJobList } from "~/server/sagas/bulk-queries";
+import { cancelSagaBulkJob, createSagaBulkDraft, pauseSagaBulkJob, resumeSagaBulkJob, startSagaBulkJob } from "~/server/sagas/bulk";
 import { sagaCommandKinds } from "~/server/sagas/commands";
-import { UnknownDatabaseError } from "~/server/sagas/context";
 import { sagaStatuses } from "~/server/sagas/layouts/types";
 
 const jobId = z.object({ jobId: z.uuid() });
-
-async function refusalsAsErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof SagaBulkRefused) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-    if (error instanceof UnknownDatabaseError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-    throw error;
-  }
-}
 
 /** Bulk retry / compensate / resolve over a filtered set or a Stuck-view group, as durable, verified jobs. */
 export const sagaJobsRouter = createTRPCRouter({
@@ -52,32 +39,20 @@ export const sagaJobsRouter = createTRPCRouter({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => refusalsAsErrors(() => createSagaBulkDraft(ctx.db, ctx.connections, input, ctx.principal.name))),
+    .mutation(({ ctx, input }) => createSagaBulkDraft(ctx.db, ctx.connections, input, ctx.principal.name)),
 
-  start: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => startSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
-  pause: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => pauseSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
-  resume: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => refusalsAsErrors(async () => resumeSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId))),
-  cancel: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => refusalsAsErrors(() => cancelSagaBulkJob(ctx.db, input.jobId, ctx.principal.name))),
+  start: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => startSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId)),
+  pause: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => pauseSagaBulkJob(ctx.db, input.jobId, ctx.principal.name)),
+  resume: sagaCommandProcedure.input(jobId).mutation(async ({ ctx, input }) => resumeSagaBulkJob(ctx.db, await ctx.jobs(), input.jobId)),
+  cancel: sagaCommandProcedure.input(jobId).mutation(({ ctx, input }) => cancelSagaBulkJob(ctx.db, input.jobId, ctx.principal.name)),
 
   list: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
-    .query(({ ctx, input }) => ctx.db.select().from(sagaBulkJobs).orderBy(desc(sagaBulkJobs.createdAt)).limit(input.limit)),
+    .query(({ ctx, input }) => sagaBulkJobList(ctx.db, input.limit)),
 
-  get: viewerProcedure.input(jobId).query(async ({ ctx, input }) => {
-    const [job] = await ctx.db.select().from(sagaBulkJobs).where(eq(sagaBulkJobs.id, input.jobId));
-    if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No bulk saga job ${input.jobId}.` });
-    return job;
-  }),
+  get: viewerProcedure.input(jobId).query(({ ctx, input }) => sagaBulkJob(ctx.db, input.jobId)),
 
   items: viewerProcedure
     .input(z.object({ jobId: z.uuid(), afterSeq: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(200) }))
-    .query(async ({ ctx, input }) => {
-      const items = await ctx.db
-        .select()
-        .from(sagaBulkItems)
-        .where(and(eq(sagaBulkItems.jobId, input.jobId), gt(sagaBulkItems.seq, input.afterSeq)))
-        .orderBy(asc(sagaBulkItems.seq))
-        .limit(input.limit);
-      return { items, nextAfterSeq: items.length === input.limit ? items.at(-1)!.seq : null };
-    }),
+    .query(({ ctx, input }) => sagaBulkItemsPage(ctx.db, input)),
 });

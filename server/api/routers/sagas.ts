@@ -5,8 +5,8 @@ import { createTRPCRouter, payloadAccessFor, readableFor, sagaCommandProcedure, 
 import type { Principal } from "~/server/auth/principal";
 import { gate } from "~/server/api/payload-gate";
 import type { PayloadAccess } from "~/server/dlq/masking";
-import { issueSagaCommand, SagaCommandError, sagaCommandKinds, sagaCommandStatus, type SagaCommandErrorCode } from "~/server/sagas/commands";
-import { appDatabases, type AppDatabase } from "~/server/sagas/context";
+import { issueSagaCommand, sagaCommandKinds, sagaCommandStatus } from "~/server/sagas/commands";
+import { appDatabase, appDatabases, type AppDatabase } from "~/server/sagas/context";
 import { diagnose, stuckGroupKey, topicOf } from "~/server/sagas/diagnosis";
 import { dlqTopicsFor, findInDlq, type DlqHit } from "~/server/sagas/dlq-index";
 import { indexReport } from "~/server/sagas/indexes";
@@ -14,7 +14,6 @@ import { sagaStatuses } from "~/server/sagas/layouts/types";
 import { getSaga, isStuck, listSagas, sagaCommands, sagaSteps } from "~/server/sagas/queries";
 import { needsHuman } from "~/server/sagas/attention";
 import { appSnapshot } from "~/server/sagas/snapshot";
-import { resolveApp } from "./outbox";
 
 const databaseInput = z.object({ database: z.string().min(1).max(63) });
 
@@ -31,15 +30,6 @@ function sagasOf(app: AppDatabase) {
   if (!app.sagas) throw new TRPCError({ code: "PRECONDITION_FAILED", message: `The ${app.config.layout} layout of database "${app.name}" keeps no sagas (an outbox only).` });
   return app.sagas;
 }
-
-const errorCodes: Record<SagaCommandErrorCode, TRPCError["code"]> = {
-  NOT_SUPPORTED: "PRECONDITION_FAILED",
-  NOT_WRITABLE: "PRECONDITION_FAILED",
-  NOT_FOUND: "NOT_FOUND",
-  VERSION_CONFLICT: "PRECONDITION_FAILED",
-  NOT_APPLICABLE: "BAD_REQUEST",
-  ALREADY_PENDING: "CONFLICT",
-};
 
 type WithPrincipal = Context & { principal: Principal };
 const accessOf = (ctx: WithPrincipal): PayloadAccess => payloadAccessFor(ctx);
@@ -87,7 +77,7 @@ export const sagasRouter = createTRPCRouter({
 
   /** Counts per type and status, stuck counts per type, and the index check. */
   summary: viewerProcedure.input(databaseInput).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     sagasOf(app);
     const [{ statusCounts: counts, stuckCounts: stuck }, indexes] = await Promise.all([appSnapshot(ctx.db, ctx.connections, app), indexReport(app)]);
     const types = [...new Set(counts.map((c) => c.sagaType))].sort();
@@ -98,7 +88,7 @@ export const sagasRouter = createTRPCRouter({
   list: viewerProcedure
     .input(databaseInput.extend({ filter: filterInput.default({}), page: z.number().int().min(0).default(0), pageSize: z.number().int().min(1).max(200).default(50) }))
     .query(async ({ ctx, input }) => {
-      const app = resolveApp(ctx.connections, input.database);
+      const app = appDatabase(ctx.connections, input.database);
       const layout = sagasOf(app);
       return listSagas(app.db, layout, app.config.sagas, input.filter, { offset: input.page * input.pageSize, limit: input.pageSize });
     }),
@@ -110,7 +100,7 @@ export const sagasRouter = createTRPCRouter({
   stuck: viewerProcedure
     .input(databaseInput.extend({ group: z.string().max(1000).optional(), limit: z.number().int().min(1).max(500).default(100) }))
     .query(async ({ ctx, input }) => {
-      const app = resolveApp(ctx.connections, input.database);
+      const app = appDatabase(ctx.connections, input.database);
       sagasOf(app);
       // Computed once per collector round (server/sagas/snapshot.ts), not per viewer.
       const snapshot = await appSnapshot(ctx.db, ctx.connections, app);
@@ -131,7 +121,7 @@ export const sagasRouter = createTRPCRouter({
 
   /** One saga: its state, steps, context (masked), commands, outbox rows, dead letters and diagnosis. */
   detail: viewerProcedure.input(databaseInput.extend({ id: z.string().min(1).max(200) })).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     const layout = sagasOf(app);
     if (layout.name === "redrive-demo" && !z.guid().safeParse(input.id).success) throw new TRPCError({ code: "BAD_REQUEST", message: "A saga id is a UUID." });
     const saga = await getSaga(app.db, layout, input.id);
@@ -174,7 +164,7 @@ export const sagasRouter = createTRPCRouter({
 
   /** An operator command's state: pending until the orchestrator handled it, then its outcome. */
   command: viewerProcedure.input(databaseInput.extend({ id: z.guid() })).query(async ({ ctx, input }) => {
-    const app = resolveApp(ctx.connections, input.database);
+    const app = appDatabase(ctx.connections, input.database);
     const row = await sagaCommandStatus(app, input.id);
     if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No saga command ${input.id}.` });
     return row;
@@ -191,12 +181,7 @@ export const sagasRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const app = resolveApp(ctx.connections, input.database);
-      try {
-        return await issueSagaCommand(app, { ...input, requestedBy: ctx.principal.name });
-      } catch (error) {
-        if (error instanceof SagaCommandError) throw new TRPCError({ code: errorCodes[error.code], message: error.message, cause: error });
-        throw error;
-      }
+      const app = appDatabase(ctx.connections, input.database);
+      return issueSagaCommand(app, { ...input, requestedBy: ctx.principal.name });
     }),
 });

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { SqsAdapter } from "~/server/brokers/sqs";
+import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobs, type ReplayJobOptions, type ReplayJobState } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";

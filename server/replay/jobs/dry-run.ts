@@ -23,6 +23,7 @@ import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server
 import { audiencesOf } from "~/server/replay/audience";
 import { ReplayRefused } from "~/server/replay/replay-one";
 import { DEFAULT_JOB_OPTIONS } from "./default-options";
+import { parseLogPosition } from "~/server/lib/message-id";
 
 export type ReplayJob = typeof replayJobs.$inferSelect;
 
@@ -171,10 +172,10 @@ async function kafkaDraft(connections: Connections, input: DraftInput, builder: 
   if (selection.source === "selection") {
     fromOffsets = new Map();
     for (const id of selection.ids ?? []) {
-      const match = /^(\d+):(\d+)$/.exec(id);
-      if (!match) throw new ReplayRefused(`"${id}" is not a Kafka message id (partition:offset).`);
-      const partition = Number(match[1]);
-      fromOffsets.set(partition, Math.min(fromOffsets.get(partition) ?? Number.MAX_SAFE_INTEGER, Number(match[2])));
+      const position = parseLogPosition(id);
+      if (!position) throw new ReplayRefused(`"${id}" is not a Kafka message id (partition:offset).`);
+      const { partition, offset } = position;
+      fromOffsets.set(partition, Math.min(fromOffsets.get(partition) ?? Number.MAX_SAFE_INTEGER, offset));
     }
   }
   const offsets = await adapter.topicOffsets(input.dlq);

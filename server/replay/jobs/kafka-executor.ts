@@ -1,13 +1,14 @@
 import { createHash, randomUUID } from "node:crypto";
 import { and, asc, eq, gt, gte, inArray, lte } from "drizzle-orm";
-import type { KafkaAdapter, ProducedRecord } from "~/server/brokers/kafka";
-import { lastHeader, type RawRecord } from "~/server/brokers/kafka-records";
+import type { KafkaAdapter, ProducedRecord } from "~/server/brokers/kafka/kafka";
+import { lastHeader, type RawRecord } from "~/server/brokers/kafka/kafka-records";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobItems, replayJobs } from "~/server/db/schema";
 import { DEFAULT_REPLAY_LIMIT, rawReplayHeaders, REPLAY_COUNT, REPLAY_ID } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
 import type { BatchOutcome, ReplayExecutor } from "./executor";
 import { addCounters, markCameBack, updateItems, writeLedger, type ItemUpdate, type LedgerEntry, type ReplayItem } from "./items";
+import { formatLogPosition } from "~/server/lib/message-id";
 
 const FETCH_BYTES = 4 * 1024 * 1024;
 // Records read past a batch are kept for the next ones (the DLQ is read once, not once per batch).
@@ -51,7 +52,7 @@ class DlqReader {
     for (const { partition, offset } of wanted) {
       const cached = this.ahead.get(partition)?.get(offset);
       if (cached) {
-        found.set(`${partition}:${offset}`, cached);
+        found.set(formatLogPosition({ partition, offset }), cached);
         continue;
       }
       let set = missing.get(partition);
@@ -69,7 +70,7 @@ class DlqReader {
         let next = position.get(partition)!;
         for (const record of records) {
           const offset = record.offset;
-          if (want.has(offset)) found.set(`${partition}:${offset}`, record);
+          if (want.has(offset)) found.set(formatLogPosition({ partition, offset }), record);
           else if (offset > end.get(partition)! && this.aheadCount < READ_AHEAD_LIMIT) this.keep(partition, offset, record);
           next = Math.max(next, offset + 1);
         }
@@ -193,7 +194,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
           for (const record of records) {
             const replayId = headerText(lastHeader(record, REPLAY_ID));
             if (replayId && byReplayId.has(replayId)) {
-              landed.set(replayId, { position: `${p.partition}:${record.offset}`, count: Number(headerText(lastHeader(record, REPLAY_COUNT)) ?? 0) || 0 });
+              landed.set(replayId, { position: formatLogPosition({ partition: p.partition, offset: record.offset }), count: Number(headerText(lastHeader(record, REPLAY_COUNT)) ?? 0) || 0 });
             }
           }
           offset = Number(records.at(-1)!.offset) + 1;
@@ -424,7 +425,7 @@ export class KafkaReplayExecutor implements ReplayExecutor {
         if (records.length === 0) break;
         for (const record of records) {
           const replayId = headerText(lastHeader(record, REPLAY_ID));
-          if (replayId) returns.push({ replayId, where: `${this.job.dlq}/${p.partition}:${record.offset}` });
+          if (replayId) returns.push({ replayId, where: `${this.job.dlq}/${formatLogPosition({ partition: p.partition, offset: record.offset })}` });
         }
         offset = Number(records.at(-1)!.offset) + 1;
       }

@@ -1,15 +1,15 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { Connections } from "~/server/connections/registry";
+import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
+import { brokerAdapter, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobs, type ReplayCanary, type ReplayJobState } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import type { ReplayJob } from "./dry-run";
 import type { ReplayExecutor } from "./executor";
 import { addCounters } from "./items";
-import { KafkaReplayExecutor } from "./kafka-executor";
+import { replayExecutors } from "./executors";
 import { runMoveTask } from "./move-task";
-import { SqsReplayExecutor } from "./sqs-executor";
 
 export interface ReplayDeps {
   db: ControlDb;
@@ -45,15 +45,10 @@ async function transition(db: ControlDb, jobId: string, state: ReplayJobState, s
   return changed.length > 0;
 }
 
-function executorFor(deps: ReplayDeps, job: ReplayJob): ReplayExecutor {
-  if (job.kind === "kafka") {
-    const adapter = deps.connections.kafka.get(job.connection);
-    if (!adapter) throw new Error(`no Kafka connection "${job.connection}" in the config any more`);
-    return new KafkaReplayExecutor(deps.db, adapter, job);
-  }
-  const adapter = deps.connections.sqs.get(job.connection);
-  if (!adapter) throw new Error(`no SQS connection "${job.connection}" in the config any more`);
-  return new SqsReplayExecutor(deps.db, adapter, job);
+function executorFor<K extends BrokerKind>(deps: ReplayDeps, job: ReplayJob & { kind: K }): ReplayExecutor {
+  const adapter = brokerAdapter(deps.connections, job.kind, job.connection);
+  if (!adapter) throw new Error(`no ${brokerPlugin(job.kind).label} connection "${job.connection}" in the config any more`);
+  return replayExecutors[job.kind](deps.db, adapter, job);
 }
 
 /** How many to take next: the batch size, cut so a rate-limited batch lasts about half a second, and not past the canary. */
@@ -169,7 +164,7 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string, slice: { r
     }
   } catch (error) {
     // Most often the broker is unreachable: wait for it, with the reason shown; pg-boss retries the slice.
-    await transition(db, jobId, "waiting", `Waiting for ${job.kind === "kafka" ? "Kafka" : "SQS"}: ${errorMessage(error)}. Retrying automatically; nothing was lost.`).catch(() => undefined);
+    await transition(db, jobId, "waiting", `Waiting for ${brokerPlugin(job.kind).label}: ${errorMessage(error)}. Retrying automatically; nothing was lost.`).catch(() => undefined);
     throw error;
   } finally {
     await executor.close().catch(() => undefined);

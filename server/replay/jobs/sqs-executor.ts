@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { ReceivedSqsMessage, SqsAdapter, SqsOutgoingMessage } from "~/server/brokers/sqs";
+import type { ReceivedSqsMessage, SqsAdapter, SqsOutgoingMessage } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
-import { errorMessage } from "~/server/jobs/health-monitor";
+import { errorMessage } from "~/server/lib/errors";
 import { DEFAULT_REPLAY_LIMIT, sqsReplayAttributes, sqsReplayMetadata } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
 import type { BatchOutcome, ReplayExecutor } from "./executor";

@@ -1,13 +1,13 @@
 import { Admin, Consumer, murmur2, ProduceAcks, Producer, type BaseOptions } from "@platformatic/kafka";
-import type { KafkaConnectionConfig } from "~/server/config/schema";
+import type { KafkaConnectionConfig } from "./config";
 import { committedOffsets, describeAllGroups, listAllGroups, type KafkaGroupDescription } from "./kafka-groups";
 import { KafkaReader, type PartitionOffsets, type ReadOptions } from "./kafka-reader";
 import { explainKafkaError, type FetchedRecord } from "./kafka-records";
 import { kafkaConnectionError, securityContext } from "./kafka-errors";
 import { kafkaConnectionOptions } from "./kafka-security";
 import { kafkaMissingTarget, kafkaReplayAudience, topicRetentionMs } from "./kafka-targets";
-import { expiringFromOffsets } from "./retention";
-import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "./types";
+import { expiringFromOffsets } from "../shared/retention";
+import type { BrokerAdapter, ExpiringSoon, KafkaOverview, ReplayAudience, ReplayCapabilities } from "../types";
 
 export type { KafkaGroupMember } from "./kafka-groups";
 

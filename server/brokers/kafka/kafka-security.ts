@@ -1,8 +1,8 @@
 import type { ConnectionOptions as TlsConnectOptions } from "node:tls";
 import type { SASLOptions } from "@platformatic/kafka";
-import type { KafkaConnectionConfig } from "~/server/config/schema";
-import type { KafkaSaslSettings } from "~/server/config/security-schema";
-import { describeAwsIdentity, requiredAwsCredentialProvider } from "./aws-credentials";
+import type { KafkaConnectionConfig } from "./config";
+import type { KafkaSaslSettings } from "../shared/security-schema";
+import { describeAwsIdentity, requiredAwsCredentialProvider } from "../shared/aws-credentials";
 import { mskIamTokenProvider } from "./msk-iam-token";
 import { oauthTokenProvider } from "./oauth-token";
 

@@ -1,6 +1,6 @@
 import { ConfigResourceTypes, type Admin } from "@platformatic/kafka";
 import { committedOffsets, listAllGroups } from "./kafka-groups";
-import type { ReplayAudience } from "./types";
+import type { ReplayAudience } from "../types";
 
 const GROUP_CONCURRENCY = 4;
 

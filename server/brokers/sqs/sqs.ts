@@ -15,10 +15,10 @@ import {
   type QueueAttributeName,
 } from "@aws-sdk/client-sqs";
 import pLimit from "p-limit";
-import { expiringFromEnqueueTimes } from "./retention";
-import type { SqsConnectionConfig } from "~/server/config/schema";
-import { awsCredentialProvider } from "./aws-credentials";
-import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "./types";
+import { expiringFromEnqueueTimes } from "../shared/retention";
+import type { SqsConnectionConfig } from "./config";
+import { awsCredentialProvider } from "../shared/aws-credentials";
+import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
 
 const ATTRIBUTES: QueueAttributeName[] = [
   "QueueArn",

@@ -1,0 +1,18 @@
+/**
+ * What a broker can do, named so that code asks "can this connection do X?" instead of "is it Kafka?".
+ * Client-safe (no imports): components receive these per connection and ask `caps.includes(...)`.
+ */
+export const BROKER_CAPABILITIES = [
+  /** Messages keep a position (partition:offset) and stay after being read: browse by offset, count by retention. */
+  "log-with-offsets",
+  /** A DLQ is browsed from a snapshot taken by receiving and releasing its messages (no offsets to page by). */
+  "snapshot-browsing",
+  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask). */
+  "native-move",
+  /** A dead letter can be edited before it is replayed (when the connection allows it). */
+  "edit",
+  /** Consumers are named groups with committed offsets: lag per group, the replay audience is those groups. */
+  "consumer-groups",
+] as const;
+
+export type BrokerCapability = (typeof BROKER_CAPABILITIES)[number];

@@ -1,0 +1,17 @@
+import { logPositionIds } from "~/server/lib/message-id";
+import type { BrokerPlugin } from "../plugin";
+import { kafkaConnectionSchema } from "./config";
+import { KafkaAdapter } from "./kafka";
+import { describeKafkaSecurity } from "./kafka-security";
+
+export const kafkaPlugin = {
+  kind: "kafka",
+  label: "Kafka",
+  resourceNoun: "topic",
+  configSchema: kafkaConnectionSchema,
+  ids: logPositionIds,
+  capabilities: ["log-with-offsets", "edit", "consumer-groups"],
+  describeTarget: (config) => config.brokers.join(", "),
+  describeSecurity: (config) => describeKafkaSecurity(config),
+  createAdapter: (config) => new KafkaAdapter(config),
+} as const satisfies BrokerPlugin<"kafka", typeof kafkaConnectionSchema, KafkaAdapter>;

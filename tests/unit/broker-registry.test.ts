@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { BROKER_CAPABILITIES } from "~/server/brokers/capabilities";
+import { BROKER_KINDS, brokerPlugins, can, isBrokerKind } from "~/server/brokers/registry";
+import { configSchema } from "~/server/config/schema";
+import { buildConnections, connectionRefs } from "~/server/connections/registry";
+
+describe("broker registry", () => {
+  it("registers each plugin under its own kind, with known capabilities only", () => {
+    expect(BROKER_KINDS).toEqual(["kafka", "sqs"]);
+    for (const kind of BROKER_KINDS) {
+      expect(brokerPlugins[kind].kind).toBe(kind);
+      for (const capability of brokerPlugins[kind].capabilities) expect(BROKER_CAPABILITIES).toContain(capability);
+    }
+  });
+
+  it("answers capability questions as the kind switches did", () => {
+    expect(can("kafka", "log-with-offsets")).toBe(true);
+    expect(can("kafka", "consumer-groups")).toBe(true);
+    expect(can("kafka", "snapshot-browsing")).toBe(false);
+    expect(can("sqs", "snapshot-browsing")).toBe(true);
+    expect(can("sqs", "native-move")).toBe(true);
+    expect(can("sqs", "consumer-groups")).toBe(false);
+    expect(isBrokerKind("kafka")).toBe(true);
+    expect(isBrokerKind("database")).toBe(false);
+    expect(isBrokerKind("toString")).toBe(false);
+  });
+
+  it("validates each kind's connection list with its plugin's schema", () => {
+    const config = configSchema.parse({ kafka: [{ name: "k", brokers: ["localhost:9092"] }], sqs: [{ name: "q" }] });
+    expect(config.kafka[0]).toMatchObject({ name: "k", clientId: "redrive", replay: { compression: "none" } });
+    expect(config.sqs[0]).toMatchObject({ name: "q", region: "us-east-1", replay: { allowEdit: false } });
+    expect(() => configSchema.parse({ kafka: [{ name: "k", brokers: ["no-port"] }] })).toThrow(/host:port/);
+    expect(() => configSchema.parse({ sqs: [{ name: "q", externalId: "x" }] })).toThrow(/externalId needs roleArn/);
+    expect(() => configSchema.parse({ sqs: [{ name: "q" }, { name: "q" }] })).toThrow(/duplicate connection name/);
+  });
+
+  it("builds one adapter per configured connection through the plugins", () => {
+    const all = buildConnections(configSchema.parse({ kafka: [{ name: "k", brokers: ["localhost:9092"] }], sqs: [{ name: "q", endpoint: "http://localhost:9324" }] }));
+    expect(all.kafka.get("k")?.kind).toBe("kafka");
+    expect(all.sqs.get("q")?.kind).toBe("sqs");
+    expect(connectionRefs(all)).toEqual([
+      { kind: "kafka", name: "k" },
+      { kind: "sqs", name: "q" },
+    ]);
+  });
+});
