@@ -1,5 +1,5 @@
 /** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
-export function dlqHref(kind: "kafka" | "sqs", connection: string, name: string): string {
+export function dlqHref(kind: "kafka" | "sqs" | "rabbitmq", connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
 
