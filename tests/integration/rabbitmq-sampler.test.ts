@@ -1,0 +1,121 @@
+import { and, count, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
+import { rabbitmqQueueSamples, replayJobItems, replayJobs, replayLedger } from "~/server/db/schema";
+import { latestDepths } from "~/server/depth/latest";
+import { RabbitMqSampler } from "~/server/jobs/rabbitmq-sampler";
+import { renderMetrics } from "~/server/metrics/prometheus";
+import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
+import { runReplaySlice } from "~/server/replay/jobs/runner";
+import { ApiHarness } from "./helpers/api";
+import { eventually, RABBITMQ_MANAGEMENT_URL, RABBITMQ_URL, RabbitFixture } from "./helpers/rabbitmq";
+import { idOf, management, seedDeadLetters } from "./helpers/rabbitmq-dead-letters";
+
+let api: ApiHarness;
+let rabbit: RabbitFixture;
+let adapter: RabbitMqAdapter;
+
+beforeAll(async () => {
+  api = await ApiHarness.start({ rabbitmq: [{ name: "rabbit", url: RABBITMQ_URL, managementUrl: RABBITMQ_MANAGEMENT_URL }] });
+  adapter = api.connections.rabbitmq.get("rabbit")!;
+  rabbit = await RabbitFixture.open();
+});
+
+afterAll(async () => {
+  await rabbit?.cleanup();
+  await api?.close();
+});
+
+describe("the RabbitMQ sampler", () => {
+  it("stores each queue's depth and consumers as the management API reports them, and each DLQ's sources", async () => {
+    const { dlq, orders, shop } = await seedDeadLetters(rabbit, 12);
+    // Five more orders, two of them held unacknowledged by a consumer that never acks.
+    for (let i = 0; i < 5; i++) rabbit.channel.publish(shop, "orders.created", Buffer.from(`later-${i}`));
+    await rabbit.channel.waitForConfirms();
+    const consumer = await rabbit.connection.createChannel();
+    await consumer.prefetch(2);
+    await consumer.consume(orders, () => undefined);
+    await eventually(
+      "orders: 3 ready, 2 unacked, 1 consumer",
+      () => management.queue(orders),
+      (q) => q?.messagesReady === 3 && q.messagesUnacknowledged === 2 && q.consumers === 1,
+    );
+    await eventually("dlq: 12 ready", () => management.queue(dlq), (q) => q?.messagesReady === 12);
+
+    await new RabbitMqSampler(api.store.db, adapter).sample();
+    const rows = await api.store.db.select().from(rabbitmqQueueSamples).where(eq(rabbitmqQueueSamples.connection, "rabbit"));
+    const byName = new Map(rows.map((r) => [r.queue, r]));
+    for (const name of [orders, dlq]) {
+      const truth = (await management.queue(name))!;
+      const sampled = byName.get(name)!;
+      expect({ ready: sampled.ready, unacked: sampled.unacked, consumers: sampled.consumers }).toEqual({
+        ready: truth.messagesReady,
+        unacked: truth.messagesUnacknowledged,
+        consumers: truth.consumers,
+      });
+    }
+    expect(byName.get(dlq)).toMatchObject({ isDeadLetterQueue: true, sourceQueues: [orders] });
+    expect(byName.get(orders)).toMatchObject({ isDeadLetterQueue: false, sourceQueues: [] });
+    // The head of a classic DLQ is read for its x-death time: dead-lettered seconds ago, not never.
+    expect(byName.get(dlq)!.headDeadLetteredAgeSeconds).not.toBeNull();
+    expect(byName.get(dlq)!.headDeadLetteredAgeSeconds!).toBeLessThan(120);
+    // The read returned the head: the DLQ still holds all twelve.
+    expect(await rabbit.count(dlq)).toBe(12);
+    await consumer.close();
+
+    const depths = await latestDepths(api.store.db, api.connections);
+    const listed = depths.dlqs.find((d) => d.kind === "rabbitmq" && d.name === dlq);
+    expect(listed).toMatchObject({ connection: "rabbit", sources: [orders], depth: 12, notReplayed: 12, health: { status: "OK" } });
+    expect(listed!.oldestMessageAt).not.toBeNull();
+    expect(depths.dlqs.some((d) => d.name === orders)).toBe(false);
+
+    const metrics = (await renderMetrics(api.store.db, api.connections)).body;
+    expect(metrics).toContain(`rabbitmq_queue_messages_ready{connection="rabbit",vhost="/",queue="${orders}"} 3`);
+    expect(metrics).toContain(`rabbitmq_queue_messages_unacked{connection="rabbit",vhost="/",queue="${orders}"} 2`);
+    expect(metrics).toContain(`rabbitmq_queue_consumers{connection="rabbit",vhost="/",queue="${orders}"} 1`);
+    expect(metrics).toContain(`redrive_dlq_depth{connection="rabbit",dlq="${dlq}"} 12`);
+  });
+});
+
+describe("a RabbitMQ bulk replay job", () => {
+  it("replays the chosen dead letters through the runner, and the ledger counts what the broker received", async () => {
+    const { dlq, orders } = await seedDeadLetters(rabbit, 20);
+    await eventually("dlq: 20 ready", () => management.queue(dlq), (q) => q?.messagesReady === 20);
+    // The filtered set: the gold tier (even ids), ten of twenty.
+    const chosen = Array.from({ length: 20 }, (_, i) => i).filter((i) => i % 2 === 0);
+    const db = api.store.db;
+    const [job] = await db
+      .insert(replayJobs)
+      .values({
+        kind: "rabbitmq",
+        action: "replay",
+        connection: "rabbit",
+        dlq,
+        selection: { source: "filter", expression: 'body.tier == "gold"' },
+        options: { ...DEFAULT_JOB_OPTIONS, canarySize: 0, batchSize: 4 },
+        state: "queued",
+        total: chosen.length,
+        createdBy: "test",
+      })
+      .returning();
+    await db.insert(replayJobItems).values(chosen.map((i, seq) => ({ jobId: job!.id, seq, messageId: `id:${idOf(i)}` })));
+
+    await runReplaySlice({ db, connections: api.connections, queue: await api.jobs() }, job!.id);
+
+    const [after] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
+    expect(after).toMatchObject({ state: "completed", done: 10, failed: 0, skipped: 0 });
+    const [ledger] = await db
+      .select({ n: count() })
+      .from(replayLedger)
+      .where(and(eq(replayLedger.kind, "rabbitmq"), eq(replayLedger.connection, "rabbit"), eq(replayLedger.dlq, dlq)));
+    // The broker's side: ten copies in orders (its origin), ten dead letters left, none of them gold.
+    const copies = await rabbit.drain(orders);
+    expect(ledger!.n).toBe(copies.length);
+    expect(copies.map((m) => m.properties.messageId as string).sort()).toEqual(chosen.map(idOf).sort());
+    const left = await rabbit.drain(dlq);
+    expect(left).toHaveLength(10);
+    expect(left.every((m) => (JSON.parse(m.content.toString()) as { tier: string }).tier === "silver")).toBe(true);
+    const ledgerTargets = await db.selectDistinct({ target: replayLedger.target }).from(replayLedger).where(eq(replayLedger.dlq, dlq));
+    expect(ledgerTargets.map((t) => t.target)).toEqual([expect.stringContaining("/ orders.created")]);
+  });
+});
