@@ -6,6 +6,7 @@ import { latestDepths } from "~/server/depth/latest";
 import { RabbitMqSampler } from "~/server/jobs/rabbitmq-sampler";
 import { renderMetrics } from "~/server/metrics/prometheus";
 import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
+import { RabbitReplayExecutor } from "~/server/replay/jobs/rabbitmq-executor";
 import { runReplaySlice } from "~/server/replay/jobs/runner";
 import { ApiHarness } from "./helpers/api";
 import { eventually, RABBITMQ_MANAGEMENT_URL, RABBITMQ_URL, RabbitFixture } from "./helpers/rabbitmq";
@@ -93,28 +94,48 @@ describe("a RabbitMQ bulk replay job", () => {
         dlq,
         selection: { source: "filter", expression: 'body.tier == "gold"' },
         options: { ...DEFAULT_JOB_OPTIONS, canarySize: 0, batchSize: 4 },
-        state: "queued",
+        // As a worker that died mid-batch leaves it: running, two items marked "sending" (their copies may exist).
+        state: "running",
         total: chosen.length,
         createdBy: "test",
       })
       .returning();
-    await db.insert(replayJobItems).values(chosen.map((i, seq) => ({ jobId: job!.id, seq, messageId: `id:${idOf(i)}` })));
+    await db.insert(replayJobItems).values(chosen.map((i, seq) => ({ jobId: job!.id, seq, messageId: `id:${idOf(i)}`, state: seq < 2 ? ("sending" as const) : ("pending" as const) })));
 
-    await runReplaySlice({ db, connections: api.connections, queue: await api.jobs() }, job!.id);
+    // pg-boss handing the slice out again: the crashed batch is recovered first.
+    await runReplaySlice({ db, connections: api.connections, queue: await api.jobs() }, job!.id, { retried: true });
 
     const [after] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
-    expect(after).toMatchObject({ state: "completed", done: 10, failed: 0, skipped: 0 });
+    // The crashed batch's originals were never acknowledged, so all ten are replayed; the two may have had copies already.
+    expect(after).toMatchObject({ state: "completed", done: 10, failed: 0, skipped: 0, duplicates: 2, recoveries: 1 });
+
+    // Three copies fail again: rejected from their queue, they dead-letter back into the DLQ.
+    const consumer = await rabbit.connection.createChannel();
+    for (let n = 0; n < 3; n++) {
+      const copy = await consumer.get(orders, { noAck: false });
+      expect(copy).not.toBe(false);
+      if (copy) consumer.nack(copy, false, false);
+    }
+    await consumer.close();
+    await eventually("three copies back in the DLQ", () => rabbit.count(dlq), (n) => n === 13);
+    const [running] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
+    expect(await new RabbitReplayExecutor(db, adapter, running!).checkCameBack(true)).toBe(3);
+    const [counted] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
+    expect(counted!.cameBack).toBe(3);
     const [ledger] = await db
       .select({ n: count() })
       .from(replayLedger)
       .where(and(eq(replayLedger.kind, "rabbitmq"), eq(replayLedger.connection, "rabbit"), eq(replayLedger.dlq, dlq)));
-    // The broker's side: ten copies in orders (its origin), ten dead letters left, none of them gold.
+    // The broker's side: seven copies still in orders (their origin) and three back in the DLQ, which otherwise
+    // holds the ten silver dead letters it was not asked to replay.
     const copies = await rabbit.drain(orders);
-    expect(ledger!.n).toBe(copies.length);
-    expect(copies.map((m) => m.properties.messageId as string).sort()).toEqual(chosen.map(idOf).sort());
     const left = await rabbit.drain(dlq);
-    expect(left).toHaveLength(10);
-    expect(left.every((m) => (JSON.parse(m.content.toString()) as { tier: string }).tier === "silver")).toBe(true);
+    const backAgain = left.filter((m) => (m.properties.headers as Record<string, unknown>)["x-redrive-replay-id"] !== undefined);
+    expect(ledger!.n).toBe(copies.length + backAgain.length);
+    expect([...copies, ...backAgain].map((m) => m.properties.messageId as string).sort()).toEqual(chosen.map(idOf).sort());
+    const notReplayed = left.filter((m) => !backAgain.includes(m));
+    expect(notReplayed).toHaveLength(10);
+    expect(notReplayed.every((m) => (JSON.parse(m.content.toString()) as { tier: string }).tier === "silver")).toBe(true);
     const ledgerTargets = await db.selectDistinct({ target: replayLedger.target }).from(replayLedger).where(eq(replayLedger.dlq, dlq));
     expect(ledgerTargets.map((t) => t.target)).toEqual([expect.stringContaining("/ orders.created")]);
   });
