@@ -4,6 +4,7 @@ import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
 import { rabbitmqQueueSamples, replayJobItems, replayJobs, replayLedger } from "~/server/db/schema";
 import { latestDepths } from "~/server/depth/latest";
 import { RabbitMqSampler } from "~/server/jobs/rabbitmq-sampler";
+import { applyRetention } from "~/server/jobs/retention";
 import { renderMetrics } from "~/server/metrics/prometheus";
 import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
 import { RabbitReplayExecutor } from "~/server/replay/jobs/rabbitmq-executor";
@@ -75,6 +76,32 @@ describe("the RabbitMQ sampler", () => {
     expect(metrics).toContain(`rabbitmq_queue_messages_unacked{connection="rabbit",vhost="/",queue="${orders}"} 2`);
     expect(metrics).toContain(`rabbitmq_queue_consumers{connection="rabbit",vhost="/",queue="${orders}"} 1`);
     expect(metrics).toContain(`redrive_dlq_depth{connection="rabbit",dlq="${dlq}"} 12`);
+  });
+});
+
+describe("RabbitMQ sample retention", () => {
+  it("folds raw samples past the raw retention into 1-minute averages, keeping a DLQ's sources", async () => {
+    const db = api.store.db;
+    const minute = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const row = (seconds: number, ready: number) => ({
+      connection: "retention",
+      queue: "old.dlq",
+      sampledAt: new Date(minute + seconds * 1000),
+      ready,
+      unacked: 2,
+      consumers: 0,
+      consumerUtilisation: null,
+      publishRate: 1,
+      deliverRate: null,
+      isDeadLetterQueue: true,
+      sourceQueues: ["old"],
+      headDeadLetteredAgeSeconds: 30 + seconds,
+    });
+    await db.insert(rabbitmqQueueSamples).values([row(0, 10), row(15, 20), row(30, 30)]);
+    await applyRetention(db, { ...api.connections.config.collector, rawRetentionHours: 1, rollupRetentionDays: 3650 }, new Date(minute + 2 * 3_600_000));
+    const rows = await db.select().from(rabbitmqQueueSamples).where(eq(rabbitmqQueueSamples.connection, "retention"));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ resolutionSeconds: 60, ready: 20, unacked: 2, consumers: 0, isDeadLetterQueue: true, sourceQueues: ["old"], headDeadLetteredAgeSeconds: 45 });
   });
 });
 
