@@ -1,6 +1,11 @@
 /** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
-export function dlqHref(kind: "kafka" | "sqs", connection: string, name: string): string {
+export function dlqHref(kind: "kafka" | "sqs" | "rabbitmq", connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
+}
+
+/** How people name a broker kind (as its plugin's label; the plugins themselves are server-only). */
+export function brokerLabel(kind: "kafka" | "sqs" | "rabbitmq"): string {
+  return { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ" }[kind];
 }
 
 /** "java.lang.NullPointerException" -> "NullPointerException". */

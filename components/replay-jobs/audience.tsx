@@ -32,6 +32,15 @@ export function AudienceText({ audience }: { audience: ReplayAudience }) {
       </span>
     );
   }
+  if (audience.kind === "queues") {
+    return (
+      <span data-testid="audience">
+        {audience.queues.length === 0
+          ? "no queue is bound for this exchange and routing key"
+          : `${audience.exact ? "routed to" : "possibly routed to (the exchange decides per message)"}: ${audience.queues.map((q) => `${q.name} (${q.consumers} consumer${q.consumers === 1 ? "" : "s"}, ${q.messagesReady.toLocaleString()} ready)`).join(", ")}`}
+      </span>
+    );
+  }
   return (
     <span data-testid="audience">
       SQS keeps no list of consumers: whoever receives from this queue gets the copies (now {audience.inFlight.toLocaleString()} in flight with receivers,{" "}

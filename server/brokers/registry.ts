@@ -1,12 +1,14 @@
 import { z } from "zod";
 import type { BrokerCapability } from "./capabilities";
 import { kafkaPlugin } from "./kafka/plugin";
+import { rabbitMqPlugin } from "./rabbitmq/plugin";
 import { sqsPlugin } from "./sqs/plugin";
 
 /** Every broker Redrive speaks. A new broker: its folder under server/brokers/ and one line here. */
 export const brokerPlugins = {
   kafka: kafkaPlugin,
   sqs: sqsPlugin,
+  rabbitmq: rabbitMqPlugin,
 } as const;
 
 export type BrokerKind = keyof typeof brokerPlugins;

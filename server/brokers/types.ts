@@ -74,13 +74,18 @@ export type ReplayAudience =
   /** Kafka: the consumer groups with committed offsets on the topic (every one of them gets a copy). */
   | { target: string; exists: true; kind: "groups"; groups: string[] }
   /** SQS: a queue has no consumer list; what it tells is how many messages its receivers hold right now. */
-  | { target: string; exists: true; kind: "queue"; visible: number; inFlight: number };
+  | { target: string; exists: true; kind: "queue"; visible: number; inFlight: number }
+  /**
+   * RabbitMQ: the queues a copy published to the exchange with the routing key reaches, and their consumers.
+   * `exact: false`: the exchange decides per message (headers) or the key is unknown, so these are candidates.
+   */
+  | { target: string; exists: true; kind: "queues"; exact: boolean; queues: { name: string; consumers: number; messagesReady: number }[] };
 
 /** Dead letters the broker will delete within `withinMs` by retention. */
 export interface ExpiringSoon {
   retentionMs: number | null;
-  /** What retention counts from: Kafka the record timestamp, SQS the original enqueue time. */
-  countsFrom: "record timestamp" | "original enqueue time";
+  /** What retention counts from: Kafka the record timestamp, SQS the original enqueue time, RabbitMQ (message TTL) the time the message entered the DLQ. */
+  countsFrom: "record timestamp" | "original enqueue time" | "time dead-lettered";
   withinMs: number;
   count: number;
   /** When the first of them goes (epoch ms), if any. */

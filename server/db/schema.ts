@@ -123,7 +123,7 @@ export const collectorRuns = pgTable(
   "collector_runs",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    connectionKind: text("connection_kind", { enum: ["kafka", "sqs"] }).notNull(),
+    connectionKind: text("connection_kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
     connection: text("connection").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
     finishedAt: timestamp("finished_at", { withTimezone: true }).notNull(),
@@ -239,6 +239,33 @@ export const sqsQueueSamples = pgTable(
   ],
 );
 
+/** RabbitMQ queue state per sample (management API); DLQs carry the queues that dead-letter into them. */
+export const rabbitmqQueueSamples = pgTable(
+  "rabbitmq_queue_samples",
+  {
+    connection: text("connection").notNull(),
+    queue: text("queue").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    ready: bigint("ready", { mode: "number" }).notNull(),
+    unacked: bigint("unacked", { mode: "number" }).notNull(),
+    consumers: integer("consumers").notNull(),
+    /** 0..1; null when the broker does not report it. */
+    consumerUtilisation: doublePrecision("consumer_utilisation"),
+    /** Messages per second over the management sampling window; null before any was seen. */
+    publishRate: doublePrecision("publish_rate"),
+    deliverRate: doublePrecision("deliver_rate"),
+    isDeadLetterQueue: boolean("is_dead_letter_queue").notNull(),
+    sourceQueues: text("source_queues").array().notNull(),
+    /** DLQs: seconds since the head message was dead-lettered (x-death time), or by its publisher timestamp where that is all there is. */
+    headDeadLetteredAgeSeconds: doublePrecision("head_dead_lettered_age_seconds"),
+  },
+  (table) => [
+    index("rabbitmq_queue_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("rabbitmq_queue_samples_queue_idx").on(table.connection, table.queue, table.sampledAt),
+  ],
+);
+
 /** Kafka DLQ topics (by name pattern or explicit mapping) with their retained message count. */
 export const kafkaDlqSamples = pgTable(
   "kafka_dlq_samples",
@@ -332,7 +359,7 @@ export const replayLedger = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     replayId: uuid("replay_id").notNull(),
-    kind: text("kind", { enum: ["kafka", "sqs"] }).notNull(),
+    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
     connection: text("connection").notNull(),
     dlq: text("dlq").notNull(),
     messageId: text("message_id").notNull(),
@@ -424,7 +451,7 @@ export const replayJobs = pgTable(
   "replay_jobs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    kind: text("kind", { enum: ["kafka", "sqs"] }).notNull(),
+    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
     /** "replay" sends copies; "discard" resolves without a copy; "move" is SQS's own StartMessageMoveTask. */
     action: text("action", { enum: ["replay", "discard", "move"] }).notNull(),
     connection: text("connection").notNull(),

@@ -2,6 +2,7 @@ import type { BrokerAdapterOf, BrokerKind } from "~/server/brokers/registry";
 import type { RedriveConfig } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { KafkaSampler } from "./kafka-sampler";
+import { RabbitMqSampler } from "./rabbitmq-sampler";
 import { SqsSampler } from "./sqs-sampler";
 
 /** A broker connection the collector samples on its own interval. */
@@ -24,6 +25,11 @@ export const samplers: { [K in BrokerKind]: SamplerFactory<K> } = {
   sqs: (db, adapter, config) => {
     const sampler = new SqsSampler(db, adapter);
     const interval = config.sqs.find((c) => c.name === adapter.name)?.sampleIntervalSeconds ?? 15;
+    return { intervalMs: interval * 1000, sample: () => sampler.sample() };
+  },
+  rabbitmq: (db, adapter, config) => {
+    const sampler = new RabbitMqSampler(db, adapter);
+    const interval = config.rabbitmq.find((c) => c.name === adapter.name)?.sampleIntervalSeconds ?? 15;
     return { intervalMs: interval * 1000, sample: () => sampler.sample() };
   },
 };

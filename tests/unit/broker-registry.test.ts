@@ -6,7 +6,7 @@ import { buildConnections, connectionRefs } from "~/server/connections/registry"
 
 describe("broker registry", () => {
   it("registers each plugin under its own kind, with known capabilities only", () => {
-    expect(BROKER_KINDS).toEqual(["kafka", "sqs"]);
+    expect(BROKER_KINDS).toEqual(["kafka", "sqs", "rabbitmq"]);
     for (const kind of BROKER_KINDS) {
       expect(brokerPlugins[kind].kind).toBe(kind);
       for (const capability of brokerPlugins[kind].capabilities) expect(BROKER_CAPABILITIES).toContain(capability);
@@ -20,7 +20,10 @@ describe("broker registry", () => {
     expect(can("sqs", "snapshot-browsing")).toBe(true);
     expect(can("sqs", "native-move")).toBe(true);
     expect(can("sqs", "consumer-groups")).toBe(false);
+    expect(can("rabbitmq", "log-with-offsets")).toBe(false);
+    expect(can("rabbitmq", "native-move")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
+    expect(isBrokerKind("rabbitmq")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
     expect(isBrokerKind("toString")).toBe(false);
   });
@@ -32,15 +35,37 @@ describe("broker registry", () => {
     expect(() => configSchema.parse({ kafka: [{ name: "k", brokers: ["no-port"] }] })).toThrow(/host:port/);
     expect(() => configSchema.parse({ sqs: [{ name: "q", externalId: "x" }] })).toThrow(/externalId needs roleArn/);
     expect(() => configSchema.parse({ sqs: [{ name: "q" }, { name: "q" }] })).toThrow(/duplicate connection name/);
+    const rabbit = configSchema.parse({ rabbitmq: [{ name: "r", url: "amqp://127.0.0.1:5672", managementUrl: "http://127.0.0.1:15672" }] });
+    expect(rabbit.rabbitmq[0]).toMatchObject({ name: "r", vhost: "/", username: "guest", sampleIntervalSeconds: 15, replay: { allowEdit: false } });
+    expect(() => configSchema.parse({ rabbitmq: [{ name: "r", url: "amqp://127.0.0.1:5672" }] })).toThrow(/managementUrl/);
+  });
+
+  it("describes a RabbitMQ connection without its credentials", () => {
+    const plugin = brokerPlugins.rabbitmq;
+    const config = plugin.configSchema.parse({ name: "r", url: "amqps://alice:s3cret@rabbit.example:5671", managementUrl: "https://admin:hunter2@rabbit.example:15671", username: "alice", password: "s3cret" });
+    const described = `${plugin.describeTarget(config)} ${plugin.describeSecurity(config)}`;
+    expect(described).toContain("rabbit.example:5671");
+    expect(described).toContain("AMQPS");
+    expect(described).not.toMatch(/s3cret|hunter2|admin/);
+    expect(plugin.ids.parse("sha256:abc")).toBe("sha256:abc");
+    expect(plugin.ids.parse("")).toBeNull();
   });
 
   it("builds one adapter per configured connection through the plugins", () => {
-    const all = buildConnections(configSchema.parse({ kafka: [{ name: "k", brokers: ["localhost:9092"] }], sqs: [{ name: "q", endpoint: "http://localhost:9324" }] }));
+    const all = buildConnections(
+      configSchema.parse({
+        kafka: [{ name: "k", brokers: ["localhost:9092"] }],
+        sqs: [{ name: "q", endpoint: "http://localhost:9324" }],
+        rabbitmq: [{ name: "r", url: "amqp://127.0.0.1:5672", managementUrl: "http://127.0.0.1:15672" }],
+      }),
+    );
     expect(all.kafka.get("k")?.kind).toBe("kafka");
     expect(all.sqs.get("q")?.kind).toBe("sqs");
+    expect(all.rabbitmq.get("r")?.kind).toBe("rabbitmq");
     expect(connectionRefs(all)).toEqual([
       { kind: "kafka", name: "k" },
       { kind: "sqs", name: "q" },
+      { kind: "rabbitmq", name: "r" },
     ]);
   });
 });

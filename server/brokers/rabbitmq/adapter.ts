@@ -1,10 +1,12 @@
 import amqp, { type ChannelModel } from "amqplib";
-import { withTimeout } from "../types";
+import { expiringFromEnqueueTimes } from "../shared/retention";
+import { withTimeout, type BrokerAdapter, type ExpiringSoon, type ReplayAudience, type ReplayCapabilities } from "../types";
 import type { RabbitMqConnectionConfig } from "./config";
 import { ManagementClient, type RabbitQueue } from "./management";
 import { browseSafety } from "./browse-safety";
 import { browseQueue, type BrowsePage } from "./reader";
 import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
+import { formatRabbitTarget, parseRabbitTarget } from "./targets";
 import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
 
 export interface RabbitMqOverview {
@@ -18,14 +20,20 @@ export interface RabbitMqOverview {
 }
 
 /** Who receives a copy published to an exchange with a routing key: the queues it routes to and their consumers. */
-export type RabbitReplayAudience =
-  | { target: string; exists: false; reason: string }
-  | { target: string; exists: true; kind: "queues"; exact: boolean; queues: { name: string; consumers: number; messagesReady: number }[] };
+export type RabbitReplayAudience = Extract<ReplayAudience, { exists: false } | { kind: "queues" }>;
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The RabbitMQ plugin's adapter: management API for state and topology, one AMQP connection (opened on first use) for messages. */
-export class RabbitMqAdapter {
+const integerOf = (value: unknown): number | null => (typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : null);
+
+/** The queue's message TTL (ms): the lower of its x-message-ttl argument and its policy's message-ttl, as the broker applies it. */
+export function messageTtlMs(queue: Pick<RabbitQueue, "arguments" | "effectivePolicyDefinition">): number | null {
+  const values = [integerOf(queue.arguments["x-message-ttl"]), integerOf(queue.effectivePolicyDefinition["message-ttl"])].filter((v): v is number => v !== null);
+  return values.length ? Math.min(...values) : null;
+}
+
+export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayCapabilities {
   readonly kind = "rabbitmq" as const;
   readonly name: string;
   readonly management: ManagementClient;
@@ -115,9 +123,17 @@ export class RabbitMqAdapter {
     return replayOne(await this.amqp(), { ...options, dlq: await this.requireQueue(dlq) });
   }
 
-  /** The queues a copy published to `exchange` with `routingKey` reaches, and their consumers. */
-  async replayAudience(exchange: string, routingKey: string): Promise<RabbitReplayAudience> {
-    const target = `${exchange || "(default)"} / ${routingKey}`;
+  /**
+   * The queues a copy published to an exchange with a routing key reaches, and their consumers. The target is
+   * "exchange / routing key" or a queue name (server/brokers/rabbitmq/targets.ts); or the exchange and key apart.
+   */
+  async replayAudience(targetOrExchange: string, routingKey?: string): Promise<RabbitReplayAudience> {
+    const { exchange, routingKey: key } = routingKey === undefined ? parseRabbitTarget(targetOrExchange) : { exchange: targetOrExchange, routingKey };
+    return this.audienceOf(exchange, key);
+  }
+
+  private async audienceOf(exchange: string, routingKey: string): Promise<RabbitReplayAudience> {
+    const target = formatRabbitTarget({ exchange, routingKey });
     const [queues, exchanges, bindings] = await Promise.all([this.management.queues(), this.management.exchanges(), this.management.bindings()]);
     const reached = route(exchange, routingKey, exchanges, bindings, new Set(queues.map((q) => q.name)));
     if (reached.missingExchange !== null) return { target, exists: false, reason: `Exchange "${reached.missingExchange}" does not exist on "${this.name}": nothing was sent.` };
@@ -130,6 +146,29 @@ export class RabbitMqAdapter {
       exact: reached.exact,
       queues: [...reached.queues].sort().map((name) => ({ name, consumers: byName.get(name)?.consumers ?? 0, messagesReady: byName.get(name)?.messagesReady ?? 0 })),
     };
+  }
+
+  /** Why nothing can be published to the target: its exchange is missing or nothing is bound for the key (the copy would come back unroutable). */
+  async missingTarget(target: string): Promise<string | null> {
+    const audience = await this.replayAudience(target);
+    return audience.exists ? null : audience.reason;
+  }
+
+  /**
+   * Dead letters a message TTL removes within `withinMs`. A queue TTL counts from when the message entered the
+   * DLQ (its dead-lettering), and a classic queue expires from the head in order. With a TTL no longer than the
+   * horizon every message goes; a longer one needs each message's x-death time, which only a read tells: the
+   * caller's (`enqueuedAtMs`), else nothing is read here (a read is not free on RabbitMQ) and none are counted.
+   * Without a TTL RabbitMQ keeps dead letters until they are consumed. (x-expires deletes an unused queue as a
+   * whole; a DLQ being read by Redrive is used, so it is not counted here.)
+   */
+  async expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon> {
+    const queue = await this.requireQueue(dlq);
+    const retentionMs = messageTtlMs(queue);
+    const base = { retentionMs, countsFrom: "time dead-lettered" as const, withinMs };
+    if (retentionMs === null) return { ...base, count: 0, firstAtMs: null };
+    if (retentionMs <= withinMs && !enqueuedAtMs) return { ...base, count: queue.messages, firstAtMs: null };
+    return { ...base, ...expiringFromEnqueueTimes(retentionMs, withinMs, enqueuedAtMs ?? [], Date.now()) };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { ControlDb } from "~/server/db/control-store";
 import type { ReplayJob } from "./dry-run";
 import type { ReplayExecutor } from "./executor";
 import { KafkaReplayExecutor } from "./kafka-executor";
+import { RabbitReplayExecutor } from "./rabbitmq-executor";
 import { SqsReplayExecutor } from "./sqs-executor";
 
 type ExecutorFactory<K extends BrokerKind> = (db: ControlDb, adapter: BrokerAdapterOf<K>, job: ReplayJob) => ReplayExecutor;
@@ -11,4 +12,5 @@ type ExecutorFactory<K extends BrokerKind> = (db: ControlDb, adapter: BrokerAdap
 export const replayExecutors: { [K in BrokerKind]: ExecutorFactory<K> } = {
   kafka: (db, adapter, job) => new KafkaReplayExecutor(db, adapter, job),
   sqs: (db, adapter, job) => new SqsReplayExecutor(db, adapter, job),
+  rabbitmq: (db, adapter, job) => new RabbitReplayExecutor(db, adapter, job),
 };
