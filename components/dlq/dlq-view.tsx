@@ -12,10 +12,9 @@ import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { FailureGroups } from "./failure-groups";
-import { KafkaMessages } from "./kafka-messages";
+import { MESSAGE_VIEWS, RESOURCE_LABELS } from "./message-views";
 import { SearchPanel } from "./search-panel";
-import { SqsMessages } from "./sqs-messages";
-import type { DlqKind, DlqRef } from "./types";
+import { hasFullTooling, type DlqKind, type DlqRef } from "./types";
 import { useDlqTab, useFilterText, type DlqTab } from "../url-state";
 
 const TABS: { id: DlqTab; label: string }[] = [
@@ -36,6 +35,8 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
   if (!opened.has(tab)) setOpened(new Set([...opened, tab]));
   const [expression, setExpression] = useFilterText();
   const dlq: DlqRef = { kind, connection, dlq: name };
+  const Messages = MESSAGE_VIEWS[kind];
+  const tabs = TABS.filter((t) => t.id !== "search" || hasFullTooling(dlq));
 
   const open = (id: DlqTab) => void setTab(id);
 
@@ -47,7 +48,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         </Link>
       </div>
       <PageHeader title={name}>
-        <span data-testid="dlq-kind">{kind === "sqs" ? "SQS queue" : "Kafka topic"}</span>
+        <span data-testid="dlq-kind">{RESOURCE_LABELS[kind]}</span>
         <span>·</span>
         <span className="font-mono">{connection}</span>
         {entry ? (
@@ -61,9 +62,9 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
             </span>
           </>
         ) : null}
-        <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" />
+        {hasFullTooling(dlq) ? <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" /> : null}
       </PageHeader>
-      <ObjectAlerts of={{ object: "dlq", kind, connection, name }} />
+      {hasFullTooling(dlq) ? <ObjectAlerts of={{ object: "dlq", kind: dlq.kind, connection, name }} /> : null}
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
       {entry && entry.sources.length > 0 ? (
         <p className="text-sm text-slate-600">
@@ -77,7 +78,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
       ) : null}
 
       <div role="tablist" aria-label="DLQ views" className="flex gap-1 border-b border-slate-200">
-        {TABS.map((t) => (
+        {tabs.map((t) => (
           <button
             key={t.id}
             type="button"
@@ -95,22 +96,26 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         ))}
       </div>
 
-      {TABS.map((t) =>
+      {tabs.map((t) =>
         opened.has(t.id) ? (
           <div key={t.id} role="tabpanel" id={`dlq-panel-${t.id}`} aria-labelledby={`dlq-tab-${t.id}`} hidden={tab !== t.id}>
             <Card title={t.label}>
-              {t.id === "messages" ? kind === "kafka" ? <KafkaMessages dlq={dlq} /> : <SqsMessages dlq={dlq} /> : null}
+              {t.id === "messages" ? <Messages dlq={dlq} /> : null}
               {t.id === "groups" ? (
                 <FailureGroups
                   dlq={dlq}
-                  onPick={(group) => {
-                    // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
-                    void setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
-                    open("search");
-                  }}
+                  onPick={
+                    hasFullTooling(dlq)
+                      ? (group) => {
+                          // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
+                          void setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
+                          open("search");
+                        }
+                      : undefined
+                  }
                 />
               ) : null}
-              {t.id === "search" ? <SearchPanel dlq={dlq} expression={expression} onExpression={(text) => void setExpression(text)} /> : null}
+              {t.id === "search" && hasFullTooling(dlq) ? <SearchPanel dlq={dlq} expression={expression} onExpression={(text) => void setExpression(text)} /> : null}
             </Card>
           </div>
         ) : null,

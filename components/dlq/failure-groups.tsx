@@ -5,7 +5,7 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { formatDateTime, shortClass } from "./format";
-import type { DlqRef, FailureGroup } from "./types";
+import { hasFullTooling, type DlqRef, type FailureGroup } from "./types";
 
 /** 24 bars, oldest hour first; heights relative to the busiest hour. */
 function HourlyTrend({ hourly }: { hourly: number[] }) {
@@ -24,7 +24,8 @@ function HourlyTrend({ hourly }: { hourly: number[] }) {
   );
 }
 
-export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: FailureGroup) => void }) {
+/** `onPick`: open a group's messages (in the search); without it the rows only list. */
+export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick?: (group: FailureGroup) => void }) {
   const trpc = useTRPC();
   const groups = useQuery(trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 30_000 }));
   const data = groups.data;
@@ -67,12 +68,12 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                     <tr
                       key={group.fingerprint}
                       data-testid="failure-group-row"
-                      tabIndex={0}
-                      onClick={() => onPick(group)}
+                      tabIndex={onPick ? 0 : undefined}
+                      onClick={() => onPick?.(group)}
                       onKeyDown={(event) => {
-                        if (event.key === "Enter") onPick(group);
+                        if (event.key === "Enter") onPick?.(group);
                       }}
-                      className="cursor-pointer border-t border-slate-100 align-top hover:bg-slate-50"
+                      className={`${onPick ? "cursor-pointer hover:bg-slate-50" : ""} border-t border-slate-100 align-top`}
                     >
                       <td className="py-1 pr-3 text-right font-semibold tabular-nums" data-testid="failure-group-count">
                         {group.count.toLocaleString()}
@@ -92,12 +93,14 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                         <HourlyTrend hourly={group.hourly} />
                       </td>
                       <td className="py-1 pr-3">
-                        <BulkReplayButton
-                          dlq={dlq}
-                          selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}
-                          label="Replay group…"
-                          className="whitespace-nowrap rounded border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
-                        />
+                        {hasFullTooling(dlq) ? (
+                          <BulkReplayButton
+                            dlq={dlq}
+                            selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}
+                            label="Replay group…"
+                            className="whitespace-nowrap rounded border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+                          />
+                        ) : null}
                       </td>
                     </tr>
                   ))}

@@ -11,7 +11,7 @@ import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SplitView } from "./split-view";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
-import type { DlqRef, ScanStatus } from "./types";
+import type { ToolingRef, ScanStatus } from "./types";
 import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
@@ -34,7 +34,7 @@ const VARIABLES: [string, string][] = [
 const scanKey = (id: string | null) => ["dlq-scan", id] as const;
 
 /** A server-side CEL search of the whole DLQ (or SQS snapshot), with live progress. */
-export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; expression: string; onExpression: (expression: string) => void }) {
+export function SearchPanel({ dlq, expression, onExpression }: { dlq: ToolingRef; expression: string; onExpression: (expression: string) => void }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
