@@ -1,5 +1,6 @@
 import { formatDateTime } from "./format";
 import type { DlqMessageDetail } from "./types";
+import { VisibleText } from "./visible-text";
 
 type RabbitFailure = NonNullable<NonNullable<DlqMessageDetail["failure"]>["rabbit"]>;
 
@@ -7,8 +8,8 @@ const exchangeName = (exchange: string) => exchange || "(default)";
 
 /**
  * What RabbitMQ recorded about a dead letter: where it was first published (the replay origin) and every
- * x-death entry (reason, count, queue, exchange, routing keys, time). Every value is a text node: header
- * values are written by publishers and untrusted.
+ * x-death entry (reason, count, queue, exchange, routing keys, time). Every value is a text node with its
+ * invisible characters shown: header values are written by publishers and untrusted.
  */
 export function RabbitDeaths({ rabbit }: { rabbit: RabbitFailure }) {
   return (
@@ -17,13 +18,13 @@ export function RabbitDeaths({ rabbit }: { rabbit: RabbitFailure }) {
         <div className="min-w-0">
           <dt className="text-xs uppercase tracking-wide text-slate-500">Original exchange</dt>
           <dd className="break-all font-mono" data-testid="rabbit-origin-exchange">
-            {rabbit.originExchange === null ? "—" : exchangeName(rabbit.originExchange)}
+            {rabbit.originExchange === null ? "—" : <VisibleText text={exchangeName(rabbit.originExchange)} />}
           </dd>
         </div>
         <div className="min-w-0">
           <dt className="text-xs uppercase tracking-wide text-slate-500">Original routing key</dt>
           <dd className="break-all font-mono" data-testid="rabbit-origin-routing-key">
-            {rabbit.originRoutingKey ?? "—"}
+            {rabbit.originRoutingKey === null ? "—" : <VisibleText text={rabbit.originRoutingKey} />}
           </dd>
         </div>
         <div className="min-w-0">
@@ -51,11 +52,19 @@ export function RabbitDeaths({ rabbit }: { rabbit: RabbitFailure }) {
             <tbody>
               {rabbit.deaths.map((death, index) => (
                 <tr key={`${index}:${death.queue}:${death.reason}`} className="border-t border-slate-100 align-top">
-                  <td className="px-2 py-1">{death.reason}</td>
+                  <td className="px-2 py-1">
+                    <VisibleText text={death.reason} />
+                  </td>
                   <td className="px-2 py-1">{death.count}</td>
-                  <td className="break-all px-2 py-1 font-mono">{death.queue}</td>
-                  <td className="break-all px-2 py-1 font-mono">{exchangeName(death.exchange)}</td>
-                  <td className="break-all px-2 py-1 font-mono">{death.routingKeys.join(", ")}</td>
+                  <td className="break-all px-2 py-1 font-mono">
+                    <VisibleText text={death.queue} />
+                  </td>
+                  <td className="break-all px-2 py-1 font-mono">
+                    <VisibleText text={exchangeName(death.exchange)} />
+                  </td>
+                  <td className="break-all px-2 py-1 font-mono">
+                    <VisibleText text={death.routingKeys.join(", ")} />
+                  </td>
                   <td className="px-2 py-1">{formatDateTime(death.timeMs)}</td>
                 </tr>
               ))}
