@@ -36,7 +36,6 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
   const [expression, setExpression] = useFilterText();
   const dlq: DlqRef = { kind, connection, dlq: name };
   const Messages = MESSAGE_VIEWS[kind];
-  const tabs = TABS.filter((t) => t.id !== "search" || hasFullTooling(dlq));
 
   const open = (id: DlqTab) => void setTab(id);
 
@@ -78,7 +77,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
       ) : null}
 
       <div role="tablist" aria-label="DLQ views" className="flex gap-1 border-b border-slate-200">
-        {tabs.map((t) => (
+        {TABS.map((t) => (
           <button
             key={t.id}
             type="button"
@@ -96,7 +95,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         ))}
       </div>
 
-      {tabs.map((t) =>
+      {TABS.map((t) =>
         opened.has(t.id) ? (
           <div key={t.id} role="tabpanel" id={`dlq-panel-${t.id}`} aria-labelledby={`dlq-tab-${t.id}`} hidden={tab !== t.id}>
             <Card title={t.label}>
@@ -104,18 +103,14 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
               {t.id === "groups" ? (
                 <FailureGroups
                   dlq={dlq}
-                  onPick={
-                    hasFullTooling(dlq)
-                      ? (group) => {
-                          // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
-                          void setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
-                          open("search");
-                        }
-                      : undefined
-                  }
+                  onPick={(group) => {
+                    // Exactly the group's messages: its fingerprint, not its exception class (which other groups share).
+                    void setExpression(`record.error.fingerprint == ${JSON.stringify(group.fingerprint)}`);
+                    open("search");
+                  }}
                 />
               ) : null}
-              {t.id === "search" && hasFullTooling(dlq) ? <SearchPanel dlq={dlq} expression={expression} onExpression={(text) => void setExpression(text)} /> : null}
+              {t.id === "search" ? <SearchPanel dlq={dlq} expression={expression} onExpression={(text) => void setExpression(text)} /> : null}
             </Card>
           </div>
         ) : null,

@@ -24,8 +24,7 @@ function HourlyTrend({ hourly }: { hourly: number[] }) {
   );
 }
 
-/** `onPick`: open a group's messages (in the search); without it the rows only list. */
-export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick?: (group: FailureGroup) => void }) {
+export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: FailureGroup) => void }) {
   const trpc = useTRPC();
   const groups = useQuery(trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 30_000 }));
   const data = groups.data;
@@ -68,12 +67,12 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick?: (group: F
                     <tr
                       key={group.fingerprint}
                       data-testid="failure-group-row"
-                      tabIndex={onPick ? 0 : undefined}
-                      onClick={() => onPick?.(group)}
+                      tabIndex={0}
+                      onClick={() => onPick(group)}
                       onKeyDown={(event) => {
-                        if (event.key === "Enter") onPick?.(group);
+                        if (event.key === "Enter") onPick(group);
                       }}
-                      className={`${onPick ? "cursor-pointer hover:bg-slate-50" : ""} border-t border-slate-100 align-top`}
+                      className="cursor-pointer border-t border-slate-100 align-top hover:bg-slate-50"
                     >
                       <td className="py-1 pr-3 text-right font-semibold tabular-nums" data-testid="failure-group-count">
                         {group.count.toLocaleString()}

@@ -6,7 +6,7 @@ import { useTRPC } from "../trpc";
 import { useOpenMessage } from "../url-state";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
-import { RabbitReplayPanel } from "./rabbit-replay-panel";
+import { rabbitReplaySection } from "./rabbit-replay-panel";
 import { SplitView } from "./split-view";
 import type { DlqRef } from "./types";
 
@@ -63,13 +63,7 @@ export function RabbitMessages({ dlq }: { dlq: DlqRef }) {
                   dlq={dlq}
                   id={selectedId}
                   onClose={() => void setSelectedId(null)}
-                  replay={(detail) => (
-                    <RabbitReplayPanel
-                      dlq={dlq}
-                      id={detail.id}
-                      origin={{ exchange: detail.failure?.rabbit?.originExchange ?? null, routingKey: detail.failure?.rabbit?.originRoutingKey ?? null }}
-                    />
-                  )}
+                  replay={rabbitReplaySection(dlq)}
                 />
               ) : null
             }

@@ -6,6 +6,7 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { formatDateTime } from "./format";
 import { actionLabel, useCanReplay } from "./replay-controls";
+import type { ReplaySection } from "./message-detail";
 import type { DlqRef } from "./types";
 
 const exchangeName = (exchange: string) => exchange || "(default)";
@@ -97,4 +98,13 @@ export function RabbitReplayPanel({ dlq, id, origin }: { dlq: DlqRef; id: string
       ) : null}
     </section>
   );
+}
+
+/** The message detail's replay section for a RabbitMQ DLQ: the origin the headers name, prefilled. */
+export function rabbitReplaySection(dlq: DlqRef): ReplaySection {
+  function RabbitReplaySection(detail: Parameters<ReplaySection>[0]) {
+    const rabbit = detail.failure?.rabbit;
+    return <RabbitReplayPanel dlq={dlq} id={detail.id} origin={{ exchange: rabbit?.originExchange ?? null, routingKey: rabbit?.originRoutingKey ?? null }} />;
+  }
+  return RabbitReplaySection;
 }

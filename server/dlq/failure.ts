@@ -196,7 +196,8 @@ export interface FailureGroupKey {
 
 /** The ServicePulse-style grouping: origin + exception class + normalised message. */
 export function failureGroupKey(failure: FailureInfo | null): FailureGroupKey {
-  const origin = failure?.originTopic ?? failure?.sourceQueue ?? "(unknown origin)";
+  // RabbitMQ: the queue it first died in, else (Spring's recoverer republished it) the exchange and routing key it came from.
+  const origin = failure?.originTopic ?? failure?.sourceQueue ?? failure?.rabbit?.origin ?? "(unknown origin)";
   const exceptionClass = failure?.exceptionClass ?? "(no exception recorded)";
   const normalisedMessage = failure?.message ? normaliseMessage(failure.message.split("\n")[0] ?? "") : "";
   const fingerprint = createHash("sha1").update(`${origin}\u0000${exceptionClass}\u0000${normalisedMessage}`).digest("hex").slice(0, 16);

@@ -154,6 +154,38 @@ describe("the RabbitMQ DLQ page's server side", () => {
     expect(await rabbit.count(dlq)).toBe(5);
   });
 
+  it("groups the browsed window's failures and searches it with CEL, losing nothing", async () => {
+    const { dlq, shop, orders, payments } = await deadLetters();
+    const grouped = await api.data<{ groups: { origin: string; exceptionClass: string; count: number }[]; scanned: number; retained: number }>("dlq.groups", {
+      kind: "query",
+      input: { kind: "rabbitmq", connection: "local", dlq },
+      headers: as(viewer),
+    });
+    expect(grouped.scanned).toBe(5);
+    // Largest first; the two groups of one are in either order.
+    expect(grouped.groups[0]).toMatchObject({ origin: orders, exceptionClass: "(no exception recorded)", count: 3 });
+    expect(grouped.groups.slice(1).map((g) => [g.origin, g.exceptionClass, g.count]).sort()).toEqual(
+      [
+        [payments, "(no exception recorded)", 1],
+        // Spring's recoverer names no dead-letter queue: its group's origin is the exchange and routing key.
+        [`${shop} / orders.created`, "com.example.orders.PaymentDeclinedException", 1],
+      ].sort(),
+    );
+    const { id } = await api.data<{ id: string }>("dlq.scan.start", {
+      kind: "mutation",
+      input: { kind: "rabbitmq", connection: "local", dlq, expression: `record.error.sourceQueue == "${orders}" && record.valueAsText.contains("order")` },
+      headers: as(viewer),
+    });
+    const done = await eventually(
+      "the search finished",
+      () => api.data<{ status: string; scanned: number; matches: { id: string }[] }>("dlq.scan.status", { kind: "query", input: { id }, headers: as(viewer) }),
+      (status) => status.status !== "running",
+    );
+    expect(done).toMatchObject({ status: "done", scanned: 5 });
+    expect(done.matches.map((m) => m.id)).toEqual(["id:rejected-1"]);
+    expect(await rabbit.count(dlq)).toBe(5);
+  });
+
   it("hands hostile payloads over as text and hex, never as markup", async () => {
     const { dlq } = await deadLetters();
     const markup = await open(dlq, "id:hostile-markup");

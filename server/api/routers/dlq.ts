@@ -203,7 +203,7 @@ export const dlqRouter = createTRPCRouter({
     start: viewerProcedure
       .input(
         z.object({
-          kind: z.enum(["kafka", "sqs"]),
+          kind: dlqKind,
           connection: name,
           dlq: name,
           snapshotId: z.uuid().optional(),
@@ -213,7 +213,7 @@ export const dlqRouter = createTRPCRouter({
       )
       .mutation(async ({ ctx, input }) => {
         if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
-        else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
+        else if (input.kind === "sqs" && !input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
         checkFilter(input.expression);
         const scan = await startScan(ctx.db, ctx.connections, {
           ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
