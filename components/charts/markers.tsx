@@ -34,7 +34,7 @@ export function markerLines(markers: ChartMarker[], domain: [number, number], yA
 }
 
 /** Replay, discard and move jobs that ran on these DLQs (the latest 100 jobs are looked at). */
-export function useReplayMarkers(kind: "kafka" | "sqs", connection: string, names: string[]): ChartMarker[] {
+export function useReplayMarkers(kind: "kafka" | "sqs" | "rabbitmq", connection: string, names: string[]): ChartMarker[] {
   const trpc = useTRPC();
   const jobs = useQuery(trpc.replayJobs.list.queryOptions({ limit: 100 }, { refetchInterval: 15_000 }));
   const wanted = new Set(names);

@@ -13,12 +13,12 @@ export const MAX_NAMES_PER_CHART = 50;
 const REFRESH_MS = 15_000;
 
 /** DLQ depth over time for the DLQs of one connection. */
-export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" | "kafka"; connection: string; names: string[]; range: ChartRange }) {
+export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" | "kafka" | "rabbitmq"; connection: string; names: string[]; range: ChartRange }) {
   const trpc = useTRPC();
   const charted = names.slice(0, MAX_NAMES_PER_CHART);
   const markers = useReplayMarkers(kind, connection, charted);
   const history = useQuery(trpc.depth.history.queryOptions({ kind, connection, names: charted, range }, { refetchInterval: REFRESH_MS }));
-  const title = `${kind === "sqs" ? "SQS" : "Kafka"} · ${connection}${
+  const title = `${kind === "sqs" ? "SQS" : kind === "rabbitmq" ? "RabbitMQ" : "Kafka"} · ${connection}${
     names.length > charted.length ? ` (the first ${charted.length} of ${names.length} DLQs)` : ""
   }`;
   return (

@@ -5,6 +5,8 @@ import type { DlqEntry } from "../lag/types";
 import { GrowthText } from "./growth-text";
 import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
+const KIND_LABELS = { sqs: "SQS queue", kafka: "Kafka topic", rabbitmq: "RabbitMQ queue" } as const;
+
 export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
   if (dlqs.length === 0) {
     return <p className="text-sm text-slate-500">No dead-letter queue or DLQ topic has been sampled yet.</p>;
@@ -32,7 +34,7 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
               data-testid={`dlq-depth-row-${dlq.name}`}
             >
               <td className="py-1 pr-3 font-mono">{dlq.connection}</td>
-              <td className="py-1 pr-3">{dlq.kind === "sqs" ? "SQS queue" : "Kafka topic"}</td>
+              <td className="py-1 pr-3">{KIND_LABELS[dlq.kind]}</td>
               <td className="py-1 pr-3 break-all font-mono">
                 <Link href={dlqHref(dlq.kind, dlq.connection, dlq.name)} className="text-sky-700 hover:underline" data-testid="dlq-link">
                   {dlq.name}
@@ -49,6 +51,11 @@ export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
               </td>
               <td className="py-1 pr-3 text-right tabular-nums" data-testid="dlq-growth">
                 <GrowthText value={dlq.growthLastHour} />
+                {dlq.health && dlq.health.status !== "OK" ? (
+                  <div className="text-xs text-amber-700" title={dlq.health.reason ?? undefined} data-testid="dlq-health">
+                    {dlq.health.status === "CONSUMERS_STALLED" ? "consumers stalled" : "growing, no consumers"}
+                  </div>
+                ) : null}
               </td>
             </tr>
           ))}

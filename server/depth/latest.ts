@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { kafkaDlqSamples, kafkaPartitionSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
-import { depthHourAgo, latestDlqTopicSampleTime, latestQueueSampleTime, snapshotState } from "~/server/lag/queries";
+import { kafkaDlqSamples, kafkaPartitionSamples, rabbitmqQueueSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
+import { evaluateQueue, type QueueVerdict } from "~/server/lag/queue-health-rules";
+import { depthHourAgo, latestDlqTopicSampleTime, latestQueueSampleTime, latestRabbitSampleTime, rabbitQueueWindows, snapshotState } from "~/server/lag/queries";
 import type { ControlDb } from "~/server/db/control-store";
 import type { Connections } from "~/server/connections/registry";
 import { visible, type Readable } from "~/server/auth/permissions";
@@ -11,7 +12,7 @@ import { visible, type Readable } from "~/server/auth/permissions";
  */
 
 export interface DlqDepth {
-  kind: "sqs" | "kafka";
+  kind: "sqs" | "kafka" | "rabbitmq";
   connection: string;
   name: string;
   sources: string[];
@@ -22,9 +23,14 @@ export interface DlqDepth {
    * entries are subtracted; a replayed SQS message leaves the DLQ, so there it is the depth.
    */
   notReplayed: number;
-  /** Kafka: record timestamps at the sample. SQS: sent times in the latest snapshot, if one was taken. */
+  /**
+   * Kafka: record timestamps at the sample. SQS: sent times in the latest snapshot, if one was taken. RabbitMQ:
+   * oldest is when the head message was dead-lettered (sampled from classic DLQs), newest is not known.
+   */
   oldestMessageAt: Date | null;
   newestMessageAt: Date | null;
+  /** RabbitMQ: whether anyone drains the queue (server/lag/queue-health-rules.ts); null for the other brokers. */
+  health: QueueVerdict | null;
 }
 
 /** Per Kafka DLQ topic, how many distinct records the ledger says were replayed and are still retained. */
@@ -103,6 +109,30 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
       };
     }),
   );
+  const rabbitmq = await Promise.all(
+    names(connections.rabbitmq.keys()).map(async (connection) => {
+      const sampledAt = await latestRabbitSampleTime(db, connection);
+      const snapshot = await snapshotState(db, "rabbitmq", connection, sampledAt);
+      if (!sampledAt) return { snapshot, queues: [] };
+      const interval = connections.config.rabbitmq.find((c) => c.name === connection)?.sampleIntervalSeconds ?? 15;
+      const [rows, hourAgo, windows] = await Promise.all([
+        db
+          .select()
+          .from(rabbitmqQueueSamples)
+          .where(and(eq(rabbitmqQueueSamples.connection, connection), eq(rabbitmqQueueSamples.sampledAt, sampledAt)))
+          .orderBy(rabbitmqQueueSamples.queue),
+        depthHourAgo(db, "rabbitmq", connection),
+        rabbitQueueWindows(db, connection, sampledAt, interval),
+      ]);
+      return {
+        snapshot,
+        queues: visible(rows, readable, (row) => ({ connection, resource: row.queue })).map((row) => {
+          const depth = row.ready + row.unacked;
+          return { ...row, depth, growthLastHour: hourAgo.has(row.queue) ? depth - hourAgo.get(row.queue)! : null, health: evaluateQueue(windows.get(row.queue) ?? []) };
+        }),
+      };
+    }),
+  );
   const snapshotTimes = await latestSnapshotTimes(db);
   const replayed = await replayedStillRetained(db, kafka.flatMap(({ snapshot, topics }) => topics.map((t) => ({ connection: snapshot.connection, topic: t.topic, sampledAt: t.sampledAt }))));
   const dlqs: DlqDepth[] = [
@@ -121,6 +151,7 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
             growthLastHour: q.growthLastHour,
             oldestMessageAt: times?.oldest ?? null,
             newestMessageAt: times?.newest ?? null,
+            health: null,
           };
         }),
     ),
@@ -135,8 +166,26 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
         growthLastHour: t.growthLastHour,
         oldestMessageAt: t.oldestMessageAt,
         newestMessageAt: t.newestMessageAt,
+        health: null,
       })),
     ),
+    ...rabbitmq.flatMap(({ snapshot, queues }) =>
+      queues
+        .filter((q) => q.isDeadLetterQueue)
+        .map((q) => ({
+          kind: "rabbitmq" as const,
+          connection: snapshot.connection,
+          name: q.queue,
+          sources: q.sourceQueues,
+          depth: q.depth,
+          // A replayed RabbitMQ dead letter is acknowledged, so it leaves the DLQ: what is there is not replayed.
+          notReplayed: q.depth,
+          growthLastHour: q.growthLastHour,
+          oldestMessageAt: q.headDeadLetteredAgeSeconds === null ? null : new Date(q.sampledAt.getTime() - q.headDeadLetteredAgeSeconds * 1000),
+          newestMessageAt: null,
+          health: q.health,
+        })),
+    ),
   ];
-  return { sqs, kafka, dlqs };
+  return { sqs, kafka, rabbitmq, dlqs };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { and, desc, eq, sql } from "drizzle-orm";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { collectorRuns } from "~/server/db/schema";
@@ -11,7 +12,7 @@ import { LEASE_APPLICATION_PREFIX, REPLICA_ID } from "~/server/lib/replica";
 const processStarted = Date.now();
 
 export interface ConnectionSampleState {
-  kind: "kafka" | "sqs";
+  kind: BrokerKind;
   name: string;
   /** The latest collector run for it, whatever its outcome. */
   lastRunAt: string | null;
@@ -39,7 +40,7 @@ export interface Readiness {
 export function stallThresholdSeconds(connections: Connections, env = process.env): number {
   const configured = Number(env.REDRIVE_READY_STALL_SECONDS);
   if (Number.isFinite(configured) && configured > 0) return configured;
-  const intervals = [...connections.config.kafka, ...connections.config.sqs].map((c) => c.sampleIntervalSeconds ?? 15);
+  const intervals = BROKER_KINDS.flatMap((kind) => connections.config[kind].map((c) => c.sampleIntervalSeconds ?? 15));
   return Math.max(60, 3 * Math.max(0, ...intervals));
 }
 
@@ -53,12 +54,9 @@ function migrationsInFolder(): number {
 
 type Rows<T> = { rows: T[] };
 
-/** The last run and last successful run of every configured Kafka cluster and SQS endpoint (index-backed reads). */
+/** The last run and last successful run of every configured broker connection (index-backed reads). */
 export async function connectionSampleStates(db: ControlDb, connections: Connections, now = Date.now()): Promise<ConnectionSampleState[]> {
-  const targets = [
-    ...[...connections.kafka.keys()].map((name) => ({ kind: "kafka" as const, name })),
-    ...[...connections.sqs.keys()].map((name) => ({ kind: "sqs" as const, name })),
-  ];
+  const targets = BROKER_KINDS.flatMap((kind) => [...connections[kind].keys()].map((name) => ({ kind, name })));
   return Promise.all(
     targets.map(async ({ kind, name }) => {
       const where = and(eq(collectorRuns.connectionKind, kind), eq(collectorRuns.connection, name));

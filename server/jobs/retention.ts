@@ -30,6 +30,12 @@ const tables = [
     kept: ["is_dead_letter_queue", "source_queues[]"],
   },
   { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic", "oldest_message_at", "newest_message_at"] },
+  {
+    name: "rabbitmq_queue_samples",
+    keys: ["connection", "queue"],
+    averaged: ["ready", "unacked", "consumers", "consumer_utilisation", "publish_rate", "deliver_rate", "head_dead_lettered_age_seconds"],
+    kept: ["is_dead_letter_queue", "source_queues[]"],
+  },
 ] as const;
 
 /** Folds raw samples older than the raw retention into 1-minute averages, and drops what is past all retention. */

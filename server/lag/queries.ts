@@ -1,6 +1,7 @@
-import { and, desc, eq, getTableColumns, gte, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
-import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, sqsQueueSamples } from "~/server/db/schema";
+import type { QueueSample } from "./queue-health-rules";
+import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
 
 export const ranges = { "15m": 15 * 60, "1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
 export type RangeKey = keyof typeof ranges;
@@ -14,7 +15,7 @@ export function bucketSeconds(range: RangeKey, sampleIntervalSeconds: number): n
 
 export interface SnapshotState {
   connection: string;
-  kind: "kafka" | "sqs";
+  kind: "kafka" | "sqs" | "rabbitmq";
   /** Time of the newest stored sample (null: never sampled). */
   sampledAt: Date | null;
   /** The newest collection attempt, which may have failed after the last good sample. */
@@ -23,7 +24,7 @@ export interface SnapshotState {
   lastError: string | null;
 }
 
-export async function snapshotState(db: ControlDb, kind: "kafka" | "sqs", connection: string, sampledAt: Date | null): Promise<SnapshotState> {
+export async function snapshotState(db: ControlDb, kind: SnapshotState["kind"], connection: string, sampledAt: Date | null): Promise<SnapshotState> {
   const [run] = await db
     .select()
     .from(collectorRuns)
@@ -34,7 +35,7 @@ export async function snapshotState(db: ControlDb, kind: "kafka" | "sqs", connec
 }
 
 /** A table of collector samples: each has connection, sampled_at and resolution_seconds. */
-type SampleTable = typeof kafkaGroupSamples | typeof sqsQueueSamples | typeof kafkaDlqSamples;
+type SampleTable = typeof kafkaGroupSamples | typeof sqsQueueSamples | typeof kafkaDlqSamples | typeof rabbitmqQueueSamples;
 
 /** Time of the newest raw sample of one connection in a sample table (null: never sampled). */
 async function latestSampleTime(db: ControlDb, table: SampleTable, connection: string): Promise<Date | null> {
@@ -48,6 +49,7 @@ async function latestSampleTime(db: ControlDb, table: SampleTable, connection: s
 export const latestGroupSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, kafkaGroupSamples, connection);
 export const latestQueueSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, sqsQueueSamples, connection);
 export const latestDlqTopicSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, kafkaDlqSamples, connection);
+export const latestRabbitSampleTime = (db: ControlDb, connection: string) => latestSampleTime(db, rabbitmqQueueSamples, connection);
 
 // Lists leave the member detail out: only one group's page shows it.
 const { memberDetails, ...groupListColumns } = getTableColumns(kafkaGroupSamples);
@@ -133,10 +135,11 @@ export async function groupHistory(
   });
 }
 
-/** Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages. */
+/** Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by ready + unacknowledged. */
 const depthSeries = {
   sqs: { table: sqsQueueSamples, name: sqsQueueSamples.queue, depth: sqsQueueSamples.visible },
   kafka: { table: kafkaDlqSamples, name: kafkaDlqSamples.topic, depth: kafkaDlqSamples.retainedMessages },
+  rabbitmq: { table: rabbitmqQueueSamples, name: rabbitmqQueueSamples.queue, depth: sql<number>`(${rabbitmqQueueSamples.ready} + ${rabbitmqQueueSamples.unacked})`.mapWith(Number) },
 } as const;
 
 /** Depth over time of the named queues or DLQ topics, averaged per bucket. */
@@ -171,4 +174,26 @@ export async function depthHourAgo(db: ControlDb, kind: keyof typeof depthSeries
     .where(and(eq(table.connection, connection), gte(table.sampledAt, hourAgo)))
     .orderBy(name, table.sampledAt);
   return new Map(rows.map((row) => [row.name, row.depth]));
+}
+
+/** Samples per queue the RabbitMQ health verdicts look at (server/lag/queue-health-rules.ts). */
+const RABBIT_VERDICT_SAMPLES = 5;
+
+/** The last few raw samples of each RabbitMQ queue of a connection up to `sampledAt`, oldest first, for the health verdicts. */
+export async function rabbitQueueWindows(db: ControlDb, connection: string, sampledAt: Date, intervalSeconds: number): Promise<Map<string, QueueSample[]>> {
+  const since = new Date(sampledAt.getTime() - (RABBIT_VERDICT_SAMPLES + 1) * intervalSeconds * 1000);
+  const t = rabbitmqQueueSamples;
+  const rows = await db
+    .select({ queue: t.queue, at: t.sampledAt, ready: t.ready, unacked: t.unacked, consumers: t.consumers, deliverRate: t.deliverRate })
+    .from(t)
+    .where(and(eq(t.connection, connection), eq(t.resolutionSeconds, 0), gte(t.sampledAt, since), lte(t.sampledAt, sampledAt)))
+    .orderBy(t.sampledAt);
+  const windows = new Map<string, QueueSample[]>();
+  for (const row of rows) {
+    let window = windows.get(row.queue);
+    if (!window) windows.set(row.queue, (window = []));
+    window.push({ at: row.at.getTime(), ready: row.ready, unacked: row.unacked, consumers: row.consumers, deliverRate: row.deliverRate });
+    if (window.length > RABBIT_VERDICT_SAMPLES) window.shift();
+  }
+  return windows;
 }

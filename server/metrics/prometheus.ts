@@ -7,6 +7,7 @@ import { kafkaLagSamples, kafkaPartitionSamples } from "~/server/db/schema";
 import { latestDepths } from "~/server/depth/latest";
 import { connectionSampleStates } from "~/server/health/readiness";
 import { partitionStatuses } from "~/server/lag/health-rules";
+import { queueStatuses } from "~/server/lag/queue-health-rules";
 import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
 import { applicationMetrics } from "~/server/sagas/metrics";
 
@@ -36,6 +37,13 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
   ]);
   const dlqDepth = gauge("redrive_dlq_depth", "Messages in a dead-letter queue or topic", ["connection", "dlq"]);
   const queueMessages = gauge("redrive_queue_messages", "SQS queue messages by state", ["connection", "queue", "state"]);
+  // RabbitMQ: the names of the rabbitmq_prometheus plugin's per-queue metrics, so its dashboards apply; `connection` added.
+  const rabbitLabels = ["connection", "vhost", "queue"] as const;
+  const rabbitReady = gauge("rabbitmq_queue_messages_ready", "Messages ready to be delivered to consumers", rabbitLabels);
+  const rabbitUnacked = gauge("rabbitmq_queue_messages_unacked", "Messages delivered to consumers but not yet acknowledged", rabbitLabels);
+  const rabbitConsumers = gauge("rabbitmq_queue_consumers", "Consumers on a queue", rabbitLabels);
+  const rabbitUtilisation = gauge("rabbitmq_queue_consumer_utilisation", "Share of time the queue could deliver to its consumers at once (0..1)", rabbitLabels);
+  const rabbitStatus = gauge("redrive_queue_status", "1 for the RabbitMQ queue's current health status, 0 for the others", [...rabbitLabels, "status"]);
 
   for (const cluster of connections.kafka.keys()) {
     const sampledAt = await latestGroupSampleTime(db, cluster);
@@ -72,6 +80,17 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "visible" }, q.visible);
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "in_flight" }, q.inFlight);
       queueMessages.set({ connection: snapshot.connection, queue: q.queue, state: "delayed" }, q.delayed);
+    }
+  }
+  for (const { snapshot, queues } of depths.rabbitmq) {
+    const vhost = connections.config.rabbitmq.find((c) => c.name === snapshot.connection)?.vhost ?? "/";
+    for (const q of queues) {
+      const labels = { connection: snapshot.connection, vhost, queue: q.queue };
+      rabbitReady.set(labels, q.ready);
+      rabbitUnacked.set(labels, q.unacked);
+      rabbitConsumers.set(labels, q.consumers);
+      if (q.consumerUtilisation !== null) rabbitUtilisation.set(labels, q.consumerUtilisation);
+      for (const s of queueStatuses) rabbitStatus.set({ ...labels, status: s }, q.health.status === s ? 1 : 0);
     }
   }
   await applicationMetrics(registry, db, connections);

@@ -1,10 +1,10 @@
 import { and, asc, eq, gte, lte } from "drizzle-orm";
-import { kafkaDlqSamples, sqsQueueSamples } from "~/server/db/schema";
+import { kafkaDlqSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
 import type { Series } from "../types";
 import { enc, likeAny, toSeries, windowedChange, type SignalContext, type SignalDef, type SignalQuery } from "./types";
 
 interface DlqRow {
-  kind: "kafka" | "sqs";
+  kind: "kafka" | "sqs" | "rabbitmq";
   connection: string;
   name: string;
   at: Date;
@@ -13,11 +13,12 @@ interface DlqRow {
   oldestAge: number | null;
 }
 
-/** Kafka DLQ topics (retained messages) and SQS dead-letter queues (visible messages), oldest first. */
+/** Kafka DLQ topics (retained messages), SQS dead-letter queues (visible messages) and RabbitMQ DLQs (ready + unacknowledged), oldest first. */
 async function dlqRows(ctx: SignalContext, query: SignalQuery, extraHistoryMs = 0): Promise<DlqRow[]> {
   const since = new Date(query.since - extraHistoryMs);
   const until = new Date(query.until);
-  const [kafka, sqs] = await Promise.all([
+  const r = rabbitmqQueueSamples;
+  const [kafka, sqs, rabbitmq] = await Promise.all([
     ctx.db
       .select({
         connection: kafkaDlqSamples.connection,
@@ -55,6 +56,11 @@ async function dlqRows(ctx: SignalContext, query: SignalQuery, extraHistoryMs = 
         ),
       )
       .orderBy(asc(sqsQueueSamples.sampledAt)),
+    ctx.db
+      .select({ connection: r.connection, name: r.queue, at: r.sampledAt, ready: r.ready, unacked: r.unacked, oldestAge: r.headDeadLetteredAgeSeconds })
+      .from(r)
+      .where(and(eq(r.isDeadLetterQueue, true), gte(r.sampledAt, since), lte(r.sampledAt, until), likeAny(r.connection, query.scope.connections), likeAny(r.queue, query.scope.names)))
+      .orderBy(asc(r.sampledAt)),
   ]);
   return [
     ...kafka.map((r) => ({
@@ -66,6 +72,10 @@ async function dlqRows(ctx: SignalContext, query: SignalQuery, extraHistoryMs = 
       oldestAge: r.oldestAt && r.depth > 0 ? Math.max(0, (r.at.getTime() - r.oldestAt.getTime()) / 1000) : r.depth > 0 ? null : 0,
     })),
     ...sqs.map((r) => ({ kind: "sqs" as const, connection: r.connection, name: r.name, at: r.at, depth: Number(r.depth), oldestAge: r.depth > 0 ? r.oldestAge : 0 })),
+    ...rabbitmq.map((row) => {
+      const depth = Number(row.ready) + Number(row.unacked);
+      return { kind: "rabbitmq" as const, connection: row.connection, name: row.name, at: row.at, depth, oldestAge: depth > 0 ? row.oldestAge : 0 };
+    }),
   ];
 }
 
@@ -86,7 +96,7 @@ function dlqSeries(rows: DlqRow[], value: (row: DlqRow) => number | null): Serie
 export const dlqDepth: SignalDef = {
   id: "dlq_depth",
   title: "DLQ depth",
-  description: "Messages in a dead-letter queue (Kafka: retained in the DLQ topic; SQS: visible).",
+  description: "Messages in a dead-letter queue (Kafka: retained in the DLQ topic; SQS: visible; RabbitMQ: ready + unacknowledged).",
   object: "dlq",
   unit: "count",
   history: true,

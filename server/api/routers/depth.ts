@@ -12,7 +12,7 @@ export const depthRouter = createTRPCRouter({
   history: viewerProcedure
     .input(
       z.object({
-        kind: z.enum(["sqs", "kafka"]),
+        kind: z.enum(["sqs", "kafka", "rabbitmq"]),
         connection: z.string().min(1),
         names: z.array(z.string().min(1)).min(1).max(50),
         range: rangeInput,
@@ -20,9 +20,9 @@ export const depthRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       const interval =
-        input.kind === "sqs"
-          ? ctx.connections.config.sqs.find((c) => c.name === input.connection)?.sampleIntervalSeconds
-          : ctx.connections.kafka.get(input.connection)?.config.sampleIntervalSeconds;
+        input.kind === "kafka"
+          ? ctx.connections.kafka.get(input.connection)?.config.sampleIntervalSeconds
+          : ctx.connections.config[input.kind].find((c) => c.name === input.connection)?.sampleIntervalSeconds;
       if (interval === undefined) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
       const bucket = bucketSeconds(input.range, interval);
       const points = await depthHistory(ctx.db, input.kind, { connection: input.connection, names: input.names, range: input.range, bucket });

@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { and, eq, inArray } from "drizzle-orm";
 import { batchReplay, type BatchReplayRecord } from "~/server/brokers/rabbitmq";
 import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
+import { REPLAY_ID_HEADER } from "~/server/brokers/rabbitmq/replay-copy";
 import { formatRabbitTarget, parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
 import type { ControlDb } from "~/server/db/control-store";
+import { replayJobItems } from "~/server/db/schema";
 import { DEFAULT_REPLAY_LIMIT } from "~/server/replay/headers";
 import type { ReplayJob } from "./dry-run";
 import type { BatchOutcome, ReplayExecutor } from "./executor";
-import { addCounters, nextItems, updateItems, writeLedger, type ItemUpdate, type ReplayItem } from "./items";
+import { addCounters, markCameBack, nextItems, updateItems, writeLedger, type ItemUpdate, type ReplayItem } from "./items";
 
 // Copies whose original could still come back after a crash (batchReplay's bound on duplicates).
 const CONFIRM_WINDOW = 256;
@@ -24,6 +27,8 @@ const CONFIRM_WINDOW = 256;
 export class RabbitReplayExecutor implements ReplayExecutor {
   private open = new Map<number, ReplayItem>();
   private recovered = new Set<number>();
+  /** Copies seen back in the DLQ, by their x-redrive-replay-id (which the item keeps as its target position). */
+  private returns: { copyId: string; where: string }[] = [];
 
   constructor(
     private readonly db: ControlDb,
@@ -63,7 +68,8 @@ export class RabbitReplayExecutor implements ReplayExecutor {
         if (!queue) throw new Error(`Queue "${this.job.dlq}" does not exist on "${this.adapter.name}".`);
         return queue;
       }),
-      match: ({ key, replayCount }) => {
+      match: ({ key, replayCount, headers }) => {
+        this.noteReturn(headers, key);
         const item = wanted.get(key)?.shift();
         if (!item) return false;
         matchedBy.set(key, [...(matchedBy.get(key) ?? []), { item, replayCount }]);
@@ -126,9 +132,38 @@ export class RabbitReplayExecutor implements ReplayExecutor {
     return { processed, finished: this.open.size === 0 };
   }
 
-  /** Copies that die again come back with their x-redrive-replay-id; finding them means reading the DLQ, which is not done here yet. */
-  async checkCameBack(): Promise<number> {
-    return 0;
+  private noteReturn(headers: Record<string, unknown>, key: string): void {
+    const copyId = headers[REPLAY_ID_HEADER];
+    if (typeof copyId === "string") this.returns.push({ copyId, where: `${this.job.dlq}/${key}` });
+  }
+
+  /**
+   * Copies that died again are back in the DLQ with their x-redrive-replay-id: the runs see them in passing; the
+   * canary's watch (thorough) also browses the DLQ's first page (read and returned, as the DLQ page does).
+   */
+  async checkCameBack(thorough: boolean): Promise<number> {
+    if (this.job.action !== "replay") return 0;
+    if (thorough && this.returns.length === 0) {
+      // A DLQ a browse refuses (e.g. a quorum queue with a delivery limit) is only watched in passing.
+      const page = await this.adapter.browse(this.job.dlq, 100).catch(() => null);
+      for (const message of page?.messages ?? []) this.noteReturn(message.headers, message.key);
+    }
+    const returns = this.returns;
+    this.returns = [];
+    if (returns.length === 0) return 0;
+    const items = await this.db
+      .select({ replayId: replayJobItems.replayId, copyId: replayJobItems.targetPosition })
+      .from(replayJobItems)
+      .where(and(eq(replayJobItems.jobId, this.job.id), inArray(replayJobItems.targetPosition, [...new Set(returns.map((r) => r.copyId))])));
+    const byCopy = new Map(items.map((item) => [item.copyId, item.replayId]));
+    return markCameBack(
+      this.db,
+      this.job.id,
+      returns.flatMap((r) => {
+        const replayId = byCopy.get(r.copyId);
+        return replayId ? [{ replayId, where: r.where }] : [];
+      }),
+    );
   }
 
   async close(): Promise<void> {
