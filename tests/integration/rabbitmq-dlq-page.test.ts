@@ -2,6 +2,8 @@ import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
 import { auditLog, replayLedger } from "~/server/db/schema";
+import { handleDownload } from "~/server/dlq/download";
+import { handleExport } from "~/server/dlq/export";
 import { ApiHarness } from "./helpers/api";
 import { eventually, RABBITMQ_MANAGEMENT_URL, RABBITMQ_URL, rabbitAdapter, RabbitFixture } from "./helpers/rabbitmq";
 
@@ -270,5 +272,56 @@ describe("the RabbitMQ DLQ page's server side", () => {
     const response = await api.call("dlq.rabbitmq.messages", { kind: "query", input: { connection: "local", queue: dlq }, headers: as(viewer) });
     expect(response.status).toBe(412);
     expect(JSON.stringify(response.body)).toMatch(/delivery limit of 3/);
+  });
+});
+
+describe("the payload permission on RabbitMQ DLQs", () => {
+  it("withholds bodies and non-failure headers from a role without it (pages, detail, search, export, download), and shows the failure", async () => {
+    const marker = `leakmark${Date.now().toString(36)}`;
+    const strict = await ApiHarness.start({ payloads: { readRoles: ["admin"] }, rabbitmq: [{ name: "local", url: RABBITMQ_URL, managementUrl: RABBITMQ_MANAGEMENT_URL }] });
+    try {
+      const [reader, admin] = [await strict.tokenFor("viewer"), await strict.tokenFor("admin")];
+      const dlq = await rabbit.queue("strict-dlq");
+      const source = await rabbit.queue("strict-src", { "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq });
+      await rabbit.publish("", source, JSON.stringify({ note: marker }), { messageId: "secret-1", headers: { "x-note": marker } });
+      const channel = await rabbit.connection.createChannel();
+      const message = await eventually("in the source", () => channel.get(source), (m) => m !== false);
+      if (message) channel.nack(message, false, false);
+      await channel.close();
+      await eventually("dead-lettered", () => rabbit.count(dlq), (n) => n === 1);
+      const ref = { kind: "rabbitmq", connection: "local", dlq };
+      const query = (procedure: string, input: unknown, token = reader) => strict.call(procedure, { kind: "query", input, headers: as(token) });
+
+      const answers = [
+        await query("dlq.rabbitmq.messages", { connection: "local", queue: dlq }),
+        await query("dlq.message", { ...ref, id: "id:secret-1" }),
+        await query("dlq.groups", ref),
+      ];
+      const started = await strict.call("dlq.scan.start", { kind: "mutation", input: { ...ref, expression: "true" }, headers: as(reader) });
+      const scan = (started.body as { result: { data: { json: { id: string } } } }).result.data.json;
+      answers.push(await eventually("search done", () => query("dlq.scan.status", { id: scan.id }), (r) => !JSON.stringify(r.body).includes('"running"')));
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(JSON.stringify(answer.body)).not.toContain(marker);
+      }
+      const detail = (answers[1]!.body as { result: { data: { json: Detail } } }).result.data.json;
+      expect(detail.headers.find((h) => h.name === "x-death")!.value).not.toBeNull();
+      expect(detail.headers.find((h) => h.name === "x-note")!.value).toBeNull();
+      expect(detail.failure!.rabbit!.deathReason).toBe("rejected");
+
+      const params = new URLSearchParams({ kind: "rabbitmq", connection: "local", dlq, ids: "id:secret-1", id: "id:secret-1" });
+      const exported = await handleExport(new Request(`http://redrive.test/api/dlq/export?${params}`, { headers: as(reader) }), { db: strict.store.db, connections: strict.connections });
+      expect(exported.status).toBe(200);
+      expect(await exported.text()).not.toContain(marker);
+      const downloaded = await handleDownload(new Request(`http://redrive.test/api/dlq/download?${params}`, { headers: as(reader) }), { db: strict.store.db, connections: strict.connections });
+      expect(downloaded.status).toBe(403);
+      // The fixture is real: an admin reads it.
+      expect(JSON.stringify((await query("dlq.message", { ...ref, id: "id:secret-1" }, admin)).body)).toContain(marker);
+      const adminExport = await handleExport(new Request(`http://redrive.test/api/dlq/export?${params}`, { headers: as(admin) }), { db: strict.store.db, connections: strict.connections });
+      expect(await adminExport.text()).toContain(marker);
+      expect(await rabbit.count(dlq)).toBe(1);
+    } finally {
+      await strict.close();
+    }
   });
 });
