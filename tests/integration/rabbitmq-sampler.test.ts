@@ -9,6 +9,10 @@ import { renderMetrics } from "~/server/metrics/prometheus";
 import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
 import { RabbitReplayExecutor } from "~/server/replay/jobs/rabbitmq-executor";
 import { runReplaySlice } from "~/server/replay/jobs/runner";
+import { configSchema } from "~/server/config/schema";
+import { buildConnections, closeConnections, pingerFor } from "~/server/connections/registry";
+import { connectionSampleStates } from "~/server/health/readiness";
+import { Collector } from "~/server/jobs/collector";
 import { ApiHarness } from "./helpers/api";
 import { eventually, RABBITMQ_MANAGEMENT_URL, RABBITMQ_URL, RabbitFixture } from "./helpers/rabbitmq";
 import { idOf, management, seedDeadLetters } from "./helpers/rabbitmq-dead-letters";
@@ -76,6 +80,24 @@ describe("the RabbitMQ sampler", () => {
     expect(metrics).toContain(`rabbitmq_queue_messages_unacked{connection="rabbit",vhost="/",queue="${orders}"} 2`);
     expect(metrics).toContain(`rabbitmq_queue_consumers{connection="rabbit",vhost="/",queue="${orders}"} 1`);
     expect(metrics).toContain(`redrive_dlq_depth{connection="rabbit",dlq="${dlq}"} 12`);
+  });
+});
+
+describe("a RabbitMQ connection whose broker is down", () => {
+  it("fails its samples and pings with the reason, and nothing else", async () => {
+    const connections = buildConnections(configSchema.parse({ rabbitmq: [{ name: "gone", url: "amqp://127.0.0.1:49999", managementUrl: "http://127.0.0.1:49999", timeoutMs: 2_000 }] }));
+    try {
+      const collector = new Collector(api.store, connections, connections.config);
+      await collector.collect("rabbitmq", "gone");
+      const [state] = await connectionSampleStates(api.store.db, connections);
+      expect(state).toMatchObject({ kind: "rabbitmq", name: "gone", up: false, lastSuccessAt: null });
+      await expect(pingerFor(connections, { kind: "rabbitmq", name: "gone" }).ping()).rejects.toThrow();
+      const depths = await latestDepths(api.store.db, connections);
+      expect(depths.rabbitmq).toEqual([{ snapshot: expect.objectContaining({ kind: "rabbitmq", connection: "gone", sampledAt: null, lastRunOk: false }), queues: [] }]);
+      expect(depths.rabbitmq[0]!.snapshot.lastError).toContain("RabbitMQ management API at 127.0.0.1:49999 is unreachable (ECONNREFUSED)");
+    } finally {
+      await closeConnections(connections);
+    }
   });
 });
 

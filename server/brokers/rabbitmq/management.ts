@@ -179,7 +179,9 @@ export class ManagementClient {
       if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
         throw new BrokerTimeoutError(`RabbitMQ management API ${method} ${path}`, this.options.timeoutMs);
       }
-      throw error;
+      // fetch says only "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND). The host only: a URL may carry credentials.
+      const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+      throw new Error(`RabbitMQ management API at ${new URL(this.options.baseUrl).host} is unreachable (${cause?.code ?? cause?.message ?? String(error)})`, { cause: error });
     }
     const text = await response.text();
     if (!response.ok) {
