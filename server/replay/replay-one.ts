@@ -143,7 +143,8 @@ export async function replayRabbitMessage(
         guardLoop(replayedBefore, options.overrideLoopGuard);
         const audience = await adapter.replayAudience(destination.exchange, destination.routingKey);
         if (!audience.exists) throw new ReplayRefused(audience.reason);
-        if (audience.queues.some((queue) => queue.name === dlq)) throw new ReplayRefused(`${formatRabbitTarget(destination)} routes to the DLQ itself.`);
+        // Only where routing is known (a headers exchange decides per message): the copy would land back in the DLQ.
+        if (audience.exact && audience.queues.some((queue) => queue.name === dlq)) throw new ReplayRefused(`${formatRabbitTarget(destination)} routes to the DLQ itself.`);
       },
     }),
   );
