@@ -6,6 +6,7 @@ import { DepthHistoryChart } from "../charts/depth-history-chart";
 import { useReplayMarkers } from "../charts/markers";
 import type { ChartRange } from "../charts/ranges";
 import { useTRPC } from "../trpc";
+import { brokerLabel } from "../dlq/format";
 
 /** The server charts at most this many names per request. */
 export const MAX_NAMES_PER_CHART = 50;
@@ -18,7 +19,7 @@ export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" 
   const charted = names.slice(0, MAX_NAMES_PER_CHART);
   const markers = useReplayMarkers(kind, connection, charted);
   const history = useQuery(trpc.depth.history.queryOptions({ kind, connection, names: charted, range }, { refetchInterval: REFRESH_MS }));
-  const title = `${kind === "sqs" ? "SQS" : kind === "rabbitmq" ? "RabbitMQ" : "Kafka"} · ${connection}${
+  const title = `${brokerLabel(kind)} · ${connection}${
     names.length > charted.length ? ` (the first ${charted.length} of ${names.length} DLQs)` : ""
   }`;
   return (

@@ -3,6 +3,11 @@ export function dlqHref(kind: "kafka" | "sqs" | "rabbitmq", connection: string, 
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
 
+/** How people name a broker kind (as its plugin's label; the plugins themselves are server-only). */
+export function brokerLabel(kind: "kafka" | "sqs" | "rabbitmq"): string {
+  return { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ" }[kind];
+}
+
 /** "java.lang.NullPointerException" -> "NullPointerException". */
 export function shortClass(className: string): string {
   const parts = className.split(/[.$]/);

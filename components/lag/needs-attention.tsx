@@ -9,6 +9,7 @@ import { formatNumber, groupHref } from "./format";
 import { LagSecondsText } from "./lag-seconds-text";
 import { StatusBadge } from "./status-badge";
 import { TrendText } from "./trend-text";
+import { brokerLabel } from "../dlq/format";
 
 const REFRESH_MS = 5_000;
 
@@ -87,7 +88,7 @@ export function NeedsAttention() {
                           {dlq.name}
                         </Link>
                         <span className="ml-1 text-xs text-slate-400">
-                          {dlq.kind === "sqs" ? "SQS" : "Kafka"} · {dlq.connection}
+                          {brokerLabel(dlq.kind)} · {dlq.connection}
                         </span>
                       </td>
                       <td className="py-1 pr-3 text-right tabular-nums" data-testid="attention-dlq-depth">

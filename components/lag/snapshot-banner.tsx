@@ -4,6 +4,7 @@ import { formatTime } from "../ui";
 import { durationText } from "./format";
 import type { Snapshot } from "./types";
 import { useNow } from "./use-now";
+import { brokerLabel } from "../dlq/format";
 
 function ago(date: Date, now: number): string {
   return `${durationText((now - date.getTime()) / 1000)} ago`;
@@ -16,7 +17,7 @@ function ago(date: Date, now: number): string {
 export function SnapshotBanner({ snapshot, labelled = false }: { snapshot: Snapshot; labelled?: boolean }) {
   const now = useNow();
   const { sampledAt, lastRunOk, lastError, lastRunAt } = snapshot;
-  const label = snapshot.kind === "kafka" ? `Kafka · ${snapshot.connection}` : `SQS · ${snapshot.connection}`;
+  const label = `${brokerLabel(snapshot.kind)} · ${snapshot.connection}`;
   return (
     <div className="space-y-2">
       {lastRunOk === false ? (

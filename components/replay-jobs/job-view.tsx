@@ -11,6 +11,7 @@ import { DryRunSummary, OptionsList } from "./parts";
 import { JobItems } from "./job-items";
 import { JobDetails, JobProgress, MoveTaskProgress } from "./job-progress";
 import type { ReplayJob } from "./types";
+import { brokerLabel } from "../dlq/format";
 
 const POLL_MS = 1_000;
 
@@ -73,7 +74,7 @@ export function JobView({ jobId }: { jobId: string }) {
       <PageHeader title={job ? `${actionLabel(job.action)} of ${job.dlq}` : "Replay job"}>
         {job ? (
           <>
-            <span>{job.kind === "sqs" ? "SQS" : "Kafka"}</span>
+            <span>{brokerLabel(job.kind)}</span>
             <span>·</span>
             <span className="font-mono">{job.connection}</span>
             <span>·</span>

@@ -188,4 +188,22 @@ describe("a RabbitMQ bulk replay job", () => {
     const ledgerTargets = await db.selectDistinct({ target: replayLedger.target }).from(replayLedger).where(eq(replayLedger.dlq, dlq));
     expect(ledgerTargets.map((t) => t.target)).toEqual([expect.stringContaining("/ orders.created")]);
   });
+
+  it("waits with the reason on a DLQ it may not read, leaving every item untouched", async () => {
+    const dlq = await rabbit.queue("quorum-dlq", { "x-queue-type": "quorum", "x-delivery-limit": 3 });
+    await rabbit.publish("", dlq, "dead", { messageId: "q-1" });
+    const db = api.store.db;
+    const [job] = await db
+      .insert(replayJobs)
+      .values({ kind: "rabbitmq", action: "replay", connection: "rabbit", dlq, selection: { source: "all" }, options: { ...DEFAULT_JOB_OPTIONS, canarySize: 0 }, state: "queued", total: 1, createdBy: "test" })
+      .returning();
+    await db.insert(replayJobItems).values([{ jobId: job!.id, seq: 0, messageId: "id:q-1" }]);
+    await expect(runReplaySlice({ db, connections: api.connections, queue: await api.jobs() }, job!.id)).rejects.toThrow(/delivery limit/);
+    const [after] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
+    expect(after).toMatchObject({ state: "waiting", done: 0, duplicates: 0 });
+    expect(after!.stateReason).toContain("delivery limit");
+    const items = await db.select().from(replayJobItems).where(eq(replayJobItems.jobId, job!.id));
+    expect(items.map((i) => i.state)).toEqual(["pending"]);
+    expect(await rabbit.count(dlq)).toBe(1);
+  });
 });

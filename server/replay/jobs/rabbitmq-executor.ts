@@ -51,6 +51,10 @@ export class RabbitReplayExecutor implements ReplayExecutor {
 
   async runBatch(limit: number): Promise<BatchOutcome> {
     if (this.open.size === 0) return { processed: 0, finished: true };
+    // The DLQ and the connection first: failing here leaves every item as it was.
+    const connection = await this.adapter.amqp();
+    const dlq = await this.adapter.management.queue(this.job.dlq);
+    if (!dlq) throw new Error(`Queue "${this.job.dlq}" does not exist on "${this.adapter.name}".`);
     const batch = [...this.open.values()].sort((a, b) => a.seq - b.seq).slice(0, limit);
     const replayIds = new Map(batch.map((item) => [item.seq, item.replayId ?? randomUUID()]));
     const duplicates = batch.filter((item) => this.recovered.has(item.seq)).length;
@@ -63,11 +67,8 @@ export class RabbitReplayExecutor implements ReplayExecutor {
     for (const item of batch) wanted.set(item.messageId, [...(wanted.get(item.messageId) ?? []), item]);
     const matchedBy = new Map<string, { item: ReplayItem; replayCount: number }[]>();
     const records: { item: ReplayItem; replayCount: number; record: BatchReplayRecord }[] = [];
-    const result = await batchReplay(await this.adapter.amqp(), {
-      dlq: await this.adapter.management.queue(this.job.dlq).then((queue) => {
-        if (!queue) throw new Error(`Queue "${this.job.dlq}" does not exist on "${this.adapter.name}".`);
-        return queue;
-      }),
+    const run = batchReplay(connection, {
+      dlq,
       match: ({ key, replayCount, headers }) => {
         this.noteReturn(headers, key);
         const item = wanted.get(key)?.shift();
@@ -85,6 +86,12 @@ export class RabbitReplayExecutor implements ReplayExecutor {
       maxReplays: DEFAULT_REPLAY_LIMIT,
       force: this.job.options.overrideLoopGuard,
       confirmWindow: CONFIRM_WINDOW,
+    });
+    // A run that fails (refused up front, or the connection lost) still settles what it did before rethrowing.
+    let failure: unknown = null;
+    const result = await run.catch((error: unknown) => {
+      failure = error;
+      return null;
     });
 
     const updates: ItemUpdate[] = [];
@@ -107,8 +114,12 @@ export class RabbitReplayExecutor implements ReplayExecutor {
         updates.push({ seq: item.seq, state: "failed", outcome: `${record.outcome}: ${record.reason ?? "no reason given"}` });
       }
     }
+    // Matched without a fate recorded: after a finished run nothing was published for it, so it is taken again; after a
+    // failed one its copy may have been published unconfirmed, so it stays "sending" (a possible duplicate when retried).
+    if (result) for (const list of matchedBy.values()) for (const { item } of list) updates.push({ seq: item.seq, state: "pending" });
+    else for (const list of matchedBy.values()) for (const { item } of list) this.recovered.add(item.seq);
     // A run that read the whole DLQ without finding an item's message: it left the DLQ (consumed, purged, expired).
-    const readAll = result.stop === "drained";
+    const readAll = result?.stop === "drained";
     for (const list of wanted.values()) {
       for (const item of list) {
         if (readAll) {
@@ -125,7 +136,8 @@ export class RabbitReplayExecutor implements ReplayExecutor {
       await writeLedger(tx, this.job, ledger);
       await addCounters(tx, this.job.id, { done, skipped, failed });
     });
-    if (result.stop === "error") throw new Error(`RabbitMQ replay of "${this.job.dlq}" stopped: ${result.reason ?? "unknown error"}`);
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    if (result?.stop === "error") throw new Error(`RabbitMQ replay of "${this.job.dlq}" stopped: ${result.reason ?? "unknown error"}`);
     const processed = records.length + (readAll ? [...wanted.values()].flat().length : 0);
     // Nothing found and the DLQ not read to its end (idle, held limit): look again in a moment.
     if (processed === 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
