@@ -12,7 +12,8 @@ import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { FailureGroups } from "./failure-groups";
-import { MESSAGE_VIEWS, RESOURCE_LABELS } from "./message-views";
+import { brokerLabel, resourceNoun } from "./format";
+import { MESSAGE_VIEWS } from "./message-views";
 import { SearchPanel } from "./search-panel";
 import { hasFullTooling, type DlqKind, type DlqRef } from "./types";
 import { useDlqTab, useFilterText, type DlqTab } from "../url-state";
@@ -47,7 +48,9 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         </Link>
       </div>
       <PageHeader title={name}>
-        <span data-testid="dlq-kind">{RESOURCE_LABELS[kind]}</span>
+        <span data-testid="dlq-kind">
+          {brokerLabel(kind)} {resourceNoun(kind)}
+        </span>
         <span>·</span>
         <span className="font-mono">{connection}</span>
         {entry ? (
@@ -63,7 +66,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         ) : null}
         {hasFullTooling(dlq) ? <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" /> : null}
       </PageHeader>
-      {hasFullTooling(dlq) ? <ObjectAlerts of={{ object: "dlq", kind: dlq.kind, connection, name }} /> : null}
+      <ObjectAlerts of={{ object: "dlq", kind, connection, name }} />
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
       {entry && entry.sources.length > 0 ? (
         <p className="text-sm text-slate-600">

@@ -14,9 +14,3 @@ export const MESSAGE_VIEWS: Record<DlqKind, ComponentType<{ dlq: DlqRef }>> = {
   rabbitmq: RabbitMessages,
 };
 
-/** What a DLQ is, per broker, in the page header. */
-export const RESOURCE_LABELS: Record<DlqKind, string> = {
-  kafka: "Kafka topic",
-  sqs: "SQS queue",
-  rabbitmq: "RabbitMQ queue",
-};
