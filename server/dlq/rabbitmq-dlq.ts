@@ -2,7 +2,7 @@ import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
 import type { RabbitFailure } from "~/server/brokers/rabbitmq/decoders";
 import { BrowseRefusedError, type BrowsedMessage } from "~/server/brokers/rabbitmq/reader";
 import { formatRabbitTarget } from "~/server/brokers/rabbitmq/targets";
-import { DomainError } from "~/server/lib/errors";
+import { DomainError, NotFound } from "~/server/lib/errors";
 import { emptyFailure, type FailureInfo } from "./failure";
 import { FailureGroupAggregator, type FailureGroup } from "./groups";
 import type { RawDlqMessage } from "./messages";
@@ -19,12 +19,16 @@ export class RabbitBrowseRefused extends DomainError {
 /** How deep a message is looked for when it is opened or replayed by key (a browse reads the whole window). */
 export const RABBIT_FIND_WINDOW = 1_000;
 
-/** The adapter's refusal as a domain refusal (a 412 with its reason, not a 500). */
+// A queue missing from the management API (the adapter's lookup), or deleted between that lookup and the read (AMQP 404).
+const MISSING_QUEUE = /does not exist on|NOT_FOUND - no queue/;
+
+/** The adapter's refusals as domain refusals: a 412 with its reason, a 404 for a queue that is gone; not a 500. */
 async function refusalsAsDomain<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (error instanceof BrowseRefusedError) throw new RabbitBrowseRefused(error.message);
+    if (error instanceof Error && MISSING_QUEUE.test(error.message)) throw new NotFound(error.message);
     throw error;
   }
 }

@@ -267,11 +267,13 @@ describe("the RabbitMQ DLQ page's server side", () => {
     expect(await rabbit.count(dlq)).toBe(4);
   });
 
-  it("a DLQ that browsing could lose messages from is refused with its reason (412), not a 500", async () => {
+  it("a DLQ that browsing could lose messages from is refused with its reason (412), a missing one is a 404, neither a 500", async () => {
     const dlq = await rabbit.queue("limited-dlq", { "x-queue-type": "quorum", "x-delivery-limit": 3 });
     const response = await api.call("dlq.rabbitmq.messages", { kind: "query", input: { connection: "local", queue: dlq }, headers: as(viewer) });
     expect(response.status).toBe(412);
     expect(JSON.stringify(response.body)).toMatch(/delivery limit of 3/);
+    const missing = await api.call("dlq.rabbitmq.messages", { kind: "query", input: { connection: "local", queue: rabbit.name("never-declared") }, headers: as(viewer) });
+    expect(missing.status).toBe(404);
   });
 });
 
