@@ -4,10 +4,10 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import type { DlqRef } from "./types";
+import type { ToolingRef } from "./types";
 
 /** Discard one dead letter with a required reason: Kafka marks it resolved; SQS archives and deletes it. */
-export function DiscardForm({ dlq, id, onDone, onCancel }: { dlq: DlqRef; id: string; onDone: () => void; onCancel: () => void }) {
+export function DiscardForm({ dlq, id, onDone, onCancel }: { dlq: ToolingRef; id: string; onDone: () => void; onCancel: () => void }) {
   const trpc = useTRPC();
   const [reason, setReason] = useState("");
   const discard = useMutation(trpc.replay.discard.mutationOptions({ onSettled: onDone }));

@@ -12,10 +12,10 @@ import { ExpiryWarning } from "./expiry-warning";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { FailureGroups } from "./failure-groups";
-import { KafkaMessages } from "./kafka-messages";
+import { brokerLabel, resourceNoun } from "./format";
+import { MESSAGE_VIEWS } from "./message-views";
 import { SearchPanel } from "./search-panel";
-import { SqsMessages } from "./sqs-messages";
-import type { DlqKind, DlqRef } from "./types";
+import { hasFullTooling, type DlqKind, type DlqRef } from "./types";
 import { useDlqTab, useFilterText, type DlqTab } from "../url-state";
 
 const TABS: { id: DlqTab; label: string }[] = [
@@ -36,6 +36,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
   if (!opened.has(tab)) setOpened(new Set([...opened, tab]));
   const [expression, setExpression] = useFilterText();
   const dlq: DlqRef = { kind, connection, dlq: name };
+  const Messages = MESSAGE_VIEWS[kind];
 
   const open = (id: DlqTab) => void setTab(id);
 
@@ -47,7 +48,9 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         </Link>
       </div>
       <PageHeader title={name}>
-        <span data-testid="dlq-kind">{kind === "sqs" ? "SQS queue" : "Kafka topic"}</span>
+        <span data-testid="dlq-kind">
+          {brokerLabel(kind)} {resourceNoun(kind)}
+        </span>
         <span>·</span>
         <span className="font-mono">{connection}</span>
         {entry ? (
@@ -61,7 +64,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
             </span>
           </>
         ) : null}
-        <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" />
+        {hasFullTooling(dlq) ? <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" /> : null}
       </PageHeader>
       <ObjectAlerts of={{ object: "dlq", kind, connection, name }} />
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}
@@ -99,7 +102,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
         opened.has(t.id) ? (
           <div key={t.id} role="tabpanel" id={`dlq-panel-${t.id}`} aria-labelledby={`dlq-tab-${t.id}`} hidden={tab !== t.id}>
             <Card title={t.label}>
-              {t.id === "messages" ? kind === "kafka" ? <KafkaMessages dlq={dlq} /> : <SqsMessages dlq={dlq} /> : null}
+              {t.id === "messages" ? <Messages dlq={dlq} /> : null}
               {t.id === "groups" ? (
                 <FailureGroups
                   dlq={dlq}

@@ -7,7 +7,7 @@ import type { AppRouter } from "~/server/api/root";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { DestinationField } from "./replay-controls";
-import type { DlqRef } from "./types";
+import type { ToolingRef } from "./types";
 
 type Editable = inferRouterOutputs<AppRouter>["replay"]["editable"];
 
@@ -34,7 +34,7 @@ export function EditReplayForm({
   overrideLoopGuard,
   onDone,
 }: {
-  dlq: DlqRef;
+  dlq: ToolingRef;
   id: string;
   origin: string | null;
   snapshotId?: string;
@@ -72,7 +72,7 @@ function Editor({
   overrideLoopGuard,
   onDone,
 }: {
-  dlq: DlqRef;
+  dlq: ToolingRef;
   id: string;
   origin: string | null;
   data: Editable;

@@ -56,7 +56,7 @@ export function hexLines(hex: string): string {
 }
 
 /** Link to the exact bytes of a message's value or key (served as an attachment). */
-export function downloadHref(input: { kind: "kafka" | "sqs"; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
+export function downloadHref(input: { kind: "kafka" | "sqs" | "rabbitmq"; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
   const params: [string, string][] = [
     ["kind", input.kind],
     ["connection", input.connection],
@@ -69,6 +69,6 @@ export function downloadHref(input: { kind: "kafka" | "sqs"; connection: string;
 }
 
 /** What a DLQ and its replay targets are called on this broker. */
-export function resourceNoun(kind: "kafka" | "sqs"): "topic" | "queue" {
+export function resourceNoun(kind: "kafka" | "sqs" | "rabbitmq"): "topic" | "queue" {
   return kind === "kafka" ? "topic" : "queue";
 }

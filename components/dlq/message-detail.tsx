@@ -9,13 +9,17 @@ import { exportHref } from "./replay-controls";
 import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
+import { RabbitDeaths } from "./rabbit-failure";
 import { VisibleText } from "./visible-text";
 import { topLevelEntries } from "~/server/lib/json-text";
 
 const PREVIEW_LIMIT_TEXT = "256 KiB";
 
+/** A broker's own replay section in place of the topic/queue one (RabbitMQ: an exchange and a routing key). */
+export type ReplaySection = (detail: DlqMessageDetail) => ReactNode;
+
 /** One message, decoded. Every byte from the message is shown as text (React text nodes in <pre>), never as markup. */
-export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; id: string; snapshotId?: string; onClose: () => void }) {
+export function MessageDetail({ dlq, id, snapshotId, onClose, replay }: { dlq: DlqRef; id: string; snapshotId?: string; onClose: () => void; replay?: ReplaySection }) {
   const trpc = useTRPC();
   const message = useQuery(trpc.dlq.message.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id, snapshotId }, { staleTime: 60_000 }));
 
@@ -41,7 +45,7 @@ export function MessageDetail({ dlq, id, snapshotId, onClose }: { dlq: DlqRef; i
       >
         {message.error ? <ErrorBox title="Could not read the message" message={message.error.message} /> : null}
         {message.isPending ? <p className="text-sm text-slate-500">Reading the message…</p> : null}
-        {message.data ? <DetailBody detail={message.data} dlq={dlq} snapshotId={snapshotId} /> : null}
+        {message.data ? <DetailBody detail={message.data} dlq={dlq} snapshotId={snapshotId} replay={replay} /> : null}
       </Card>
     </div>
   );
@@ -85,7 +89,7 @@ function CameBack({ earlier }: { earlier: NonNullable<DlqMessageDetail["cameBack
   );
 }
 
-function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq: DlqRef; snapshotId?: string }) {
+function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDetail; dlq: DlqRef; snapshotId?: string; replay?: ReplaySection }) {
   const f = detail.failure;
   const origin =
     f?.originTopic != null
@@ -99,6 +103,8 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
           Aborted transaction: this record was written in a transaction that was aborted, so consumers reading committed data never saw it.
           It is shown for inspection only and cannot be replayed or edited.
         </p>
+      ) : replay ? (
+        replay(detail)
       ) : (
         <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
       )}
@@ -119,6 +125,7 @@ function DetailBody({ detail, dlq, snapshotId }: { detail: DlqMessageDetail; dlq
           {f?.connector ? <Field label="Connector">{f.connector}</Field> : null}
           {f?.stage ? <Field label="Stage">{f.stage}</Field> : null}
         </dl>
+        {f?.rabbit ? <RabbitDeaths rabbit={f.rabbit} /> : null}
         {f?.message ? (
           <div>
             <div className="text-xs uppercase tracking-wide text-slate-500">Message</div>

@@ -29,7 +29,7 @@ function useDlqRef(given: DlqRef | undefined): DlqRef | null {
   const params = useParams<{ kind?: string; connection?: string; name?: string }>();
   if (given) return given;
   const kind = decodeSegment(params?.kind);
-  if (kind !== "kafka" && kind !== "sqs") return null;
+  if (kind !== "kafka" && kind !== "sqs" && kind !== "rabbitmq") return null;
   return { kind, connection: decodeSegment(params?.connection), dlq: decodeSegment(params?.name) };
 }
 

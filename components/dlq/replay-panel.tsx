@@ -9,7 +9,7 @@ import { DiscardForm } from "./discard-form";
 import { EditReplayForm } from "./edit-replay-form";
 import { formatDateTime } from "./format";
 import { actionLabel, DestinationField, useCanReplay } from "./replay-controls";
-import type { DlqRef } from "./types";
+import { hasFullTooling, type DlqRef } from "./types";
 
 /**
  * One-click replay of this message, with a confirmation that names the destination (the origin prefilled,
@@ -124,7 +124,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
           </ul>
         ) : null}
       </section>
-      {canEdit || canDiscard ? (
+      {(canEdit || canDiscard) && hasFullTooling(dlq) ? (
         // Apart from the replay section, so that its buttons' names never collide with "Replay…" and "Confirm replay".
         <section aria-label="Edit or discard" className="space-y-2" data-testid="resolve-panel">
           <div className="flex flex-wrap gap-2 text-sm">

@@ -11,10 +11,12 @@ import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SplitView } from "./split-view";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
-import type { DlqRef, ScanStatus } from "./types";
+import { rabbitReplaySection } from "./rabbit-replay-panel";
+import { hasFullTooling, type DlqRef, type ScanStatus } from "./types";
 import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
+const POSITION_LABELS: Record<DlqRef["kind"], string> = { kafka: "Partition:offset", sqs: "Seq", rabbitmq: "#" };
 const DEFAULT_LIMIT = 500;
 const MAX_LIMIT = 10_000;
 const EXAMPLE = 'record.value.amount > 100 && record.error.exceptionClass.endsWith("NullPointerException")';
@@ -81,7 +83,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   );
 
   const running = scan.data?.status === "running" || (scanId !== null && scan.isPending);
-  const canStart = expression.trim().length > 0 && !start.isPending && !running && !needsSnapshot && (dlq.kind === "kafka" || snapshotId !== undefined);
+  const canStart = expression.trim().length > 0 && !start.isPending && !running && !needsSnapshot && (dlq.kind !== "sqs" || snapshotId !== undefined);
 
   const startScan = () => {
     if (!canStart) return;
@@ -196,7 +198,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
               search with the new text; the actions below still act on the filter shown here.
             </div>
           ) : null}
-          {scannedExpression?.trim() ? (
+          {scannedExpression?.trim() && hasFullTooling(dlq) ? (
             <div className="flex flex-wrap items-center gap-2">
               <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
               <BulkReplayButton
@@ -215,14 +217,23 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
           <div className={stale ? "opacity-50" : undefined}>
             <SplitView
               detail={
-                selectedId ? <MessageDetail key={selectedId} dlq={dlq} id={selectedId} snapshotId={snapshotId} onClose={() => void setSelectedId(null)} /> : null
+                selectedId ? (
+                  <MessageDetail
+                    key={selectedId}
+                    dlq={dlq}
+                    id={selectedId}
+                    snapshotId={snapshotId}
+                    onClose={() => void setSelectedId(null)}
+                    replay={hasFullTooling(dlq) ? undefined : rabbitReplaySection(dlq)}
+                  />
+                ) : null
               }
             >
               <MessageTable
                 messages={status.matches}
                 selectedId={selectedId}
                 onSelect={(m) => setSelectedId(m.id)}
-                positionLabel={dlq.kind === "sqs" ? "Seq" : "Partition:offset"}
+                positionLabel={POSITION_LABELS[dlq.kind]}
                 emptyText={status.status === "running" ? "No match yet…" : "No message matched."}
               />
             </SplitView>

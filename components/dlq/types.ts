@@ -3,7 +3,7 @@ import type { AppRouter } from "~/server/api/root";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export type DlqKind = "kafka" | "sqs";
+export type DlqKind = "kafka" | "sqs" | "rabbitmq";
 export type DlqMessageSummary = RouterOutputs["dlq"]["kafkaMessages"]["messages"][number];
 export type DlqMessageDetail = RouterOutputs["dlq"]["message"];
 export type DisplayBytes = NonNullable<DlqMessageDetail["value"]>;
@@ -13,8 +13,20 @@ export type ScanStatus = RouterOutputs["dlq"]["scan"]["status"];
 export type SavedFilter = RouterOutputs["dlq"]["filters"]["list"][number];
 
 /** Which DLQ a panel reads; SQS reads go through a snapshot. */
-export interface DlqRef {
-  kind: DlqKind;
+export interface DlqRef<K extends DlqKind = DlqKind> {
+  kind: K;
   connection: string;
   dlq: string;
+}
+
+/**
+ * The kinds the API's search, bulk replay, edit and discard procedures take so far. RabbitMQ DLQs have browse,
+ * failure groups, export and one-click replay; the rest follows when those procedures take RabbitMQ. This is what
+ * the API covers, not what the broker can do (that is useCapabilities).
+ */
+export type ToolingKind = "kafka" | "sqs";
+export type ToolingRef = DlqRef<ToolingKind>;
+
+export function hasFullTooling(dlq: DlqRef): dlq is ToolingRef {
+  return dlq.kind === "kafka" || dlq.kind === "sqs";
 }

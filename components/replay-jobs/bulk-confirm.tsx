@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { DlqRef } from "../dlq/types";
+import type { ToolingRef } from "../dlq/types";
 import { ErrorBox } from "../ui";
 import { AudienceText } from "./audience";
 import { wholeNumber } from "./bulk-form";
@@ -22,7 +22,7 @@ export function DryRunConfirm({
   onCancel,
 }: {
   draft: ReplayJob;
-  dlq: DlqRef;
+  dlq: ToolingRef;
   action: "replay" | "discard";
   rateValue: number | null;
   canaryValue: number | null;
@@ -113,7 +113,7 @@ export function MoveTaskSection({
   onOpen,
   onMove,
 }: {
-  dlq: DlqRef;
+  dlq: ToolingRef;
   disabled: boolean;
   moving: boolean;
   moveError: string | null;

@@ -1,12 +1,12 @@
 "use client";
 
 import { resourceNoun } from "../dlq/format";
-import type { DlqRef } from "../dlq/types";
+import type { ToolingRef } from "../dlq/types";
 import type { BulkForm } from "./bulk-form";
 import { NumberField } from "./parts";
 
 /** The bulk job's options: action, destination (or the discard's reason), pacing, canary and guards. */
-export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: DlqRef }) {
+export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: ToolingRef }) {
   const noun = resourceNoun(dlq.kind);
   return (
     <>

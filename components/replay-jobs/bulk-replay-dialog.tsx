@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { formatDateTime } from "../dlq/format";
 import { SQS_PAGE_SIZE } from "../dlq/sqs-messages";
-import type { DlqRef } from "../dlq/types";
+import type { ToolingRef } from "../dlq/types";
 import { useTRPC } from "../trpc";
 import { jobHref } from "./format";
 import { DryRunConfirm, MoveTaskSection } from "./bulk-confirm";
@@ -52,7 +52,7 @@ export function BulkReplayDialog({
   snapshotId: givenSnapshotId,
   onClose,
 }: {
-  dlq: DlqRef;
+  dlq: ToolingRef;
   selection: BulkSelection;
   initialAction?: BulkAction;
   snapshotId?: string;

@@ -14,6 +14,7 @@ import { payloadAccess } from "./masking";
 import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { fromSqsMessage } from "./messages";
+import { RabbitBrowseRefused, rabbitMessage } from "./rabbitmq-dlq";
 import { parseLogPosition } from "~/server/lib/message-id";
 
 const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -70,8 +71,18 @@ export async function handleDownload(request: Request, deps: { db: ControlDb; co
       .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), eq(sqsSnapshotMessages.messageId, id)));
     if (!row) return text(404, "No such message in this snapshot.");
     bytes = fromSqsMessage(row)[part];
+  } else if (kind === "rabbitmq") {
+    const adapter = all.rabbitmq.get(connection);
+    if (!adapter) return text(400, "Unknown connection.");
+    const message = await rabbitMessage(adapter, dlq, id).catch((error: unknown) => {
+      if (error instanceof RabbitBrowseRefused) return error;
+      throw error;
+    });
+    if (message instanceof RabbitBrowseRefused) return text(412, message.message);
+    if (!message) return text(404, "No such message near the head of the queue.");
+    bytes = message[part];
   } else {
-    return text(400, "kind must be kafka or sqs.");
+    return text(400, "kind must be kafka, sqs or rabbitmq.");
   }
   await recordAudit(db, {
     actor: principal,

@@ -1,5 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { OutOfScope } from "~/server/auth/permissions";
+import type { BrokerKind } from "~/server/brokers/registry";
 import type { ExpiringSoon } from "~/server/brokers/types";
 import { replayBrokerOf, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
@@ -16,7 +17,7 @@ export const EXPIRY_HORIZON_MS = 24 * 3_600_000;
 export async function expiringWithinADay(
   db: ControlDb,
   connections: Connections,
-  ref: { kind: "kafka" | "sqs"; connection: string; dlq: string; snapshotId?: string },
+  ref: { kind: BrokerKind; connection: string; dlq: string; snapshotId?: string },
 ): Promise<ExpiringSoon | null> {
   const broker = replayBrokerOf(connections, ref.kind, ref.connection);
   if (!broker) return null;

@@ -25,6 +25,7 @@ import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
 import { parseLogPosition } from "~/server/lib/message-id";
+import { RABBIT_FIND_WINDOW, RabbitBrowseRefused, rabbitPage, type RabbitPage } from "./rabbitmq-dlq";
 import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
 
 export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
@@ -297,6 +298,21 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       return refuse(403, `"${dlq}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.`);
     }
     batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
+  } else if (kind === "rabbitmq") {
+    const adapter = connections.rabbitmq.get(connection);
+    if (!adapter) return refuse(404, `No RabbitMQ connection "${connection}".`);
+    // One browse window (as the page shows it); the selection is looked up in it.
+    let page: RabbitPage;
+    try {
+      page = await rabbitPage(adapter, dlq, RABBIT_FIND_WINDOW);
+    } catch (error) {
+      if (error instanceof RabbitBrowseRefused) return refuse(412, error.message);
+      throw error;
+    }
+    const wanted = ids ? new Set(ids) : null;
+    batches = (async function* () {
+      yield page.messages.filter((message) => wanted === null || wanted.has(message.id));
+    })();
   } else {
     if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);
     if (snapshotId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(snapshotId)) return refuse(400, "snapshotId is not a snapshot id.");

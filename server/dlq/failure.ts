@@ -1,8 +1,40 @@
 import { createHash } from "node:crypto";
 
 /** Why a message is in a DLQ, as far as the conventions its producer used tell. */
+/** RabbitMQ's own record of a death (one x-death entry): the broker keeps one per queue and reason. */
+export interface RabbitDeath {
+  queue: string;
+  reason: string;
+  count: number;
+  exchange: string;
+  routingKeys: string[];
+  timeMs: number | null;
+}
+
+/** What RabbitMQ (x-death, x-first-death-*) and Spring AMQP's headers add to a failure. */
+export interface RabbitFailureDetail {
+  /** originExchange and originRoutingKey as a replay target: "exchange / routing key" (server/brokers/rabbitmq/targets.ts). */
+  origin: string | null;
+  /** Where the message was first published: replaying there returns it to its original consumers. */
+  originExchange: string | null;
+  originRoutingKey: string | null;
+  /** The first death's reason: rejected, expired, maxlen or delivery_limit. */
+  deathReason: string | null;
+  /** How many times it died from the first death's queue for that reason. */
+  deathCount: number | null;
+  deathTimeMs: number | null;
+  /** Every death the broker recorded, most recent first. */
+  deaths: RabbitDeath[];
+}
+
+/** Where a failure says its message came from: a topic, a RabbitMQ exchange and routing key, or a source queue. */
+export function originOfFailure(f: FailureInfo | null): string | null {
+  return f?.rabbit?.origin ?? f?.originTopic ?? f?.sourceQueue ?? null;
+}
+
 export interface FailureInfo {
-  convention: "spring" | "kafka-connect" | "sqs-attribute" | "unknown";
+  /** "rabbitmq": the broker's x-death / x-first-death-* headers only; "spring-amqp": RepublishMessageRecoverer's x-exception-* too. */
+  convention: "spring" | "kafka-connect" | "sqs-attribute" | "rabbitmq" | "spring-amqp" | "unknown";
   originTopic: string | null;
   originPartition: number | null;
   originOffset: number | null;
@@ -16,6 +48,8 @@ export interface FailureInfo {
   attempts: number | null;
   connector: string | null;
   stage: string | null;
+  /** RabbitMQ only. */
+  rabbit: RabbitFailureDetail | null;
 }
 
 export type HeaderBytes = ReadonlyMap<string, Uint8Array | null>;
@@ -47,10 +81,15 @@ const empty = (): FailureInfo => ({
   attempts: null,
   connector: null,
   stage: null,
+  rabbit: null,
 });
 
-const FAILURE_PREFIXES = ["kafka_dlt-", "__connect.errors."];
-const FAILURE_NAMES = ["x-attempts"];
+/** A failure with nothing known yet, for the broker mappers that fill it (server/dlq/rabbitmq-dlq.ts). */
+export const emptyFailure = empty;
+
+// RabbitMQ's x-death / x-first-death-* and Spring AMQP's x-exception-* / x-original-* describe the failure too.
+const FAILURE_PREFIXES = ["kafka_dlt-", "__connect.errors.", "x-first-death-", "x-exception-"];
+const FAILURE_NAMES = ["x-attempts", "x-death", "x-original-exchange", "x-original-routingKey"];
 
 /** Headers that describe the failure (errors, not payload): shown and filterable without payload access. */
 export function isFailureHeader(name: string): boolean {
@@ -157,7 +196,8 @@ export interface FailureGroupKey {
 
 /** The ServicePulse-style grouping: origin + exception class + normalised message. */
 export function failureGroupKey(failure: FailureInfo | null): FailureGroupKey {
-  const origin = failure?.originTopic ?? failure?.sourceQueue ?? "(unknown origin)";
+  // RabbitMQ: the queue it first died in, else (Spring's recoverer republished it) the exchange and routing key it came from.
+  const origin = failure?.originTopic ?? failure?.sourceQueue ?? failure?.rabbit?.origin ?? "(unknown origin)";
   const exceptionClass = failure?.exceptionClass ?? "(no exception recorded)";
   const normalisedMessage = failure?.message ? normaliseMessage(failure.message.split("\n")[0] ?? "") : "";
   const fingerprint = createHash("sha1").update(`${origin}\u0000${exceptionClass}\u0000${normalisedMessage}`).digest("hex").slice(0, 16);

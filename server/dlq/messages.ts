@@ -1,6 +1,6 @@
 import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import { displayBytes, type DisplayBytes } from "./bytes";
-import { failureGroupKey, isFailureHeader, isFailureHeaderBytes, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
+import { failureGroupKey, originOfFailure, isFailureHeader, isFailureHeaderBytes, kafkaFailure, sqsFailure, type FailureInfo } from "./failure";
 import type { FilterRecord } from "./filter";
 import type { PayloadAccess } from "./masking";
 import { maskBytes } from "./masking";
@@ -114,7 +114,7 @@ export function summarise(message: RawDlqMessage, access: PayloadAccess): DlqMes
     headerCount: message.headerEntries.length,
     exceptionClass: f?.exceptionClass ?? null,
     errorMessage: f?.message?.split("\n")[0] ?? null,
-    origin: f?.originTopic ?? f?.sourceQueue ?? null,
+    origin: originOfFailure(f),
     fingerprint: failureGroupKey(f).fingerprint,
     aborted: message.aborted ?? false,
   };

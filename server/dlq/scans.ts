@@ -11,12 +11,13 @@ import type { FilterInput } from "./filter-batch";
 import { scanKafkaRecords } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
+import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
 import { takeScanSlot } from "./scan-slots";
 
 export interface DlqRef {
-  kind: "kafka" | "sqs";
+  kind: "kafka" | "sqs" | "rabbitmq";
   connection: string;
-  /** Kafka: the DLQ topic. SQS: the DLQ queue name. */
+  /** Kafka: the DLQ topic. SQS, RabbitMQ: the DLQ queue name. */
   dlq: string;
   /** SQS: the snapshot to search. */
   snapshotId?: string;
@@ -144,6 +145,7 @@ export async function startScan(
     }
   };
   const flush = async () => {
+    // SQS snapshot rows and a RabbitMQ browse window arrive as messages; Kafka as records.
     const run = state.matched >= state.limit ? null : input.ref.kind === "kafka" ? kafkaRun() : sqsRun();
     if (run) {
       // Awaited in order below; a failure is taken from there (not an unhandled rejection).
@@ -206,6 +208,13 @@ export async function startScan(
           },
           afterBatch: flush,
         });
+      } else if (input.ref.kind === "rabbitmq") {
+        const adapter = connections.rabbitmq.get(input.ref.connection);
+        if (!adapter) throw new Error(`no RabbitMQ connection "${input.ref.connection}"`);
+        // One browse window (what the page shows): a deeper read would hold more messages from the queue's consumers.
+        const page = await rabbitPage(adapter, input.ref.dlq, RABBIT_FIND_WINDOW);
+        state.total = page.messages.length;
+        for (const message of page.messages) visit(message);
       } else {
         await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total), flush);
       }

@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import type { RawDlqMessage } from "~/server/dlq/messages";
+import { REPLAY_ID_HEADER as RABBIT_REPLAY_ID } from "~/server/brokers/rabbitmq/replay-copy";
 import { REPLAY_ID, sqsReplayMetadata } from "./headers";
 
-/** The replay id a dead letter carries when it is a replayed copy that died again (Kafka header or SQS attribute). */
+/** The replay id a dead letter carries when it is a replayed copy that died again (Kafka or RabbitMQ header, SQS attribute). */
 export function replayIdOf(message: RawDlqMessage): string | null {
   if (message.sqs) return sqsReplayMetadata(message.sqs.messageAttributes).replayId;
-  const raw = message.headers.get(REPLAY_ID);
+  const raw = message.headers.get(REPLAY_ID) ?? message.headers.get(RABBIT_REPLAY_ID);
   return raw ? Buffer.from(raw).toString("utf8") : null;
 }
 

@@ -1,18 +1,24 @@
 /**
- * Destinations a replay may offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest
+ * Destinations a replay may offer: the connection's topics (Kafka) or queues (SQS, RabbitMQ) from the collector's latest
  * sample, only those the caller may read (the scope in the WHERE, as for every list paged in SQL).
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Readable } from "~/server/auth/permissions";
 import { readableWhere } from "~/server/auth/readable-sql";
 import type { ControlDb } from "~/server/db/control-store";
-import { kafkaPartitionSamples, sqsQueueSamples } from "~/server/db/schema";
+import { kafkaPartitionSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
 
 const MAX_DESTINATIONS = 5_000;
 
-export async function replayDestinations(db: ControlDb, readable: Readable | null, kind: "kafka" | "sqs", connection: string): Promise<string[]> {
-  const table = kind === "kafka" ? kafkaPartitionSamples : sqsQueueSamples;
-  const column = kind === "kafka" ? kafkaPartitionSamples.topic : sqsQueueSamples.queue;
+// RabbitMQ: queue names, which a replay reaches through the default exchange (server/brokers/rabbitmq/targets.ts).
+const SAMPLED = {
+  kafka: { table: kafkaPartitionSamples, column: kafkaPartitionSamples.topic },
+  sqs: { table: sqsQueueSamples, column: sqsQueueSamples.queue },
+  rabbitmq: { table: rabbitmqQueueSamples, column: rabbitmqQueueSamples.queue },
+};
+
+export async function replayDestinations(db: ControlDb, readable: Readable | null, kind: keyof typeof SAMPLED, connection: string): Promise<string[]> {
+  const { table, column } = SAMPLED[kind];
   const rows = await db
     .selectDistinct({ name: column })
     .from(table)

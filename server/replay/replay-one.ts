@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
+import type { RabbitMqAdapter } from "~/server/brokers/rabbitmq/adapter";
+import type { ReplayDestination } from "~/server/brokers/rabbitmq/replay";
 import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayLedger } from "~/server/db/schema";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
+import { RABBIT_FIND_WINDOW, rabbitRefusalsAsDomain } from "~/server/dlq/rabbitmq-dlq";
+import { formatRabbitTarget } from "~/server/brokers/rabbitmq/targets";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata } from "./headers";
 import { refuseMissingTarget } from "./audience";
 import { refuseAborted, ReplayRefused } from "./refused";
@@ -111,4 +115,60 @@ export async function replaySqsMessage(
     });
     return { ...copy, target };
   });
+}
+
+/**
+ * Replays one RabbitMQ dead letter (by its browse key): the adapter takes it from the DLQ, publishes a copy to
+ * its origin (x-original-* or the first death's exchange and routing key) or the chosen destination on a
+ * confirm channel, mandatory, and acks the DLQ message only after the broker confirmed the copy and did not
+ * return it. The loop guard and the destination check run before anything is published; the ledger row is
+ * written once the original is acked.
+ */
+export async function replayRabbitMessage(
+  db: ControlDb,
+  adapter: RabbitMqAdapter,
+  dlq: string,
+  key: string,
+  options: Omit<ReplayOptions, "target" | "keepErrorHeaders"> & { destination?: ReplayDestination },
+): Promise<ReplayResult> {
+  if (options.destination && options.destination.exchange === "" && options.destination.routingKey === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
+  const replayId = randomUUID();
+  const result = await rabbitRefusalsAsDomain(() =>
+    adapter.replayOne(dlq, {
+      key,
+      destination: options.destination,
+      replayId,
+      maxScan: RABBIT_FIND_WINDOW,
+      check: async ({ destination, replayedBefore }) => {
+        guardLoop(replayedBefore, options.overrideLoopGuard);
+        const audience = await adapter.replayAudience(destination.exchange, destination.routingKey);
+        if (!audience.exists) throw new ReplayRefused(audience.reason);
+        // Only where routing is known (a headers exchange decides per message): the copy would land back in the DLQ.
+        if (audience.exact && audience.queues.some((queue) => queue.name === dlq)) throw new ReplayRefused(`${formatRabbitTarget(destination)} routes to the DLQ itself.`);
+      },
+    }),
+  );
+  switch (result.outcome) {
+    case "replayed":
+      break;
+    case "not-found":
+      throw new ReplayRefused(`No message ${key} in the first ${result.scanned.toLocaleString()} messages of ${dlq} (replayed or removed since it was listed?).`);
+    case "no-destination":
+      throw new ReplayRefused(`Nothing was sent: ${result.reason}.`);
+    default:
+      throw new ReplayRefused(`Nothing was removed from ${dlq}: ${result.reason} (${formatRabbitTarget(result.destination)}).`);
+  }
+  const target = formatRabbitTarget(result.destination);
+  await db.insert(replayLedger).values({
+    replayId,
+    kind: "rabbitmq",
+    connection: adapter.name,
+    dlq,
+    messageId: key,
+    target,
+    targetPosition: "publisher-confirmed",
+    replayCount: result.replayCount,
+    replayedBy: options.replayedBy,
+  });
+  return { replayId, target, targetPosition: "publisher-confirmed", replayCount: result.replayCount };
 }

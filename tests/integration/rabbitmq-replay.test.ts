@@ -37,11 +37,11 @@ describe("replay one RabbitMQ dead letter", () => {
   it("publishes to the origin x-death names, with a confirm, then removes it from the DLQ", async () => {
     const { dlq, shop, orders } = await deadLetters();
     const result = await adapter.replayOne(dlq, { key: "id:b" });
-    expect(result).toEqual({ outcome: "replayed", key: "id:b", destination: { exchange: shop, routingKey: "orders.created" } });
+    expect(result).toMatchObject({ outcome: "replayed", key: "id:b", destination: { exchange: shop, routingKey: "orders.created" }, replayCount: 1 });
     const back = await rabbit.drain(orders);
     expect(back).toHaveLength(1);
     expect(back[0]!.content.toString()).toBe('{"id":"b"}');
-    expect(back[0]!.properties).toMatchObject({ messageId: "b", contentType: "application/json", headers: { tenant: "t1", "x-redrive-replayed-from": dlq } });
+    expect(back[0]!.properties).toMatchObject({ messageId: "b", contentType: "application/json", headers: { tenant: "t1", "x-redrive-replayed-from": dlq, "x-redrive-replay-count": 1, "x-redrive-replay-id": result.outcome === "replayed" ? result.replayId : "" } });
     // The copy keeps the history of its earlier death.
     expect(back[0]!.properties.headers?.["x-first-death-reason"]).toBe("rejected");
     expect((await rabbit.drain(dlq)).map((m) => m.properties.messageId)).toEqual(["a", "c"]);

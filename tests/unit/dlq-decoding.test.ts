@@ -50,6 +50,7 @@ describe("kafkaFailure", () => {
       attempts: 3,
       connector: null,
       stage: null,
+      rabbit: null,
     });
   });
 

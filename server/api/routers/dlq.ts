@@ -13,6 +13,7 @@ import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { rabbitFailureGroups, rabbitMessage, rabbitPage } from "~/server/dlq/rabbitmq-dlq";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
@@ -22,6 +23,9 @@ import { requireBroker } from "~/server/connections/registry";
 const name = z.string().min(1).max(500);
 
 const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
+const rabbitAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "rabbitmq", connection);
+/** The DLQ kinds whose messages these procedures read. */
+const dlqKind = z.enum(["kafka", "sqs", "rabbitmq"]);
 
 const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
 
@@ -44,7 +48,7 @@ export const dlqRouter = createTRPCRouter({
 
   /** Dead letters retention deletes within a day (SQS: counted over the given snapshot's messages). */
   expiring: viewerProcedure
-    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, snapshotId: z.uuid().optional() }))
+    .input(z.object({ kind: dlqKind, connection: name, dlq: name, snapshotId: z.uuid().optional() }))
     .query(({ ctx, input }) => {
       // Counts a topic's records, so only a topic the caller may read (a DLQ, or any with topics.readAny).
       if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
@@ -75,9 +79,14 @@ export const dlqRouter = createTRPCRouter({
 
   /** One message, decoded: key, headers, payload and the failure. */
   message: viewerProcedure
-    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
+    .input(z.object({ kind: dlqKind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
       const access = accessOf(ctx);
+      if (input.kind === "rabbitmq") {
+        const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
+        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
+        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+      }
       if (input.kind === "kafka") {
         const position = parseLogPosition(input.id);
         if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
@@ -94,6 +103,21 @@ export const dlqRouter = createTRPCRouter({
       const message = fromSqsMessage(row);
       return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
     }),
+
+  rabbitmq: createTRPCRouter({
+    /**
+     * A page of a RabbitMQ DLQ, browsed without loss (the adapter takes the page and returns it whole; a stream is
+     * read from an offset). `effects` says what the read changed; a queue a read could lose messages from is
+     * refused with the reason (a 412).
+     */
+    messages: viewerProcedure
+      .input(z.object({ connection: name, queue: name, limit: z.number().int().min(1).max(1_000).default(200), streamOffset: z.number().int().min(0).optional() }))
+      .query(async ({ ctx, input }) => {
+        const page = await rabbitPage(rabbitAdapter(ctx, input.connection), input.queue, input.limit, input.streamOffset);
+        const access = accessOf(ctx);
+        return { effects: page.effects, reachedEnd: page.reachedEnd, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
+      }),
+  }),
 
   sqs: createTRPCRouter({
     /**
@@ -150,9 +174,10 @@ export const dlqRouter = createTRPCRouter({
 
   /** Failure groups: origin + exception class + normalised message, with counts and trend. */
   groups: viewerProcedure
-    .input(z.object({ kind: z.enum(["kafka", "sqs"]), connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
+    .input(z.object({ kind: dlqKind, connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
     .query(async ({ ctx, input }) => {
       if (input.kind === "kafka") return kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages);
+      if (input.kind === "rabbitmq") return rabbitFailureGroups(rabbitAdapter(ctx, input.connection), input.dlq, input.maxMessages);
       const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
       if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
       const aggregator = new FailureGroupAggregator(Date.now());
@@ -178,7 +203,7 @@ export const dlqRouter = createTRPCRouter({
     start: viewerProcedure
       .input(
         z.object({
-          kind: z.enum(["kafka", "sqs"]),
+          kind: dlqKind,
           connection: name,
           dlq: name,
           snapshotId: z.uuid().optional(),
@@ -188,7 +213,7 @@ export const dlqRouter = createTRPCRouter({
       )
       .mutation(async ({ ctx, input }) => {
         if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
-        else if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
+        else if (input.kind === "sqs" && !input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
         checkFilter(input.expression);
         const scan = await startScan(ctx.db, ctx.connections, {
           ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },

@@ -14,13 +14,22 @@ import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
-import { ReplayRefused, replayKafkaMessage, replaySqsMessage } from "~/server/replay/replay-one";
+import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage } from "~/server/replay/replay-one";
+import { parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
 import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 import { parseLogPosition } from "~/server/lib/message-id";
 import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
+/** One-click replay, its settings, audience and destinations, and the ledger's views also speak RabbitMQ (edit and discard do not yet). */
+const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq"]);
+/** A RabbitMQ destination: an exchange ("" is the default exchange) and a routing key. */
+const rabbitDestination = z.object({ exchange: z.string().max(255), routingKey: z.string().max(255) });
+
+/** A RabbitMQ destination from the structured input, or from a target written "exchange / routing key" (a bare name: that queue). */
+const rabbitDestinationOf = (input: { target?: string; destination?: z.infer<typeof rabbitDestination> }) =>
+  input.destination ?? (input.target === undefined ? undefined : parseRabbitTarget(input.target));
 
 /** A connection's replay settings from redrive.yaml (no secrets). */
 function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
@@ -55,17 +64,23 @@ export const replayRouter = createTRPCRouter({
   one: replayProcedure
     .input(
       z.object({
-        kind,
+        kind: replayOneKind,
         connection: name,
         dlq: name,
         id: name,
         target: name.optional(),
+        /** RabbitMQ: where to publish instead of the origin (takes precedence over `target`). */
+        destination: rabbitDestination.optional(),
         overrideLoopGuard: z.boolean().default(false),
         /** Unset: the connection's replay.keepErrorHeaders. */
         keepErrorHeaders: z.boolean().optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (input.kind === "rabbitmq") {
+        const adapter = requireBroker(ctx.connections, "rabbitmq", input.connection);
+        return replayRabbitMessage(ctx.db, adapter, input.dlq, input.id, { destination: rabbitDestinationOf(input), overrideLoopGuard: input.overrideLoopGuard, replayedBy: ctx.principal.name });
+      }
       const options = {
         target: input.target,
         overrideLoopGuard: input.overrideLoopGuard,
@@ -146,7 +161,7 @@ export const replayRouter = createTRPCRouter({
     }),
 
   /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */
-  settings: viewerProcedure.input(z.object({ kind, connection: name })).query(({ ctx, input }) => replaySettings(ctx, input.kind, input.connection)),
+  settings: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name })).query(({ ctx, input }) => replaySettings(ctx, input.kind, input.connection)),
 
   /**
    * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
@@ -201,7 +216,7 @@ export const replayRouter = createTRPCRouter({
     }),
 
   /** Who would receive a copy sent to `target` (consumer groups of a topic; a queue's counts), or why it cannot be sent. */
-  audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
+  audience: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name, target: name })).query(({ ctx, input }) => {
     const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
     return readableAudience(broker, readableFor(ctx), input.connection, input.target);
@@ -209,12 +224,12 @@ export const replayRouter = createTRPCRouter({
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure
-    .input(z.object({ kind, connection: name }))
+    .input(z.object({ kind: replayOneKind, connection: name }))
     .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */
   resolution: viewerProcedure
-    .input(z.object({ kind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
+    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
     .query(async ({ ctx, input }) => {
       if (input.ids.length === 0) return {};
       const rows = await ctx.db
@@ -241,7 +256,7 @@ export const replayRouter = createTRPCRouter({
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
-    .input(z.object({ kind, connection: name, dlq: name, id: name }))
+    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, id: name }))
     .query(async ({ ctx, input }) =>
       (
         await ctx.db

@@ -1,7 +1,9 @@
-import type { ChannelModel, ConfirmChannel, GetMessage, Options } from "amqplib";
+import { randomUUID } from "node:crypto";
+import type { ChannelModel, ConfirmChannel, GetMessage } from "amqplib";
 import { browseSafety, type BrowsableQueue } from "./browse-safety";
 import { decodeRabbitFailure } from "./decoders";
 import { BrowseRefusedError, messageKey, openChannel, takeMessages } from "./reader";
+import { copyOptions, replayCountOf } from "./replay-copy";
 
 /** Where a replayed copy is published: an exchange and routing key ("" is the default exchange: key = queue name). */
 export interface ReplayDestination {
@@ -10,7 +12,8 @@ export interface ReplayDestination {
 }
 
 export type ReplayOneResult =
-  | { outcome: "replayed"; key: string; destination: ReplayDestination }
+  /** `replayCount`: the copy's x-redrive-replay-count; `replayId`: its x-redrive-replay-id. */
+  | { outcome: "replayed"; key: string; destination: ReplayDestination; replayId: string; replayCount: number }
   /** Nothing was published, and the DLQ message is still there. */
   | { outcome: "not-found"; key: string; scanned: number }
   | { outcome: "no-destination"; key: string; reason: string }
@@ -28,10 +31,14 @@ export interface ReplayOneOptions {
   /** How deep into the DLQ to look for the message. */
   maxScan?: number;
   confirmTimeoutMs?: number;
+  /** Carried by the copy (x-redrive-replay-id), so a copy that dies again links back to this replay; a new UUID by default. */
+  replayId?: string;
+  /**
+   * Called with the message found and where it would go, before anything is published: throwing refuses the
+   * replay (the loop guard, a missing destination) and returns the message untouched.
+   */
+  check?: (found: { destination: ReplayDestination; replayedBefore: number }) => void | Promise<void>;
 }
-
-// Headers the broker owns on the DLQ side: a copy starts without them.
-const BROKER_HEADERS = ["x-delivery-count", "x-stream-offset"];
 
 /** The origin from the headers: Spring's x-original-* first, then the first death's exchange and routing key. */
 export function originOf(message: GetMessage): ReplayDestination | null {
@@ -46,20 +53,15 @@ type PublishOutcome = { ok: true } | { ok: false; returned: boolean; reason: str
  * Publishes one copy on its own confirm channel, mandatory. RabbitMQ sends basic.return before the
  * confirm of an unroutable message, so a return seen by the time the confirm arrives is this copy's.
  */
-async function publishConfirmed(connection: ChannelModel, destination: ReplayDestination, message: GetMessage, replayedFrom: string, timeoutMs: number): Promise<PublishOutcome> {
+async function publishConfirmed(connection: ChannelModel, destination: ReplayDestination, message: GetMessage, replayedFrom: string, replayId: string, timeoutMs: number): Promise<PublishOutcome> {
   const channel: ConfirmChannel = await connection.createConfirmChannel();
   channel.on("error", () => undefined);
   let returned = false;
   channel.on("return", () => {
     returned = true;
   });
-  const headers = Object.fromEntries(Object.entries((message.properties.headers ?? {}) as Record<string, unknown>).filter(([name]) => !BROKER_HEADERS.includes(name)));
-  const { headers: _dropped, ...properties } = message.properties;
-  const options: Options.Publish = {
-    ...(Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as Options.Publish),
-    headers: { ...headers, "x-redrive-replayed-from": replayedFrom },
-    mandatory: true,
-  };
+  // Every property and header of the original (minus the broker's), the replayed-from DLQ, the replay count and id.
+  const options = copyOptions(message, replayedFrom, replayId);
   try {
     const confirmed = new Promise<PublishOutcome>((resolve) => {
       channel.publish(destination.exchange, destination.routingKey, message.content, options, (error: unknown) => {
@@ -99,11 +101,13 @@ export async function replayOne(connection: ChannelModel, options: ReplayOneOpti
     if (!message) return { outcome: "not-found", key, scanned: taken.length };
     const destination = options.destination ?? originOf(message);
     if (!destination) return { outcome: "no-destination", key, reason: "the message names no original exchange and routing key (no x-death, x-first-death or Spring headers): choose a destination" };
-    const published = await publishConfirmed(connection, destination, message, options.dlq.name, options.confirmTimeoutMs ?? 10_000);
+    await options.check?.({ destination, replayedBefore: replayCountOf(message) });
+    const replayId = options.replayId ?? randomUUID();
+    const published = await publishConfirmed(connection, destination, message, options.dlq.name, replayId, options.confirmTimeoutMs ?? 10_000);
     if (!published.ok) return published.returned ? { outcome: "unroutable", key, destination, reason: published.reason } : { outcome: "not-confirmed", key, destination, reason: published.reason };
     // Only now, with the copy confirmed: remove the original.
     channel.ack(message);
-    return { outcome: "replayed", key, destination };
+    return { outcome: "replayed", key, destination, replayId, replayCount: replayCountOf(message) + 1 };
   } finally {
     // The ack travels before the close; the close returns every other message read.
     await channel.close().catch(() => undefined);

@@ -13,7 +13,7 @@ function decodeSegment(segment: string): string {
 export default async function DlqPage({ params }: { params: Promise<{ kind: string; connection: string; name: string }> }) {
   const { kind, connection, name } = await params;
   const decodedKind = decodeSegment(kind);
-  if (decodedKind !== "kafka" && decodedKind !== "sqs") notFound();
+  if (decodedKind !== "kafka" && decodedKind !== "sqs" && decodedKind !== "rabbitmq") notFound();
   const connectionName = decodeSegment(connection);
   const dlqName = decodeSegment(name);
   // Keyed so that moving between DLQs starts with fresh tabs, pages and searches.
