@@ -121,13 +121,13 @@ export async function startScan(
 
   // What was read since the last flush: messages, or log records as read (a message is built only for a match).
   let pending: RawDlqMessage[] = [];
-  let kafkaRecords: FetchedRecord[] = [];
-  let kafkaPartitions: number[] = [];
+  let logRecords: FetchedRecord[] = [];
+  let logPartitions: number[] = [];
   const visit = (message: RawDlqMessage) => void pending.push(message);
   const visitRecords = (partition: number, records: FetchedRecord[]) => {
     for (const record of records) {
-      kafkaRecords.push(record);
-      kafkaPartitions.push(partition);
+      logRecords.push(record);
+      logPartitions.push(partition);
     }
   };
   // Up to FILTER_AHEAD read batches are being filtered while the next is read (the workers and this thread
@@ -159,10 +159,10 @@ export async function startScan(
     while (filtering.length > 0) await count(filtering.shift()!);
   };
   const recordRun = (): FilterRun | null => {
-    const records = kafkaRecords;
-    const partitions = kafkaPartitions;
-    kafkaRecords = [];
-    kafkaPartitions = [];
+    const records = logRecords;
+    const partitions = logPartitions;
+    logRecords = [];
+    logPartitions = [];
     if (records.length === 0) return null;
     const { payloads } = input.access;
     const masked = payloads && input.access.masks.length > 0;

@@ -4,7 +4,7 @@
  * says how one of its messages is replayed. Edit and discard are there exactly where the plugin declares the
  * "edit" and "discard" capabilities (tests/unit/broker-registry.test.ts checks it); a kind without them refuses.
  */
-import { can, type BrokerKind } from "~/server/brokers/registry";
+import { brokerPlugin, can, type BrokerKind } from "~/server/brokers/registry";
 import type { ReplayDestination } from "~/server/brokers/rabbitmq/replay";
 import { parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
 import { requireBroker } from "~/server/connections/registry";
@@ -14,7 +14,8 @@ import { readableKafkaTopic } from "~/server/dlq/topic-access";
 import { discardKafkaMessages, discardSqsMessage, type DiscardOptions } from "./discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, type EditOptions, type EditResult, type MessageEdit } from "./edit";
 import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage, type ReplayResult } from "./replay-one";
-import { ActionNotAllowed, replaySettings } from "./settings";
+import { DomainError } from "~/server/lib/errors";
+import { replaySettings } from "./settings";
 
 /** One message of one DLQ. */
 export interface MessageAt {
@@ -92,16 +93,25 @@ export const oneMessageActions: { [K in BrokerKind]: OneMessageActions } = {
   },
 };
 
-/** The kind's edit, or a refusal when its broker cannot edit. */
+/** Asked of a broker whose plugin does not declare the capability (as the API's kind list once refused it). */
+export class BrokerCannot extends DomainError {
+  readonly refusal = "invalid";
+  constructor(kind: BrokerKind, what: string) {
+    super(`${brokerPlugin(kind).label} dead letters cannot be ${what} in Redrive yet.`);
+    this.name = "BrokerCannot";
+  }
+}
+
+/** The kind's edit, or BrokerCannot when its broker cannot edit. */
 export function editOf(kind: BrokerKind): NonNullable<OneMessageActions["edit"]> {
   const edit = can(kind, "edit") ? oneMessageActions[kind].edit : null;
-  if (!edit) throw new ActionNotAllowed(`${kind} dead letters cannot be edited.`, "invalid");
+  if (!edit) throw new BrokerCannot(kind, "edited");
   return edit;
 }
 
-/** The kind's discard, or a refusal when its broker cannot discard. */
+/** The kind's discard, or BrokerCannot when its broker cannot discard. */
 export function discardOf(kind: BrokerKind): NonNullable<OneMessageActions["discard"]> {
   const discard = can(kind, "discard") ? oneMessageActions[kind].discard : null;
-  if (!discard) throw new ActionNotAllowed(`${kind} dead letters cannot be discarded.`, "invalid");
+  if (!discard) throw new BrokerCannot(kind, "discarded");
   return discard;
 }

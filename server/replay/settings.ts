@@ -9,12 +9,11 @@ export function replaySettings(connections: Connections, kind: BrokerKind, conne
   return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
 }
 
-/** Editing is off for this connection (replay.allowEdit), or the broker cannot edit, discard, ... (its plugin says). */
-export class ActionNotAllowed extends DomainError {
-  readonly refusal: "forbidden" | "invalid";
-  constructor(message: string, refusal: "forbidden" | "invalid" = "forbidden") {
-    super(message);
-    this.refusal = refusal;
-    this.name = "ActionNotAllowed";
+/** Editing messages is off for this connection (replay.allowEdit in redrive.yaml). */
+export class EditingOff extends DomainError {
+  readonly refusal = "forbidden";
+  constructor(kind: BrokerKind, connection: string) {
+    super(`Editing messages is off for the ${brokerPlugin(kind).label} connection "${connection}" (set replay.allowEdit: true in redrive.yaml).`);
+    this.name = "EditingOff";
   }
 }

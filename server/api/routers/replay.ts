@@ -12,9 +12,9 @@ import { isFailureHeader } from "~/server/dlq/messages";
 import { readDlqMessage } from "~/server/dlq/sources";
 import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
-import { ActionNotAllowed, replaySettings } from "~/server/replay/settings";
+import { EditingOff, replaySettings } from "~/server/replay/settings";
 import { replayBrokerOf } from "~/server/connections/registry";
-import { BROKER_KINDS, brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
 /**
@@ -83,7 +83,7 @@ export const replayRouter = createTRPCRouter({
       const editAndReplay = editOf(input.kind);
       const settings = replaySettings(ctx.connections, input.kind, input.connection);
       if (!settings.allowEdit) {
-        throw new ActionNotAllowed(`Editing messages is off for the ${brokerPlugin(input.kind).label} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`);
+        throw new EditingOff(input.kind, input.connection);
       }
       const { payloads } = ctx.connections.config;
       const edit: MessageEdit = { value: input.value, headers: input.headers };
