@@ -32,28 +32,37 @@ function snapshotIdOf(snapshotId: string | undefined, missing: string): string {
   return snapshotId;
 }
 
+/** A snapshot's messages in snapshot order, `size` at a time; the last page is the first short one (perhaps empty). */
+async function* snapshotPages(db: ControlDb, snapshotId: string, size: number): AsyncGenerator<RawDlqMessage[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
+      .orderBy(asc(sqsSnapshotMessages.seq))
+      .limit(size);
+    yield rows.map(fromSqsMessage);
+    if (rows.length < size) return;
+    after = rows.at(-1)!.seq;
+  }
+}
+
 /** Failure groups over the latest snapshot's messages (up to about maxMessages, a page at a time). */
 async function snapshotGroups(db: ControlDb, connection: string, queue: string, maxMessages: number) {
   const snapshot = await latestSnapshot(db, connection, queue);
   if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
   const aggregator = new FailureGroupAggregator(Date.now());
   let scanned = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, after)))
-      .orderBy(asc(sqsSnapshotMessages.seq))
-      .limit(1_000);
-    for (const row of rows) aggregator.add(fromSqsMessage(row));
-    scanned += rows.length;
-    if (rows.length < 1_000 || scanned >= maxMessages) break;
-    after = rows.at(-1)!.seq;
+  for await (const page of snapshotPages(db, snapshot.id, 1_000)) {
+    for (const message of page) aggregator.add(message);
+    scanned += page.length;
+    if (scanned >= maxMessages) break;
   }
   return { groups: aggregator.result(), scanned, retained: snapshot.captured };
 }
 
+/** A search of a snapshot: every message, a page at a time, filtered (afterPage) while the next page is read. */
 async function scanSnapshot(
   db: ControlDb,
   snapshotId: string,
@@ -63,24 +72,15 @@ async function scanSnapshot(
   afterPage: () => Promise<void>,
 ): Promise<void> {
   const PAGE = 1_000;
-  let after = 0;
   let total = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
-      .orderBy(asc(sqsSnapshotMessages.seq))
-      .limit(PAGE);
-    total += rows.length;
-    if (rows.length < PAGE) onTotal(total);
-    for (const row of rows) {
+  for await (const page of snapshotPages(db, snapshotId, PAGE)) {
+    total += page.length;
+    if (page.length < PAGE) onTotal(total);
+    for (const message of page) {
       if (stop()) return;
-      visit(fromSqsMessage(row));
+      visit(message);
     }
     await afterPage();
-    if (rows.length < PAGE) return;
-    after = rows.at(-1)!.seq;
   }
 }
 
@@ -99,18 +99,7 @@ async function* sqsSnapshotMessagesOf(db: ControlDb, snapshotId: string, ids: st
     }
     return;
   }
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
-      .orderBy(asc(sqsSnapshotMessages.seq))
-      .limit(PAGE);
-    if (rows.length > 0) yield rows.map(fromSqsMessage);
-    if (rows.length < PAGE) return;
-    after = rows.at(-1)!.seq;
-  }
+  for await (const page of snapshotPages(db, snapshotId, PAGE)) if (page.length > 0) yield page;
 }
 
 /** The snapshot an export reads: the one given (of this queue) or the latest. */
