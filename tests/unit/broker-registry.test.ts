@@ -9,6 +9,7 @@ import { samplers } from "~/server/jobs/samplers";
 import { depthSeries } from "~/server/lag/queries";
 import { replayExecutors } from "~/server/replay/jobs/executors";
 import { oneMessageActions } from "~/server/replay/one-message";
+import { replayJobsRouter } from "~/server/api/routers/replay-jobs";
 
 describe("broker registry", () => {
   it("registers each plugin under its own kind, with known capabilities only", () => {
@@ -62,6 +63,15 @@ describe("broker registry", () => {
       // The browser names each broker as its plugin does.
       expect(BROKER_TERMS[kind].label).toBe(brokerPlugins[kind].label);
       expect(BROKER_TERMS[kind].resourceNoun).toBe(brokerPlugins[kind].resourceNoun);
+    }
+  });
+
+  it("offers bulk replay (the bulk-replay capability) exactly for the kinds the job procedures take", () => {
+    const input = (replayJobsRouter._def.procedures.dryRun as unknown as { _def: { inputs: { safeParse(v: unknown): { error?: { issues: { path: PropertyKey[] }[] } } }[] } })._def.inputs[0]!;
+    for (const kind of BROKER_KINDS) {
+      const result = input.safeParse({ kind, connection: "c", dlq: "d", selection: { source: "all" } });
+      const kindRefused = result.error?.issues.some((issue) => issue.path[0] === "kind") ?? false;
+      expect(!kindRefused, kind).toBe(can(kind, "bulk-replay"));
     }
   });
 
