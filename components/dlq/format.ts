@@ -1,11 +1,29 @@
+import type { BrokerKind } from "~/server/brokers/registry";
+
+/**
+ * How people name each broker and its parts, as its plugin does (label, resourceNoun; the plugins are server-only,
+ * tests/unit/broker-registry.test.ts holds these to them). Typed over every registered kind, so a new broker does
+ * not compile until it is named here.
+ */
+export const BROKER_TERMS: { [K in BrokerKind]: { label: string; resourceNoun: "topic" | "queue"; headers: string; header: string } } = {
+  kafka: { label: "Kafka", resourceNoun: "topic", headers: "Headers", header: "header" },
+  sqs: { label: "SQS", resourceNoun: "queue", headers: "Message attributes", header: "attribute" },
+  rabbitmq: { label: "RabbitMQ", resourceNoun: "queue", headers: "Headers", header: "header" },
+};
+
+/** Whether a route segment names a registered broker kind. */
+export function isDlqKind(kind: string): kind is BrokerKind {
+  return Object.hasOwn(BROKER_TERMS, kind);
+}
+
 /** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
-export function dlqHref(kind: "kafka" | "sqs" | "rabbitmq", connection: string, name: string): string {
+export function dlqHref(kind: BrokerKind, connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
 
-/** How people name a broker kind (as its plugin's label; the plugins themselves are server-only). */
-export function brokerLabel(kind: "kafka" | "sqs" | "rabbitmq"): string {
-  return { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ" }[kind];
+/** How people name a broker kind (as its plugin's label). */
+export function brokerLabel(kind: BrokerKind): string {
+  return BROKER_TERMS[kind].label;
 }
 
 /** "java.lang.NullPointerException" -> "NullPointerException". */
@@ -56,7 +74,7 @@ export function hexLines(hex: string): string {
 }
 
 /** Link to the exact bytes of a message's value or key (served as an attachment). */
-export function downloadHref(input: { kind: "kafka" | "sqs" | "rabbitmq"; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
+export function downloadHref(input: { kind: BrokerKind; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
   const params: [string, string][] = [
     ["kind", input.kind],
     ["connection", input.connection],
@@ -69,6 +87,6 @@ export function downloadHref(input: { kind: "kafka" | "sqs" | "rabbitmq"; connec
 }
 
 /** What a DLQ and its replay targets are called on this broker. */
-export function resourceNoun(kind: "kafka" | "sqs" | "rabbitmq"): "topic" | "queue" {
-  return kind === "kafka" ? "topic" : "queue";
+export function resourceNoun(kind: BrokerKind): "topic" | "queue" {
+  return BROKER_TERMS[kind].resourceNoun;
 }

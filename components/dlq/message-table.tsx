@@ -7,6 +7,7 @@ import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "
 import { useTRPC } from "../trpc";
 import { ColumnChooser, columns, gridTemplate, sortMessages, useHiddenColumns, useMessageSort, type ColumnId } from "./message-columns";
 import { actionLabel, ExportButton, useCanReplay } from "./replay-controls";
+import { isDlqKind } from "./format";
 import { RowReplayDialog } from "./row-replay-dialog";
 import type { DlqMessageSummary, DlqRef } from "./types";
 
@@ -29,7 +30,7 @@ function useDlqRef(given: DlqRef | undefined): DlqRef | null {
   const params = useParams<{ kind?: string; connection?: string; name?: string }>();
   if (given) return given;
   const kind = decodeSegment(params?.kind);
-  if (kind !== "kafka" && kind !== "sqs" && kind !== "rabbitmq") return null;
+  if (!isDlqKind(kind)) return null;
   return { kind, connection: decodeSegment(params?.connection), dlq: decodeSegment(params?.name) };
 }
 

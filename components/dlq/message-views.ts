@@ -1,6 +1,8 @@
 import type { ComponentType } from "react";
 import { KafkaMessages } from "./kafka-messages";
+import type { ReplaySection } from "./message-detail";
 import { RabbitMessages } from "./rabbit-messages";
+import { rabbitReplaySection } from "./rabbit-replay-panel";
 import { SqsMessages } from "./sqs-messages";
 import type { DlqKind, DlqRef } from "./types";
 
@@ -14,3 +16,12 @@ export const MESSAGE_VIEWS: Record<DlqKind, ComponentType<{ dlq: DlqRef }>> = {
   rabbitmq: RabbitMessages,
 };
 
+/**
+ * A broker's own replay section of the message detail, where its destinations are not a topic or queue name
+ * (RabbitMQ: an exchange and a routing key); null: the common one (ReplayPanel).
+ */
+export const REPLAY_SECTIONS: Record<DlqKind, ((dlq: DlqRef) => ReplaySection) | null> = {
+  kafka: null,
+  sqs: null,
+  rabbitmq: rabbitReplaySection,
+};

@@ -1,3 +1,4 @@
+import type { BrokerKind } from "~/server/brokers/registry";
 import { and, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import type { QueueSample } from "./queue-health-rules";
@@ -135,12 +136,15 @@ export async function groupHistory(
   });
 }
 
-/** Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by ready + unacknowledged. */
-const depthSeries = {
+/**
+ * Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by
+ * ready + unacknowledged. Typed over every registered kind: a new broker names where its depths are stored.
+ */
+export const depthSeries = {
   sqs: { table: sqsQueueSamples, name: sqsQueueSamples.queue, depth: sqsQueueSamples.visible },
   kafka: { table: kafkaDlqSamples, name: kafkaDlqSamples.topic, depth: kafkaDlqSamples.retainedMessages },
   rabbitmq: { table: rabbitmqQueueSamples, name: rabbitmqQueueSamples.queue, depth: sql<number>`(${rabbitmqQueueSamples.ready} + ${rabbitmqQueueSamples.unacked})`.mapWith(Number) },
-} as const;
+} as const satisfies { [K in BrokerKind]: unknown };
 
 /** Depth over time of the named queues or DLQ topics, averaged per bucket. */
 export async function depthHistory(

@@ -72,7 +72,7 @@ export const overviewRouter = createTRPCRouter({
     );
     // The DLQ depths shown are the stored sample's, like every other page's, not this request's own read.
     const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
-    const stored = new Map(dlqs.filter((d) => d.kind === "sqs").map((d) => [`${d.connection}/${d.name}`, d.depth]));
+    const stored = new Map(dlqs.map((d) => [`${d.kind}/${d.connection}/${d.name}`, d.depth]));
     const sqsWithStoredDepths = sqs.map(({ connection, result }) => ({
       connection,
       result: result.ok
@@ -80,7 +80,7 @@ export const overviewRouter = createTRPCRouter({
             ...result,
             data: {
               ...result.data,
-              deadLetterQueues: result.data.deadLetterQueues.map((dlq) => ({ ...dlq, depth: stored.get(`${connection}/${dlq.name}`) ?? null })),
+              deadLetterQueues: result.data.deadLetterQueues.map((dlq) => ({ ...dlq, depth: stored.get(`sqs/${connection}/${dlq.name}`) ?? null })),
             },
           }
         : result,

@@ -2,50 +2,28 @@ import { TRPCError } from "@trpc/server";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
-import type { Context } from "~/server/api/trpc";
-import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
 import { readableAudience } from "~/server/replay/audience";
 import { replayDestinations } from "~/server/replay/destinations";
 import { recentReplays } from "~/server/replay/history";
-import { replayLedger, sqsSnapshotMessages } from "~/server/db/schema";
+import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
-import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
-import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
-import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
-import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage } from "~/server/replay/replay-one";
-import { parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
-import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
-import { parseLogPosition } from "~/server/lib/message-id";
-import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
+import { isFailureHeader } from "~/server/dlq/messages";
+import { readDlqMessage } from "~/server/dlq/sources";
+import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
+import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
+import { EditingOff, replaySettings } from "~/server/replay/settings";
+import { replayBrokerOf } from "~/server/connections/registry";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
-const kind = z.enum(["kafka", "sqs"]);
-/** One-click replay, its settings, audience and destinations, and the ledger's views also speak RabbitMQ (edit and discard do not yet). */
-const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq"]);
+/**
+ * Every registered broker kind. Edit and discard take the kinds whose plugin declares "edit" / "discard" (others are
+ * refused, server/replay/one-message.ts).
+ */
+const kind = z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]);
 /** A RabbitMQ destination: an exchange ("" is the default exchange) and a routing key. */
 const rabbitDestination = z.object({ exchange: z.string().max(255), routingKey: z.string().max(255) });
-
-/** A RabbitMQ destination from the structured input, or from a target written "exchange / routing key" (a bare name: that queue). */
-const rabbitDestinationOf = (input: { target?: string; destination?: z.infer<typeof rabbitDestination> }) =>
-  input.destination ?? (input.target === undefined ? undefined : parseRabbitTarget(input.target));
-
-/** A connection's replay settings from redrive.yaml (no secrets). */
-function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
-  const config = ctx.connections.config[kind].find((c) => c.name === connection);
-  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${brokerPlugin(kind).label} connection "${connection}".` });
-  return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
-}
-
-
-const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
-
-function kafkaPosition(id: string): { partition: number; offset: number } {
-  const position = parseLogPosition(id);
-  if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-  return position;
-}
 
 const headerEdits = z
   .object({
@@ -64,7 +42,7 @@ export const replayRouter = createTRPCRouter({
   one: replayProcedure
     .input(
       z.object({
-        kind: replayOneKind,
+        kind,
         connection: name,
         dlq: name,
         id: name,
@@ -76,20 +54,9 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: z.boolean().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      if (input.kind === "rabbitmq") {
-        const adapter = requireBroker(ctx.connections, "rabbitmq", input.connection);
-        return replayRabbitMessage(ctx.db, adapter, input.dlq, input.id, { destination: rabbitDestinationOf(input), overrideLoopGuard: input.overrideLoopGuard, replayedBy: ctx.principal.name });
-      }
-      const options = {
-        target: input.target,
-        overrideLoopGuard: input.overrideLoopGuard,
-        keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, input.kind, input.connection).keepErrorHeaders,
-        replayedBy: ctx.principal.name,
-      };
-      return input.kind === "kafka"
-        ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
-        : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
+    .mutation(({ ctx, input }) => {
+      const { kind: _kind, connection, dlq, id, ...options } = input;
+      return oneMessageActions[input.kind].replay(ctx, { connection, dlq, id }, { ...options, replayedBy: ctx.principal.name });
     }),
 
   /**
@@ -113,12 +80,10 @@ export const replayRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const settings = replaySettings(ctx, input.kind, input.connection);
+      const editAndReplay = editOf(input.kind);
+      const settings = replaySettings(ctx.connections, input.kind, input.connection);
       if (!settings.allowEdit) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `Editing messages is off for the ${brokerPlugin(input.kind).label} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
-        });
+        throw new EditingOff(input.kind, input.connection);
       }
       const { payloads } = ctx.connections.config;
       const edit: MessageEdit = { value: input.value, headers: input.headers };
@@ -133,10 +98,7 @@ export const replayRouter = createTRPCRouter({
       };
       // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
       ctx.audit.omitInput = ["value"];
-      const result =
-        input.kind === "kafka"
-          ? await editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
-          : await editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options);
+      const result = await editAndReplay(ctx, input, edit, options);
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
       // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
       return { ...result, diff: gate.audit(result.diff) };
@@ -148,20 +110,10 @@ export const replayRouter = createTRPCRouter({
    */
   discard: discardProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
-    .mutation(async ({ ctx, input }) => {
-      const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
-      if (input.kind === "kafka") {
-        kafkaPosition(input.id);
-        const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
-        if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
-        return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
-      }
-      const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
-      return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
-    }),
+    .mutation(({ ctx, input }) => discardOf(input.kind)(ctx, input, { reason: input.reason, by: ctx.principal.name, jobId: null })),
 
   /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */
-  settings: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name })).query(({ ctx, input }) => replaySettings(ctx, input.kind, input.connection)),
+  settings: viewerProcedure.input(z.object({ kind, connection: name })).query(({ ctx, input }) => replaySettings(ctx.connections, input.kind, input.connection)),
 
   /**
    * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
@@ -170,22 +122,10 @@ export const replayRouter = createTRPCRouter({
   editable: editProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
-      const settings = replaySettings(ctx, input.kind, input.connection);
+      editOf(input.kind);
+      const settings = replaySettings(ctx.connections, input.kind, input.connection);
       const access = payloadAccessFor(ctx);
-      let message;
-      if (input.kind === "kafka") {
-        const position = kafkaPosition(input.id);
-        message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
-        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-      } else {
-        if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
-        const [row] = await ctx.db
-          .select()
-          .from(sqsSnapshotMessages)
-          .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
-        if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
-        message = fromSqsMessage(row);
-      }
+      const message = await readDlqMessage(ctx, input.kind, input, input.id);
       if (!access.payloads) {
         return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", headers: [] };
       }
@@ -216,7 +156,7 @@ export const replayRouter = createTRPCRouter({
     }),
 
   /** Who would receive a copy sent to `target` (consumer groups of a topic; a queue's counts), or why it cannot be sent. */
-  audience: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name, target: name })).query(({ ctx, input }) => {
+  audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
     const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
     return readableAudience(broker, readableFor(ctx), input.connection, input.target);
@@ -224,12 +164,12 @@ export const replayRouter = createTRPCRouter({
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name }))
+    .input(z.object({ kind, connection: name }))
     .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */
   resolution: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
+    .input(z.object({ kind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
     .query(async ({ ctx, input }) => {
       if (input.ids.length === 0) return {};
       const rows = await ctx.db
@@ -256,7 +196,7 @@ export const replayRouter = createTRPCRouter({
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, id: name }))
+    .input(z.object({ kind, connection: name, dlq: name, id: name }))
     .query(async ({ ctx, input }) =>
       (
         await ctx.db
