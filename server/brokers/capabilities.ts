@@ -11,6 +11,8 @@ export const BROKER_CAPABILITIES = [
   "native-move",
   /** A dead letter can be edited before it is replayed (when the connection allows it). */
   "edit",
+  /** A dead letter can be resolved without a copy (Kafka: marked in the ledger, the record stays; SQS: deleted, kept in the ledger). */
+  "discard",
   /** Consumers are named groups with committed offsets: lag per group, the replay audience is those groups. */
   "consumer-groups",
 ] as const;

@@ -103,4 +103,15 @@ export interface ReplayCapabilities {
    * messages the caller already holds (an SQS snapshot); a broker that can count by itself ignores it.
    */
   expiringSoon(dlq: string, withinMs: number, enqueuedAtMs: number[] | null): Promise<ExpiringSoon>;
+  /**
+   * What a bulk replay changes on the DLQ besides the messages it replays, in words for the UI (its dry run's
+   * read, and its batches' reads); absent or null where reading changes nothing (Kafka) or is said elsewhere.
+   */
+  bulkReplayEffects?(dlq: string): Promise<BulkReplayEffects | null>;
+}
+
+/** What a bulk replay's dry run and its job change on a DLQ they read, in words for the UI. */
+export interface BulkReplayEffects {
+  dryRun: string;
+  job: string;
 }

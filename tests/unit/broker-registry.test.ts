@@ -22,6 +22,9 @@ describe("broker registry", () => {
     expect(can("sqs", "consumer-groups")).toBe(false);
     expect(can("rabbitmq", "log-with-offsets")).toBe(false);
     expect(can("rabbitmq", "native-move")).toBe(false);
+    expect(can("kafka", "discard")).toBe(true);
+    expect(can("sqs", "discard")).toBe(true);
+    expect(can("rabbitmq", "discard")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);

@@ -8,7 +8,9 @@ import { createReplayDraft } from "~/server/replay/jobs/dry-run";
 import { jobProgress } from "~/server/replay/jobs/progress";
 import { readableReplayJob, replayJobItemsPage } from "~/server/replay/jobs/queries";
 import { replayJobList } from "~/server/replay/history";
-import { requireBroker } from "~/server/connections/registry";
+import { bulkReplayEffectsOf } from "~/server/replay/audience";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
+import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 const jobId = z.object({ jobId: z.uuid() });
@@ -36,7 +38,7 @@ export const replayJobsRouter = createTRPCRouter({
     .input(
       z
         .object({
-          kind: z.enum(["kafka", "sqs"]),
+          kind: z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]),
           connection: name,
           dlq: name,
           action: z.enum(["replay", "discard"]).default("replay"),
@@ -70,7 +72,7 @@ export const replayJobsRouter = createTRPCRouter({
 
   cancel: bulkReplayProcedure.input(jobId).mutation(async ({ ctx, input }) => {
     const job = await jobOrThrow(ctx, input.jobId);
-    return cancelReplayJob(ctx.db, job.kind === "sqs" ? ctx.connections.sqs.get(job.connection) : undefined, input.jobId, ctx.principal.name);
+    return cancelReplayJob(ctx.db, ctx.connections, job.id, ctx.principal.name);
   }),
 
   /** SQS only: the whole DLQ back to its source queues with SQS's own StartMessageMoveTask. */
@@ -80,6 +82,14 @@ export const replayJobsRouter = createTRPCRouter({
       const sqs = requireBroker(ctx.connections, "sqs", input.connection);
       return startMoveAllJob(ctx.db, await ctx.jobs(), sqs, input, ctx.principal.name);
     }),
+
+  /**
+   * What a bulk replay changes on this DLQ besides the messages it replays (RabbitMQ: the dry run's read and each
+   * batch's read return what they do not replay), in words for the dialog; null where nothing is to be said.
+   */
+  effects: viewerProcedure
+    .input(z.object({ kind: z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]), connection: name, dlq: name }).strict())
+    .query(async ({ ctx, input }) => bulkReplayEffectsOf(replayBrokerOf(ctx.connections, input.kind, input.connection), input.dlq)),
 
   /** Every job, newest first (kept 90 days or more; see retention). */
   list: viewerProcedure

@@ -1,10 +1,11 @@
 import amqp, { type ChannelModel } from "amqplib";
 import { expiringFromEnqueueTimes } from "../shared/retention";
-import { withTimeout, type BrokerAdapter, type ExpiringSoon, type ReplayAudience, type ReplayCapabilities } from "../types";
+import { withTimeout, type BrokerAdapter, type BulkReplayEffects, type ExpiringSoon, type ReplayAudience, type ReplayCapabilities } from "../types";
 import type { RabbitMqConnectionConfig } from "./config";
 import { ManagementClient, type RabbitQueue } from "./management";
 import { browseSafety } from "./browse-safety";
-import { browseQueue, type BrowsePage } from "./reader";
+import { browseQueue, type BrowsedMessage, type BrowsePage } from "./reader";
+import { bulkReplayEffects, scanDeadLetters, type ScanResult } from "./scan";
 import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
 import { formatRabbitTarget, parseRabbitTarget } from "./targets";
 import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
@@ -101,6 +102,15 @@ export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayC
   /** A page of a DLQ, read losslessly (or refused where a read could remove a message); `effects` says what the read changed. */
   async browse(queue: string, limit: number, streamOffset = 0): Promise<BrowsePage> {
     return browseQueue(await this.amqp(), await this.requireQueue(queue), limit, streamOffset);
+  }
+
+  /** Reads the whole DLQ once and returns every message to it (see scanDeadLetters): a bulk replay's dry run. */
+  async scan(queue: string, visit: (message: BrowsedMessage, replayCount: number) => void, options: { maxMessages?: number } = {}): Promise<ScanResult> {
+    return scanDeadLetters(await this.amqp(), await this.requireQueue(queue), visit, options);
+  }
+
+  async bulkReplayEffects(dlq: string): Promise<BulkReplayEffects | null> {
+    return bulkReplayEffects(await this.requireQueue(dlq));
   }
 
   /**

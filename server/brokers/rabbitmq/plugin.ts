@@ -19,7 +19,7 @@ export const rabbitMqPlugin = {
   configSchema: rabbitMqConnectionSchema,
   // RabbitMQ gives messages no id: the publisher's message-id or a hash of the message (messageKey), opaque to callers.
   ids: opaqueIds,
-  // No offsets (classic and quorum queues are read by taking and returning messages), no native move, no edit yet.
+  // No offsets (classic and quorum queues are read by taking and returning messages), no native move, no edit or discard yet.
   capabilities: ["snapshot-browsing"],
   describeTarget: (config) => describeRabbitTarget(config),
   describeSecurity: (config) => `${new URL(config.url).protocol === "amqps:" ? "AMQPS (TLS)" : "AMQP (plaintext)"} · user ${config.username} (password)`,

@@ -1,5 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { can } from "~/server/brokers/registry";
 import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
+import { brokerAdapter, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobs, type ReplayJobOptions, type ReplayJobState } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
@@ -55,7 +57,15 @@ export async function resumeReplayJob(db: ControlDb, queue: JobQueue, jobId: str
   return job;
 }
 
-export async function cancelReplayJob(db: ControlDb, sqs: SqsAdapter | undefined, jobId: string, by: string): Promise<ReplayJob> {
+/** A broker's own move task, as cancelling a "move" job needs it. */
+interface CancelsMoveTasks {
+  cancelMoveTask(taskHandle: string): Promise<unknown>;
+}
+
+const cancelsMoveTasks = (adapter: object | undefined): adapter is CancelsMoveTasks =>
+  adapter !== undefined && typeof (adapter as Partial<CancelsMoveTasks>).cancelMoveTask === "function";
+
+export async function cancelReplayJob(db: ControlDb, connections: Connections, jobId: string, by: string): Promise<ReplayJob> {
   const job = await change(
     db,
     jobId,
@@ -63,8 +73,11 @@ export async function cancelReplayJob(db: ControlDb, sqs: SqsAdapter | undefined
     { state: "cancelled", stateReason: `Cancelled by ${by}.`, finishedAt: new Date() },
     (j) => `This job has ended already (${j.state}).`,
   );
-  // SQS's own task has to be told too; what it moved stays moved.
-  if (job.action === "move" && job.moveTask?.taskHandle && sqs) await sqs.cancelMoveTask(job.moveTask.taskHandle).catch(() => undefined);
+  // The broker's own task (SQS StartMessageMoveTask) has to be told too; what it moved stays moved.
+  if (job.action === "move" && job.moveTask?.taskHandle && can(job.kind, "native-move")) {
+    const adapter = brokerAdapter(connections, job.kind, job.connection);
+    if (cancelsMoveTasks(adapter)) await adapter.cancelMoveTask(job.moveTask.taskHandle).catch(() => undefined);
+  }
   return job;
 }
 
