@@ -5,7 +5,7 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { formatDateTime, shortClass } from "./format";
-import { hasFullTooling, type DlqRef, type FailureGroup } from "./types";
+import type { DlqRef, FailureGroup } from "./types";
 
 /** 24 bars, oldest hour first; heights relative to the busiest hour. */
 function HourlyTrend({ hourly }: { hourly: number[] }) {
@@ -92,14 +92,12 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                         <HourlyTrend hourly={group.hourly} />
                       </td>
                       <td className="py-1 pr-3">
-                        {hasFullTooling(dlq) ? (
-                          <BulkReplayButton
-                            dlq={dlq}
-                            selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}
-                            label="Replay group…"
-                            className="whitespace-nowrap rounded border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
-                          />
-                        ) : null}
+                        <BulkReplayButton
+                          dlq={dlq}
+                          selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}
+                          label="Replay group…"
+                          className="whitespace-nowrap rounded border border-slate-300 bg-white px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
+                        />
                       </td>
                     </tr>
                   ))}

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC, useTRPCClient } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
+import { useCapabilities } from "../connections/use-capabilities";
 import { formatDuration } from "./format";
 import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
@@ -38,6 +39,7 @@ const scanKey = (id: string | null) => ["dlq-scan", id] as const;
 /** A server-side CEL search of the whole DLQ (or SQS snapshot), with live progress. */
 export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; expression: string; onExpression: (expression: string) => void }) {
   const trpc = useTRPC();
+  const caps = useCapabilities(dlq.kind, dlq.connection);
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const [limitInput, setLimitInput] = useState(String(DEFAULT_LIMIT));
@@ -198,16 +200,18 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
               search with the new text; the actions below still act on the filter shown here.
             </div>
           ) : null}
-          {scannedExpression?.trim() && hasFullTooling(dlq) ? (
+          {scannedExpression?.trim() ? (
             <div className="flex flex-wrap items-center gap-2">
               <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
-              <BulkReplayButton
-                dlq={dlq}
-                selection={{ source: "filter", expression: scannedExpression }}
-                snapshotId={snapshotId}
-                action="discard"
-                label="Discard matches…"
-              />
+              {caps?.includes("discard") ? (
+                <BulkReplayButton
+                  dlq={dlq}
+                  selection={{ source: "filter", expression: scannedExpression }}
+                  snapshotId={snapshotId}
+                  action="discard"
+                  label="Discard matches…"
+                />
+              ) : null}
               <span className="text-xs text-slate-500">
                 as a job over every message matching <span className="font-medium">the filter of these results</span> (the dry run counts them all, past the
                 limit)

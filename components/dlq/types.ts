@@ -20,9 +20,10 @@ export interface DlqRef<K extends DlqKind = DlqKind> {
 }
 
 /**
- * The kinds the API's search, bulk replay, edit and discard procedures take so far. RabbitMQ DLQs have browse,
- * failure groups, export and one-click replay; the rest follows when those procedures take RabbitMQ. This is what
- * the API covers, not what the broker can do (that is useCapabilities).
+ * The kinds the API's single-message edit and discard procedures take so far (search and bulk replay take every
+ * kind). RabbitMQ DLQs have browse, failure groups, search, export, one-click and bulk replay; edit and discard
+ * follow when those procedures take RabbitMQ. This is what the API covers, not what the broker can do (that is
+ * useCapabilities).
  */
 export type ToolingKind = "kafka" | "sqs";
 export type ToolingRef = DlqRef<ToolingKind>;

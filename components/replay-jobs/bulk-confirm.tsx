@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import type { ToolingRef } from "../dlq/types";
+import type { DlqRef } from "../dlq/types";
+import { useCapabilities } from "../connections/use-capabilities";
+import { brokerLabel } from "../dlq/format";
 import { ErrorBox } from "../ui";
 import { AudienceText } from "./audience";
 import { wholeNumber } from "./bulk-form";
@@ -18,20 +20,24 @@ export function DryRunConfirm({
   disabled,
   starting,
   startError,
+  effects,
   onStart,
   onCancel,
 }: {
   draft: ReplayJob;
-  dlq: ToolingRef;
+  dlq: DlqRef;
   action: "replay" | "discard";
   rateValue: number | null;
   canaryValue: number | null;
   disabled: boolean;
   starting: boolean;
   startError: string | null;
+  /** What the job changes on the DLQ besides the messages it replays (RabbitMQ), or null. */
+  effects?: string | null;
   onStart: () => void;
   onCancel: () => void;
 }) {
+  const caps = useCapabilities(dlq.kind, dlq.connection);
   const verb = action === "discard" ? "discard" : "replay";
   const targets: [string, number][] = draft.target ? [[draft.target, draft.total]] : (draft.dryRun?.byTarget ?? []).map((t) => [t.target, t.count]);
   return (
@@ -80,8 +86,15 @@ export function DryRunConfirm({
             <p className="mt-1 text-xs text-slate-600">
               {rateValue ? `At most ${rateValue.toLocaleString()} msg/s` : "As fast as the broker allows"}
               {canaryValue ? `, canary of ${canaryValue.toLocaleString()} first` : ", no canary"}.{" "}
-              {dlq.kind === "kafka" ? "The DLQ records stay; the ledger records every copy." : "Each original is deleted only after SQS acknowledged its copy."}
+              {caps?.includes("log-with-offsets")
+                ? "The DLQ records stay; the ledger records every copy."
+                : `Each original is removed from the DLQ only after ${brokerLabel(dlq.kind)} acknowledged its copy.`}
             </p>
+            {effects ? (
+              <p className="mt-1 text-xs text-slate-700" data-testid="confirm-effects">
+                {effects}
+              </p>
+            ) : null}
           </div>
         )}
         <div className="flex items-center gap-2">
@@ -113,7 +126,7 @@ export function MoveTaskSection({
   onOpen,
   onMove,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
   disabled: boolean;
   moving: boolean;
   moveError: string | null;

@@ -160,6 +160,7 @@ export function JobView({ jobId }: { jobId: string }) {
             </Card>
             <Card title="Options">
               {job.action === "move" ? <p className="text-sm text-slate-600">SQS&apos;s move task moves every message back to its source queue: no dry run, canary or loop guard; its rate limit is shown above.</p> : <OptionsList options={job.options} action={job.action} />}
+              {job.action === "replay" ? <ReplayEffects job={job} /> : null}
             </Card>
           </div>
 
@@ -229,4 +230,17 @@ function canaryText(canary: NonNullable<ReplayJob["canary"]>, waitSeconds: numbe
     default:
       return canary.state;
   }
+}
+
+/** What replaying from this DLQ changes besides the replayed messages (RabbitMQ: reads return what is not replayed); nothing where reading changes nothing. */
+function ReplayEffects({ job }: { job: ReplayJob }) {
+  const trpc = useTRPC();
+  const effects = useQuery(trpc.replayJobs.effects.queryOptions({ kind: job.kind, connection: job.connection, dlq: job.dlq }, { staleTime: 5 * 60_000 }));
+  if (!effects.data) return null;
+  return (
+    <p className="mt-2 text-xs text-slate-700" data-testid="job-effects">
+      <span className="font-medium">What the replay changes: </span>
+      {effects.data.job}
+    </p>
+  );
 }
