@@ -7,7 +7,7 @@ export const BROKER_CAPABILITIES = [
   "log-with-offsets",
   /** A DLQ is browsed from a snapshot taken by receiving and releasing its messages (no offsets to page by). */
   "snapshot-browsing",
-  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask). */
+  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask, a RabbitMQ dynamic shovel where the plugin is enabled). */
   "native-move",
   /** A dead letter can be edited before it is replayed (when the connection allows it). */
   "edit",

@@ -194,3 +194,44 @@ describe("bulk replay jobs, RabbitMQ", () => {
     expect((await job(draft.id)).state).toBe("draft");
   });
 });
+
+describe("moving a RabbitMQ DLQ back with a dynamic shovel", () => {
+  it("says how and where, moves every message to the DLQ's one source queue (the job mirrors the count), audited, and leaves no shovel behind", async () => {
+    const { dlq, orders } = await seedDeadLetters(rabbit, 300);
+    const plan = await api.data<{ available: boolean; target: string | null; method: string; depth: number; maxRatePerSecond: number | null }>("replayJobs.moveAllPlan", {
+      kind: "query",
+      input: { kind: "rabbitmq", connection: "rabbit", dlq },
+      headers: as(viewer),
+    });
+    expect(plan).toMatchObject({ available: true, target: orders, method: "a RabbitMQ dynamic shovel", maxRatePerSecond: null });
+    const started = await mutate<Job & { action: string }>("moveAll", { kind: "rabbitmq", connection: "rabbit", dlq });
+    expect(started).toMatchObject({ action: "move", kind: "rabbitmq" });
+    const finished = await until(started.id, (j) => j.state === "completed" || j.state === "failed" || j.state === "waiting");
+    expect(finished).toMatchObject({ state: "completed", total: 300, done: 300 });
+    expect((await drainIds(rabbit, orders)).sort()).toEqual(ids(0, 300));
+    expect(await rabbit.count(dlq)).toBe(0);
+    const shovels = (await api.connections.rabbitmq.get("rabbit")!.management.shovelStatus((finished as unknown as { moveTask: { taskHandle: string } }).moveTask.taskHandle)).state;
+    expect(shovels).toBe("absent");
+    const [row] = await api.store.db.select().from(auditLog).where(eq(auditLog.procedure, "replayJobs.moveAll")).orderBy(desc(auditLog.id)).limit(1);
+    expect(row).toMatchObject({ outcome: "ok", actorName: "token:test-operator" });
+    expect(JSON.stringify(row!.parameters)).toContain(dlq);
+  });
+
+  it("is refused, with the reason, for a DLQ no queue dead-letters into, for a rate limit, and for a viewer", async () => {
+    const dlq = await rabbit.queue("dlq-unsourced");
+    await rabbit.publish("", dlq, "x", { messageId: "x-1" });
+    const plan = await api.data<{ available: boolean; reason?: string }>("replayJobs.moveAllPlan", { kind: "query", input: { kind: "rabbitmq", connection: "rabbit", dlq }, headers: as(viewer) });
+    expect(plan).toMatchObject({ available: false, reason: expect.stringContaining("No queue dead-letters into") });
+    const refused = await api.call("replayJobs.moveAll", { kind: "mutation", input: { kind: "rabbitmq", connection: "rabbit", dlq }, headers: as(operator) });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(refused.body)).toContain("No queue dead-letters into");
+
+    const seeded = await seedDeadLetters(rabbit, 5);
+    const rated = await api.call("replayJobs.moveAll", { kind: "mutation", input: { kind: "rabbitmq", connection: "rabbit", dlq: seeded.dlq, ratePerSecond: 10 }, headers: as(operator) });
+    expect(JSON.stringify(rated.body)).toContain("takes no rate limit");
+    const viewerCall = await api.call("replayJobs.moveAll", { kind: "mutation", input: { kind: "rabbitmq", connection: "rabbit", dlq: seeded.dlq }, headers: as(viewer) });
+    expect(viewerCall.status).toBe(403);
+    expect(await rabbit.count(seeded.dlq)).toBe(5);
+    expect(await rabbit.count(dlq)).toBe(1);
+  });
+});

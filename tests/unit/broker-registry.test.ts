@@ -21,7 +21,7 @@ describe("broker registry", () => {
     expect(can("sqs", "native-move")).toBe(true);
     expect(can("sqs", "consumer-groups")).toBe(false);
     expect(can("rabbitmq", "log-with-offsets")).toBe(false);
-    expect(can("rabbitmq", "native-move")).toBe(false);
+    expect(can("rabbitmq", "native-move")).toBe(true);
     expect(can("kafka", "discard")).toBe(true);
     expect(can("sqs", "discard")).toBe(true);
     expect(can("rabbitmq", "discard")).toBe(false);

@@ -19,8 +19,9 @@ export const rabbitMqPlugin = {
   configSchema: rabbitMqConnectionSchema,
   // RabbitMQ gives messages no id: the publisher's message-id or a hash of the message (messageKey), opaque to callers.
   ids: opaqueIds,
-  // No offsets (classic and quorum queues are read by taking and returning messages), no native move, no edit or discard yet.
-  capabilities: ["snapshot-browsing"],
+  // No offsets (classic and quorum queues are read by taking and returning messages), no edit or discard yet. Native
+  // move: a dynamic shovel, where the shovel plugin is enabled (the adapter's nativeMovePlan says whether it is).
+  capabilities: ["snapshot-browsing", "native-move"],
   describeTarget: (config) => describeRabbitTarget(config),
   describeSecurity: (config) => `${new URL(config.url).protocol === "amqps:" ? "AMQPS (TLS)" : "AMQP (plaintext)"} · user ${config.username} (password)`,
   createAdapter: (config) => new RabbitMqAdapter(config),
