@@ -90,3 +90,49 @@ test("a filtered bulk replay from a RabbitMQ DLQ: search, dry run, canary, job t
     await connection.close().catch(() => undefined);
   }
 });
+
+test("moving a RabbitMQ DLQ back whole with a dynamic shovel: offered with where it goes, followed to the end; the broker holds every message on the source queue", async ({ page }) => {
+  test.setTimeout(120_000);
+  const connection = await amqp.connect(RABBITMQ_URL);
+  const channel = await connection.createConfirmChannel();
+  const dlq = uniqueName("e2e-rabbit-move-dlq");
+  const source = uniqueName("e2e-rabbit-move-orders");
+  try {
+    await channel.assertQueue(dlq, { durable: false });
+    await channel.assertQueue(source, { durable: false, arguments: { "x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq } });
+    for (let i = 0; i < 20; i++) channel.sendToQueue(source, Buffer.from(`{"n":${i}}`), { messageId: `move-${i}` });
+    await channel.waitForConfirms();
+    for (let i = 0; i < 20; i++) {
+      const taken = await channel.get(source);
+      if (taken) channel.nack(taken, false, false);
+    }
+    await expect.poll(async () => (await channel.checkQueue(dlq)).messageCount).toBe(20);
+
+    await signInAsAdmin(page);
+    await page.goto(`/dlqs/rabbitmq/local/${encodeURIComponent(dlq)}`);
+    await page.getByRole("button", { name: "Replay all…" }).click();
+    const dialog = page.getByTestId("bulk-replay-dialog");
+    const move = dialog.getByTestId("move-task-section");
+    await expect(move).toContainText("Or: a RabbitMQ dynamic shovel");
+    await expect(move.getByTestId("move-task-description")).toContainText(`to its source queue ${source}`);
+    // A shovel has no rate limit: none is asked for.
+    await expect(move.getByLabel(/Max msg\/s/)).toHaveCount(0);
+    await move.getByRole("button", { name: "Move all back with a RabbitMQ dynamic shovel" }).click();
+    await expect(move.getByRole("group", { name: "Confirm move task" })).toContainText(source);
+    await move.getByRole("button", { name: "Confirm move" }).click();
+
+    await expect(page.getByTestId("job-state")).toContainText(/completed/i, { timeout: 60_000 });
+    await expect(page.getByTestId("move-task-moved")).toContainText("20");
+    await expect(page.getByTestId("job-target")).toHaveText(source);
+
+    await expect.poll(async () => (await channel.checkQueue(source)).messageCount, { timeout: 15_000 }).toBe(20);
+    expect((await channel.checkQueue(dlq)).messageCount).toBe(0);
+    const ids: string[] = [];
+    for (let m = await channel.get(source, { noAck: true }); m; m = await channel.get(source, { noAck: true })) ids.push(String(m.properties.messageId));
+    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `move-${i}`).sort());
+  } finally {
+    await channel.deleteQueue(source).catch(() => undefined);
+    await channel.deleteQueue(dlq).catch(() => undefined);
+    await connection.close().catch(() => undefined);
+  }
+});

@@ -96,6 +96,9 @@ export function BulkReplayDialog({
   const dryRun = useMutation(trpc.replayJobs.dryRun.mutationOptions());
   const start = useMutation(trpc.replayJobs.start.mutationOptions({ onSuccess: (job) => afterJob(job.id) }));
   const moveAll = useMutation(trpc.replayJobs.moveAll.mutationOptions({ onSuccess: (job) => afterJob(job.id) }));
+  // The broker's own "move everything back" (SQS's move task, a RabbitMQ shovel): offered for the whole DLQ, unfiltered, where the broker says it can.
+  const wholeQueue = selection.source === "all" && form.action === "replay";
+  const movePlan = useQuery(trpc.replayJobs.moveAllPlan.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { enabled: wholeQueue, staleTime: 30_000 }));
 
   /** Any change to the form makes the last dry run stale. */
   const set = (patch: Partial<BulkForm>) => {
@@ -231,15 +234,20 @@ export function BulkReplayDialog({
           />
         ) : null}
 
-        {dlq.kind === "sqs" && selection.source === "all" && action === "replay" ? (
+        {wholeQueue && movePlan.data?.available ? (
           <MoveTaskSection
             dlq={dlq}
+            plan={movePlan.data}
             disabled={busy || canOperate === false}
             moving={moveAll.isPending}
             moveError={moveAll.error?.message ?? null}
             onOpen={() => moveAll.reset()}
-            onMove={(ratePerSecond) => moveAll.mutate({ connection: dlq.connection, dlq: dlq.dlq, ratePerSecond })}
+            onMove={(ratePerSecond) => moveAll.mutate({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, ratePerSecond })}
           />
+        ) : wholeQueue && movePlan.data && !movePlan.data.available ? (
+          <p className="border-t border-slate-200 pt-4 text-xs text-slate-500" data-testid="move-task-unavailable">
+            {movePlan.data.method} is not offered for this queue: {movePlan.data.reason}
+          </p>
         ) : null}
       </div>
     </dialog>

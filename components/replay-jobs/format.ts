@@ -62,7 +62,7 @@ export function selectionSummary(job: Pick<ReplayJob, "selection" | "dryRun" | "
 /** Where the job sends its copies. */
 export function targetSummary(job: Pick<ReplayJob, "target" | "action" | "kind" | "dryRun">): string {
   if (job.action === "discard") return "none (discarded)";
-  if (job.action === "move") return "each message's source queue";
+  if (job.action === "move") return job.target ?? "each message's source queue";
   if (job.target) return job.target;
   const targets = job.dryRun?.byTarget.map((t) => t.target) ?? [];
   const noun = originNoun(job.kind);
