@@ -1,7 +1,8 @@
 import { and, count, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPLAY_COUNT_HEADER } from "~/server/brokers/rabbitmq/replay-copy";
-import { auditLog, replayJobItems, replayLedger, type ReplayDryRun } from "~/server/db/schema";
+import { auditLog, replayJobItems, replayJobs, replayLedger, type ReplayDryRun } from "~/server/db/schema";
+import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
 import { ApiHarness } from "./helpers/api";
 import { eventually, RABBITMQ_MANAGEMENT_URL, RABBITMQ_URL, RabbitFixture } from "./helpers/rabbitmq";
 import { drainIds, drainIdsOnce, idOf, seedDeadLetters } from "./helpers/rabbitmq-dead-letters";
@@ -32,7 +33,10 @@ beforeAll(async () => {
   await api.startWorker();
 });
 
+const shovels: string[] = [];
+
 afterAll(async () => {
+  for (const name of shovels) await api?.connections.rabbitmq.get("rabbit")?.management.deleteShovel(name).catch(() => false);
   await rabbit?.cleanup();
   await api?.close();
 });
@@ -215,6 +219,40 @@ describe("moving a RabbitMQ DLQ back with a dynamic shovel", () => {
     const [row] = await api.store.db.select().from(auditLog).where(eq(auditLog.procedure, "replayJobs.moveAll")).orderBy(desc(auditLog.id)).limit(1);
     expect(row).toMatchObject({ outcome: "ok", actorName: "token:test-operator" });
     expect(JSON.stringify(row!.parameters)).toContain(dlq);
+  });
+
+  it("cancelling a move job deletes its shovel; what the shovel has not moved stays in the DLQ", async () => {
+    // A shovel that keeps running (no delete-after) on a queue nothing more arrives in, as a long move looks mid-way.
+    const dlq = await rabbit.queue("dlq-moving");
+    const target = await rabbit.queue("moving-target");
+    const adapter = api.connections.rabbitmq.get("rabbit")!;
+    const handle = `redrive-move-test-${dlq}`;
+    shovels.push(handle);
+    await adapter.management.createShovel({ name: handle, srcUri: "amqp://", srcQueue: dlq, destUri: "amqp://", dest: { queue: target }, deleteAfter: "never" });
+    const [row] = await api.store.db
+      .insert(replayJobs)
+      .values({
+        kind: "rabbitmq",
+        action: "move",
+        connection: "rabbit",
+        dlq,
+        target,
+        selection: { source: "all" },
+        options: { ...DEFAULT_JOB_OPTIONS, canarySize: 0, ratePerSecond: null },
+        state: "running",
+        total: 10,
+        moveTask: { taskHandle: handle, status: "RUNNING", moved: 0, toMove: 10, failureReason: null },
+        createdBy: "test",
+      })
+      .returning();
+    expect(await adapter.management.shovelExists(handle)).toBe(true);
+    expect((await mutate<Job>("cancel", { jobId: row!.id })).state).toBe("cancelled");
+    expect(await adapter.management.shovelExists(handle)).toBe(false);
+    // Nothing flows any more: a message dead-lettered now stays in the DLQ.
+    await rabbit.publish("", dlq, "late", { messageId: "late-1" });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await rabbit.count(dlq)).toBe(1);
+    expect(await rabbit.count(target)).toBe(0);
   });
 
   it("is refused, with the reason, for a DLQ no queue dead-letters into, for a rate limit, and for a viewer", async () => {
