@@ -26,6 +26,16 @@ export function brokerLabel(kind: BrokerKind): string {
   return BROKER_TERMS[kind].label;
 }
 
+/** Where a dead letter's origin is, in words: what a replay "to its origin" sends the copy to. */
+export function originNoun(kind: "kafka" | "sqs" | "rabbitmq"): string {
+  return { kafka: "original topic", sqs: "source queue", rabbitmq: "original exchange and routing key" }[kind];
+}
+
+/** What the bulk dialog's "another destination" field takes (RabbitMQ: a queue, or an exchange and routing key). */
+export function destinationHint(kind: "kafka" | "sqs" | "rabbitmq"): string {
+  return { kafka: "topic name", sqs: "queue name", rabbitmq: "queue, or exchange / routing key" }[kind];
+}
+
 /** "java.lang.NullPointerException" -> "NullPointerException". */
 export function shortClass(className: string): string {
   const parts = className.split(/[.$]/);

@@ -204,13 +204,15 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
           {scannedExpression?.trim() && bulkReplayable(dlq, caps) ? (
             <div className="flex flex-wrap items-center gap-2">
               <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
-              <BulkReplayButton
-                dlq={dlq}
-                selection={{ source: "filter", expression: scannedExpression }}
-                snapshotId={snapshotId}
-                action="discard"
-                label="Discard matches…"
-              />
+              {caps?.includes("discard") ? (
+                <BulkReplayButton
+                  dlq={dlq}
+                  selection={{ source: "filter", expression: scannedExpression }}
+                  snapshotId={snapshotId}
+                  action="discard"
+                  label="Discard matches…"
+                />
+              ) : null}
               <span className="text-xs text-slate-500">
                 as a job over every message matching <span className="font-medium">the filter of these results</span> (the dry run counts them all, past the
                 limit)

@@ -23,16 +23,9 @@ export interface DlqRef<K extends DlqKind = DlqKind> {
 }
 
 /**
- * The kinds the bulk replay job procedures (replayJobs.*) take so far: the types of components/replay-jobs. Which
- * DLQs offer bulk replay is the "bulk-replay" capability (bulkReplayable), not this list.
- */
-export type ToolingKind = "kafka" | "sqs";
-export type ToolingRef = DlqRef<ToolingKind>;
-
-/**
  * Whether this DLQ's broker runs bulk replay jobs (its plugin declares "bulk-replay"; null capabilities: not loaded
  * yet, so no). The plugins that declare it are those the job procedures take (tests/unit/broker-registry.test.ts).
  */
-export function bulkReplayable(dlq: DlqRef, caps: readonly BrokerCapability[] | null): dlq is ToolingRef {
+export function bulkReplayable(dlq: DlqRef, caps: readonly BrokerCapability[] | null): boolean {
   return caps?.includes("bulk-replay") ?? false;
 }

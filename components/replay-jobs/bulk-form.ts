@@ -1,6 +1,6 @@
 import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
 import { resourceNoun } from "../dlq/format";
-import type { ToolingRef } from "../dlq/types";
+import type { DlqRef } from "../dlq/types";
 import type { ReplayJobOptions } from "./types";
 
 /** A whole number from a form field: null when blank, NaN when not a whole number >= min. */
@@ -58,7 +58,7 @@ export interface CheckedBulkForm {
   reason: string | undefined;
 }
 
-export function checkBulkForm(form: BulkForm, kind: ToolingRef["kind"]): CheckedBulkForm {
+export function checkBulkForm(form: BulkForm, kind: DlqRef["kind"]): CheckedBulkForm {
   const rateValue = wholeNumber(form.rate, 1);
   const batchValue = wholeNumber(form.batchSize, 1);
   const canaryValue = wholeNumber(form.canarySize, 0);

@@ -12,13 +12,13 @@ export const BROKER_CAPABILITIES = [
    * marked redelivered), so the page says what a read changed and a search covers one browse window.
    */
   "live-browsing",
-  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask). */
+  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask, a RabbitMQ dynamic shovel where the plugin is enabled). */
   "native-move",
   /** A dead letter can be edited before it is replayed (when the connection allows it). */
   "edit",
   /** Headers are an ordered list in which a name may repeat (Kafka record headers); an edit sends the whole list. */
   "repeated-headers",
-  /** A dead letter can be discarded with a reason (a log: marked resolved; a queue: archived, then deleted). */
+  /** A dead letter can be resolved without a copy (Kafka: marked in the ledger, the record stays; SQS: deleted, kept in the ledger). */
   "discard",
   /** Filtered and whole-DLQ replay (and discard) as durable jobs: dry run, rate, canary, pause/resume/cancel. */
   "bulk-replay",

@@ -28,10 +28,13 @@ describe("broker registry", () => {
     expect(can("sqs", "native-move")).toBe(true);
     expect(can("sqs", "consumer-groups")).toBe(false);
     expect(can("rabbitmq", "log-with-offsets")).toBe(false);
-    expect(can("rabbitmq", "native-move")).toBe(false);
+    expect(can("rabbitmq", "native-move")).toBe(true);
     // Reading a RabbitMQ queue takes and returns messages: live browsing, not a snapshot.
     expect(can("rabbitmq", "live-browsing")).toBe(true);
     expect(can("rabbitmq", "snapshot-browsing")).toBe(false);
+    expect(can("kafka", "discard")).toBe(true);
+    expect(can("sqs", "discard")).toBe(true);
+    expect(can("rabbitmq", "discard")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
@@ -42,7 +45,7 @@ describe("broker registry", () => {
     const declared = {
       kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups"],
       sqs: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
-      rabbitmq: ["live-browsing"],
+      rabbitmq: ["live-browsing", "native-move", "bulk-replay"],
     };
     expect(Object.keys(declared).sort()).toEqual([...BROKER_KINDS].sort());
     for (const kind of BROKER_KINDS) {

@@ -20,8 +20,9 @@ export const rabbitMqPlugin = {
   // RabbitMQ gives messages no id: the publisher's message-id or a hash of the message (messageKey), opaque to callers.
   ids: opaqueIds,
   // Browsed live: classic and quorum queues are read by taking and returning messages (no offsets, no snapshot).
-  // No native move, and no edit, discard or bulk replay jobs yet.
-  capabilities: ["live-browsing"],
+  // Native move: a dynamic shovel, where the shovel plugin is enabled (the adapter's nativeMovePlan says whether it is).
+  // No edit or discard yet.
+  capabilities: ["live-browsing", "native-move", "bulk-replay"],
   describeTarget: (config) => describeRabbitTarget(config),
   describeSecurity: (config) => `${new URL(config.url).protocol === "amqps:" ? "AMQPS (TLS)" : "AMQP (plaintext)"} · user ${config.username} (password)`,
   createAdapter: (config) => new RabbitMqAdapter(config),

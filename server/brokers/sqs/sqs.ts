@@ -18,7 +18,18 @@ import pLimit from "p-limit";
 import { expiringFromEnqueueTimes } from "../shared/retention";
 import type { SqsConnectionConfig } from "./config";
 import { awsCredentialProvider } from "../shared/aws-credentials";
-import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
+import type {
+  BrokerAdapter,
+  SqsDeadLetterQueue,
+  SqsOverview,
+  SqsQueueSummary,
+  ExpiringSoon,
+  NativeMove,
+  NativeMovePlan,
+  NativeMoveStatus,
+  ReplayAudience,
+  ReplayCapabilities,
+} from "../types";
 
 const ATTRIBUTES: QueueAttributeName[] = [
   "QueueArn",
@@ -135,7 +146,7 @@ function skipIfDeleted(error: unknown): null {
   throw error;
 }
 
-export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities {
+export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities, NativeMove {
   readonly kind = "sqs" as const;
   readonly name: string;
   private readonly client: SQSClient;
@@ -356,6 +367,36 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
       failureReason: task.FailureReason ?? null,
       startedAt: task.StartedTimestamp ?? null,
     };
+  }
+
+  /** SQS's move task for a DLQ: refused for a queue with its own RedrivePolicy (a source queue, not a DLQ). */
+  async nativeMovePlan(dlq: string): Promise<NativeMovePlan> {
+    const method = "SQS's move task (StartMessageMoveTask)";
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (attributes.RedrivePolicy) return { available: false, method, reason: `"${dlq}" has its own RedrivePolicy: it is a source queue, not a DLQ.` };
+    return {
+      available: true,
+      method,
+      destination: "each message's source queue",
+      target: null,
+      depth: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      maxRatePerSecond: 500,
+      description:
+        "The fast path for the whole queue, unfiltered: SQS (StartMessageMoveTask) moves every message back to the queue it came from. No dry run, canary, per-message ledger or loop guard; the options above do not apply.",
+    };
+  }
+
+  async startNativeMove(dlq: string, options: { ratePerSecond: number | null }): Promise<{ handle: string; total: number }> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (!attributes.QueueArn) throw new Error(`SQS reports no ARN for ${dlq}`);
+    const total = Number(attributes.ApproximateNumberOfMessages ?? 0);
+    return { handle: await this.startMoveTask(attributes.QueueArn, options.ratePerSecond ?? undefined), total };
+  }
+
+  async nativeMoveStatus(dlq: string, handle: string): Promise<NativeMoveStatus | null> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (!attributes.QueueArn) throw new Error(`SQS reports no ARN for ${dlq}`);
+    return this.moveTask(attributes.QueueArn, handle);
   }
 
   async cancelMoveTask(taskHandle: string): Promise<void> {
