@@ -13,6 +13,7 @@ import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
+import { describeSubscriber, type SubscriberView } from "~/server/replay/sns-replay";
 import { rabbitFailureGroups, rabbitMessage, rabbitPage } from "~/server/dlq/rabbitmq-dlq";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
@@ -85,14 +86,14 @@ export const dlqRouter = createTRPCRouter({
       if (input.kind === "rabbitmq") {
         const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber: null as SubscriberView | null };
       }
       if (input.kind === "kafka") {
         const position = parseLogPosition(input.id);
         if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
         const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber: null as SubscriberView | null };
       }
       if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
       const [row] = await ctx.db
@@ -101,7 +102,10 @@ export const dlqRouter = createTRPCRouter({
         .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
       if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
       const message = fromSqsMessage(row);
-      return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+      // A delivery SNS failed: the subscription it failed for, where a replay sends it (not payload).
+      const sns = message.failure?.sns;
+      const snsSubscriber = sns ? await describeSubscriber(sqsAdapter(ctx, input.connection), input.dlq, sns) : null;
+      return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber };
     }),
 
   rabbitmq: createTRPCRouter({

@@ -19,6 +19,8 @@ export const sqsConnectionSchema = z
     // Without credentials: the AWS default chain, or `profile`; with roleArn, that identity assumes the role (STS).
     ...awsIdentitySchema,
     queueNamePrefix: z.string().optional(),
+    // SNS beside the queues: topics, subscriptions and subscription DLQs, with the same identity (and endpoint unless given).
+    sns: z.object({ endpoint: z.url().optional() }).strict().optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
     replay: replaySettings,
   })

@@ -79,6 +79,13 @@ export async function startMoveAllJob(
   const url = await sqs.queueUrl(input.dlq);
   const attributes = await sqs.queueAttributes(url);
   if (attributes.RedrivePolicy) throw new ReplayRefused(`"${input.dlq}" has its own RedrivePolicy: it is a source queue, not a DLQ.`);
+  // SQS's move task returns messages to the queues SQS moved them from; SNS moved these, from a subscription.
+  const entry = (await sqs.overview()).deadLetterQueues.find((d) => d.name === input.dlq);
+  if (entry && entry.sourceSubscriptions.length > 0) {
+    throw new ReplayRefused(
+      `"${input.dlq}" is the DLQ of ${entry.sourceSubscriptions.map((s) => s.label).join(", ")}: SQS's move task cannot return SNS deliveries to their subscriber. Replay its messages one by one (each goes to its subscriber), or as a job to a chosen queue.`,
+    );
+  }
   const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, canarySize: 0, ratePerSecond: input.ratePerSecond ?? null };
   const [job] = await db
     .insert(replayJobs)
