@@ -1,6 +1,8 @@
 "use client";
 
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import { dlqHref } from "./dlq/format";
 import { durationText } from "./lag/format";
 import { NeedsAttention } from "./lag/needs-attention";
 import { SagaStatus } from "./sagas/saga-status";
@@ -122,7 +124,11 @@ export function OverviewView() {
                           <tbody>
                             {result.data.deadLetterQueues.map((dlq) => (
                               <tr key={dlq.arn} className="border-t border-slate-100" data-testid={`dlq-row-${dlq.name}`}>
-                                <td className="py-1 font-mono">{dlq.name}</td>
+                                <td className="py-1 font-mono">
+                                  <Link href={dlqHref("sqs", connection, dlq.name)} className="text-sky-700 hover:underline">
+                                    {dlq.name}
+                                  </Link>
+                                </td>
                                 <td className="py-1 font-mono text-slate-600">
                                   {dlq.sourceQueues.join(", ")}
                                   {dlq.sourceSubscriptions.map((sub) => (
