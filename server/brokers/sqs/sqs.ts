@@ -147,11 +147,14 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
   private readonly prefix: string | undefined;
   /** SNS beside the queues, when the connection has `sns:`. */
   readonly sns: SnsClientOfConnection | null;
+  private readonly snsRefreshMs: number;
+  private snsCache: { at: number; topics: SnsTopicSummary[] } | null = null;
 
   constructor(config: SqsConnectionConfig) {
     this.name = config.name;
     this.prefix = config.queueNamePrefix;
     this.sns = config.sns ? new SnsClientOfConnection(config) : null;
+    this.snsRefreshMs = (config.sns?.refreshSeconds ?? 0) * 1000;
     this.client = new SQSClient({
       region: config.region,
       endpoint: config.endpoint,
@@ -215,8 +218,11 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
   /** The SNS topics and subscriptions; SNS failing is said next to the queues, not instead of them. */
   private async snsTopics(): Promise<{ topics: SnsTopicSummary[] | null; snsError: string | null }> {
     if (!this.sns) return { topics: null, snsError: null };
+    if (this.snsCache && Date.now() - this.snsCache.at < this.snsRefreshMs) return { topics: this.snsCache.topics, snsError: null };
     try {
-      return { topics: await this.sns.topics(), snsError: null };
+      const topics = await this.sns.topics();
+      this.snsCache = { at: Date.now(), topics };
+      return { topics, snsError: null };
     } catch (error) {
       return { topics: null, snsError: `SNS: ${error instanceof Error ? error.message : String(error)}` };
     }
