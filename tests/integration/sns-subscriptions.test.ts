@@ -119,7 +119,7 @@ beforeAll(async () => {
   server = await startFauxqsServer({ port: 0 });
   sns = new SNSClient({ region: REGION, endpoint: server.endpoint, credentials });
   sqs = new SQSClient({ region: REGION, endpoint: server.endpoint, credentials });
-  api = await ApiHarness.start({ sqs: [{ name: "sns", endpoint: server.endpoint, region: REGION, credentials, sns: {} }] });
+  api = await ApiHarness.start({ sqs: [{ name: "sns", endpoint: server.endpoint, region: REGION, credentials, sns: {}, replay: { allowEdit: true } }] });
   operator = await api.tokenFor("operator");
   viewer = await api.tokenFor("viewer");
 
@@ -232,6 +232,33 @@ describe("a subscription DLQ's dead letters", () => {
     expect(await depth(a)).toBe(0);
     expect(await depth(c)).toBe(0);
     await sqs.send(new DeleteMessageCommand({ QueueUrl: b.url, ReceiptHandle: copy!.ReceiptHandle! }));
+  });
+
+  it("edit and replay: to the subscriber's queue as edited, only when the dead letter is in the form it receives", async () => {
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: '{"order":4}', MessageAttributes: { type: { DataType: "String", StringValue: "updated" } } }));
+    const delivered = await takeDelivery(a);
+    await takeDelivery(b);
+    const id = await deadLetter(aDlq, delivered, aSub, "SQS.QueueDoesNotExist");
+    const envelope = JSON.parse(delivered.Body!) as { Message: string };
+    const edited = JSON.stringify({ ...envelope, Message: '{"order":4,"fixed":true}' });
+    const result = await api.data<{ target: string }>("replay.edit", { kind: "mutation", input: { kind: "sqs", connection: "sns", dlq: aDlq.name, id, value: edited }, headers: as(operator) });
+    expect(result.target).toBe(a.name);
+    const [copy] = await receiveAll(a);
+    expect(copy!.Body).toBe(edited);
+    expect(await depth(b)).toBe(0);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: a.url, ReceiptHandle: copy!.ReceiptHandle! }));
+
+    // A raw dead letter for a subscription that receives envelopes: its edit is refused, and it stays.
+    const raw = await deadLetter(aDlq, { Body: '{"order":5}' }, aSub, "SQS.QueueDoesNotExist");
+    const refused = await api.call("replay.edit", { kind: "mutation", input: { kind: "sqs", connection: "sns", dlq: aDlq.name, id: raw, value: '{"order":5,"fixed":true}' }, headers: as(operator) });
+    expect(refused.status).toBe(412);
+    expect(JSON.stringify(refused.body)).toContain("receives SNS envelopes");
+    // Nor can a plain replay write the envelope only SNS can sign.
+    const replay = await api.call("replay.one", { kind: "mutation", input: { kind: "sqs", connection: "sns", dlq: aDlq.name, id: raw }, headers: as(operator) });
+    expect(replay.status).toBe(412);
+    expect(await depth(aDlq)).toBe(1);
+    expect(await depth(a)).toBe(0);
+    await api.data("replay.discard", { kind: "mutation", input: { kind: "sqs", connection: "sns", dlq: aDlq.name, id: raw, reason: "test: raw for an envelope subscriber" }, headers: as(operator) });
   });
 
   it("publishes to the topic only with a confirmation that names every subscription", async () => {
