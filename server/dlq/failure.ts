@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { SNS_DLQ_ATTRIBUTE_NAMES, snsDeliveryFailure, subscriptionLabel, type SnsDeliveryFailure } from "~/server/brokers/sqs/sns";
+// Relative, with its extension: the filter worker threads load this file with Node's type stripping.
+import { SNS_DLQ_ATTRIBUTE_NAMES, snsDeliveryFailure, subscriptionLabel, type SnsDeliveryFailure } from "../brokers/sqs/sns-envelope.ts";
 
 export type { SnsDeliveryFailure };
 
