@@ -1,4 +1,4 @@
-import { subscriptionLabel } from "~/server/brokers/sqs/sns";
+import { subscriptionLabel } from "~/server/brokers/sqs/sns-envelope";
 import { and, eq, sql } from "drizzle-orm";
 import { kafkaDlqSamples, kafkaPartitionSamples, rabbitmqQueueSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { evaluateQueue, type QueueVerdict } from "~/server/lag/queue-health-rules";

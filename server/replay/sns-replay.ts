@@ -176,3 +176,41 @@ export async function describeSubscriber(adapter: SqsAdapter, dlq: string, sns: 
     throw error;
   }
 }
+
+/**
+ * For a bulk job's dry run: the subscriber queue each SNS dead letter of this DLQ goes back to, by the subscription
+ * it names (or the one subscription of its topic that names this DLQ). Subscriptions that are not SQS are left out
+ * (their messages then have no target, as the dry run says).
+ */
+export function subscriberQueueResolver(adapter: SqsAdapter, dlq: string): Promise<(sns: SnsDeliveryFailure) => string | null> {
+  return adapter.overview().then(({ topics, deadLetterQueues }) => {
+    const subscriptions = new Map((topics ?? []).flatMap((topic) => topic.subscriptions).map((sub) => [sub.arn, sub]));
+    const sources = deadLetterQueues.find((d) => d.name === dlq)?.sourceSubscriptions ?? [];
+    const queueOf = (arn: string) => {
+      const sub = subscriptions.get(arn);
+      return sub?.protocol === "sqs" ? arnName(sub.endpoint) : null;
+    };
+    return (sns) => {
+      if (sns.subscriptionArn) return queueOf(sns.subscriptionArn);
+      const candidates = sources.filter((source) => source.topic === sns.topic);
+      return candidates.length === 1 ? queueOf(candidates[0]!.arn) : null;
+    };
+  });
+}
+
+/**
+ * For a bulk job's executor: the copy of an SNS dead letter as its subscriber receives it (subscriptions asked of
+ * SNS once per job). Refused (the item fails, the message stays) where the subscription is gone or wants an
+ * envelope the dead letter does not have.
+ */
+export function subscriberCopies(adapter: SqsAdapter, dlq: string): (found: ReceivedSqsMessage) => Promise<{ body: string; attributes: Attributes } | null> {
+  const subscribers = new Map<string, Promise<SnsSubscriber>>();
+  return async (found) => {
+    const sns = snsFailureOf(found);
+    if (!sns) return null;
+    const key = sns.subscriptionArn ?? `topic:${sns.topicArn}`;
+    let subscriber = subscribers.get(key);
+    if (!subscriber) subscribers.set(key, (subscriber = subscriberOf(adapter, dlq, sns)));
+    return asSubscriberReceives(found, (await subscriber).subscription.rawMessageDelivery, false);
+  };
+}

@@ -85,6 +85,19 @@ async function takeDelivery(queue: Queue): Promise<Message> {
   return delivered!;
 }
 
+/** Takes `n` deliveries off a subscriber's queue (received with a short visibility, so a few rounds may be needed). */
+async function takeDeliveries(queue: Queue, n: number): Promise<Message[]> {
+  const taken: Message[] = [];
+  for (let round = 0; round < 20 && taken.length < n; round += 1) {
+    const batch = await receiveAll(queue);
+    for (const message of batch) await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: message.ReceiptHandle! }));
+    taken.push(...batch);
+    if (taken.length < n) await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  expect(taken).toHaveLength(n);
+  return taken;
+}
+
 /** What SNS does with a delivery that failed: the same message into the subscription's DLQ, with its error attributes. */
 async function deadLetter(dlq: Queue, delivered: Message, subscriptionArn: string, errorCode: string): Promise<string> {
   const { MessageId } = await sqs.send(
@@ -289,8 +302,49 @@ describe("a subscription DLQ's dead letters", () => {
     expect(toB!.Body).toBe('{"order":3}');
     expect(toC!.Body).toBe('{"order":3}');
     expect(await depth(aDlq)).toBe(0);
+    for (const [queue, copy] of [[a, toA], [b, toB], [c, toC]] as const) await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.url, ReceiptHandle: copy!.ReceiptHandle! }));
     const ledger = await api.data<{ target: string; replayedBy: string }[]>("replay.ofMessage", { kind: "query", input: { kind: "sqs", connection: "sns", dlq: aDlq.name, id }, headers: as(viewer) });
     expect(ledger[0]).toMatchObject({ target: `topic ${topicName}` });
+  });
+});
+
+describe("bulk replay of a subscription DLQ", () => {
+  interface Job {
+    id: string;
+    state: string;
+    done: number;
+    failed: number;
+    total: number;
+    dryRun: { byTarget: { target: string; count: number }[]; noTarget: number } | null;
+  }
+  const mutate = <T>(procedure: string, input: unknown) => api.data<T>(`replayJobs.${procedure}`, { kind: "mutation", input, headers: as(operator) });
+
+  it("replays every dead letter to its one subscriber's queue, as it receives them; SQS's move task is refused", async () => {
+    await api.startWorker();
+    for (const n of [6, 7]) await sns.send(new PublishCommand({ TopicArn: topicArn, Message: `{"order":${n}}`, MessageAttributes: { type: { DataType: "String", StringValue: "updated" } } }));
+    const delivered = await takeDeliveries(a, 2);
+    await takeDeliveries(b, 2);
+    for (const message of delivered) await deadLetter(aDlq, message, aSub, "SQS.QueueDoesNotExist");
+
+    const refused = await api.call("replayJobs.moveAll", { kind: "mutation", input: { connection: "sns", dlq: aDlq.name }, headers: as(operator) });
+    expect(refused.status).toBe(412);
+    expect(JSON.stringify(refused.body)).toContain("cannot return SNS deliveries to their subscriber");
+
+    const draft = await mutate<Job>("dryRun", { kind: "sqs", connection: "sns", dlq: aDlq.name, selection: { source: "all" }, options: { canarySize: 0 } });
+    expect(draft.dryRun).toMatchObject({ byTarget: [{ target: a.name, count: 2 }], noTarget: 0 });
+    await mutate("start", { jobId: draft.id });
+    let job = draft;
+    for (let i = 0; i < 240 && job.state !== "completed" && job.state !== "failed"; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      job = (await api.data<{ job: Job }>("replayJobs.get", { kind: "query", input: { jobId: draft.id }, headers: as(viewer) })).job;
+    }
+    expect(job).toMatchObject({ state: "completed", done: 2, failed: 0 });
+    expect(await depth(aDlq)).toBe(0);
+    expect(await depth(b)).toBe(0);
+    expect(await depth(c)).toBe(0);
+    const copies = await takeDeliveries(a, 2);
+    expect(copies.map((m) => m.Body).sort()).toEqual(delivered.map((m) => m.Body).sort());
+    for (const copy of copies) expect(Object.keys(copy.MessageAttributes ?? {})).toEqual(["redrive"]);
   });
 });
 
