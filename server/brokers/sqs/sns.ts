@@ -16,6 +16,7 @@ export * from "./sns-envelope";
 
 // SNS throttles per account, as SQS does: a few GetSubscriptionAttributes at a time.
 const ATTRIBUTE_CONCURRENCY = 8;
+const LISTING_CONCURRENCY = 4;
 
 function deadLetterTargetOf(raw: string | undefined): string | null {
   if (!raw) return null;
@@ -101,9 +102,12 @@ export class SnsClientOfConnection {
   /** Every topic with its subscriptions, sorted by name. */
   async topics(): Promise<SnsTopicSummary[]> {
     const limit = pLimit(ATTRIBUTE_CONCURRENCY);
+    // Two limiters: a topic's listing holds its slot while its subscriptions wait for theirs.
+    const listing = pLimit(LISTING_CONCURRENCY);
     const topics = await Promise.all(
       (await this.topicArns()).map(async (arn) => {
-        const subscriptions = await Promise.all((await this.subscriptionArnsOf(arn)).map((sub) => limit(() => this.subscription(sub))));
+        const arns = await listing(() => this.subscriptionArnsOf(arn));
+        const subscriptions = await Promise.all(arns.map((sub) => limit(() => this.subscription(sub))));
         return {
           arn,
           name: arnName(arn),
