@@ -21,6 +21,8 @@ import {
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqsSampler } from "~/server/jobs/sqs-sampler";
+import { sqsConnectionSchema } from "~/server/brokers/sqs/config";
+import { SqsAdapter } from "~/server/brokers/sqs/sqs";
 import type { SqsOverview } from "~/server/brokers/types";
 import type { DlqDepth } from "~/server/depth/latest";
 import { snsDown, snsStatus, snsUp, startFauxqsServer } from "../../scripts/stack-sns.mjs";
@@ -132,7 +134,7 @@ beforeAll(async () => {
   server = await startFauxqsServer({ port: 0 });
   sns = new SNSClient({ region: REGION, endpoint: server.endpoint, credentials });
   sqs = new SQSClient({ region: REGION, endpoint: server.endpoint, credentials });
-  api = await ApiHarness.start({ sqs: [{ name: "sns", endpoint: server.endpoint, region: REGION, credentials, sns: {}, replay: { allowEdit: true } }] });
+  api = await ApiHarness.start({ sqs: [{ name: "sns", endpoint: server.endpoint, region: REGION, credentials: { accessKeyId: "test", secretAccessKey: "test" }, sns: {}, replay: { allowEdit: true } }] });
   operator = await api.tokenFor("operator");
   viewer = await api.tokenFor("viewer");
 
@@ -196,6 +198,34 @@ describe("SNS discovery", () => {
     const { dlqs } = await api.data<{ dlqs: DlqDepth[] }>("depth.list", { kind: "query", headers: as(viewer) });
     expect(dlqs.find((d) => d.name === aDlq.name)).toMatchObject({ kind: "sqs", connection: "sns", sources: [`subscription ${aSub.split(":").at(-1)} of topic ${topicName}`] });
     expect(dlqs.some((d) => d.name === a.name)).toBe(false);
+  });
+});
+
+describe("SNS discovery over pages", () => {
+  it("reads every page of ListTopics and ListSubscriptionsByTopic (100 per page)", async () => {
+    const own = await startFauxqsServer({ port: 0 });
+    const client = { region: REGION, endpoint: own.endpoint, credentials };
+    const ownSns = new SNSClient(client);
+    const ownSqs = new SQSClient(client);
+    const adapter = new SqsAdapter(sqsConnectionSchema.parse({ name: "paged", region: REGION, endpoint: own.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" }, sns: {} }));
+    try {
+      const arns = await Promise.all(Array.from({ length: 105 }, (_, i) => ownSns.send(new CreateTopicCommand({ Name: `paged-${String(i).padStart(3, "0")}` })).then((r) => r.TopicArn!)));
+      for (let i = 0; i < 101; i += 1) {
+        const { QueueUrl } = await ownSqs.send(new CreateQueueCommand({ QueueName: `paged-q-${i}` }));
+        const { Attributes } = await ownSqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
+        await ownSns.send(new SubscribeCommand({ TopicArn: arns[0], Protocol: "sqs", Endpoint: Attributes!.QueueArn }));
+      }
+      const overview = await adapter.overview();
+      expect(overview.topics!.map((t) => t.arn).sort()).toEqual([...arns].sort());
+      expect(overview.topics!.find((t) => t.arn === arns[0])!.subscriptions).toHaveLength(101);
+      // Every one of them without a DLQ: flagged.
+      expect(overview.topics!.flatMap((t) => t.subscriptions).every((sub) => sub.deadLetterTargetArn === null)).toBe(true);
+    } finally {
+      await adapter.close();
+      ownSns.destroy();
+      ownSqs.destroy();
+      await own.stop();
+    }
   });
 });
 
