@@ -12,6 +12,7 @@ import { createKafka, ensureTopics } from "./kafka/topics";
 import { OutboxRelay } from "./outbox/relay";
 import { PoisonInjector } from "./poison";
 import { startRabbitPart, type RabbitPart } from "./rabbitmq/part";
+import { startSnsPart, type SnsPart } from "./sns/part";
 import { SagaOrchestrator } from "./saga/orchestrator";
 import { TrafficGenerator } from "./traffic";
 
@@ -30,6 +31,8 @@ export interface DemoApp {
   poison: PoisonInjector;
   /** Undefined when RabbitMQ is not configured or not reachable (the rest runs without it). */
   rabbit: RabbitPart | undefined;
+  /** Undefined when not asked for or fauxqs is not reachable. */
+  sns: SnsPart | undefined;
   stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -53,7 +56,7 @@ export function createSqsClient(config: DemoConfig): SQSClient {
 export async function startDemo(
   config: DemoConfig,
   faults: FaultStore,
-  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; log?: (m: string) => void } = {},
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; sns?: boolean; log?: (m: string) => void } = {},
 ): Promise<DemoApp> {
   const handle = connect(config.databaseUrl, 20);
   const kafka = createKafka(config);
@@ -79,6 +82,8 @@ export async function startDemo(
         poison: opts.poison ?? true,
       })
     : undefined;
+  // Opt-in too: a topic with two SQS subscribers, one with a subscription DLQ (demo/sns/part.ts).
+  const sns = opts.sns ? await startSnsPart(config.sns, { log: opts.log, traffic: opts.traffic ?? true }) : undefined;
 
   const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, config, faults });
   const orchestrator = new SagaOrchestrator(deps);
@@ -111,12 +116,14 @@ export async function startDemo(
     traffic,
     poison,
     rabbit,
+    sns,
     stats: () => ({
       ordersPlaced: traffic.placed,
       poisonSent: poison.sent,
       relay: relay.stats,
       notifications: notifications.stats,
       rabbitmq: rabbit ? rabbit.stats() : "not running",
+      sns: sns ? sns.stats() : "not running",
       consumers: Object.fromEntries(
         [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
       ),
@@ -129,6 +136,7 @@ export async function startDemo(
         await Promise.allSettled([orchestrator.stop(), ...consumers.map((c) => c.stop())]);
         await relay.stop();
         await rabbit?.stop();
+        await sns?.stop();
         await producer.disconnect();
         sqs.destroy();
         await handle.close();

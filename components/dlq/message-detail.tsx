@@ -10,6 +10,7 @@ import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
 import { RabbitDeaths } from "./rabbit-failure";
+import { PublishToTopic, SnsDelivery } from "./sns-delivery";
 import { VisibleText } from "./visible-text";
 import { topLevelEntries } from "~/server/lib/json-text";
 
@@ -94,7 +95,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
   const origin =
     f?.originTopic != null
       ? `${f.originTopic}${f.originPartition !== null ? ` / partition ${f.originPartition}` : ""}${f.originOffset !== null ? ` / offset ${f.originOffset}` : ""}`
-      : (f?.sourceQueue ?? null);
+      : (f?.sourceQueue ?? (f?.sns ? (f.sns.subscriptionArn ?? `topic ${f.sns.topic}`) : null));
   return (
     <div className="space-y-5">
       {detail.cameBackFrom ? <CameBack earlier={detail.cameBackFrom} /> : null}
@@ -106,7 +107,11 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
       ) : replay ? (
         replay(detail)
       ) : (
-        <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+        <>
+          {/* An SNS subscription DLQ's message goes back to its subscriber's queue: that is its origin. */}
+          <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? (detail.snsSubscriber?.ok ? detail.snsSubscriber.queue : null)} snapshotId={snapshotId} />
+          {f?.sns ? <PublishToTopic dlq={dlq} id={detail.id} sns={f.sns} /> : null}
+        </>
       )}
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
@@ -126,6 +131,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
           {f?.stage ? <Field label="Stage">{f.stage}</Field> : null}
         </dl>
         {f?.rabbit ? <RabbitDeaths rabbit={f.rabbit} /> : null}
+        {f?.sns ? <SnsDelivery sns={f.sns} subscriber={detail.snsSubscriber} /> : null}
         {f?.message ? (
           <div>
             <div className="text-xs uppercase tracking-wide text-slate-500">Message</div>

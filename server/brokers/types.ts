@@ -39,12 +39,42 @@ export interface SqsDeadLetterQueue {
   arn: string;
   depth: number;
   sourceQueues: string[];
+  /** SNS subscriptions whose RedrivePolicy names this queue: "DLQ of subscription X of topic T". */
+  sourceSubscriptions: { arn: string; topic: string; label: string }[];
+}
+
+/** One SNS subscription with the attributes that decide its delivery (GetSubscriptionAttributes). */
+export interface SnsSubscriptionSummary {
+  arn: string;
+  topicArn: string;
+  topic: string;
+  /** "subscription <id> of topic <topic>". */
+  label: string;
+  /** sqs, lambda, https, email…; an SQS subscriber's endpoint is its queue's ARN. */
+  protocol: string;
+  endpoint: string;
+  rawMessageDelivery: boolean;
+  filterPolicy: string | null;
+  filterPolicyScope: string | null;
+  redrivePolicy: string | null;
+  /** The subscription's dead-letter queue; null: a failed delivery is dropped (SNS's advice: always configure one). */
+  deadLetterTargetArn: string | null;
+  pendingConfirmation: boolean;
+}
+
+export interface SnsTopicSummary {
+  arn: string;
+  name: string;
+  subscriptions: SnsSubscriptionSummary[];
 }
 
 export interface SqsOverview {
   queueCount: number;
   queues: SqsQueueSummary[];
   deadLetterQueues: SqsDeadLetterQueue[];
+  /** SNS topics beside the queues; null when the connection has no `sns:` (or SNS did not answer: snsError). */
+  topics: SnsTopicSummary[] | null;
+  snsError: string | null;
 }
 
 export class BrokerTimeoutError extends Error {

@@ -16,6 +16,7 @@ import { latestSnapshot } from "~/server/dlq/sqs-source";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { rabbitPage } from "~/server/dlq/rabbitmq-dlq";
 import { readableKafkaTopic } from "~/server/dlq/topic-access";
+import { describeSubscriber, type SubscriberView } from "~/server/replay/sns-replay";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
@@ -73,7 +74,10 @@ export const dlqRouter = createTRPCRouter({
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
       const message = await readDlqMessage(ctx, input.kind, input, input.id);
-      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message) };
+      // A delivery SNS failed (only SQS messages carry one): the subscription it failed for, where a replay sends it.
+      const sns = message.failure?.sns;
+      const snsSubscriber: SubscriberView | null = sns ? await describeSubscriber(sqsAdapter(ctx, input.connection), input.dlq, sns) : null;
+      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber };
     }),
 
   rabbitmq: createTRPCRouter({

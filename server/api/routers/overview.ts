@@ -24,7 +24,14 @@ function perStatus(counts: { status: string; count: number }[]): { status: strin
 function scopedSqsOverview(overview: SqsOverview, connection: string, readable: Readable | null): SqsOverview {
   if (!readable) return overview;
   const queues = visible(overview.queues, readable, (queue) => ({ connection, resource: queue.name }));
-  return { queueCount: queues.length, queues, deadLetterQueues: visible(overview.deadLetterQueues, readable, (queue) => ({ connection, resource: queue.name })) };
+  return {
+    queueCount: queues.length,
+    queues,
+    deadLetterQueues: visible(overview.deadLetterQueues, readable, (queue) => ({ connection, resource: queue.name })),
+    // A topic is a resource of the connection like a queue: shown where the role may read its name.
+    topics: overview.topics && visible(overview.topics, readable, (topic) => ({ connection, resource: topic.name })),
+    snsError: overview.snsError,
+  };
 }
 
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };

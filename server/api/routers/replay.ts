@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import type { Context } from "~/server/api/trpc";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
@@ -13,8 +14,11 @@ import { readDlqMessage } from "~/server/dlq/sources";
 import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
 import { EditingOff, replaySettings } from "~/server/replay/settings";
-import { replayBrokerOf } from "~/server/connections/registry";
+import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
+import { publishDeadLetterToTopic, topicAudience } from "~/server/replay/sns-replay";
+import { mustRead } from "~/server/auth/permissions";
+import { arnName } from "~/server/brokers/sqs/sns";
 
 const name = z.string().min(1).max(500);
 /**
@@ -36,6 +40,9 @@ const headerEdits = z
       .optional(),
   })
   .optional();
+
+/** SNS subscription DLQs live on SQS connections (the AWS plugin). */
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 export const replayRouter = createTRPCRouter({
   /** One-click replay of one dead letter to its origin (or a chosen destination). Audited like every mutation. */
@@ -161,6 +168,40 @@ export const replayRouter = createTRPCRouter({
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
     return readableAudience(broker, readableFor(ctx), input.connection, input.target);
   }),
+
+  /**
+   * Who would receive a dead letter published to its SNS topic: every subscription of the topic now (protocol,
+   * endpoint, filter policy, raw delivery). What the explicit "publish to the topic" confirmation lists.
+   */
+  snsTopicAudience: viewerProcedure
+    .input(z.object({ connection: name, topicArn: z.string().regex(/^arn:[^:]+:sns:[^:]*:[^:]*:[^:]+$/, "An SNS topic ARN.").max(500) }))
+    .query(async ({ ctx, input }) => {
+      mustRead(readableFor(ctx), { connection: input.connection, resource: arnName(input.topicArn) }, `topic "${arnName(input.topicArn)}" on "${input.connection}"`);
+      return topicAudience(sqsAdapter(ctx, input.connection), input.topicArn);
+    }),
+
+  /**
+   * Publishes one dead letter of an SNS subscription DLQ to its topic instead of replaying it to its subscriber:
+   * every subscription receives it again. Only with the list of subscriptions the caller confirmed, which must be
+   * the topic's subscriptions now. Audited like every replay.
+   */
+  publishToTopic: replayProcedure
+    .input(
+      z.object({
+        connection: name,
+        dlq: name,
+        id: name,
+        confirmedSubscriptions: z.array(z.string().min(1).max(500)).max(1_000),
+        overrideLoopGuard: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      publishDeadLetterToTopic(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, {
+        confirmedSubscriptions: input.confirmedSubscriptions,
+        overrideLoopGuard: input.overrideLoopGuard,
+        replayedBy: ctx.principal.name,
+      }),
+    ),
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure

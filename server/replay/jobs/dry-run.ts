@@ -1,3 +1,5 @@
+import { subscriberQueueResolver } from "../sns-replay";
+import type { SnsDeliveryFailure } from "~/server/brokers/sqs/sns-envelope";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { brokerPlugin, can, type BrokerKind } from "~/server/brokers/registry";
 import { replayBrokerOf, type Connections } from "~/server/connections/registry";
@@ -70,21 +72,22 @@ class DraftBuilder {
     private readonly access: PayloadAccess,
   ) {}
 
-  private pending: { message: RawDlqMessage; replayCount: number }[] = [];
+  /** `origin`: where the message goes back to when its failure headers do not say (an SNS subscriber's queue). */
+  private pending: { message: RawDlqMessage; replayCount: number; origin: string | null }[] = [];
 
   /** Queues a message; `flush` decides on the queued ones (a filter evaluates them in the worker pool). */
-  add(message: RawDlqMessage, replayCount: number): void {
-    this.pending.push({ message, replayCount });
+  add(message: RawDlqMessage, replayCount: number, origin: string | null = null): void {
+    this.pending.push({ message, replayCount, origin });
   }
 
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     const matched = await this.matches(batch.map(({ message }) => message));
-    batch.forEach(({ message, replayCount }, i) => this.visit(message, replayCount, matched[i] === true));
+    batch.forEach(({ message, replayCount, origin }, i) => this.visit(message, replayCount, matched[i] === true, origin));
   }
 
-  private visit(message: RawDlqMessage, replayCount: number, matched: boolean): void {
+  private visit(message: RawDlqMessage, replayCount: number, matched: boolean, fallbackOrigin: string | null): void {
     this.result.scanned += 1;
     if (!matched) return;
     this.result.matched += 1;
@@ -96,7 +99,7 @@ class DraftBuilder {
       this.result.quarantined += 1;
       return;
     }
-    const origin = originOfFailure(message.failure);
+    const origin = originOfFailure(message.failure) ?? fallbackOrigin;
     const target = this.input.action === "replay" ? (this.input.target ?? origin) : null;
     if (this.input.action === "replay" && !target) {
       this.result.noTarget += 1;
@@ -218,6 +221,7 @@ async function sqsDraft({ db, connections, input, builder, selection, by }: Draf
     snapshotId = (await takeSqsSnapshot(db, adapter, input.dlq, by, { maxMessages: 100_000 })).id;
   }
   let after = 0;
+  let subscriberQueue: ((sns: SnsDeliveryFailure) => string | null) | undefined;
   for (;;) {
     const rows = await db
       .select()
@@ -225,7 +229,12 @@ async function sqsDraft({ db, connections, input, builder, selection, by }: Draf
       .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), sql`${sqsSnapshotMessages.seq} > ${after}`))
       .orderBy(asc(sqsSnapshotMessages.seq))
       .limit(INSERT_CHUNK);
-    for (const row of rows) builder.add(fromSqsMessage(row), sqsReplayMetadata(row.messageAttributes).count);
+    for (const row of rows) {
+      const message = fromSqsMessage(row);
+      // An SNS dead letter goes back to its one subscriber's queue, never to the topic.
+      const sns = message.failure?.sns;
+      builder.add(message, sqsReplayMetadata(row.messageAttributes).count, sns ? (subscriberQueue ??= await subscriberQueueResolver(adapter, input.dlq))(sns) : null);
+    }
     await builder.flush();
     if (rows.length < INSERT_CHUNK) break;
     after = rows.at(-1)!.seq;
