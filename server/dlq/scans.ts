@@ -13,6 +13,10 @@ import { maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
 import { takeScanSlot } from "./scan-slots";
+import { kafkaFailure } from "./failure";
+import { decodeRecord, filterPayload } from "./schema-decoding";
+import { schemaDecoderFor } from "./schema-decoders";
+import type { MessageDecoding } from "./messages";
 
 export interface DlqRef {
   kind: "kafka" | "sqs" | "rabbitmq";
@@ -64,7 +68,11 @@ const scans = (holder.__redriveScans ??= new Map());
 /** What a filter may see: everything, the masked payload, or (without payload access) metadata and errors. */
 export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
-    return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+    return { ...message, key: null, value: null, decoded: undefined, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+  }
+  // A schema-encoded key or value is filtered as its decoded JSON (record.value.field), masked like any value.
+  if (message.decoded) {
+    return { ...message, key: filterPayload(message.key, message.decoded.key, access, "key"), value: filterPayload(message.value, message.decoded.value, access, "value") };
   }
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }
@@ -165,20 +173,43 @@ export async function startScan(
     if (records.length === 0) return null;
     const { payloads } = input.access;
     const masked = payloads && input.access.masks.length > 0;
-    const inputs = records.map(
-      (record, i): FilterInput => ({
-        partition: partitions[i]!,
-        offset: Number(record.offset),
-        timestampMs: Number(record.timestamp),
-        key: payloads ? record.key : null,
-        value: payloads ? (masked ? maskBytes(record.value, input.access) : record.value) : null,
-        headers: record.headers,
-      }),
-    );
+    // With a schema registry, keys and values are decoded here before the workers filter them (record.value is
+    // the decoded value); a registry that is down leaves the bytes, as a page shows them.
+    const decodings: (MessageDecoding | null)[] = new Array(records.length).fill(null);
+    const decodeAll = async () => {
+      if (!decoder || !payloads) return;
+      await Promise.all(
+        records.map(async (record, i) => {
+          const headers = new Map(record.headers);
+          // The subject is named after the topic the record was first written to (TopicNameStrategy).
+          const topic = kafkaFailure(headers)?.originTopic ?? input.ref.dlq;
+          const decoded = await decodeRecord(decoder, { key: record.key, value: record.value, headers }, topic);
+          if (decoded.key || decoded.value) decodings[i] = decoded;
+        }),
+      );
+    };
+    const matched = decodeAll().then(() => {
+      const inputs = records.map((record, i): FilterInput => {
+        const decoded = decodings[i];
+        return {
+          partition: partitions[i]!,
+          offset: Number(record.offset),
+          timestampMs: Number(record.timestamp),
+          key: !payloads ? null : decoded ? filterPayload(record.key, decoded.key, input.access, "key") : record.key,
+          value: !payloads ? null : decoded ? filterPayload(record.value, decoded.value, input.access, "value") : masked ? maskBytes(record.value, input.access) : record.value,
+          headers: record.headers,
+        };
+      });
+      return filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: !payloads });
+    });
     return {
       size: records.length,
-      matched: filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: !payloads }),
-      message: (i) => fromKafkaRecord(partitions[i]!, records[i]!),
+      matched,
+      message: (i) => {
+        const message = fromKafkaRecord(partitions[i]!, records[i]!);
+        if (decodings[i]) message.decoded = decodings[i]!;
+        return message;
+      },
     };
   };
   const sqsRun = (): FilterRun | null => {
@@ -195,6 +226,7 @@ export async function startScan(
     };
   };
   const stop = () => state.cancel || state.matched >= state.limit;
+  const decoder = input.ref.kind === "kafka" ? schemaDecoderFor(connections, input.ref.connection) : null;
 
   void (async () => {
     sync.start();

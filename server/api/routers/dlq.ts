@@ -19,6 +19,9 @@ import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
 import { parseLogPosition } from "~/server/lib/message-id";
 import { requireBroker } from "~/server/connections/registry";
+import { gateSchemaDetails } from "~/server/api/payload-gate";
+import { decodeMessages } from "~/server/dlq/schema-decoding";
+import { schemaDecoderFor } from "~/server/dlq/schema-decoders";
 
 const name = z.string().min(1).max(500);
 
@@ -73,6 +76,7 @@ export const dlqRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       const page = await kafkaPage(readableKafka(ctx, input.connection, input.topic), input.topic, input);
+      await decodeMessages(schemaDecoderFor(ctx.connections, input.connection), input.topic, page.messages);
       const access = accessOf(ctx);
       return { ...page, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
     }),
@@ -85,14 +89,15 @@ export const dlqRouter = createTRPCRouter({
       if (input.kind === "rabbitmq") {
         const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+        return { ...gateSchemaDetails(detail(message, access)), cameBackFrom: await earlierReplay(ctx.db, message) };
       }
       if (input.kind === "kafka") {
         const position = parseLogPosition(input.id);
         if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
         const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
         if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+        await decodeMessages(schemaDecoderFor(ctx.connections, input.connection), input.dlq, [message]);
+        return { ...gateSchemaDetails(detail(message, access)), cameBackFrom: await earlierReplay(ctx.db, message) };
       }
       if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
       const [row] = await ctx.db
@@ -101,7 +106,7 @@ export const dlqRouter = createTRPCRouter({
         .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
       if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
       const message = fromSqsMessage(row);
-      return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+      return { ...gateSchemaDetails(detail(message, access)), cameBackFrom: await earlierReplay(ctx.db, message) };
     }),
 
   rabbitmq: createTRPCRouter({
