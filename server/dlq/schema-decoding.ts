@@ -1,4 +1,4 @@
-import type { PayloadDecoding, SchemaDecoder } from "~/server/schemas";
+import { locateSchema, type PayloadDecoding, type SchemaDecoder } from "~/server/schemas";
 import { maskBytes, type PayloadAccess } from "./masking";
 import type { MessageDecoding, RawDlqMessage } from "./messages";
 
@@ -77,3 +77,12 @@ export function visibleDecoded(decoding: PayloadDecoding | null | undefined, acc
   return masked ? Buffer.from(masked).toString("utf8") : null;
 }
 
+
+/** The schema id a message's value carries (Confluent framing or an Apicurio id header), read from the bytes: no registry asked. */
+export function schemaIdOf(message: Pick<RawDlqMessage, "value" | "headers">): number | null {
+  if (!message.value || message.value.length === 0) return null;
+  const locator = locateSchema(message.value, message.headers, "value");
+  if (!locator) return null;
+  if (locator.kind === "confluent") return locator.schemaId;
+  return locator.id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(locator.id) : null;
+}

@@ -78,6 +78,11 @@ export class SchemaDecoder {
     this.#compiled = new Lru(cacheSize);
   }
 
+  /** The registry this decoder reads (for what decoding does not do: latest versions, compatibility verdicts). */
+  get client(): SchemaRegistryClient {
+    return this.#client;
+  }
+
   async decode(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext = {}): Promise<PayloadDecoding> {
     if (!bytes || bytes.length === 0) return { status: "not-schema-encoded", note: `empty ${part}`, bytes };
     const locator = locateSchema(bytes, headers, part);

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatJsonText } from "~/server/lib/json-text";
 import { decodeBytes, handleExport, type ExportLine } from "~/server/dlq/export";
 import type { DlqMessageDetail, DlqMessageSummary } from "~/server/dlq/messages";
+import type { FailureGroup } from "~/server/dlq/groups";
+import type { SchemaEvolution } from "~/server/dlq/schema-evolution";
 import { confluentFrame } from "~/server/schemas/wire-format";
 import { avroEncoder } from "../fixtures/avro-bigint";
 import { kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
@@ -258,5 +260,59 @@ describe("the DLQ page decodes through the connection's schema registry", () => 
     const [copy] = await api.connections.kafka.get("local")!.readRecords(source, partition, offset);
     expect(Buffer.compare(copy!.value!, avroValues[1]!)).toBe(0);
     expect(copy!.key!.toString()).toBe("p-42");
+  });
+});
+
+describe("schema evolution, where it breaks", () => {
+  it("failure groups split by the schema id the values were written with", async () => {
+    const result = await api.data<{ groups: FailureGroup[] }>("dlq.groups", { kind: "query", input: { kind: "kafka", connection: "local", dlq: dlq.dlqTopic, groupBy: "schema" }, headers: as(viewer) });
+    const rows = result.groups.map((g) => [g.exceptionClass, g.schemaId, g.count]);
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["org.apache.kafka.common.errors.SerializationException", ids.value, 1],
+        ["demo.FixtureError", ids.value, 1],
+        ["demo.FixtureError", ids.order, 1],
+        ["demo.FixtureError", ids.event, 1],
+        ["demo.FixtureError", null, 1],
+      ]),
+    );
+    expect(rows).toHaveLength(5);
+    const plain = await api.data<{ groups: FailureGroup[] }>("dlq.groups", { kind: "query", input: { kind: "kafka", connection: "local", dlq: dlq.dlqTopic }, headers: as(viewer) });
+    expect(plain.groups.map((g) => [g.exceptionClass, g.schemaId, g.count])).toEqual([
+      ["demo.FixtureError", null, 4],
+      ["org.apache.kafka.common.errors.SerializationException", null, 1],
+    ]);
+  });
+
+  it("a breaking change (a required field without a default): the writer's schema beside the latest, the diff and the registry's verdict", async () => {
+    // Apicurio's ccompat default is NONE; the breaking version is registered under NONE (as a careless deploy
+    // would), then the subject is held to BACKWARD, and the verdict is asked under it.
+    await sr("PUT", `/config/${encodeURIComponent(subjects.value)}`, { compatibility: "NONE" });
+    const breaking = { ...paymentSchema, fields: [...paymentSchema.fields, { name: "merchant", type: "string" }] };
+    const latestId = await register(subjects.value, JSON.stringify(breaking));
+    await sr("PUT", `/config/${encodeURIComponent(subjects.value)}`, { compatibility: "BACKWARD" });
+
+    const evolution = await api.data<SchemaEvolution>("dlq.schemaEvolution", { kind: "query", input: { connection: "local", dlq: dlq.dlqTopic, id: "0:0" }, headers: as(viewer) });
+    expect(evolution).toMatchObject({
+      schemaFailure: true,
+      status: "compared",
+      writer: { id: ids.value, subject: subjects.value, version: 1, schemaType: "AVRO" },
+      latest: { id: latestId, subject: subjects.value, version: 2 },
+      writtenWithLatest: false,
+      changes: [{ kind: "default-missing", path: "Payment.merchant", from: null, to: "string" }],
+      compatibility: { level: "BACKWARD", compatible: false },
+    });
+    expect(JSON.parse(evolution.latest!.schema)).toEqual(breaking);
+
+    // A dead letter whose failure is no schema error is still compared, and says so.
+    const other = await api.data<SchemaEvolution>("dlq.schemaEvolution", { kind: "query", input: { connection: "local", dlq: dlq.dlqTopic, id: "0:1" }, headers: as(viewer) });
+    expect(other).toMatchObject({ schemaFailure: false, status: "compared" });
+    // A plain JSON dead letter has no schema to compare.
+    const plain = await api.data<SchemaEvolution>("dlq.schemaEvolution", { kind: "query", input: { connection: "local", dlq: dlq.dlqTopic, id: "0:4" }, headers: as(viewer) });
+    expect(plain).toMatchObject({ status: "not-schema-encoded", writer: null });
+    // A registry that does not answer: a note, not an error.
+    const dead = await api.data<SchemaEvolution>("dlq.schemaEvolution", { kind: "query", input: { connection: "dead", dlq: dlq.dlqTopic, id: "0:0" }, headers: as(viewer) });
+    expect(dead).toMatchObject({ status: "registry-unavailable" });
+    expect(dead.note).toMatch(/no answer within 300 ms/);
   });
 });

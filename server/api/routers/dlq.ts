@@ -22,6 +22,7 @@ import { requireBroker } from "~/server/connections/registry";
 import { gateSchemaDetails } from "~/server/api/payload-gate";
 import { decodeMessages } from "~/server/dlq/schema-decoding";
 import { schemaDecoderFor } from "~/server/dlq/schema-decoders";
+import { schemaEvolution } from "~/server/dlq/schema-evolution";
 
 const name = z.string().min(1).max(500);
 
@@ -109,6 +110,24 @@ export const dlqRouter = createTRPCRouter({
       return { ...gateSchemaDetails(detail(message, access)), cameBackFrom: await earlierReplay(ctx.db, message) };
     }),
 
+  /**
+   * Schema evolution for one Kafka dead letter: the writer's schema beside the latest of its subject, the
+   * field-level diff and the registry's compatibility verdict. Schemas are not payload; null when the
+   * connection has no schema registry.
+   */
+  schemaEvolution: viewerProcedure
+    .input(z.object({ connection: name, dlq: name, id: name, part: z.enum(["key", "value"]).default("value") }))
+    .query(async ({ ctx, input }) => {
+      const position = parseLogPosition(input.id);
+      if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+      const adapter = readableKafka(ctx, input.connection, input.dlq);
+      const decoder = schemaDecoderFor(ctx.connections, input.connection);
+      if (!decoder) return null;
+      const message = await kafkaMessage(adapter, input.dlq, position.partition, position.offset);
+      if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
+      return schemaEvolution(decoder, message, input.dlq, input.part);
+    }),
+
   rabbitmq: createTRPCRouter({
     /**
      * A page of a RabbitMQ DLQ, browsed without loss (the adapter takes the page and returns it whole; a stream is
@@ -179,9 +198,18 @@ export const dlqRouter = createTRPCRouter({
 
   /** Failure groups: origin + exception class + normalised message, with counts and trend. */
   groups: viewerProcedure
-    .input(z.object({ kind: dlqKind, connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
+    .input(
+      z.object({
+        kind: dlqKind,
+        connection: name,
+        dlq: name,
+        maxMessages: z.number().int().min(1).max(1_000_000).default(50_000),
+        /** Kafka: "schema" splits each failure group by the schema id its values were written with. */
+        groupBy: z.enum(["failure", "schema"]).default("failure"),
+      }),
+    )
     .query(async ({ ctx, input }) => {
-      if (input.kind === "kafka") return kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages);
+      if (input.kind === "kafka") return kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages, input.groupBy === "schema");
       if (input.kind === "rabbitmq") return rabbitFailureGroups(rabbitAdapter(ctx, input.connection), input.dlq, input.maxMessages);
       const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
       if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
