@@ -216,6 +216,17 @@ describe("the DLQ page decodes through the connection's schema registry", () => 
     expect(await search(viewer, 'record.value.card.number == "****"')).toEqual(["0:0", "0:1"]);
   });
 
+  it("a filtered bulk replay selects on decoded fields, as the search does", async () => {
+    const draft = await api.data<{ total: number; dryRun: { matched: number; sample: { id: string; preview: string | null }[] } }>("replayJobs.dryRun", {
+      kind: "mutation",
+      input: { kind: "kafka", connection: "local", dlq: dlq.dlqTopic, selection: { source: "filter", expression: "record.value.id == 9223372036854775807" } },
+      headers: as(operator),
+    });
+    expect(draft.total).toBe(1);
+    expect(draft.dryRun.sample.map((s) => s.id)).toEqual(["0:0"]);
+    expect(draft.dryRun.sample[0]!.preview).toContain("9223372036854775807");
+  });
+
   it("the export carries the decoded values beside the exact bytes", async () => {
     const response = await handleExport(new Request(`http://redrive.test/api/dlq/export?kind=kafka&connection=local&dlq=${dlq.dlqTopic}&ids=0:0,0:2`, { headers: as(operator) }), {
       db: api.store.db,
