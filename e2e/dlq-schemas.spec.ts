@@ -83,7 +83,7 @@ test("an Avro dead letter: decoded with its schema, and the breaking change that
     const json = detail.getByTestId("detail-schema-value-json");
     await expect(json).toContainText(`"id": ${MAX_LONG}`);
     await expect(json).toContainText(`"amount": 123.45`);
-    await detail.getByText("Writer's schema").click();
+    await detail.getByTestId("detail-schema-value").getByText("Writer's schema").click();
     await expect(detail.getByTestId("detail-schema-value-text")).toContainText('"name": "Payment"');
 
     const evolution = detail.getByTestId("schema-evolution");
