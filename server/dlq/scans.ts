@@ -13,8 +13,7 @@ import { maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
 import { takeScanSlot } from "./scan-slots";
-import { kafkaFailure } from "./failure";
-import { decodeRecord, filterPayload } from "./schema-decoding";
+import { decodeRecord, decodeRecordNow, filterPayload, originTopicOf } from "./schema-decoding";
 import { schemaDecoderFor } from "./schema-decoders";
 import type { MessageDecoding } from "./messages";
 
@@ -178,15 +177,26 @@ export async function startScan(
     const decodings: (MessageDecoding | null)[] = new Array(records.length).fill(null);
     const decodeAll = async () => {
       if (!decoder || !payloads) return;
-      await Promise.all(
-        records.map(async (record, i) => {
-          const headers = new Map(record.headers);
-          // The subject is named after the topic the record was first written to (TopicNameStrategy).
-          const topic = kafkaFailure(headers)?.originTopic ?? input.ref.dlq;
-          const decoded = await decodeRecord(decoder, { key: record.key, value: record.value, headers }, topic);
-          if (decoded.key || decoded.value) decodings[i] = decoded;
-        }),
-      );
+      // Most records decode at once (their schema compiled already); the rest wait for the registry.
+      const waiting: Promise<void>[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const headers = new Map(record.headers);
+        // The subject is named after the topic the record was first written to (TopicNameStrategy).
+        const topic = originTopicOf(headers) ?? input.ref.dlq;
+        const parts = { key: record.key, value: record.value, headers };
+        const now = decodeRecordNow(decoder, parts, topic);
+        if (now) {
+          if (now.key || now.value) decodings[i] = now;
+          continue;
+        }
+        waiting.push(
+          decodeRecord(decoder, parts, topic).then((decoded) => {
+            if (decoded.key || decoded.value) decodings[i] = decoded;
+          }),
+        );
+      }
+      await Promise.all(waiting);
     };
     const matched = decodeAll().then(() => {
       const inputs = records.map((record, i): FilterInput => {

@@ -23,6 +23,26 @@ export async function decodeRecord(
   return { key: kept(key), value: kept(value) };
 }
 
+/** decodeRecord without waiting, when every schema it needs is compiled already (else undefined: use decodeRecord). */
+export function decodeRecordNow(
+  decoder: SchemaDecoder,
+  record: { key: Uint8Array | null; value: Uint8Array | null; headers: ReadonlyMap<string, Uint8Array | null> },
+  topic: string,
+): MessageDecoding | undefined {
+  const context = { topic };
+  const value = decoder.decodeNow(record.value, record.headers, "value", context);
+  if (value === undefined) return undefined;
+  const key = decoder.decodeNow(record.key, record.headers, "key", context);
+  if (key === undefined) return undefined;
+  return { key: kept(key), value: kept(value) };
+}
+
+/** The topic a dead letter was first written to, from its failure headers (Spring, Kafka Connect), without parsing the rest. */
+export function originTopicOf(headers: ReadonlyMap<string, Uint8Array | null>): string | null {
+  const origin = headers.get("kafka_dlt-original-topic") ?? headers.get("__connect.errors.topic");
+  return origin ? Buffer.from(origin.buffer, origin.byteOffset, origin.byteLength).toString("utf8") : null;
+}
+
 /**
  * Decodes the messages' keys and values in place (`message.decoded`). The subject is looked up by the topic
  * the record was first written to (its origin, when the failure says), as TopicNameStrategy names subjects.

@@ -70,12 +70,15 @@ const DOWN_BACKOFF_MS = 10_000;
 export class SchemaDecoder {
   readonly #client: SchemaRegistryClient;
   readonly #compiled: Lru<string, Promise<Compiled>>;
+  /** The same schemas once compiled, for decodeNow. */
+  readonly #ready: Lru<string, Compiled>;
   #downUntil = 0;
   #downReason = "";
 
   constructor(client: SchemaRegistryClient, cacheSize = 500) {
     this.#client = client;
     this.#compiled = new Lru(cacheSize);
+    this.#ready = new Lru(cacheSize);
   }
 
   /** The registry this decoder reads (for what decoding does not do: latest versions, compatibility verdicts). */
@@ -107,6 +110,24 @@ export class SchemaDecoder {
       }
       return { status: "decode-failed", note: `${idText}: the writer's schema could not be used: ${(error as Error).message}`, schemaId: schemaIdHint, bytes };
     }
+    return this.#decodeWith(compiled, bytes, locator, headers, part, context, idText);
+  }
+
+  /**
+   * decode() without waiting: the answer when the writer's schema is compiled already (or the part carries no
+   * schema id), undefined when decode() would have to ask the registry. A search decodes most records this way, without a promise per record.
+   */
+  decodeNow(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext = {}): PayloadDecoding | undefined {
+    if (!bytes || bytes.length === 0) return { status: "not-schema-encoded", note: `empty ${part}`, bytes };
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return { status: "not-schema-encoded", note: `the ${part} carries no schema id (no Confluent framing, no Apicurio id header)`, bytes };
+    const compiled = this.#ready.get(cacheKey(locator));
+    if (!compiled) return undefined;
+    const idText = locator.kind === "confluent" ? `schema id ${locator.schemaId}` : `${locator.header} ${locator.id}`;
+    return this.#decodeWith(compiled, bytes, locator, headers, part, context, idText);
+  }
+
+  #decodeWith(compiled: Compiled, bytes: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext, idText: string): PayloadDecoding {
     const named = compiled.exact ?? chooseSubject(compiled.subjects, context.topic, part);
     try {
       const decoded = compiled.decode(bytes, locator, headers, part);
@@ -133,14 +154,17 @@ export class SchemaDecoder {
   }
 
   #compile(locator: SchemaLocator): Promise<Compiled> {
-    const key = locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
+    const key = cacheKey(locator);
     const cached = this.#compiled.get(key);
     if (cached) return cached;
     // The promise is cached so a page of records with one schema makes one set of requests; a failure is
     // dropped so the next record asks again (after the down back-off).
     const promise = this.#load(locator);
     this.#compiled.set(key, promise);
-    promise.catch(() => this.#compiled.deleteIf(key, promise));
+    promise.then(
+      (compiled) => this.#ready.set(key, compiled),
+      () => this.#compiled.deleteIf(key, promise),
+    );
     return promise;
   }
 
@@ -172,6 +196,10 @@ export class SchemaDecoder {
     }
     return out;
   }
+}
+
+function cacheKey(locator: SchemaLocator): string {
+  return locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
 }
 
 function chooseSubject(subjects: Compiled["subjects"], topic: string | undefined, part: RecordPart): { subject: string; version: number } | undefined {

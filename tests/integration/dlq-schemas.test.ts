@@ -263,6 +263,53 @@ describe("the DLQ page decodes through the connection's schema registry", () => 
     expect(await search(operator, "record.value.plain == true", "dead")).toEqual(["0:4"]);
   });
 
+  it("a registry stopped mid-browse: what was read before still decodes (schemas by id are cached), a new id gives bytes and a note", async () => {
+    // A forwarding proxy in front of the real registry, stopped half-way through.
+    const upstream = new URL(REGISTRY);
+    const sockets = new Set<net.Socket>();
+    const proxy = http.createServer((req, res) => {
+      const forward = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on("error", () => res.destroy());
+      req.pipe(forward);
+    });
+    proxy.on("connection", (s) => sockets.add(s));
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const browse = await ApiHarness.start({
+      kafka: [{ name: "proxied", brokers: [KAFKA_BROKER], schemaRegistry: { url: `http://127.0.0.1:${port}${upstream.pathname}`, timeoutMs: 500 } }],
+      payloads: { readRoles: ["viewer", "operator", "admin"], masking: [] },
+    });
+    try {
+      const token = await browse.tokenFor("viewer");
+      const list = () =>
+        browse.data<{ messages: DlqMessageSummary[] }>("dlq.kafkaMessages", { kind: "query", input: { connection: "proxied", topic: dlq.dlqTopic, order: "oldest", limit: 2 }, headers: as(token) });
+      const before = await list();
+      expect(before.messages.map((m) => m.valueSchema?.status)).toEqual(["decoded", "decoded"]);
+
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+
+      const again = await list();
+      expect(again.messages.map((m) => m.valueSchema?.status)).toEqual(["decoded", "decoded"]);
+      const rest = await browse.data<{ messages: DlqMessageSummary[] }>("dlq.kafkaMessages", {
+        kind: "query",
+        input: { connection: "proxied", topic: dlq.dlqTopic, order: "oldest", seekOffset: 2, limit: 3 },
+        headers: as(token),
+      });
+      expect(rest.messages.map((m) => m.id)).toEqual(["0:2", "0:3", "0:4"]);
+      expect(rest.messages[0]!.valueSchema).toMatchObject({ status: "registry-unavailable", schemaId: ids.order });
+      expect(rest.messages[0]!.valueSchema!.note).toMatch(/schema registry unavailable/);
+      expect(rest.messages[0]!.valuePreview).toMatch(/^0x00/);
+      expect(rest.messages[2]!.valueSchema).toBeNull();
+    } finally {
+      await browse.close();
+      if (proxy.listening) await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it("replay writes the original encoded bytes, not the decoded JSON", async () => {
     const response = await api.call("replay.one", { kind: "mutation", input: { connection: "local", kind: "kafka", dlq: dlq.dlqTopic, id: "0:1" }, headers: as(operator) });
     expect(response.status).toBe(200);
