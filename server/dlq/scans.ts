@@ -15,6 +15,8 @@ import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
 import { takeScanSlot } from "./scan-slots";
 import { decodeRecord, decodeRecordNow, filterPayload, originTopicOf } from "./schema-decoding";
 import { schemaDecoderFor } from "./schema-decoders";
+import { locateSchema, type SchemaDecoder } from "~/server/schemas";
+import { cacheKey, type PortableSchema } from "~/server/schemas/decode";
 import type { MessageDecoding } from "./messages";
 
 export interface DlqRef {
@@ -198,7 +200,25 @@ export async function startScan(
       }
       await Promise.all(waiting);
     };
-    const matched = decodeAll().then(() => {
+    // Without masks, the workers decode (in parallel, and only if the filter reads the key or value): this thread
+    // hands them the batch's writers' schemas, then decodes the matches alone for their rows.
+    const inWorkers = async () => {
+      const schemas = await portableSchemas(decoder!, records);
+      const inputs = records.map(
+        (record, i): FilterInput => ({ partition: partitions[i]!, offset: Number(record.offset), timestampMs: Number(record.timestamp), key: record.key, value: record.value, headers: record.headers }),
+      );
+      const result = await filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: false, schemas });
+      await Promise.all(
+        records.map(async (record, i) => {
+          if (!result[i]) return;
+          const headers = new Map(record.headers);
+          const decoded = await decodeRecord(decoder!, { key: record.key, value: record.value, headers }, originTopicOf(headers) ?? input.ref.dlq);
+          if (decoded.key || decoded.value) decodings[i] = decoded;
+        }),
+      );
+      return result;
+    };
+    const matched = decoder && payloads && !masked ? inWorkers() : decodeAll().then(() => {
       const inputs = records.map((record, i): FilterInput => {
         const decoded = decodings[i];
         return {
@@ -407,6 +427,28 @@ export async function scanState(db: ControlDb, id: string, ownerId: string, from
     error: orphaned ? "The Redrive replica running this scan stopped before it finished; start it again." : row.error,
     matches: matches.map((m) => m.summary as DlqMessageSummary),
   };
+}
+
+const NO_HEADERS: ReadonlyMap<string, Uint8Array | null> = new Map();
+
+/** The writers' schemas of a batch's keys and values, for the filter workers (each id asked of the decoder once). */
+async function portableSchemas(decoder: SchemaDecoder, records: FetchedRecord[]): Promise<{ registry: string; byKey: Record<string, PortableSchema> }> {
+  const byKey: Record<string, PortableSchema> = {};
+  const seen = new Set<string>();
+  for (const record of records) {
+    const headers = record.headers.some(([name]) => name.startsWith("apicurio.")) ? new Map(record.headers) : NO_HEADERS;
+    for (const part of ["key", "value"] as const) {
+      const bytes = record[part];
+      const locator = bytes && bytes.length > 0 ? locateSchema(bytes, headers, part) : null;
+      if (!locator) continue;
+      const key = cacheKey(locator);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const portable = await decoder.portable(bytes, headers, part);
+      if (portable) byKey[`${decoder.client.url}|${portable.key}`] = portable.schema;
+    }
+  }
+  return { registry: decoder.client.url, byKey };
 }
 
 /** Cancels a running scan of the owner's, here or (through the store) in the replica running it. */

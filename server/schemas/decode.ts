@@ -59,7 +59,15 @@ interface Compiled {
   /** Apicurio global ids name exactly one version. */
   exact?: { subject: string; version: number };
   subjects: Array<{ subject: string; version: number }>;
+  /** The referenced schemas, dependencies first (what compileDecoder needs besides the schema). */
+  refs: Array<{ name: string; schema: string }>;
   decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation">;
+}
+
+/** What a filter worker needs to decode with a writer's schema on its own thread (structured-cloneable). */
+export interface PortableSchema {
+  schema: RegisteredSchema;
+  refs: Array<{ name: string; schema: string }>;
 }
 
 const FORMAT: Record<RegisteredSchema["schemaType"], SchemaFormat> = { AVRO: "avro", PROTOBUF: "protobuf", JSON: "json-schema" };
@@ -127,6 +135,24 @@ export class SchemaDecoder {
     return this.#decodeWith(compiled, bytes, locator, headers, part, context, idText);
   }
 
+  /**
+   * The writer's schema for a key or value, compiled here and handed to a filter worker (which compiles its own
+   * copy): the schema id's cache key, or null when it carries none or the registry cannot give it now.
+   */
+  async portable(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Promise<{ key: string; schema: PortableSchema } | null> {
+    if (!bytes || bytes.length === 0 || Date.now() < this.#downUntil) return null;
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return null;
+    try {
+      const compiled = await this.#compile(locator);
+      return { key: cacheKey(locator), schema: { schema: compiled.schema, refs: compiled.refs } };
+    } catch {
+      // decode() reports why (and starts the back-off); a worker without the schema filters the bytes.
+      await this.decode(bytes, headers, part);
+      return null;
+    }
+  }
+
   #decodeWith(compiled: Compiled, bytes: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext, idText: string): PayloadDecoding {
     const named = compiled.exact ?? chooseSubject(compiled.subjects, context.topic, part);
     try {
@@ -181,7 +207,7 @@ export class SchemaDecoder {
     // Best effort: which subjects carry this id (the detail shows it; decoding does not need it).
     const subjects = await this.#client.subjectsOfId(schema.id).catch(() => []);
     const refs = await this.#references(schema.references);
-    return { schema, exact, subjects, decode: compileDecoder(schema, refs) };
+    return { schema, exact, subjects, refs, decode: compileDecoder(schema, refs) };
   }
 
   /** The referenced schemas, transitively, dependencies before dependents. */
@@ -198,7 +224,7 @@ export class SchemaDecoder {
   }
 }
 
-function cacheKey(locator: SchemaLocator): string {
+export function cacheKey(locator: SchemaLocator): string {
   return locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
 }
 
@@ -211,7 +237,7 @@ function chooseSubject(subjects: Compiled["subjects"], topic: string | undefined
   return names.size === 1 ? [...subjects].sort((a, b) => b.version - a.version)[0] : undefined;
 }
 
-function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
+export function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
   switch (schema.schemaType) {
     case "AVRO": {
       const avro = avroDecoder(schema.schema, refs.map((r) => r.schema));
