@@ -205,7 +205,8 @@ async function main(): Promise<void> {
   const deleteHint = `the topic ${TOPIC} (~1 GB) is kept for re-runs; delete it with: npm run bench:search -- --cleanup-only`;
   if (args.has("--cleanup-only")) {
     await deleteTopic(admin);
-    log(`deleted ${TOPIC}`);
+    await deleteTopic(admin, AVRO_TOPIC);
+    log(`deleted ${TOPIC} and ${AVRO_TOPIC}`);
     return;
   }
 
@@ -241,7 +242,12 @@ async function main(): Promise<void> {
     }
     const avroFixture = await ensureTopic(kafka, admin, spec);
     if (!avroFixture.reused) log(`produced ${RECORDS.toLocaleString("en")} Avro records in ${secs(avroFixture.produceMs)}`);
-    if (args.has("--cleanup")) onCleanup("delete Avro topic", () => deleteTopic(admin, AVRO_TOPIC));
+    if (args.has("--cleanup")) {
+      onCleanup("delete Avro topic", async () => {
+        await deleteTopic(admin, AVRO_TOPIC);
+        log(`deleted ${AVRO_TOPIC}`);
+      });
+    }
     await waitForLagBench();
     log(`Redrive over Avro: startScan with ${PREDICATE_CEL} on ${AVRO_TOPIC}, schema registry ${SCHEMA_REGISTRY_URL}`);
     avro = await redriveScans(AVRO_TOPIC, SCHEMA_REGISTRY_URL);
