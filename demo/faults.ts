@@ -9,6 +9,9 @@ import { z } from "zod";
 const rate = z.number().min(0).max(1);
 
 export const poisonKinds = ["unparseable-json", "unknown-schema-version", "oversized", "binary"] as const;
+/** Kafka's poison kinds add the schema-registry fault (demo/schemas.ts), switched on by the knob, not by default. */
+export const kafkaPoisonKinds = [...poisonKinds, "avro-breaking-change"] as const;
+export type KafkaPoisonKind = (typeof kafkaPoisonKinds)[number];
 export type PoisonKind = (typeof poisonKinds)[number];
 
 /** The RabbitMQ consumers (demo/rabbitmq/): names for failureRate, slowConsumers and stoppedConsumers. */
@@ -28,7 +31,7 @@ export const faultsSchema = z
       .object({
         perMinute: z.number().min(0).max(600),
         topic: z.string().min(1),
-        kinds: z.array(z.enum(poisonKinds)).min(1),
+        kinds: z.array(z.enum(kafkaPoisonKinds)).min(1),
       })
       .strict(),
     slowConsumers: z.record(z.string(), z.number().int().min(0).max(600_000)),

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Producer } from "kafkajs";
 import type { DemoConfig } from "./config";
 import { MAX_PAYLOAD_BYTES } from "./consumers/envelope";
-import type { FaultStore, PoisonKind } from "./faults";
+import type { FaultStore, KafkaPoisonKind, PoisonKind } from "./faults";
 import { topicName } from "./kafka/topics";
+import { avroPaymentEvent, breakingChangeFor } from "./schemas";
 
 // Poison-message injector: produces broken records straight to a topic (bypassing the outbox).
 
@@ -27,11 +28,14 @@ export async function producePoison(
   producer: Producer,
   config: Pick<DemoConfig, "topicPrefix">,
   logicalTopic: string,
-  kind: PoisonKind,
+  kind: KafkaPoisonKind,
 ): Promise<void> {
-  const { value, eventType } = poisonMessage(kind);
+  const topic = topicName(config, logicalTopic);
+  // Avro through the registry, after a breaking change the consumer's (latest) reader schema cannot resolve.
+  const { value, eventType } =
+    kind === "avro-breaking-change" ? { value: avroPaymentEvent(await breakingChangeFor(topic), randomUUID(), 1999), eventType: "PaymentAuthorized.Avro" } : poisonMessage(kind);
   await producer.send({
-    topic: topicName(config, logicalTopic),
+    topic,
     acks: -1,
     messages: [{ key: `poison-${randomUUID()}`, value, headers: { "event-id": randomUUID(), "event-type": eventType } }],
   });

@@ -45,6 +45,11 @@ const PADDING = "x".repeat(RECORD_BYTES);
 
 /** A ~1 KiB order as a Spring app would dead-letter it. */
 export function recordValue(index: number): Buffer {
+  return Buffer.from(JSON.stringify(orderOf(index)));
+}
+
+/** The order of record `index`, padded so that its JSON is ~RECORD_BYTES (the Avro fixture encodes the same orders). */
+export function orderOf(index: number) {
   const order = {
     orderId: `ord-${String(index).padStart(8, "0")}`,
     customer: { id: `cust-${index % 9_973}`, name: `Customer ${index % 9_973}`, email: `customer${index % 9_973}@example.com`, tier: index % 3 === 0 ? "gold" : "standard" },
@@ -60,14 +65,21 @@ export function recordValue(index: number): Buffer {
   };
   const base = Buffer.byteLength(JSON.stringify(order));
   order.padding = PADDING.slice(0, Math.max(0, RECORD_BYTES - base));
-  return Buffer.from(JSON.stringify(order));
+  return order;
 }
 
-function message(index: number): Message {
+/** Which topic the fixture fills and how a record's value is written (JSON by default; bench/dlq-search/avro.ts: Avro). */
+export interface TopicSpec {
+  topic: string;
+  value(index: number): Buffer;
+}
+export const JSON_TOPIC: TopicSpec = { topic: TOPIC, value: recordValue };
+
+function message(index: number, spec: TopicSpec): Message {
   return {
     partition: Math.floor(index / PARTITION_BLOCK) % PARTITIONS,
     key: `ord-${String(index).padStart(8, "0")}`,
-    value: recordValue(index),
+    value: spec.value(index),
     headers: {
       "kafka_dlt-exception-fqcn": "org.springframework.kafka.listener.ListenerExecutionFailedException",
       "kafka_dlt-exception-message": `Listener method 'public void com.example.orders.OrderListener.onOrder(Order)' threw exception; nested exception is java.lang.IllegalStateException: payment declined for ord-${index}`,
@@ -77,32 +89,32 @@ function message(index: number): Message {
 }
 
 /** Records in the topic (sum of log end - log start), or null when it does not exist or has another shape. */
-export async function topicCount(admin: Admin): Promise<number | null> {
+export async function topicCount(admin: Admin, topic = TOPIC): Promise<number | null> {
   const topics = await admin.listTopics();
-  if (!topics.includes(TOPIC)) return null;
-  const offsets = await admin.fetchTopicOffsets(TOPIC);
+  if (!topics.includes(topic)) return null;
+  const offsets = await admin.fetchTopicOffsets(topic);
   if (offsets.length !== PARTITIONS) return -1;
   return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 }
 
-export async function deleteTopic(admin: Admin): Promise<void> {
-  if (!(await admin.listTopics()).includes(TOPIC)) return;
-  await admin.deleteTopics({ topics: [TOPIC], timeout: 60_000 });
+export async function deleteTopic(admin: Admin, topic = TOPIC): Promise<void> {
+  if (!(await admin.listTopics()).includes(topic)) return;
+  await admin.deleteTopics({ topics: [topic], timeout: 60_000 });
   const deadline = Date.now() + 120_000;
-  while ((await admin.listTopics()).includes(TOPIC)) {
-    if (Date.now() > deadline) throw new Error(`topic ${TOPIC} still listed 120 s after its deletion`);
+  while ((await admin.listTopics()).includes(topic)) {
+    if (Date.now() > deadline) throw new Error(`topic ${topic} still listed 120 s after its deletion`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
-async function createTopic(admin: Admin): Promise<void> {
+async function createTopic(admin: Admin, topic: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       await admin.createTopics({
         waitForLeaders: true,
         timeout: 60_000,
-        topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 1, configEntries: [{ name: "retention.ms", value: "-1" }] }],
+        topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1, configEntries: [{ name: "retention.ms", value: "-1" }] }],
       });
       return;
     } catch (error) {
@@ -114,17 +126,18 @@ async function createTopic(admin: Admin): Promise<void> {
 }
 
 /** Reuses the topic when it holds exactly RECORDS records; otherwise (re)creates it and produces them. */
-export async function ensureTopic(kafka: Kafka, admin: Admin): Promise<{ reused: boolean; produceMs: number }> {
-  const existing = await topicCount(admin);
+export async function ensureTopic(kafka: Kafka, admin: Admin, spec: TopicSpec = JSON_TOPIC): Promise<{ reused: boolean; produceMs: number }> {
+  const TOPIC = spec.topic;
+  const existing = await topicCount(admin, TOPIC);
   if (existing === RECORDS) {
     log(`reusing ${TOPIC}: ${RECORDS.toLocaleString("en")} records in ${PARTITIONS} partitions`);
     return { reused: true, produceMs: 0 };
   }
   if (existing !== null) {
     log(`${TOPIC} exists with ${existing} records (want ${RECORDS}): deleting and recreating it`);
-    await deleteTopic(admin);
+    await deleteTopic(admin, TOPIC);
   }
-  await createTopic(admin);
+  await createTopic(admin, TOPIC);
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: SENDS_IN_FLIGHT });
   await producer.connect();
   const start = performance.now();
@@ -137,7 +150,7 @@ export async function ensureTopic(kafka: Kafka, admin: Admin): Promise<{ reused:
         if (from >= RECORDS) return;
         next = Math.min(RECORDS, from + SEND_BATCH);
         const messages: Message[] = [];
-        for (let i = from; i < next; i++) messages.push(message(i));
+        for (let i = from; i < next; i++) messages.push(message(i, spec));
         await producer.send({ topic: TOPIC, messages, acks: 1, compression: CompressionTypes.None });
         if (performance.now() - lastLog > 10_000) {
           lastLog = performance.now();
@@ -150,7 +163,7 @@ export async function ensureTopic(kafka: Kafka, admin: Admin): Promise<{ reused:
     await producer.disconnect();
   }
   const produceMs = performance.now() - start;
-  const count = await topicCount(admin);
+  const count = await topicCount(admin, TOPIC);
   if (count !== RECORDS) throw new Error(`produced ${RECORDS} records but the topic holds ${count}`);
   return { reused: false, produceMs };
 }

@@ -10,6 +10,11 @@
  *   npm run bench:search -- --records 100000  # a smaller topic of its own (default 1,000,000), to iterate quickly
  *   npm run bench:search -- --cleanup       # delete the topic at the end
  *   npm run bench:search -- --cleanup-only  # only delete the topic
+ *   npm run bench:search -- --no-avro       # leave out the Avro figure
+ *
+ * The same orders in Avro (Confluent wire format, schema in the stack's Apicurio Registry, topic
+ * bench-search-1m-avro.DLQ) are searched with the same predicate through the connection's schemaRegistry, and
+ * reported beside the JSON figure of the same run (aim: at least 0.7x the JSON rate).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,8 +28,10 @@ import { openControlStore } from "~/server/db/control-store";
 import { payloadAccess } from "~/server/dlq/masking";
 import { startScan } from "~/server/dlq/scans";
 import { breakdown, type Stage } from "./breakdown";
-import { benchKafka, deleteTopic, ensureTopic, EXPECTED_MATCHES, PARTITIONS, PREDICATE_CEL, PREDICATE_JQ, RECORD_BYTES, RECORDS, TOPIC } from "./fixture";
+import { benchKafka, deleteTopic, ensureTopic, EXPECTED_MATCHES, PARTITIONS, PREDICATE_CEL, PREDICATE_JQ, RECORD_BYTES, RECORDS, TOPIC, topicCount } from "./fixture";
 import { runPipeline, type PipelineRun } from "./kcat";
+import { AVRO_TOPIC, avroTopicSpec, SCHEMA_REGISTRY_URL } from "./avro";
+import { parseConfluentHeader } from "~/server/schemas/wire-format";
 import { installCleanup } from "../common/cleanup";
 import { createDatabase, dropDatabase } from "../common/database";
 import { ensureBuild, ensureStack, otherProcesses, sleep } from "../common/processes";
@@ -40,7 +47,7 @@ const RUNS = 2;
 const PAGE_WARMUP = 3;
 const PAGE_REQUESTS = 30;
 const PAGE_LIMIT = 100;
-const AIMS = { firstMatchMs: 1_000, pageP50Ms: 300 };
+const AIMS = { firstMatchMs: 1_000, pageP50Ms: 300, avroOfJson: 0.7 };
 const args = new Set(process.argv.slice(2));
 
 const { onCleanup, runMain } = installCleanup(log);
@@ -67,8 +74,8 @@ interface ScanRun {
   status: string;
 }
 
-async function redriveScans(): Promise<ScanRun[]> {
-  const config = configSchema.parse({ kafka: [{ name: CONNECTION, brokers: [BROKER] }] });
+async function redriveScans(topic = TOPIC, schemaRegistry?: string): Promise<ScanRun[]> {
+  const config = configSchema.parse({ kafka: [{ name: CONNECTION, brokers: [BROKER], ...(schemaRegistry ? { schemaRegistry: { url: schemaRegistry } } : {}) }] });
   const connections = buildConnections(config);
   const access = payloadAccess("admin", { readRoles: ["admin"], masking: [] });
   // The scan writes its progress to the control store (any replica can follow it): an embedded one here.
@@ -78,7 +85,7 @@ async function redriveScans(): Promise<ScanRun[]> {
   try {
     for (let i = 0; i < RUNS; i++) {
       const state = await startScan({ db: store.db, connections, principal: { role: "admin" } }, {
-        ref: { kind: "kafka", connection: CONNECTION, dlq: TOPIC },
+        ref: { kind: "kafka", connection: CONNECTION, dlq: topic },
         expression: PREDICATE_CEL,
         limit: RECORDS,
         ownerId: "bench",
@@ -89,11 +96,11 @@ async function redriveScans(): Promise<ScanRun[]> {
       const result = { totalMs: state.finishedAt - state.startedAt, firstMatchMs: state.firstMatchMs, scanned: state.scanned, matched: state.matched, status: state.status };
       runs.push(result);
       log(
-        `redrive scan #${i + 1}: ${secs(result.totalMs)}, ${fmtRate(rate(result.scanned, result.totalMs))}, first match ${result.firstMatchMs === null ? "none" : millis(result.firstMatchMs)}, ` +
+        `redrive scan${schemaRegistry ? " (Avro)" : ""} #${i + 1}: ${secs(result.totalMs)}, ${fmtRate(rate(result.scanned, result.totalMs))}, first match ${result.firstMatchMs === null ? "none" : millis(result.firstMatchMs)}, ` +
           `${result.scanned} scanned, ${result.matched} matched (${result.status})`,
       );
     }
-    if (args.has("--profile")) {
+    if (args.has("--profile") && !schemaRegistry) {
       const adapter = connections.kafka.get(CONNECTION)!;
       profile = await breakdown(adapter, access);
     }
@@ -198,7 +205,8 @@ async function main(): Promise<void> {
   const deleteHint = `the topic ${TOPIC} (~1 GB) is kept for re-runs; delete it with: npm run bench:search -- --cleanup-only`;
   if (args.has("--cleanup-only")) {
     await deleteTopic(admin);
-    log(`deleted ${TOPIC}`);
+    await deleteTopic(admin, AVRO_TOPIC);
+    log(`deleted ${TOPIC} and ${AVRO_TOPIC}`);
     return;
   }
 
@@ -222,6 +230,28 @@ async function main(): Promise<void> {
   await waitForLagBench();
   log(`Redrive: startScan with ${PREDICATE_CEL}, limit ${RECORDS}`);
   const redrive = await redriveScans();
+  // The Avro figure: the same orders in Avro through the registry, scanned right after the JSON ones.
+  let avro: ScanRun[] | null = null;
+  if (!args.has("--no-avro")) {
+    const spec = await avroTopicSpec();
+    const expectedId = parseConfluentHeader(spec.value(0))?.schemaId;
+    // The stack's registry keeps schemas in memory: a kept topic written under an id it no longer has is rewritten.
+    if ((await topicCount(admin, AVRO_TOPIC)) === RECORDS && (await firstSchemaId(AVRO_TOPIC)) !== expectedId) {
+      log(`${AVRO_TOPIC} was written with a schema id the registry no longer has: recreating it`);
+      await deleteTopic(admin, AVRO_TOPIC);
+    }
+    const avroFixture = await ensureTopic(kafka, admin, spec);
+    if (!avroFixture.reused) log(`produced ${RECORDS.toLocaleString("en")} Avro records in ${secs(avroFixture.produceMs)}`);
+    if (args.has("--cleanup")) {
+      onCleanup("delete Avro topic", async () => {
+        await deleteTopic(admin, AVRO_TOPIC);
+        log(`deleted ${AVRO_TOPIC}`);
+      });
+    }
+    await waitForLagBench();
+    log(`Redrive over Avro: startScan with ${PREDICATE_CEL} on ${AVRO_TOPIC}, schema registry ${SCHEMA_REGISTRY_URL}`);
+    avro = await redriveScans(AVRO_TOPIC, SCHEMA_REGISTRY_URL);
+  }
   await waitForLagBench();
   log(`kcat | jq: ${PIPELINE}`);
   const kcat = await kcatScans();
@@ -260,6 +290,7 @@ async function main(): Promise<void> {
       (x, i) => `    kcat | jq #${i + 1}:         ${secs(x.totalMs)}, ${fmtRate(rate(RECORDS, x.totalMs))}, first match ${x.firstMatchMs === null ? "none" : millis(x.firstMatchMs)}, ${x.matches} matched`,
     ),
     `    same result: ${redriveOk && kcatOk ? "yes" : "NO"} (expected ${RECORDS} scanned / ${EXPECTED_MATCHES} matched by both)`,
+    ...avroLines(avro, rRate, verdict),
     "",
     `first page (dlq.kafkaMessages newest, ${PAGE_LIMIT} rows, ${Math.round(page.bytes / 1024)} KiB, admin token): p50 ${millis(p50)}, p95 ${millis(p95)}, max ${millis(Math.max(...page.samples))} ` +
       `(n=${page.samples.length} after ${PAGE_WARMUP} warm-up) [${verdict(p50 < AIMS.pageP50Ms && p95 < AIMS.pageP50Ms)} < ${AIMS.pageP50Ms} ms]`,
@@ -271,8 +302,34 @@ async function main(): Promise<void> {
     lines.push("profile (per record, 10,000 records in memory):");
     for (const s of profile.perRecord) lines.push(`    ${s.name}: ${((s.ms * 1000) / s.records).toFixed(2)} us`);
   }
-  lines.push("", deleteHint, "===============================================================");
+  lines.push("", deleteHint + (avro ? `; the Avro topic ${AVRO_TOPIC} likewise` : ""), "===============================================================");
   console.log(lines.join("\n"));
+}
+
+/** The Avro scan's figure beside the JSON one of the same run. */
+function avroLines(avro: ScanRun[] | null, jsonRate: number, verdict: (ok: boolean) => string): string[] {
+  if (!avro) return [];
+  const best = avro.reduce((a, b) => (b.totalMs < a.totalMs ? b : a));
+  const avroRate = rate(best.scanned, best.totalMs);
+  const ratio = avroRate / jsonRate;
+  const ok = avro.every((x) => x.scanned === RECORDS && x.matched === EXPECTED_MATCHES);
+  return [
+    "",
+    `scan over Avro values (decoded through the registry): Redrive ${fmtRate(avroRate)} = ${ratio.toFixed(2)}x the JSON rate of this run [${verdict(ratio >= AIMS.avroOfJson)} at least ${AIMS.avroOfJson}x]`,
+    ...avro.map((x, i) => `    redrive startScan (Avro) #${i + 1}: ${secs(x.totalMs)}, ${fmtRate(rate(x.scanned, x.totalMs))}, ${x.scanned} scanned, ${x.matched} matched`),
+    `    same result as JSON: ${ok ? "yes" : "NO"} (expected ${RECORDS} scanned / ${EXPECTED_MATCHES} matched)`,
+  ];
+}
+
+/** The schema id the first record of partition 0 carries (null: empty or not framed). */
+async function firstSchemaId(topic: string): Promise<number | null> {
+  const connections = buildConnections(configSchema.parse({ kafka: [{ name: CONNECTION, brokers: [BROKER] }] }));
+  try {
+    const [record] = await connections.kafka.get(CONNECTION)!.readRecords(topic, 0, 0, 64 * 1024);
+    return record?.value ? (parseConfluentHeader(record.value)?.schemaId ?? null) : null;
+  } finally {
+    await closeConnections(connections);
+  }
 }
 
 runMain(main, "bench:search");

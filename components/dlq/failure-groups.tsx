@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
@@ -27,7 +28,10 @@ function HourlyTrend({ hourly }: { hourly: number[] }) {
 
 export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: FailureGroup) => void }) {
   const trpc = useTRPC();
-  const groups = useQuery(trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 30_000 }));
+  const [bySchema, setBySchema] = useState(false);
+  const groups = useQuery(
+    trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, groupBy: bySchema ? "schema" : "failure" }, { staleTime: 30_000 }),
+  );
   const data = groups.data;
   const caps = useCapabilities(dlq.kind, dlq.connection);
   const snapshots = caps?.includes("snapshot-browsing") ?? false;
@@ -45,6 +49,12 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
             Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to list exactly its messages (by the group&apos;s fingerprint).
             {groups.isFetching ? " Refreshing…" : null}
           </p>
+          {dlq.kind === "kafka" ? (
+            <label className="flex items-center gap-2 text-xs text-slate-600">
+              <input type="checkbox" checked={bySchema} onChange={(event) => setBySchema(event.target.checked)} data-testid="groups-by-schema" />
+              Split by schema id (the schema each value was written with)
+            </label>
+          ) : null}
           {data.groups.length === 0 ? (
             <p className="text-sm text-slate-500">{snapshots && data.retained === 0 ? "Take a snapshot first." : "No messages to group."}</p>
           ) : (
@@ -55,6 +65,7 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                     <th scope="col" className="py-1 pr-3 text-right font-medium">Count</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Exception</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Origin</th>
+                    {bySchema ? <th scope="col" className="py-1 pr-3 font-medium">Schema</th> : null}
                     <th scope="col" className="py-1 pr-3 font-medium">Pattern / example</th>
                     <th scope="col" className="py-1 pr-3 font-medium">Consumer group</th>
                     <th scope="col" className="py-1 pr-3 font-medium">First seen</th>
@@ -68,7 +79,7 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                 <tbody>
                   {data.groups.map((group) => (
                     <tr
-                      key={group.fingerprint}
+                      key={group.key}
                       data-testid="failure-group-row"
                       tabIndex={0}
                       onClick={() => onPick(group)}
@@ -84,6 +95,11 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                         {shortClass(group.exceptionClass)}
                       </td>
                       <td className="break-all py-1 pr-3 font-mono text-xs">{group.origin}</td>
+                      {bySchema ? (
+                        <td className="py-1 pr-3 font-mono text-xs" data-testid="failure-group-schema">
+                          {group.schemaId === null ? <span className="text-slate-400">none</span> : `id ${group.schemaId}`}
+                        </td>
+                      ) : null}
                       <td className="max-w-md py-1 pr-3 text-xs">
                         <div className="break-words font-mono text-slate-700">{group.pattern || <span className="text-slate-400">no message</span>}</div>
                         {group.example && group.example !== group.pattern ? <div className="mt-0.5 break-words text-slate-500">e.g. {group.example}</div> : null}

@@ -60,9 +60,13 @@ export const columns: Column[] = [
     label: "Value",
     track: "minmax(1.5rem,2fr)",
     sortValue: (m) => m.valuePreview ?? "",
-    cell: (m) =>
-      m.valuePreview === null ? <span className="text-slate-400">{m.size > 0 ? "withheld" : "empty"}</span> : <VisibleText text={m.valuePreview} />,
-    title: (m) => (m.valuePreview === null ? undefined : visibleString(m.valuePreview)),
+    cell: (m) => (
+      <>
+        {m.valueSchema ? <SchemaBadge schema={m.valueSchema} /> : null}
+        {m.valuePreview === null ? <span className="text-slate-400">{m.size > 0 ? "withheld" : "empty"}</span> : <VisibleText text={m.valuePreview} />}
+      </>
+    ),
+    title: (m) => [m.valueSchema?.note, m.valuePreview === null ? undefined : visibleString(m.valuePreview)].filter(Boolean).join("\n") || undefined,
     className: "font-mono text-xs text-slate-700",
   },
   {
@@ -153,5 +157,18 @@ export function ColumnChooser({ hidden, onChange }: { hidden: ColumnId[]; onChan
         ))}
       </div>
     </details>
+  );
+}
+
+/** A schema-encoded value: decoded (its format and schema id), or shown as bytes (and why, in the cell's title). */
+function SchemaBadge({ schema }: { schema: NonNullable<DlqMessageSummary["valueSchema"]> }) {
+  const decoded = schema.status === "decoded";
+  return (
+    <span
+      className={`mr-1 rounded px-1 text-[10px] uppercase ${decoded ? "bg-sky-100 text-sky-800" : "bg-amber-100 text-amber-900"}`}
+      data-testid="value-schema-badge"
+    >
+      {decoded ? `${schema.format} #${schema.schemaId}` : `bytes: ${schema.status.replace(/-/g, " ")}`}
+    </span>
   );
 }

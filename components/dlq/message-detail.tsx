@@ -2,19 +2,19 @@
 
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { exportHref } from "./replay-controls";
 import { ReplayPanel } from "./replay-panel";
-import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
-import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
+import { downloadHref, formatBytes, formatDateTime, formatDuration } from "./format";
+import { BytesView, HeaderValue, PayloadView } from "./payload-view";
+import { SchemaEvolutionPanel } from "./schema-evolution";
+import { SchemaPart } from "./schema-part";
+import type { DlqMessageDetail, DlqRef } from "./types";
 import { RabbitDeaths } from "./rabbit-failure";
 import { PublishToTopic, SnsDelivery } from "./sns-delivery";
 import { VisibleText } from "./visible-text";
-import { topLevelEntries } from "~/server/lib/json-text";
-
-const PREVIEW_LIMIT_TEXT = "256 KiB";
 
 /** A broker's own replay section in place of the topic/queue one (RabbitMQ: an exchange and a routing key). */
 export type ReplaySection = (detail: DlqMessageDetail) => ReactNode;
@@ -153,7 +153,8 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
       ) : (
         <section aria-label="Key" className="space-y-2">
           <h3 className="text-sm font-semibold text-slate-700">Key</h3>
-          {detail.key ? <BytesView bytes={detail.key} testId="detail-key" /> : <p className="text-sm text-slate-500">No key.</p>}
+          {detail.schemas.key ? <SchemaPart part="key" schema={detail.schemas.key} /> : null}
+          {detail.key ? <BytesView bytes={detail.key} testId="detail-key" /> : detail.schemas.key ? null : <p className="text-sm text-slate-500">No key.</p>}
         </section>
       )}
 
@@ -204,9 +205,25 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
               </a>
             ) : null}
           </h3>
-          {detail.value ? <PayloadView value={detail.value} /> : <p className="text-sm text-slate-500">No value (tombstone or masked).</p>}
+          {detail.schemas.value ? <SchemaPart part="value" schema={detail.schemas.value} /> : null}
+          {detail.schemas.value?.status === "decoded" ? (
+            detail.value ? (
+              <details>
+                <summary className="cursor-pointer text-sm text-sky-700">Encoded bytes (what a replay writes)</summary>
+                <PayloadView value={detail.value} />
+              </details>
+            ) : (
+              <p className="text-xs text-slate-500">The encoded bytes are not shown while masking rules apply to your role.</p>
+            )
+          ) : detail.value ? (
+            <PayloadView value={detail.value} />
+          ) : (
+            <p className="text-sm text-slate-500">No value (tombstone or masked).</p>
+          )}
         </section>
       )}
+
+      {dlq.kind === "kafka" && detail.schemas.value ? <SchemaEvolutionPanel dlq={dlq} id={detail.id} /> : null}
 
       {detail.sqs ? (
         <details>
@@ -214,87 +231,6 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
           <pre className="mt-1 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs">{JSON.stringify(detail.sqs.attributes, null, 2)}</pre>
         </details>
       ) : null}
-    </div>
-  );
-}
-
-function HeaderValue({ value }: { value: DisplayBytes | null }) {
-  if (!value) return <span className="text-slate-400">withheld or empty</span>;
-  if (value.encoding === "binary") {
-    return (
-      <span>
-        <span className="mr-2 rounded bg-slate-200 px-1 text-[10px] uppercase text-slate-700">binary</span>
-        <span className="break-all">{value.hex}</span>
-      </span>
-    );
-  }
-  return (
-    <span className="whitespace-pre-wrap break-all">
-      <VisibleText text={value.text ?? ""} />
-    </span>
-  );
-}
-
-function TruncationNote({ bytes }: { bytes: DisplayBytes }) {
-  if (!bytes.truncated) return null;
-  return (
-    <p className="text-xs text-amber-800" data-testid="payload-truncated">
-      Showing the first {PREVIEW_LIMIT_TEXT} of {bytes.size.toLocaleString()} bytes.
-    </p>
-  );
-}
-
-function BytesView({ bytes, testId }: { bytes: DisplayBytes; testId: string }) {
-  if (bytes.encoding === "binary") {
-    return (
-      <div className="space-y-1">
-        <p className="text-xs text-slate-500">binary, {bytes.size.toLocaleString()} bytes</p>
-        <pre className="max-h-64 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs" data-testid={testId}>
-          {hexLines(bytes.hex ?? "")}
-        </pre>
-        <TruncationNote bytes={bytes} />
-      </div>
-    );
-  }
-  return (
-    <div className="space-y-1">
-      <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid={testId}>
-        <VisibleText text={bytes.text ?? ""} />
-      </pre>
-      <TruncationNote bytes={bytes} />
-    </div>
-  );
-}
-
-function PayloadView({ value }: { value: DisplayBytes }) {
-  const [folded, setFolded] = useState(false);
-  if (value.encoding !== "json" || value.truncated) return <BytesView bytes={value} testId="detail-payload" />;
-  const entries = folded ? topLevelEntries(value.text ?? "") : null;
-  return (
-    <div className="space-y-1">
-      <label className="flex items-center gap-2 text-xs text-slate-600">
-        <input type="checkbox" checked={folded} onChange={(event) => setFolded(event.target.checked)} />
-        Fold by top-level key
-      </label>
-      {entries ? (
-        <div className="max-h-[32rem] overflow-auto rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload-folded">
-          {entries.map((entry, index) => (
-            <details key={index} open={entry.size === null}>
-              <summary className="cursor-pointer">
-                <VisibleText text={entry.key} />
-                {entry.size === null ? "" : entry.value.startsWith("[") ? ` [${entry.size}]` : ` {${entry.size}}`}
-              </summary>
-              <pre className="whitespace-pre-wrap break-all pl-4">
-                <VisibleText text={entry.value} />
-              </pre>
-            </details>
-          ))}
-        </div>
-      ) : (
-        <pre className="max-h-[32rem] overflow-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 font-mono text-xs" data-testid="detail-payload">
-          <VisibleText text={value.text ?? ""} />
-        </pre>
-      )}
     </div>
   );
 }

@@ -10,6 +10,7 @@ export type DlqKind = BrokerKind;
 export type DlqMessageSummary = RouterOutputs["dlq"]["kafkaMessages"]["messages"][number];
 export type DlqMessageDetail = RouterOutputs["dlq"]["message"];
 export type DisplayBytes = NonNullable<DlqMessageDetail["value"]>;
+export type SchemaEvolution = NonNullable<RouterOutputs["dlq"]["schemaEvolution"]>;
 export type FailureGroup = RouterOutputs["dlq"]["groups"]["groups"][number];
 export type SqsSnapshot = NonNullable<RouterOutputs["dlq"]["sqs"]["messages"]["snapshot"]>;
 export type ScanStatus = RouterOutputs["dlq"]["scan"]["status"];

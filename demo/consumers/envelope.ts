@@ -12,6 +12,10 @@ export class MalformedMessageError extends Error {
 export class UnknownSchemaVersionError extends Error {
   override name = "UnknownSchemaVersionError";
 }
+/** Named as the Kafka serdes name theirs: a Confluent-framed record the consumer's reader schema cannot read. */
+export class SerializationException extends Error {
+  override name = "SerializationException";
+}
 export class PayloadTooLargeError extends Error {
   override name = "PayloadTooLargeError";
 }
@@ -37,6 +41,11 @@ export function decodeMessage(message: Pick<KafkaMessage, "value" | "key" | "hea
   if (!value || value.length === 0) throw new MalformedMessageError("empty message value");
   if (value.length > MAX_PAYLOAD_BYTES) {
     throw new PayloadTooLargeError(`payload is ${value.length} bytes, over the ${MAX_PAYLOAD_BYTES}-byte limit`);
+  }
+  // The Confluent wire format (a zero byte, a 4-byte schema id): Avro written by a producer that moved on to a
+  // schema version this consumer's reader schema (the subject's latest) cannot resolve (demo/schemas.ts).
+  if (value.length > 5 && value[0] === 0 && value.readInt32BE(1) > 0) {
+    throw new SerializationException(`Error deserializing Avro message for id ${value.readInt32BE(1)}: the reader's schema (latest) requires field merchantId, which the writer's schema lacks and which has no default`);
   }
   let text: string;
   try {

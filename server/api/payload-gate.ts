@@ -147,3 +147,9 @@ export function gateReplayJob<T extends { dryRun: { sample: { preview: string | 
 export function gateAuditRow<T extends { parameters: unknown }>(row: T): T {
   return { ...row, parameters: gate.audit(row.parameters) };
 }
+
+/** A message detail: the decoded JSON of a schema-encoded key and value is payload (masked or withheld per caller). */
+export function gateSchemaDetails<T extends { schemas: { key: { json: string | null } | null; value: { json: string | null } | null } }>(detail: T): T {
+  const one = <S extends { json: string | null } | null>(schema: S): S => (schema ? { ...schema, json: gate.text(schema.json) } : schema);
+  return { ...detail, schemas: { key: one(detail.schemas.key), value: one(detail.schemas.value) } };
+}

@@ -6,6 +6,9 @@
  * writes); key, value and each header value is { encoding: "utf8", data } when the bytes are valid UTF-8 and
  * { encoding: "base64", data } otherwise (null stays null). Payload permission and masking apply exactly as in
  * the DLQ views. Streams: a whole topic is read batch by batch as the client takes the lines.
+ * A Kafka key or value written through the connection's schema registry adds `decoded.key` / `decoded.value`:
+ * { status, format, schemaId, subject, version, note, json } with `json` the decoded value as JSON text
+ * (numbers with every digit); with masking rules in force, `json` is masked and the encoded bytes are null.
  */
 import { isUtf8 } from "node:buffer";
 import { recordAudit } from "~/server/audit";
@@ -19,7 +22,9 @@ import type { ControlDb } from "~/server/db/control-store";
 import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
 import { takeScanSlot, TooManyScans } from "./scan-slots";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
-import { isFailureHeader, type RawDlqMessage } from "./messages";
+import { isFailureHeader, schemaBadge, type RawDlqMessage, type SchemaBadge } from "./messages";
+import type { PayloadDecoding } from "~/server/schemas";
+import { filterPayload, visibleDecoded, visibleRaw } from "./schema-decoding";
 import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
 import { DomainError } from "~/server/lib/errors";
 import { refusalStatus, text } from "./http-refusal";
@@ -36,6 +41,11 @@ export interface ExportLine {
   value: ExportedBytes;
   headers: Record<string, ExportedBytes>;
   headerList: [string, ExportedBytes][];
+  decoded?: { key: ExportedDecoding | null; value: ExportedDecoding | null };
+}
+
+export interface ExportedDecoding extends SchemaBadge {
+  json: string | null;
 }
 
 /** UTF-8 text when the bytes are valid UTF-8 (they round-trip exactly), base64 otherwise; null stays null. */
@@ -57,15 +67,32 @@ export function decodeBytes(exported: ExportedBytes): Buffer | null {
  */
 export function visibleMessage(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
-    return { ...message, key: null, value: null, headers: new Map([...message.headers].map(([name, value]) => [name, isFailureHeader(name) ? value : null])), headerEntries: message.headerEntries.map(([name, value]) => [name, isFailureHeader(name) ? value : null]) };
+    return { ...message, key: null, value: null, decoded: undefined, headers: new Map([...message.headers].map(([name, value]) => [name, isFailureHeader(name) ? value : null])), headerEntries: message.headerEntries.map(([name, value]) => [name, isFailureHeader(name) ? value : null]) };
+  }
+  if (message.decoded) {
+    // Masks apply to the decoded value; the encoded bytes would reveal masked fields, so they are left out then.
+    const masked = (decoding: PayloadDecoding | null, part: "key" | "value"): PayloadDecoding | null =>
+      decoding?.status === "decoded" ? { ...decoding, json: visibleDecoded(decoding, access, part) ?? "null" } : decoding;
+    return {
+      ...message,
+      key: visibleRaw(message.key, message.decoded.key, access, "key"),
+      value: visibleRaw(message.value, message.decoded.value, access, "value"),
+      decoded: { key: masked(message.decoded.key, "key"), value: masked(message.decoded.value, "value") },
+    };
   }
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }
 
 /** What a CEL filter may see (as in server-side search): without payload access, metadata and failure headers only. */
 function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
-  if (!access.payloads) return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+  if (!access.payloads) return { ...message, key: null, value: null, decoded: undefined, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+  if (message.decoded) return { ...message, key: filterPayload(message.key, message.decoded.key, access, "key"), value: filterPayload(message.value, message.decoded.value, access, "value") };
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+}
+
+function exportedDecoding(decoding: PayloadDecoding | null): ExportedDecoding | null {
+  const badge = schemaBadge(decoding);
+  return badge ? { ...badge, json: decoding?.status === "decoded" ? decoding.json : null } : null;
 }
 
 export function exportLine(message: RawDlqMessage): ExportLine {
@@ -80,6 +107,7 @@ export function exportLine(message: RawDlqMessage): ExportLine {
     value: encodeBytes(message.value),
     headers,
     headerList: message.headerEntries.map(([name, value]) => [name, encodeBytes(value)]),
+    ...(message.decoded ? { decoded: { key: exportedDecoding(message.decoded.key), value: exportedDecoding(message.decoded.value) } } : {}),
   };
 }
 

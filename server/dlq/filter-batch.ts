@@ -6,6 +6,8 @@
  */
 import type { FilterRecord } from "./cel-record.ts";
 import { isFailureHeader, kafkaFailure, type FailureInfo } from "./failure.ts";
+import { cacheKey, compileDecoder, type PortableSchema } from "../schemas/decode.ts";
+import { locateSchema } from "../schemas/wire-format.ts";
 
 /** One record to filter, as packed. Headers in order: a repeated name's last value is the one filters see. */
 export interface FilterInput {
@@ -35,13 +37,24 @@ export interface PackedBatch {
   failures: (FailureInfo | null)[] | null;
   /** Without payload access the filter sees only failure headers (the failure itself is read from all of them). */
   failureHeadersOnly: boolean;
+  /**
+   * Schema-encoded keys and values are decoded here, in the worker, when the filter reads them: the writers'
+   * schemas of this batch by `<registry>|<cache key>` (server/schemas/decode.ts). Null: the bytes as they are.
+   */
+  schemas: { registry: string; byKey: Record<string, PortableSchema> } | null;
 }
 
 /** A record's headers as an array (Kafka records' are already one). */
 const entries = (headers: FilterInput["headers"]): readonly (readonly [string, Uint8Array | null])[] => (Array.isArray(headers) ? headers : [...headers]);
 
 /** Packs records (their bytes copied once) for one worker task; transfer data, records and headers. */
-export function packBatch(expression: string, inputs: readonly FilterInput[], failures: (FailureInfo | null)[] | null, failureHeadersOnly: boolean): PackedBatch {
+export function packBatch(
+  expression: string,
+  inputs: readonly FilterInput[],
+  failures: (FailureInfo | null)[] | null,
+  failureHeadersOnly: boolean,
+  schemas: PackedBatch["schemas"] = null,
+): PackedBatch {
   const headerLists = inputs.map((input) => entries(input.headers));
   let size = 0;
   let headerCount = 0;
@@ -98,8 +111,12 @@ export function packBatch(expression: string, inputs: readonly FilterInput[], fa
       }
     }
   }
-  return { started: new Int32Array(new SharedArrayBuffer(4)), expression, data, records, headers, names, failures, failureHeadersOnly };
+  return { started: new Int32Array(new SharedArrayBuffer(4)), expression, data, records, headers, names, failures, failureHeadersOnly, schemas };
 }
+
+const NO_HEADERS: ReadonlyMap<string, Uint8Array | null> = new Map();
+/** Writers' schemas compiled in this thread (a scan sends the same ones batch after batch); null: not usable. */
+const workerDecoders = new Map<string, ReturnType<typeof compileDecoder> | null>();
 
 /** Records in a packed batch. */
 export const batchSize = (batch: PackedBatch): number => batch.records.length / RECORD_FIELDS;
@@ -152,12 +169,43 @@ export class BatchRecord implements FilterRecord {
 
   get key(): Uint8Array | null {
     const records = this.#batch.records;
-    return this.#bytes(records[this.#slot + 3]!, records[this.#slot + 4]!);
+    const bytes = this.#bytes(records[this.#slot + 3]!, records[this.#slot + 4]!);
+    return this.#batch.schemas ? this.#decoded(bytes, "key") : bytes;
   }
 
   get value(): Uint8Array | null {
     const records = this.#batch.records;
-    return this.#bytes(records[this.#slot + 5]!, records[this.#slot + 6]!);
+    const bytes = this.#bytes(records[this.#slot + 5]!, records[this.#slot + 6]!);
+    return this.#batch.schemas ? this.#decoded(bytes, "value") : bytes;
+  }
+
+  /** A schema-encoded key or value as its decoded JSON text; the bytes when it carries no schema this batch has, or does not decode. */
+  #decoded(bytes: Buffer | null, part: "key" | "value"): Uint8Array | null {
+    const schemas = this.#batch.schemas!;
+    if (bytes === null || bytes.length === 0) return bytes;
+    // Apicurio's id headers are looked at only when the batch has any (building the map costs per record).
+    const headers = this.#batch.names.some((name) => name.startsWith("apicurio.")) ? this.#allHeaders() : NO_HEADERS;
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return bytes;
+    const key = `${schemas.registry}|${cacheKey(locator)}`;
+    let decode = workerDecoders.get(key);
+    if (decode === undefined) {
+      const portable = schemas.byKey[key];
+      if (!portable) return bytes;
+      try {
+        decode = compileDecoder(portable.schema, portable.refs);
+      } catch {
+        decode = null;
+      }
+      if (workerDecoders.size >= 256) workerDecoders.clear();
+      workerDecoders.set(key, decode);
+    }
+    if (decode === null) return bytes;
+    try {
+      return Buffer.from(decode(bytes, locator, headers, part).json, "utf8");
+    } catch {
+      return bytes;
+    }
   }
 
   /** Every header, each name's last value (as a Map built from the record's headers in order). */

@@ -166,7 +166,7 @@ export interface CompiledFilter {
    * The same for Kafka records as read: their failure is decoded from their headers in the worker, and only
    * if the filter reads it. `failureHeadersOnly`: the filter sees failure headers only (no payload access).
    */
-  matchKafka(records: FilterInput[], options: { signal?: AbortSignal; failureHeadersOnly: boolean }): Promise<Uint8Array>;
+  matchKafka(records: FilterInput[], options: { signal?: AbortSignal; failureHeadersOnly: boolean; schemas?: PackedBatch["schemas"] }): Promise<Uint8Array>;
 }
 
 /** Runs the batches of one call, in order; the first to fail stops its siblings (their workers end too). */
@@ -204,10 +204,10 @@ export function compileFilter(expression: string): CompiledFilter {
       const parts = batches(records).map((batch) => packBatch(checked, batch, batch.map((record) => record.failure), false));
       return Array.from(await runAll(parts, signal), (byte) => byte === 1);
     },
-    async matchKafka(records, { signal, failureHeadersOnly }) {
+    async matchKafka(records, { signal, failureHeadersOnly, schemas = null }) {
       if (records.length === 0) return new Uint8Array(0);
       return runAll(
-        batches(records).map((batch) => packBatch(checked, batch, null, failureHeadersOnly)),
+        batches(records).map((batch) => packBatch(checked, batch, null, failureHeadersOnly, schemas)),
         signal,
       );
     },

@@ -5,6 +5,8 @@ import { kafkaFailureGroups } from "./groups";
 import { kafkaMessage, scanKafkaRecords } from "./kafka-dlq";
 import { fromKafkaRecord, type RawDlqMessage } from "./messages";
 import type { DlqSource } from "./source";
+import { decodedBatches, decodeMessages } from "./schema-decoding";
+import { schemaDecoderFor } from "./schema-decoders";
 import { readableKafkaTopic } from "./topic-access";
 
 /** A Kafka message id that is not partition:offset. */
@@ -85,16 +87,21 @@ export const kafkaDlqSource: DlqSource = {
   assertSearchable: () => undefined,
   async message(deps, at, id) {
     const position = logPositionOf(id);
-    return kafkaMessage(readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, position.partition, position.offset);
+    const message = await kafkaMessage(readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, position.partition, position.offset);
+    // Keys and values written through the connection's schema registry are decoded (bytes and a note when it is down).
+    if (message) await decodeMessages(schemaDecoderFor(deps.connections, at.connection), at.dlq, [message]);
+    return message;
   },
   missing: (_at, id) => `No record at ${id} (deleted by retention?).`,
-  groups: (deps, at, maxMessages) => kafkaFailureGroups(readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, maxMessages),
+  groups: (deps, at, maxMessages, options) => kafkaFailureGroups(readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, maxMessages, options?.bySchema ?? false),
   async scan(deps, at, sink) {
     const adapter = readableKafkaTopic(deps, at.connection, at.dlq);
     await scanKafkaRecords(adapter, at.dlq, sink.records, sink.stop, { onTotal: sink.total, afterBatch: sink.afterBatch });
   },
   async exportBatches(deps, at, ids) {
     const adapter = readableKafkaTopic(deps, at.connection, at.dlq);
-    return { batches: ids ? kafkaByIds(adapter, at.dlq, ids) : kafkaAll(adapter, at.dlq), snapshotId: null };
+    // Values and keys written through the connection's schema registry are exported decoded too.
+    const batches = ids ? kafkaByIds(adapter, at.dlq, ids) : kafkaAll(adapter, at.dlq);
+    return { batches: decodedBatches(schemaDecoderFor(deps.connections, at.connection), at.dlq, batches), snapshotId: null };
   },
 };

@@ -57,10 +57,13 @@ function maskPath(node: unknown, path: string[]): void {
 // JSON.rawJSON (Node 21+) is not in this project's TypeScript lib.
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-/** JSON.parse keeping integers beyond 2^53 as their text (JSON.stringify writes them back as written). */
+/**
+ * JSON.parse keeping every number a double would change as its text (JSON.stringify writes it back as
+ * written): integers beyond 2^53, and decimals with more digits than a double holds (decoded Avro decimals).
+ */
 function parseExact(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
-    typeof value === "number" && !Number.isSafeInteger(value) && context?.source && /^-?\d+$/.test(context.source) ? rawJSON(context.source) : value,
+    typeof value === "number" && context?.source !== undefined && String(value) !== context.source && /^-?\d+(\.\d+)?$/.test(context.source) ? rawJSON(context.source) : value,
   );
 }
 

@@ -13,6 +13,11 @@ import { fromKafkaRecord, isFailureHeader, summarise, type DlqMessageSummary, ty
 import { takeScanSlot } from "./scan-slots";
 import type { DlqDeps } from "./source";
 import { dlqSources } from "./sources";
+import { decodeRecord, decodeRecordNow, filterPayload, originTopicOf } from "./schema-decoding";
+import { schemaDecoderOf } from "./schema-decoders";
+import { locateSchema, type SchemaDecoder } from "~/server/schemas";
+import { cacheKey, type PortableSchema } from "~/server/schemas/decode";
+import type { MessageDecoding } from "./messages";
 
 export interface DlqRef {
   kind: BrokerKind;
@@ -64,7 +69,11 @@ const scans = (holder.__redriveScans ??= new Map());
 /** What a filter may see: everything, the masked payload, or (without payload access) metadata and errors. */
 export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
-    return { ...message, key: null, value: null, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+    return { ...message, key: null, value: null, decoded: undefined, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
+  }
+  // A schema-encoded key or value is filtered as its decoded JSON (record.value.field), masked like any value.
+  if (message.decoded) {
+    return { ...message, key: filterPayload(message.key, message.decoded.key, access, "key"), value: filterPayload(message.value, message.decoded.value, access, "value") };
   }
   return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
 }
@@ -166,20 +175,72 @@ export async function startScan(
     if (records.length === 0) return null;
     const { payloads } = input.access;
     const masked = payloads && input.access.masks.length > 0;
-    const inputs = records.map(
-      (record, i): FilterInput => ({
-        partition: partitions[i]!,
-        offset: Number(record.offset),
-        timestampMs: Number(record.timestamp),
-        key: payloads ? record.key : null,
-        value: payloads ? (masked ? maskBytes(record.value, input.access) : record.value) : null,
-        headers: record.headers,
-      }),
-    );
+    // With a schema registry, keys and values are decoded here before the workers filter them (record.value is
+    // the decoded value); a registry that is down leaves the bytes, as a page shows them.
+    const decodings: (MessageDecoding | null)[] = new Array(records.length).fill(null);
+    const decodeAll = async () => {
+      if (!decoder || !payloads) return;
+      // Most records decode at once (their schema compiled already); the rest wait for the registry.
+      const waiting: Promise<void>[] = [];
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const headers = new Map(record.headers);
+        // The subject is named after the topic the record was first written to (TopicNameStrategy).
+        const topic = originTopicOf(headers) ?? input.ref.dlq;
+        const parts = { key: record.key, value: record.value, headers };
+        const now = decodeRecordNow(decoder, parts, topic);
+        if (now) {
+          if (now.key || now.value) decodings[i] = now;
+          continue;
+        }
+        waiting.push(
+          decodeRecord(decoder, parts, topic).then((decoded) => {
+            if (decoded.key || decoded.value) decodings[i] = decoded;
+          }),
+        );
+      }
+      await Promise.all(waiting);
+    };
+    // Without masks, the workers decode (in parallel, and only if the filter reads the key or value): this thread
+    // hands them the batch's writers' schemas, then decodes the matches alone for their rows.
+    const inWorkers = async () => {
+      const schemas = await portableSchemas(decoder!, records);
+      const inputs = records.map(
+        (record, i): FilterInput => ({ partition: partitions[i]!, offset: Number(record.offset), timestampMs: Number(record.timestamp), key: record.key, value: record.value, headers: record.headers }),
+      );
+      const result = await filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: false, schemas });
+      await Promise.all(
+        records.map(async (record, i) => {
+          if (!result[i]) return;
+          const headers = new Map(record.headers);
+          const decoded = await decodeRecord(decoder!, { key: record.key, value: record.value, headers }, originTopicOf(headers) ?? input.ref.dlq);
+          if (decoded.key || decoded.value) decodings[i] = decoded;
+        }),
+      );
+      return result;
+    };
+    const matched = decoder && payloads && !masked ? inWorkers() : decodeAll().then(() => {
+      const inputs = records.map((record, i): FilterInput => {
+        const decoded = decodings[i];
+        return {
+          partition: partitions[i]!,
+          offset: Number(record.offset),
+          timestampMs: Number(record.timestamp),
+          key: !payloads ? null : decoded ? filterPayload(record.key, decoded.key, input.access, "key") : record.key,
+          value: !payloads ? null : decoded ? filterPayload(record.value, decoded.value, input.access, "value") : masked ? maskBytes(record.value, input.access) : record.value,
+          headers: record.headers,
+        };
+      });
+      return filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: !payloads });
+    });
     return {
       size: records.length,
-      matched: filter.matchKafka(inputs, { signal: state.abort.signal, failureHeadersOnly: !payloads }),
-      message: (i) => fromKafkaRecord(partitions[i]!, records[i]!),
+      matched,
+      message: (i) => {
+        const message = fromKafkaRecord(partitions[i]!, records[i]!);
+        if (decodings[i]) message.decoded = decodings[i]!;
+        return message;
+      },
     };
   };
   const messageRun = (): FilterRun | null => {
@@ -196,6 +257,7 @@ export async function startScan(
     };
   };
   const stop = () => state.cancel || state.matched >= state.limit;
+  const decoder = schemaDecoderOf(deps.connections, input.ref.kind, input.ref.connection);
 
   void (async () => {
     sync.start();
@@ -326,6 +388,28 @@ export async function scanState(db: ControlDb, id: string, ownerId: string, from
     error: orphaned ? "The Redrive replica running this scan stopped before it finished; start it again." : row.error,
     matches: matches.map((m) => m.summary as DlqMessageSummary),
   };
+}
+
+const NO_HEADERS: ReadonlyMap<string, Uint8Array | null> = new Map();
+
+/** The writers' schemas of a batch's keys and values, for the filter workers (each id asked of the decoder once). */
+async function portableSchemas(decoder: SchemaDecoder, records: FetchedRecord[]): Promise<{ registry: string; byKey: Record<string, PortableSchema> }> {
+  const byKey: Record<string, PortableSchema> = {};
+  const seen = new Set<string>();
+  for (const record of records) {
+    const headers = record.headers.some(([name]) => name.startsWith("apicurio.")) ? new Map(record.headers) : NO_HEADERS;
+    for (const part of ["key", "value"] as const) {
+      const bytes = record[part];
+      const locator = bytes && bytes.length > 0 ? locateSchema(bytes, headers, part) : null;
+      if (!locator) continue;
+      const key = cacheKey(locator);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const portable = await decoder.portable(bytes, headers, part);
+      if (portable) byKey[`${decoder.client.url}|${portable.key}`] = portable.schema;
+    }
+  }
+  return { registry: decoder.client.url, byKey };
 }
 
 /** Cancels a running scan of the owner's, here or (through the store) in the replica running it. */

@@ -55,7 +55,8 @@ export interface DlqSource {
   message(deps: DlqDeps, at: DlqAt, id: string): Promise<RawDlqMessage | null>;
   /** Why `message` found nothing, in words for the caller. */
   missing(at: DlqAt, id: string): string;
-  groups(deps: DlqDeps, at: DlqAt, maxMessages: number): Promise<FailureGroups>;
+  /** Failure groups of the first `maxMessages`; `bySchema`: split each group by the writer's schema id (where payloads carry one). */
+  groups(deps: DlqDeps, at: DlqAt, maxMessages: number, options?: { bySchema?: boolean }): Promise<FailureGroups>;
   /** Reads the whole DLQ (or what the broker lets a search read) into the sink. */
   scan(deps: DlqDeps, at: DlqAt, sink: ScanSink): Promise<void>;
   /** The messages to export, in batches (only `ids` when given), and the snapshot read (snapshot-browsed DLQs). */

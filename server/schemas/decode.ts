@@ -59,7 +59,15 @@ interface Compiled {
   /** Apicurio global ids name exactly one version. */
   exact?: { subject: string; version: number };
   subjects: Array<{ subject: string; version: number }>;
+  /** The referenced schemas, dependencies first (what compileDecoder needs besides the schema). */
+  refs: Array<{ name: string; schema: string }>;
   decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation">;
+}
+
+/** What a filter worker needs to decode with a writer's schema on its own thread (structured-cloneable). */
+export interface PortableSchema {
+  schema: RegisteredSchema;
+  refs: Array<{ name: string; schema: string }>;
 }
 
 const FORMAT: Record<RegisteredSchema["schemaType"], SchemaFormat> = { AVRO: "avro", PROTOBUF: "protobuf", JSON: "json-schema" };
@@ -70,12 +78,20 @@ const DOWN_BACKOFF_MS = 10_000;
 export class SchemaDecoder {
   readonly #client: SchemaRegistryClient;
   readonly #compiled: Lru<string, Promise<Compiled>>;
+  /** The same schemas once compiled, for decodeNow. */
+  readonly #ready: Lru<string, Compiled>;
   #downUntil = 0;
   #downReason = "";
 
   constructor(client: SchemaRegistryClient, cacheSize = 500) {
     this.#client = client;
     this.#compiled = new Lru(cacheSize);
+    this.#ready = new Lru(cacheSize);
+  }
+
+  /** The registry this decoder reads (for what decoding does not do: latest versions, compatibility verdicts). */
+  get client(): SchemaRegistryClient {
+    return this.#client;
   }
 
   async decode(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext = {}): Promise<PayloadDecoding> {
@@ -102,6 +118,42 @@ export class SchemaDecoder {
       }
       return { status: "decode-failed", note: `${idText}: the writer's schema could not be used: ${(error as Error).message}`, schemaId: schemaIdHint, bytes };
     }
+    return this.#decodeWith(compiled, bytes, locator, headers, part, context, idText);
+  }
+
+  /**
+   * decode() without waiting: the answer when the writer's schema is compiled already (or the part carries no
+   * schema id), undefined when decode() would have to ask the registry. A search decodes most records this way, without a promise per record.
+   */
+  decodeNow(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext = {}): PayloadDecoding | undefined {
+    if (!bytes || bytes.length === 0) return { status: "not-schema-encoded", note: `empty ${part}`, bytes };
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return { status: "not-schema-encoded", note: `the ${part} carries no schema id (no Confluent framing, no Apicurio id header)`, bytes };
+    const compiled = this.#ready.get(cacheKey(locator));
+    if (!compiled) return undefined;
+    const idText = locator.kind === "confluent" ? `schema id ${locator.schemaId}` : `${locator.header} ${locator.id}`;
+    return this.#decodeWith(compiled, bytes, locator, headers, part, context, idText);
+  }
+
+  /**
+   * The writer's schema for a key or value, compiled here and handed to a filter worker (which compiles its own
+   * copy): the schema id's cache key, or null when it carries none or the registry cannot give it now.
+   */
+  async portable(bytes: Uint8Array | null, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Promise<{ key: string; schema: PortableSchema } | null> {
+    if (!bytes || bytes.length === 0 || Date.now() < this.#downUntil) return null;
+    const locator = locateSchema(bytes, headers, part);
+    if (!locator) return null;
+    try {
+      const compiled = await this.#compile(locator);
+      return { key: cacheKey(locator), schema: { schema: compiled.schema, refs: compiled.refs } };
+    } catch {
+      // decode() reports why (and starts the back-off); a worker without the schema filters the bytes.
+      await this.decode(bytes, headers, part);
+      return null;
+    }
+  }
+
+  #decodeWith(compiled: Compiled, bytes: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext, idText: string): PayloadDecoding {
     const named = compiled.exact ?? chooseSubject(compiled.subjects, context.topic, part);
     try {
       const decoded = compiled.decode(bytes, locator, headers, part);
@@ -128,14 +180,17 @@ export class SchemaDecoder {
   }
 
   #compile(locator: SchemaLocator): Promise<Compiled> {
-    const key = locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
+    const key = cacheKey(locator);
     const cached = this.#compiled.get(key);
     if (cached) return cached;
     // The promise is cached so a page of records with one schema makes one set of requests; a failure is
     // dropped so the next record asks again (after the down back-off).
     const promise = this.#load(locator);
     this.#compiled.set(key, promise);
-    promise.catch(() => this.#compiled.deleteIf(key, promise));
+    promise.then(
+      (compiled) => this.#ready.set(key, compiled),
+      () => this.#compiled.deleteIf(key, promise),
+    );
     return promise;
   }
 
@@ -152,7 +207,7 @@ export class SchemaDecoder {
     // Best effort: which subjects carry this id (the detail shows it; decoding does not need it).
     const subjects = await this.#client.subjectsOfId(schema.id).catch(() => []);
     const refs = await this.#references(schema.references);
-    return { schema, exact, subjects, decode: compileDecoder(schema, refs) };
+    return { schema, exact, subjects, refs, decode: compileDecoder(schema, refs) };
   }
 
   /** The referenced schemas, transitively, dependencies before dependents. */
@@ -169,6 +224,10 @@ export class SchemaDecoder {
   }
 }
 
+export function cacheKey(locator: SchemaLocator): string {
+  return locator.kind === "confluent" ? `id:${locator.schemaId}` : `${locator.idKind}:${locator.id}`;
+}
+
 function chooseSubject(subjects: Compiled["subjects"], topic: string | undefined, part: RecordPart): { subject: string; version: number } | undefined {
   if (topic !== undefined) {
     const own = subjects.filter((s) => s.subject === `${topic}-${part}`).sort((a, b) => b.version - a.version)[0];
@@ -178,7 +237,7 @@ function chooseSubject(subjects: Compiled["subjects"], topic: string | undefined
   return names.size === 1 ? [...subjects].sort((a, b) => b.version - a.version)[0] : undefined;
 }
 
-function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
+export function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: string; schema: string }>): Compiled["decode"] {
   switch (schema.schemaType) {
     case "AVRO": {
       const avro = avroDecoder(schema.schema, refs.map((r) => r.schema));

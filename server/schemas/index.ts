@@ -5,3 +5,4 @@ export { SchemaRegistryClient, RegistryError, type CompatibilityVerdict, type Re
 export { SchemaDecoder, type DecodedPayload, type PayloadDecoding, type SchemaFormat, type UndecodedPayload } from "./decode.ts";
 export { confluentFrame, encodeMessageIndexes, locateSchema, parseConfluentHeader, readMessageIndexes, type RecordPart, type SchemaLocator } from "./wire-format.ts";
 export type { JsonSchemaVerdict } from "./json-schema.ts";
+export { diffSchemas, type FieldChange, type FieldChangeKind, type SchemaSide } from "./evolution.ts";

@@ -145,6 +145,17 @@ export class SchemaRegistryClient {
     return { compatible: body.is_compatible, messages };
   }
 
+  /** GET /config/{s}?defaultToGlobal=true: the compatibility level the registry applies to a subject (null when it does not say). */
+  async compatibilityLevel(subject: string): Promise<string | null> {
+    // Apicurio answers 404 for a subject without its own level (it ignores defaultToGlobal): then the global one.
+    const body = (await this.#request("GET", `/config/${encodeURIComponent(subject)}?defaultToGlobal=true`).catch((error: unknown) => {
+      if (error instanceof RegistryError && error.kind === "not-found") return this.#request("GET", "/config");
+      throw error;
+    })) as { compatibilityLevel?: unknown; compatibility?: unknown } | null;
+    const level = body?.compatibilityLevel ?? body?.compatibility;
+    return typeof level === "string" ? level : null;
+  }
+
   /**
    * Apicurio's header-carried ids (apicurio.value.globalId / contentId). Its ccompat API serves schemas by
    * content id; a global id is first mapped to its content id through Apicurio's own API next to ccompat.

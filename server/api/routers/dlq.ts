@@ -21,6 +21,10 @@ import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
 import { requireBroker } from "~/server/connections/registry";
+import { gateSchemaDetails } from "~/server/api/payload-gate";
+import { decodeMessages } from "~/server/dlq/schema-decoding";
+import { schemaDecoderFor } from "~/server/dlq/schema-decoders";
+import { schemaEvolution } from "~/server/dlq/schema-evolution";
 
 const name = z.string().min(1).max(500);
 
@@ -65,6 +69,7 @@ export const dlqRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       const page = await kafkaPage(readableKafkaTopic(ctx, input.connection, input.topic), input.topic, input);
+      await decodeMessages(schemaDecoderFor(ctx.connections, input.connection), input.topic, page.messages);
       const access = accessOf(ctx);
       return { ...page, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
     }),
@@ -77,7 +82,21 @@ export const dlqRouter = createTRPCRouter({
       // A delivery SNS failed (only SQS messages carry one): the subscription it failed for, where a replay sends it.
       const sns = message.failure?.sns;
       const snsSubscriber: SubscriberView | null = sns ? await describeSubscriber(sqsAdapter(ctx, input.connection), input.dlq, sns) : null;
-      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber };
+      return { ...gateSchemaDetails(detail(message, accessOf(ctx))), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber };
+    }),
+
+  /**
+   * Schema evolution for one Kafka dead letter: the writer's schema beside the latest of its subject, the
+   * field-level diff and the registry's compatibility verdict. Schemas are not payload; null when the
+   * connection has no schema registry.
+   */
+  schemaEvolution: viewerProcedure
+    .input(z.object({ connection: name, dlq: name, id: name, part: z.enum(["key", "value"]).default("value") }))
+    .query(async ({ ctx, input }) => {
+      const decoder = schemaDecoderFor(ctx.connections, input.connection);
+      if (!decoder) return null;
+      const message = await readDlqMessage(ctx, "kafka", input, input.id);
+      return schemaEvolution(decoder, message, input.dlq, input.part);
     }),
 
   rabbitmq: createTRPCRouter({
@@ -150,11 +169,20 @@ export const dlqRouter = createTRPCRouter({
 
   /** Failure groups: origin + exception class + normalised message, with counts and trend. */
   groups: viewerProcedure
-    .input(z.object({ kind: dlqKind, connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
+    .input(
+      z.object({
+        kind: dlqKind,
+        connection: name,
+        dlq: name,
+        maxMessages: z.number().int().min(1).max(1_000_000).default(50_000),
+        /** Kafka: "schema" splits each failure group by the schema id its values were written with. */
+        groupBy: z.enum(["failure", "schema"]).default("failure"),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const source = dlqSources[input.kind];
       source.assertReadable(ctx, input);
-      return source.groups(ctx, input, input.maxMessages);
+      return source.groups(ctx, input, input.maxMessages, { bySchema: input.groupBy === "schema" });
     }),
 
   scan: createTRPCRouter({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { schemaRegistryConfigSchema } from "~/server/lib/schema-registry-config";
 import { connectionName } from "../shared/config";
 import { kafkaSaslSchema, kafkaTlsSchema } from "../shared/security-schema";
 
@@ -32,6 +33,9 @@ export const kafkaConnectionSchema = z
       .strict()
       .prefault({}),
     replay: kafkaReplaySettings,
+    // A Confluent-compatible schema registry (Confluent, Apicurio's ccompat API, Redpanda, Karapace): keys and
+    // values in its wire format are decoded in the DLQ views, search and export. Its secrets stay on the server.
+    schemaRegistry: schemaRegistryConfigSchema.optional(),
     // Glob patterns ('*' = any characters) of consumer groups the Overview's "Needs attention" leaves out
     // (test and ad-hoc groups); the lag pages still list them.
     ignoreGroups: z.array(z.string().min(1)).default([]),

@@ -1,4 +1,5 @@
 import { logPositionIds } from "~/server/lib/message-id";
+import { describeSchemaRegistry } from "~/server/lib/schema-registry-config";
 import type { BrokerPlugin } from "../plugin";
 import { kafkaConnectionSchema } from "./config";
 import { KafkaAdapter } from "./kafka";
@@ -11,7 +12,7 @@ export const kafkaPlugin = {
   configSchema: kafkaConnectionSchema,
   ids: logPositionIds,
   capabilities: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups"],
-  describeTarget: (config) => config.brokers.join(", "),
+  describeTarget: (config) => [config.brokers.join(", "), ...(config.schemaRegistry ? [describeSchemaRegistry(config.schemaRegistry)] : [])].join(" · "),
   describeSecurity: (config) => describeKafkaSecurity(config),
   createAdapter: (config) => new KafkaAdapter(config),
 } as const satisfies BrokerPlugin<"kafka", typeof kafkaConnectionSchema, KafkaAdapter>;

@@ -22,6 +22,9 @@ import type { PayloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
 import { rabbitScan } from "~/server/dlq/rabbitmq-dlq";
 import { filterView } from "~/server/dlq/scans";
+import { decodeMessages } from "~/server/dlq/schema-decoding";
+import { schemaDecoderOf } from "~/server/dlq/schema-decoders";
+import type { SchemaDecoder } from "~/server/schemas";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server/replay/headers";
 import { audiencesOf } from "~/server/replay/audience";
@@ -136,7 +139,7 @@ const each =
   (messages) =>
     Promise.resolve(messages.map(predicate));
 
-function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess): BatchMatcher {
+function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess, decoder: SchemaDecoder | null, dlq: string): BatchMatcher {
   switch (selection.source) {
     case "all":
       return each(() => true);
@@ -154,7 +157,8 @@ function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess
       if (!selection.expression?.trim()) throw new ReplayRefused("A filtered replay needs a CEL expression.");
       // Checked before anything is read: a syntax error or a refusal comes back with its line and column.
       const filter = compileFilter(selection.expression);
-      return (messages) => filter.match(messages.map((message) => filterView(message, access)));
+      // Schema-encoded values are filtered decoded, as the DLQ page's search does.
+      return async (messages) => filter.match((await decodeMessages(decoder, dlq, messages)).map((message) => filterView(message, access)));
     }
   }
 }
@@ -281,7 +285,7 @@ export async function createReplayDraft(
   if (input.action === "discard" && !input.reason?.trim()) throw new ReplayRefused("Discarding needs a reason.");
   if (input.target === input.dlq) throw new ReplayRefused("The destination is the DLQ itself.");
   const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, ...input.options };
-  const matches = selectionPredicate(input.selection, access);
+  const matches = selectionPredicate(input.selection, access, schemaDecoderOf(connections, input.kind, input.connection), input.dlq);
   // A filtered dry run holds one of the user's scan slots while it reads.
   const release = input.selection.source === "filter" ? takeScanSlot(by) : () => {};
   const builder = new DraftBuilder(input, options, await resolvedIds(db, input.kind, input.connection, input.dlq), matches, access);

@@ -1,0 +1,102 @@
+import { expect, test } from "@playwright/test";
+import { buildDltHeaders } from "../demo/kafka/dlt-headers";
+import { confluentFrame } from "../server/schemas/wire-format";
+import { avroEncoder } from "../tests/fixtures/avro-bigint";
+import { kafkaForSpec, uniqueName } from "./support/brokers";
+import { signInAsAdmin } from "./support/session";
+
+// An Avro dead letter written through the stack's Apicurio Registry, after a breaking schema change (a required
+// field without a default): the detail shows the decoded value with its schema, and the schema evolution panel
+// shows the diff and the registry's verdict.
+
+const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
+const MAX_LONG = "9223372036854775807";
+const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-dlq-schemas");
+
+async function sr(method: string, path: string, body?: unknown): Promise<{ id?: number }> {
+  const res = await fetch(`${REGISTRY}${path}`, { method, headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id?: number };
+}
+
+const payment = {
+  type: "record",
+  name: "Payment",
+  namespace: "redrive.e2e",
+  fields: [
+    { name: "id", type: "long" },
+    { name: "amount", type: { type: "bytes", logicalType: "decimal", precision: 12, scale: 2 } },
+  ],
+};
+
+test("an Avro dead letter: decoded with its schema, and the breaking change that killed it", async ({ page }) => {
+  const source = uniqueName("e2e-avro");
+  const dlqTopic = `${source}.DLQ`;
+  const subject = `${source}-value`;
+  await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "NONE" }).catch(() => undefined);
+  const v1 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(payment) })).id!;
+  await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "NONE" });
+  const v2 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify({ ...payment, fields: [...payment.fields, { name: "merchant", type: "string" }] }) })).id!;
+  await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
+
+  const value = Buffer.from(confluentFrame(v1, avroEncoder(payment).toBuffer({ id: BigInt(MAX_LONG), amount: Buffer.from([0x30, 0x39]) })));
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    createdTopics.push(source, dlqTopic);
+    await admin.createTopics({ topics: [{ topic: source, numPartitions: 1 }, { topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    const headers = buildDltHeaders({
+      topic: source,
+      partition: 0,
+      offset: "0",
+      timestamp: String(Date.now()),
+      consumerGroup: "payment-processor",
+      exceptionClass: "org.apache.kafka.common.errors.SerializationException",
+      message: `Error deserializing Avro message for id ${v1}: missing required field merchant`,
+      stacktrace: "org.apache.kafka.common.errors.SerializationException: Error deserializing Avro message",
+      attempts: 1,
+    });
+    await producer.send({ topic: dlqTopic, messages: [{ partition: 0, key: "pay-1", value, headers }] });
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  }
+
+  try {
+    await signInAsAdmin(page);
+    await page.getByRole("link", { name: "DLQs", exact: true }).click();
+    const row = page.getByTestId(`dlq-depth-row-${dlqTopic}`);
+    await expect(row).toBeVisible({ timeout: 30_000 });
+    await row.getByRole("link", { name: dlqTopic }).click();
+
+    const messagesPanel = page.locator("#dlq-panel-messages");
+    const tableRow = messagesPanel.getByTestId("dlq-message-row");
+    await expect(tableRow).toHaveCount(1);
+    await expect(tableRow.getByTestId("value-schema-badge")).toHaveText(`avro #${v1}`);
+    await expect(tableRow).toContainText(MAX_LONG);
+
+    await tableRow.click();
+    const detail = messagesPanel.getByTestId("message-detail");
+    await expect(detail.getByTestId("detail-schema-value-format")).toHaveText("Avro");
+    await expect(detail.getByTestId("detail-schema-value-subject")).toHaveText(`${subject} v1`);
+    await expect(detail.getByTestId("detail-schema-value-id")).toHaveText(String(v1));
+    const json = detail.getByTestId("detail-schema-value-json");
+    await expect(json).toContainText(`"id": ${MAX_LONG}`);
+    await expect(json).toContainText(`"amount": 123.45`);
+    await detail.getByTestId("detail-schema-value").getByText("Writer's schema").click();
+    await expect(detail.getByTestId("detail-schema-value-text")).toContainText('"name": "Payment"');
+
+    const evolution = detail.getByTestId("schema-evolution");
+    await expect(evolution.getByTestId("schema-evolution-summary")).toContainText(`${subject} v1`);
+    await expect(evolution.getByTestId("schema-verdict")).toContainText("not compatible under BACKWARD");
+    const diff = evolution.getByTestId("schema-diff-row");
+    await expect(diff).toHaveCount(1);
+    await expect(diff).toContainText("default missing");
+    await expect(diff).toContainText("Payment.merchant");
+    expect(v2).not.toBe(v1);
+    await page.screenshot({ path: "test-results/dlq-schemas.png", fullPage: true });
+  } finally {
+    await sr("DELETE", `/subjects/${encodeURIComponent(subject)}`).catch(() => undefined);
+    await sr("DELETE", `/subjects/${encodeURIComponent(subject)}?permanent=true`).catch(() => undefined);
+  }
+});
