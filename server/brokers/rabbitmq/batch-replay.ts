@@ -6,6 +6,7 @@ import { decodeRabbitFailure, type RabbitFailure } from "./decoders";
 import { BrowseRefusedError, messageKey, openChannel } from "./reader";
 import { originOf, type ReplayDestination } from "./replay";
 import { copyOptions, REPLAY_ID_HEADER, replayCountOf } from "./replay-copy";
+import { coalesceWrites } from "./write-coalescing";
 
 /** What the filter sees of one DLQ message. */
 export interface BatchCandidate {
@@ -137,6 +138,9 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
   const maxHeld = options.maxHeld ?? 100_000;
   const maxReplays = options.maxReplays ?? 3;
   const progress: BatchReplayProgress = { read: 0, matched: 0, replayed: 0, skipped: 0, failed: 0 };
+  // The acks of a confirm batch and the copies published in one turn go out in one write each.
+  coalesceWrites(connection);
+  if (options.publishConnection) coalesceWrites(options.publishConnection);
 
   // The depth now bounds the read: dead letters arriving later (copies failing again among them) wait for the next run.
   const scratch = await openChannel(connection);
