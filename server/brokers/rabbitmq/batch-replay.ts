@@ -273,7 +273,18 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
 
   const handle = async (m: Message, paceFrom: number) => {
     const headers = (m.properties.headers ?? {}) as Record<string, unknown>;
-    const candidate: BatchCandidate = { key: messageKey(m), message: m, headers, failure: decodeRabbitFailure(headers), replayCount: replayCountOf(m) };
+    // The failure (x-death) is decoded only if the filter reads it: most filters never do (~100 of ~600 ms of the run's own CPU in a profile).
+    let failure: RabbitFailure | null | undefined;
+    const candidate: BatchCandidate = {
+      key: messageKey(m),
+      message: m,
+      headers,
+      get failure() {
+        if (failure === undefined) failure = decodeRabbitFailure(headers);
+        return failure;
+      },
+      replayCount: replayCountOf(m),
+    };
     progress.read++;
     if (!options.match(candidate)) return keep(m);
     progress.matched++;
