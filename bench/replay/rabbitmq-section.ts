@@ -10,6 +10,7 @@ import {
   benchRabbitConnection,
   deleteRabbitPair,
   naiveRabbitReplay,
+  publishCeiling,
   queueDepth,
   RABBIT_BODY_BYTES,
   RABBIT_RECORDS,
@@ -17,6 +18,7 @@ import {
   seedRabbitPair,
   shovelRabbitDlq,
   type NaiveRabbitRun,
+  type PublishCeilingRun,
   type RabbitPair,
   type ShovelRun,
 } from "./rabbitmq";
@@ -51,6 +53,7 @@ export interface RabbitResult {
   naive: NaiveRabbitRun;
   naiveDlqSize: number;
   shovel: ShovelRun;
+  ceiling: PublishCeilingRun;
 }
 
 async function redrive(connection: ChannelModel, pair: RabbitPair, read: "consume" | "get"): Promise<RedriveRun> {
@@ -89,14 +92,22 @@ export async function rabbitBench(id: string, options: RabbitSectionOptions): Pr
 
   await options.quiet();
   log(`naive loop (basic.get one, publish, wait for its confirm, ack): ${fmtCount(naiveDlqSize / 2)} matches of ${fmtCount(naiveDlqSize)}`);
-  const naive = await naiveRabbitReplay(connection, naivePair, naiveDlqSize / 2);
+  // On a connection of its own, as before Redrive's coalesced writes: the baseline's frames go out as amqplib writes them.
+  const naiveConnection = await benchRabbitConnection(options.url);
+  naiveConnection.on("error", () => undefined);
+  const naive = await naiveRabbitReplay(naiveConnection, naivePair, naiveDlqSize / 2).finally(() => naiveConnection.close().catch(() => undefined));
   log(`  ${fmtCount(naive.replayed)} replayed (${fmtCount(naive.read)} read) in ${secs(naive.ms)} -> ${fmtRate(rate(naive.replayed, naive.ms))}`);
 
   await options.quiet();
   log(`dynamic shovel (ack-mode on-confirm, src-delete-after queue-length): all ${fmtCount(count)} of ${shovelPair.dlq} back to ${shovelPair.source}`);
   const shovel = await shovelRabbitDlq(connection, options.managementUrl, shovelPair, count);
   log(`  ${fmtCount(shovel.moved)} moved in ${secs(shovel.ms)} -> ${fmtRate(rate(shovel.moved, shovel.ms))}`);
-  return { count, seedMs: seeded.ms, consume, get, naive, naiveDlqSize, shovel };
+
+  await options.quiet();
+  log(`ceiling: publishing ${fmtCount(count / 2)} copies with confirms (window 256), nothing read or acked`);
+  const ceiling = await publishCeiling(connection, prefix, count / 2);
+  log(`  ${fmtCount(ceiling.published)} published in ${secs(ceiling.ms)} -> ${fmtRate(rate(ceiling.published, ceiling.ms))}`);
+  return { count, seedMs: seeded.ms, consume, get, naive, naiveDlqSize, shovel, ceiling };
 }
 
 export function rabbitReport(r: RabbitResult): string[] {
@@ -117,6 +128,8 @@ export function rabbitReport(r: RabbitResult): string[] {
     line("get", r.get),
     `  naive loop:          ${fmtRate(naiveRate)} (extrapolated: ${fmtCount(r.naive.replayed)} replayed, ${fmtCount(r.naive.read)} read, in ${secs(r.naive.ms)}; all ${fmtCount(expected)} would take ~${secs((expected / naiveRate) * 1000)})`,
     `  dynamic shovel:      ${fmtRate(shovelRate)} (all ${fmtCount(r.count)} moved back unfiltered in ${secs(r.shovel.ms)}, ${fmtCount(r.shovel.moved)} on the origin; state after: ${r.shovel.state})`,
+    `  publish ceiling:     ${fmtRate(rate(r.ceiling.published, r.ceiling.ms))} (${fmtCount(r.ceiling.published)} copies published with confirms, window 256, nothing read or acked, in ${secs(r.ceiling.ms)}; 10x naive would be ${fmtRate(naiveRate * AIM_VS_NAIVE)} replayed = ${fmtRate(naiveRate * AIM_VS_NAIVE * 2)} read)`,
+    `  Redrive / ceiling:   ${(redriveRate / rate(r.ceiling.published, r.ceiling.ms)).toFixed(2)}x`,
     `  Redrive / shovel:    ${(redriveRate / shovelRate).toFixed(2)}x replayed vs moved; ${(rate(r.consume.result.progress.read, r.consume.ms) / shovelRate).toFixed(2)}x read (filtered) vs moved`,
     `  consume / get:       ${(redriveRate / rate(r.get.result.progress.replayed, r.get.ms)).toFixed(2)}x`,
     `  Redrive / naive:     ${(redriveRate / naiveRate).toFixed(1)}x [${verdict(redriveRate / naiveRate >= AIM_VS_NAIVE)} >= ${AIM_VS_NAIVE}]`,

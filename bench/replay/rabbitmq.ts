@@ -7,6 +7,7 @@ import amqp, { type ChannelModel, type ConfirmChannel, type Message } from "amqp
 import { batchReplay, type BatchReplayResult } from "~/server/brokers/rabbitmq/batch-replay";
 import type { BrowsableQueue } from "~/server/brokers/rabbitmq/browse-safety";
 import { ManagementClient } from "~/server/brokers/rabbitmq/management";
+import { coalesceWrites } from "~/server/brokers/rabbitmq/write-coalescing";
 import { orderJson } from "./kafka-fixture";
 import { timed, waitUntil } from "./util";
 
@@ -117,6 +118,45 @@ export async function naiveRabbitReplay(connection: ChannelModel, pair: RabbitPa
   await publisher.close();
   await reader.close();
   return { read, replayed, ms };
+}
+
+export interface PublishCeilingRun {
+  published: number;
+  ms: number;
+}
+
+/**
+ * A ceiling for any client-side replay: only publishing `count` copies (the bodies and properties of the DLQ's
+ * messages, mandatory, persistent) with publisher confirms, `window` in flight, to a queue of their own: no
+ * reads, no filter, no acks. The connection's writes are coalesced as Redrive's are.
+ */
+export async function publishCeiling(connection: ChannelModel, prefix: string, count: number, window = 256): Promise<PublishCeilingRun> {
+  coalesceWrites(connection);
+  const queue = `${prefix}-ceiling`;
+  const setup = await connection.createChannel();
+  await setup.assertQueue(queue, { durable: true });
+  const publisher = await connection.createConfirmChannel();
+  let inFlight = 0;
+  let waiters: (() => void)[] = [];
+  const { ms } = await timed(async () => {
+    for (let i = 0; i < count; i++) {
+      while (inFlight >= window) await new Promise<void>((resolve) => waiters.push(resolve));
+      inFlight++;
+      const body = Buffer.from(orderJson(i, RABBIT_BODY_BYTES));
+      publisher.publish("", queue, body, { messageId: `ord-${i}`, contentType: "application/json", persistent: true, mandatory: true }, () => {
+        inFlight--;
+        const wake = waiters;
+        waiters = [];
+        for (const resolve of wake) resolve();
+      });
+    }
+    await publisher.waitForConfirms();
+  });
+  const published = (await setup.checkQueue(queue)).messageCount;
+  await setup.deleteQueue(queue);
+  await publisher.close();
+  await setup.close();
+  return { published, ms };
 }
 
 export interface ShovelRun {

@@ -40,6 +40,22 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     expect(seen.at(-1)).toEqual(result.progress);
   });
 
+  it("hands the filter each message's decoded failure (x-death) when it reads it", async () => {
+    const { dlq, orders } = await seedDeadLetters(rabbit, 40);
+    const seen: { reason: unknown; source: unknown; same: boolean }[] = [];
+    const result = await batchReplay(rabbit.connection, {
+      dlq: await describeQueue(dlq),
+      match: (c) => {
+        seen.push({ reason: c.failure?.deathReason, source: c.failure?.sourceQueue, same: c.failure === c.failure });
+        return c.failure?.deathReason === "rejected" && c.message.properties.messageId === idOf(0);
+      },
+    });
+    expect(result.progress).toMatchObject({ read: 40, matched: 1, replayed: 1 });
+    expect(seen).toHaveLength(40);
+    expect(seen.every((f) => f.reason === "rejected" && f.source === orders && f.same)).toBe(true);
+    expect(await drainIds(rabbit, orders)).toEqual([idOf(0)]);
+  });
+
   it("keeps every original when the copies are returned unroutable", async () => {
     const { dlq, shop } = await seedDeadLetters(rabbit, 300);
     const records: BatchReplayRecord[] = [];

@@ -20,6 +20,7 @@ import { readyCount, shovelMovePlan, shovelMoveStatus, startShovelMove } from ".
 import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
 import { formatRabbitTarget, parseRabbitTarget } from "./targets";
 import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
+import { coalesceWrites } from "./write-coalescing";
 
 export interface RabbitMqOverview {
   version: string;
@@ -74,6 +75,7 @@ export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayC
       this.connection = opening;
       opening.then(
         (connection) => {
+          coalesceWrites(connection);
           connection.on("error", () => undefined);
           connection.on("close", () => {
             if (this.connection === opening) this.connection = null;

@@ -6,6 +6,7 @@ import { decodeRabbitFailure, type RabbitFailure } from "./decoders";
 import { BrowseRefusedError, messageKey, openChannel } from "./reader";
 import { originOf, type ReplayDestination } from "./replay";
 import { copyOptions, REPLAY_ID_HEADER, replayCountOf } from "./replay-copy";
+import { coalesceWrites } from "./write-coalescing";
 
 /** What the filter sees of one DLQ message. */
 export interface BatchCandidate {
@@ -137,6 +138,9 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
   const maxHeld = options.maxHeld ?? 100_000;
   const maxReplays = options.maxReplays ?? 3;
   const progress: BatchReplayProgress = { read: 0, matched: 0, replayed: 0, skipped: 0, failed: 0 };
+  // The acks of a confirm batch and the copies published in one turn go out in one write each.
+  coalesceWrites(connection);
+  if (options.publishConnection) coalesceWrites(options.publishConnection);
 
   // The depth now bounds the read: dead letters arriving later (copies failing again among them) wait for the next run.
   const scratch = await openChannel(connection);
@@ -269,7 +273,18 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
 
   const handle = async (m: Message, paceFrom: number) => {
     const headers = (m.properties.headers ?? {}) as Record<string, unknown>;
-    const candidate: BatchCandidate = { key: messageKey(m), message: m, headers, failure: decodeRabbitFailure(headers), replayCount: replayCountOf(m) };
+    // The failure (x-death) is decoded only if the filter reads it: most filters never do (~100 of ~600 ms of the run's own CPU in a profile).
+    let failure: RabbitFailure | null | undefined;
+    const candidate: BatchCandidate = {
+      key: messageKey(m),
+      message: m,
+      headers,
+      get failure() {
+        if (failure === undefined) failure = decodeRabbitFailure(headers);
+        return failure;
+      },
+      replayCount: replayCountOf(m),
+    };
     progress.read++;
     if (!options.match(candidate)) return keep(m);
     progress.matched++;
