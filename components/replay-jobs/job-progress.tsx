@@ -44,8 +44,17 @@ export function JobProgress({ data }: { data: { job: ReplayJob; remaining: numbe
       </div>
       <div className="grid grid-cols-2 gap-4 border-t border-slate-100 pt-3 sm:grid-cols-3">
         <div>
-          <Figure label="Duplicates" value={job.duplicates.toLocaleString()} testId="job-duplicates" tone={job.duplicates > 0 ? "text-amber-700" : undefined} />
-          <p className="text-xs text-slate-500">sent twice after a crash</p>
+          <Figure
+            label="Duplicates"
+            value={job.duplicatesBound && job.duplicates > 0 ? `up to ${job.duplicates.toLocaleString()}` : job.duplicates.toLocaleString()}
+            testId="job-duplicates"
+            tone={job.duplicates > 0 ? "text-amber-700" : undefined}
+          />
+          <p className="text-xs text-slate-500">
+            {job.duplicatesBound && job.duplicates > 0
+              ? "may have been sent twice after a crash: a copy sent just before it may or may not have reached the broker"
+              : "sent twice after a crash"}
+          </p>
         </div>
         <div>
           <Figure label="Came back" value={job.cameBack.toLocaleString()} testId="job-came-back" tone={job.cameBack > 0 ? "text-red-700" : undefined} />

@@ -24,6 +24,12 @@ export const BROKER_CAPABILITIES = [
   "bulk-replay",
   /** Consumers are named groups with committed offsets: lag per group, the replay audience is those groups. */
   "consumer-groups",
+  /**
+   * After a crash the job counts its duplicates exactly (Kafka: it reads the target's end to see which copies
+   * were written). Without it the count is an upper bound (SQS, RabbitMQ: a send or publish whose answer was
+   * lost with the process may or may not have reached the broker), shown as "up to N".
+   */
+  "exact-duplicate-count",
 ] as const;
 
 export type BrokerCapability = (typeof BROKER_CAPABILITIES)[number];

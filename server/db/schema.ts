@@ -471,7 +471,7 @@ export const replayJobs = pgTable(
     done: integer("done").notNull().default(0),
     skipped: integer("skipped").notNull().default(0),
     failed: integer("failed").notNull().default(0),
-    /** Copies sent a second time after a crash (Kafka: verified against the target; SQS: at most). */
+    /** Copies sent a second time after a crash (Kafka: verified against the target; SQS, RabbitMQ: at most, shown "up to N"). */
     duplicates: integer("duplicates").notNull().default(0),
     /** Replayed copies that died again and reached a DLQ. */
     cameBack: integer("came_back").notNull().default(0),

@@ -118,6 +118,26 @@ describe("batch replay of a RabbitMQ DLQ", () => {
     expect([...replayed, ...left].sort()).toEqual(ids(0, 2_000));
   });
 
+  it("publishes each copy only after beforePublish resolves; a rejection stops the run and keeps the message", async () => {
+    const { dlq, orders } = await seedDeadLetters(rabbit, 200);
+    const before: string[] = [];
+    const result = await batchReplay(rabbit.connection, {
+      dlq: await describeQueue(dlq),
+      match: () => true,
+      beforePublish: async ({ key }) => {
+        // Slow, as a database write: the copy waits for it.
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (before.length === 50) throw new Error("the control store is down");
+        before.push(key);
+      },
+    });
+    expect(result).toMatchObject({ stop: "error", progress: { replayed: 50 } });
+    expect(result.reason).toContain("before publishing: the control store is down");
+    const replayed = await drainIds(rabbit, orders);
+    expect(replayed.map((id) => `id:${id}`)).toEqual(before);
+    expect(await drainIdsOnce(rabbit, dlq, 150)).toEqual(ids(50, 200));
+  });
+
   it("loop guard: skips messages replayed maxReplays times unless forced, and counts replays on the copy", async () => {
     const dlq = await rabbit.queue("dlq-looping");
     const target = await rabbit.queue("target");

@@ -143,19 +143,20 @@ describe("a RabbitMQ bulk replay job", () => {
         dlq,
         selection: { source: "filter", expression: 'body.tier == "gold"' },
         options: { ...DEFAULT_JOB_OPTIONS, canarySize: 0, batchSize: 4 },
-        // As a worker that died mid-batch leaves it: running, two items marked "sending" (their copies may exist).
+        // As a worker that died mid-batch leaves it: running, two items marked "sent" (their copies may exist), two
+        // "sending" (taken, never published).
         state: "running",
         total: chosen.length,
         createdBy: "test",
       })
       .returning();
-    await db.insert(replayJobItems).values(chosen.map((i, seq) => ({ jobId: job!.id, seq, messageId: `id:${idOf(i)}`, state: seq < 2 ? ("sending" as const) : ("pending" as const) })));
+    await db.insert(replayJobItems).values(chosen.map((i, seq) => ({ jobId: job!.id, seq, messageId: `id:${idOf(i)}`, state: seq < 2 ? ("sent" as const) : seq < 4 ? ("sending" as const) : ("pending" as const) })));
 
     // pg-boss handing the slice out again: the crashed batch is recovered first.
     await runReplaySlice({ db, connections: api.connections, queue: await api.jobs() }, job!.id, { retried: true });
 
     const [after] = await db.select().from(replayJobs).where(eq(replayJobs.id, job!.id));
-    // The crashed batch's originals were never acknowledged, so all ten are replayed; the two may have had copies already.
+    // The crashed batch's originals were never acknowledged, so all ten are replayed; the two "sent" may have had copies already.
     expect(after).toMatchObject({ state: "completed", done: 10, failed: 0, skipped: 0, duplicates: 2, recoveries: 1 });
 
     // Three copies fail again: rejected from their queue, they dead-letter back into the DLQ.

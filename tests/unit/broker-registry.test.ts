@@ -35,6 +35,10 @@ describe("broker registry", () => {
     expect(can("kafka", "discard")).toBe(true);
     expect(can("sqs", "discard")).toBe(true);
     expect(can("rabbitmq", "discard")).toBe(false);
+    // Kafka's jobs verify their duplicates against the target; SQS's and RabbitMQ's count an upper bound ("up to N").
+    expect(can("kafka", "exact-duplicate-count")).toBe(true);
+    expect(can("sqs", "exact-duplicate-count")).toBe(false);
+    expect(can("rabbitmq", "exact-duplicate-count")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
@@ -43,7 +47,7 @@ describe("broker registry", () => {
 
   it("answers, for each kind, exactly the capabilities its plugin declares", () => {
     const declared = {
-      kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups"],
+      kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count"],
       sqs: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
       rabbitmq: ["live-browsing", "native-move", "bulk-replay"],
     };

@@ -33,6 +33,8 @@ const optionsInput = z
   .strict();
 
 const jobOrThrow = (ctx: Context, id: string) => readableReplayJob(ctx.db, id, readableRow(ctx));
+/** Whether the job's `duplicates` is an upper bound ("up to N") rather than an exact count: its broker's answer. */
+const withDuplicatesBound = <T extends { kind: BrokerKind }>(job: T) => ({ ...job, duplicatesBound: !can(job.kind, "exact-duplicate-count") });
 
 /** Bulk replay and discard as durable jobs: dry run, confirm, pause / resume / cancel, progress, outcomes. */
 export const replayJobsRouter = createTRPCRouter({
@@ -60,10 +62,10 @@ export const replayJobsRouter = createTRPCRouter({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       // A misspelt field is refused before the DLQ is read, not counted as zero matches.
       if (input.selection.source === "filter" && input.selection.expression?.trim()) checkFilter(input.selection.expression);
-      return createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccessFor(ctx));
+      return withDuplicatesBound(await createReplayDraft(ctx.db, ctx.connections, input, ctx.principal.name, payloadAccessFor(ctx)));
     }),
 
   /** Confirms a dry run: the snapshotted messages are replayed by a durable job. */
@@ -110,12 +112,12 @@ export const replayJobsRouter = createTRPCRouter({
   /** Every job, newest first (kept 90 days or more; see retention). */
   list: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100), state: z.enum(replayJobStates).optional() }).default({ limit: 100 }))
-    .query(async ({ ctx, input }) => (await replayJobList(ctx.db, readableFor(ctx), input)).map(gateReplayJob)),
+    .query(async ({ ctx, input }) => (await replayJobList(ctx.db, readableFor(ctx), input)).map((job) => withDuplicatesBound(gateReplayJob(job)))),
 
   /** One job with what the page derives from it: remaining, rate, ETA and elapsed time. */
   get: viewerProcedure.input(jobId).query(async ({ ctx, input }) => {
     const job = await jobOrThrow(ctx, input.jobId);
-    return { job: gateReplayJob(job), ...jobProgress(job, Date.now()) };
+    return { job: withDuplicatesBound(gateReplayJob(job)), ...jobProgress(job, Date.now()) };
   }),
 
   /** Per-message outcomes, in snapshot order, paged by sequence number. */

@@ -81,6 +81,12 @@ export interface BatchReplayOptions {
    * A crash leaves at most this many duplicates. Default 256.
    */
   confirmWindow?: number;
+  /**
+   * Called just before each copy is published (after the confirm window and the pacing): e.g. to note durably
+   * that it may be published from now on, so a crash after it is known to have possibly left a copy. Until it
+   * resolves nothing is published for the message; a rejection stops the run with "error" and keeps the message.
+   */
+  beforePublish?: (candidate: BatchCandidate) => Promise<void> | void;
   /** Stop reading once this many unreplayed messages are held (they stay in memory until the end). Default 100,000. */
   maxHeld?: number;
   /** Loop guard: a message already replayed this many times is skipped unless force. Default 3. */
@@ -312,6 +318,15 @@ export async function batchReplay(connection: ChannelModel, options: BatchReplay
       if (wait > 0) await sleep(wait);
     }
     if (stop) return keep(m);
+    if (options.beforePublish) {
+      try {
+        await options.beforePublish(candidate);
+      } catch (error) {
+        keep(m);
+        return halt("error", `before publishing: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (stop) return keep(m);
+    }
     publish(m, key, destination);
     if (seq >= limit) halt("limit");
   };
