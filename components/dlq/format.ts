@@ -1,12 +1,16 @@
-/** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
-export function dlqHref(kind: "kafka" | "sqs" | "rabbitmq", connection: string, name: string): string {
+/** Path of a DLQ page (a NATS one is a consumer's dead-letter set, "<stream>.<consumer>"); every segment is encoded, so any queue or topic name is a valid URL. */
+export function dlqHref(kind: BrokerKindName, connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
 
 /** How people name a broker kind (as its plugin's label; the plugins themselves are server-only). */
-export function brokerLabel(kind: "kafka" | "sqs" | "rabbitmq"): string {
-  return { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ" }[kind];
+export function brokerLabel(kind: BrokerKindName): string {
+  return BROKER_LABELS[kind];
 }
+
+/** Every broker kind a component may be handed (the registry's kinds; the registry itself is server-only). */
+export type BrokerKindName = "kafka" | "sqs" | "rabbitmq" | "nats";
+const BROKER_LABELS: Record<BrokerKindName, string> = { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ", nats: "NATS JetStream" };
 
 /** "java.lang.NullPointerException" -> "NullPointerException". */
 export function shortClass(className: string): string {

@@ -41,6 +41,16 @@ export function AudienceText({ audience }: { audience: ReplayAudience }) {
       </span>
     );
   }
+  if (audience.kind === "streams") {
+    return (
+      <span data-testid="audience">
+        stored by{" "}
+        {audience.streams
+          .map((s) => `${s.name} (${s.consumers.length === 0 ? "no consumer takes this subject" : `consumers: ${s.consumers.join(", ")}`})`)
+          .join("; ")}
+      </span>
+    );
+  }
   return (
     <span data-testid="audience">
       SQS keeps no list of consumers: whoever receives from this queue gets the copies (now {audience.inFlight.toLocaleString()} in flight with receivers,{" "}

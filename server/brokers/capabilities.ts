@@ -13,6 +13,11 @@ export const BROKER_CAPABILITIES = [
   "edit",
   /** Consumers are named groups with committed offsets: lag per group, the replay audience is those groups. */
   "consumer-groups",
+  /**
+   * Consumers are durable cursors on a stream read by sequence (NATS JetStream): lag per consumer (pending,
+   * ack-pending, ack floor); dead letters are announced per consumer, not moved to a queue.
+   */
+  "stream-consumers",
 ] as const;
 
 export type BrokerCapability = (typeof BROKER_CAPABILITIES)[number];

@@ -1,4 +1,5 @@
 import { and, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import type { BrokerKind } from "~/server/brokers/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import type { QueueSample } from "./queue-health-rules";
 import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
@@ -15,7 +16,7 @@ export function bucketSeconds(range: RangeKey, sampleIntervalSeconds: number): n
 
 export interface SnapshotState {
   connection: string;
-  kind: "kafka" | "sqs" | "rabbitmq";
+  kind: BrokerKind;
   /** Time of the newest stored sample (null: never sampled). */
   sampledAt: Date | null;
   /** The newest collection attempt, which may have failed after the last good sample. */

@@ -6,7 +6,7 @@ import { buildConnections, connectionRefs } from "~/server/connections/registry"
 
 describe("broker registry", () => {
   it("registers each plugin under its own kind, with known capabilities only", () => {
-    expect(BROKER_KINDS).toEqual(["kafka", "sqs", "rabbitmq"]);
+    expect(BROKER_KINDS).toEqual(["kafka", "sqs", "rabbitmq", "nats"]);
     for (const kind of BROKER_KINDS) {
       expect(brokerPlugins[kind].kind).toBe(kind);
       for (const capability of brokerPlugins[kind].capabilities) expect(BROKER_CAPABILITIES).toContain(capability);
@@ -24,6 +24,11 @@ describe("broker registry", () => {
     expect(can("rabbitmq", "native-move")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
+    expect(can("nats", "stream-consumers")).toBe(true);
+    expect(can("nats", "consumer-groups")).toBe(false);
+    expect(can("nats", "snapshot-browsing")).toBe(false);
+    expect(can("kafka", "stream-consumers")).toBe(false);
+    expect(isBrokerKind("nats")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
     expect(isBrokerKind("toString")).toBe(false);
   });
@@ -51,14 +56,30 @@ describe("broker registry", () => {
     expect(plugin.ids.parse("")).toBeNull();
   });
 
+  it("describes a NATS connection without its credentials, and names dead letters by capture sequence", () => {
+    const plugin = brokerPlugins.nats;
+    const config = plugin.configSchema.parse({ name: "n", servers: ["nats://alice:s3cret@nats.example:4222", "tls://b.example:4222"], auth: { type: "token", token: "hunter2" }, advisoryCapture: { create: true } });
+    const described = `${plugin.describeTarget(config)} ${plugin.describeSecurity(config)}`;
+    expect(described).toContain("nats://nats.example:4222, tls://b.example:4222");
+    expect(described).toContain("REDRIVE_DLQ_ADVISORIES (created by Redrive)");
+    expect(described).toContain("TLS · token");
+    expect(described).not.toMatch(/s3cret|hunter2|alice/);
+    expect(plugin.ids.parse("42")).toBe(42);
+    expect(plugin.ids.parse("0")).toBeNull();
+    expect(plugin.ids.parse("1:2")).toBeNull();
+    expect(plugin.ids.format(7)).toBe("7");
+  });
+
   it("builds one adapter per configured connection through the plugins", () => {
     const all = buildConnections(
       configSchema.parse({
         kafka: [{ name: "k", brokers: ["localhost:9092"] }],
         sqs: [{ name: "q", endpoint: "http://localhost:9324" }],
         rabbitmq: [{ name: "r", url: "amqp://127.0.0.1:5672", managementUrl: "http://127.0.0.1:15672" }],
+        nats: [{ name: "n", servers: "127.0.0.1:4222" }],
       }),
     );
+    expect(all.nats.get("n")?.kind).toBe("nats");
     expect(all.kafka.get("k")?.kind).toBe("kafka");
     expect(all.sqs.get("q")?.kind).toBe("sqs");
     expect(all.rabbitmq.get("r")?.kind).toBe("rabbitmq");
@@ -66,6 +87,7 @@ describe("broker registry", () => {
       { kind: "kafka", name: "k" },
       { kind: "sqs", name: "q" },
       { kind: "rabbitmq", name: "r" },
+      { kind: "nats", name: "n" },
     ]);
   });
 });
