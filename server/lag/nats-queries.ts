@@ -65,3 +65,14 @@ export async function natsConsumerHistory(db: ControlDb, options: { connection: 
     };
   });
 }
+
+/** Each consumer's captured dead letters an hour ago (the sample closest after that time), for growth figures. */
+export async function natsDeadLettersHourAgo(db: ControlDb, connection: string): Promise<Map<string, number>> {
+  const t = natsConsumerSamples;
+  const rows = await db
+    .selectDistinctOn([t.stream, t.consumer], { stream: t.stream, consumer: t.consumer, deadLetters: t.deadLetters })
+    .from(t)
+    .where(and(eq(t.connection, connection), gte(t.sampledAt, new Date(Date.now() - 3_600_000))))
+    .orderBy(t.stream, t.consumer, t.sampledAt);
+  return new Map(rows.flatMap((r) => (r.deadLetters === null ? [] : [[`${r.stream}.${r.consumer}`, r.deadLetters] as const])));
+}

@@ -4,6 +4,8 @@ import type { NatsAdapter } from "~/server/brokers/nats/adapter";
 import { natsConsumerSamples, natsStreamSamples } from "~/server/db/schema";
 import { NatsSampler } from "~/server/jobs/nats-sampler";
 import { applyRetention } from "~/server/jobs/retention";
+import { latestDepths } from "~/server/depth/latest";
+import { renderMetrics } from "~/server/metrics/prometheus";
 import { ApiHarness } from "./helpers/api";
 import { eventually, NATS_URL, NatsFixture, natsName } from "./helpers/nats";
 
@@ -107,6 +109,17 @@ describe("the NATS JetStream sampler", () => {
     expect(one.stream).toMatchObject({ lastSeq: 8 });
     const history = await api.data<{ points: { lag: number; ackPending: number }[] }>("lag.streamConsumerHistory", { kind: "query", input: { connection: "js", consumer: `${LAG}.billing`, range: "15m" }, headers: as(viewer) });
     expect(history.points.at(-1)).toMatchObject({ lag: 3, ackPending: 3 });
+    // The Overview's attention list has the stopped consumer; /api/metrics the exporter's names.
+    const hotspots = await api.data<{ streamConsumers: { name: string; status: string }[] | null }>("overview.hotspots", { kind: "query", headers: as(viewer) });
+    expect(hotspots.streamConsumers?.find((c) => c.name === `${LAG}.idle`)).toMatchObject({ status: "STOP" });
+    expect(hotspots.streamConsumers?.some((c) => c.name === `${LAG}.billing`)).toBe(false);
+    const metrics = (await renderMetrics(api.store.db, api.connections)).body;
+    expect(metrics).toContain(`jetstream_consumer_num_pending{connection="js",stream_name="${LAG}",consumer_name="billing"} 3`);
+    expect(metrics).toContain(`jetstream_consumer_num_ack_pending{connection="js",stream_name="${LAG}",consumer_name="billing"} 3`);
+    expect(metrics).toContain(`jetstream_consumer_ack_floor_stream_seq{connection="js",stream_name="${LAG}",consumer_name="billing"} 2`);
+    expect(metrics).toContain(`jetstream_stream_last_seq{connection="js",stream_name="${LAG}"} 8`);
+    expect(metrics).toContain(`redrive_jetstream_consumer_status{connection="js",stream_name="${LAG}",consumer_name="idle",status="STOP"} 1`);
+    expect(metrics).toContain(`redrive_connection_up{kind="nats",connection="js"}`);
     // Not a NATS connection, or no such connection: 404, not a 500.
     expect((await api.call("lag.streamConsumers", { kind: "query", input: { connection: "nope" }, headers: as(viewer) })).status).toBe(404);
     for (const m of got.slice(2)) m.ack();
@@ -134,6 +147,12 @@ describe("the NATS JetStream sampler", () => {
     const rows = await api.store.db.select().from(natsConsumerSamples).where(eq(natsConsumerSamples.stream, POISON));
     const latest = rows.sort((a, b) => b.sampledAt.getTime() - a.sampledAt.getTime())[0]!;
     expect(latest).toMatchObject({ consumer: "notify", deadLetters: 1, pending: 0, ackPending: 0 });
+    // The consumer's dead-letter set is a DLQ on the DLQ list and the Overview, one dead letter not replayed.
+    const depths = await latestDepths(api.store.db, api.connections);
+    expect(depths.dlqs.find((d) => d.kind === "nats" && d.name === `${POISON}.notify`)).toMatchObject({ connection: "js", sources: [POISON], depth: 1, notReplayed: 1 });
+    expect(depths.dlqs.some((d) => d.name === `${LAG}.billing`)).toBe(false);
+    const history = await api.data<{ points: { name: string; depth: number }[] }>("depth.history", { kind: "query", input: { kind: "nats", connection: "js", names: [`${POISON}.notify`], range: "15m" }, headers: as(viewer) });
+    expect(history.points.at(-1)).toMatchObject({ name: `${POISON}.notify`, depth: 1 });
   });
 
   it("folds raw samples past the raw retention into 1-minute averages", async () => {

@@ -12,7 +12,7 @@ export const depthRouter = createTRPCRouter({
   history: viewerProcedure
     .input(
       z.object({
-        kind: z.enum(["sqs", "kafka", "rabbitmq"]),
+        kind: z.enum(["sqs", "kafka", "rabbitmq", "nats"]),
         connection: z.string().min(1),
         names: z.array(z.string().min(1)).min(1).max(50),
         range: rangeInput,
