@@ -12,10 +12,11 @@ import { scanKafkaRecords } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
+import { NATS_SCAN_WINDOW, natsScan } from "./nats-dlq";
 import { takeScanSlot } from "./scan-slots";
 
 export interface DlqRef {
-  kind: "kafka" | "sqs" | "rabbitmq";
+  kind: "kafka" | "sqs" | "rabbitmq" | "nats";
   connection: string;
   /** Kafka: the DLQ topic. SQS, RabbitMQ: the DLQ queue name. */
   dlq: string;
@@ -208,15 +209,8 @@ export async function startScan(
           },
           afterBatch: flush,
         });
-      } else if (input.ref.kind === "rabbitmq") {
-        const adapter = connections.rabbitmq.get(input.ref.connection);
-        if (!adapter) throw new Error(`no RabbitMQ connection "${input.ref.connection}"`);
-        // One browse window (what the page shows): a deeper read would hold more messages from the queue's consumers.
-        const page = await rabbitPage(adapter, input.ref.dlq, RABBIT_FIND_WINDOW);
-        state.total = page.messages.length;
-        for (const message of page.messages) visit(message);
       } else {
-        await scanSnapshot(db, input.ref.snapshotId ?? "", visit, stop, (total) => (state.total = total), flush);
+        await MESSAGE_SOURCES[input.ref.kind]({ db, connections, ref: input.ref, visit, stop, flush, setTotal: (total) => (state.total = total) });
       }
       await flush();
       await drain();
@@ -238,6 +232,41 @@ export async function startScan(
   })();
   return state;
 }
+
+interface SourceRun {
+  db: ControlDb;
+  connections: Connections;
+  ref: DlqRef;
+  visit: (message: RawDlqMessage) => void;
+  stop: () => boolean;
+  flush: () => Promise<void>;
+  setTotal: (total: number) => void;
+}
+
+/** Where a search reads the dead letters of each kind but Kafka (whose records are filtered in bulk, above). */
+const MESSAGE_SOURCES: { [K in Exclude<DlqRef["kind"], "kafka">]: (run: SourceRun) => Promise<void> } = {
+  rabbitmq: async ({ connections, ref, visit, setTotal }) => {
+    const adapter = connections.rabbitmq.get(ref.connection);
+    if (!adapter) throw new Error(`no RabbitMQ connection "${ref.connection}"`);
+    // One browse window (what the page shows): a deeper read would hold more messages from the queue's consumers.
+    const page = await rabbitPage(adapter, ref.dlq, RABBIT_FIND_WINDOW);
+    setTotal(page.messages.length);
+    for (const message of page.messages) visit(message);
+  },
+  sqs: async ({ db, ref, visit, stop, setTotal, flush }) => {
+    await scanSnapshot(db, ref.snapshotId ?? "", visit, stop, setTotal, flush);
+  },
+  // The consumer's dead letters from the capture stream, each with its original (up to NATS_SCAN_WINDOW).
+  nats: async ({ connections, ref, visit, stop, flush }) => {
+    const adapter = connections.nats.get(ref.connection);
+    if (!adapter) throw new Error(`no NATS connection "${ref.connection}"`);
+    await natsScan(adapter, ref.dlq, NATS_SCAN_WINDOW, (message) => {
+      visit(message);
+      return !stop();
+    });
+    await flush();
+  },
+};
 
 /** Writes a running scan's progress and new matches to the store, and takes a cancel asked through any replica. */
 class ScanSync {

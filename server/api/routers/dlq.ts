@@ -8,12 +8,14 @@ import { createTRPCRouter, payloadAccessFor, readableFor, viewerProcedure } from
 import type { Principal } from "~/server/auth/principal";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { checkFilter } from "~/server/dlq/filter-check";
-import { FailureGroupAggregator, kafkaFailureGroups } from "~/server/dlq/groups";
+import { FailureGroupAggregator, kafkaFailureGroups, type FailureGroup } from "~/server/dlq/groups";
 import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { rabbitFailureGroups, rabbitMessage, rabbitPage } from "~/server/dlq/rabbitmq-dlq";
+import { fromDeadLetter, natsFailureGroups, natsMessage, natsPage } from "~/server/dlq/nats-dlq";
+import type { RawDlqMessage } from "~/server/dlq/messages";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
@@ -24,8 +26,42 @@ const name = z.string().min(1).max(500);
 
 const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 const rabbitAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "rabbitmq", connection);
+const natsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "nats", connection);
 /** The DLQ kinds whose messages these procedures read. */
-const dlqKind = z.enum(["kafka", "sqs", "rabbitmq"]);
+const dlqKind = z.enum(["kafka", "sqs", "rabbitmq", "nats"]);
+type DlqKindInput = z.infer<typeof dlqKind>;
+type MessageRef = { connection: string; dlq: string; id: string; snapshotId?: string };
+
+/** How one dead letter is read, per DLQ kind (typed over every kind: a new one must say how). */
+type ReaderContext = Context & { principal: Principal };
+const messageReaders: { [K in DlqKindInput]: (ctx: ReaderContext, input: MessageRef) => Promise<RawDlqMessage> } = {
+  rabbitmq: async (ctx, input) => {
+    const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
+    if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
+    return message;
+  },
+  kafka: async (ctx, input) => {
+    const position = parseLogPosition(input.id);
+    if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
+    const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
+    if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
+    return message;
+  },
+  sqs: async (ctx, input) => {
+    if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
+    const [row] = await ctx.db
+      .select()
+      .from(sqsSnapshotMessages)
+      .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
+    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
+    return fromSqsMessage(row);
+  },
+  nats: async (ctx, input) => {
+    const dead = await natsMessage(natsAdapter(ctx, input.connection), input.dlq, input.id);
+    if (!dead) throw new TRPCError({ code: "NOT_FOUND", message: `No dead letter ${input.id} of ${input.dlq} (its advisory aged out of the capture stream?).` });
+    return fromDeadLetter(dead);
+  },
+};
 
 const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
 
@@ -38,6 +74,36 @@ async function latestSnapshot(ctx: Context, connection: string, queue: string) {
     .limit(1);
   return snapshot ?? null;
 }
+
+type GroupsResult = { groups: FailureGroup[]; scanned: number; retained: number };
+type GroupsInput = { connection: string; dlq: string; maxMessages: number };
+
+/** Failure groups per DLQ kind (typed over every kind). */
+const groupReaders: { [K in DlqKindInput]: (ctx: ReaderContext, input: GroupsInput) => Promise<GroupsResult> } = {
+  kafka: (ctx, input) => kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages),
+  rabbitmq: (ctx, input) => rabbitFailureGroups(rabbitAdapter(ctx, input.connection), input.dlq, input.maxMessages),
+  nats: (ctx, input) => natsFailureGroups(natsAdapter(ctx, input.connection), input.dlq, input.maxMessages),
+  sqs: async (ctx, input) => {
+    const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
+    if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
+    const aggregator = new FailureGroupAggregator(Date.now());
+    let scanned = 0;
+    let after = 0;
+    for (;;) {
+      const rows = await ctx.db
+        .select()
+        .from(sqsSnapshotMessages)
+        .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, after)))
+        .orderBy(asc(sqsSnapshotMessages.seq))
+        .limit(1_000);
+      for (const row of rows) aggregator.add(fromSqsMessage(row));
+      scanned += rows.length;
+      if (rows.length < 1_000 || scanned >= input.maxMessages) break;
+      after = rows.at(-1)!.seq;
+    }
+    return { groups: aggregator.result(), scanned, retained: snapshot.captured };
+  },
+};
 
 export const dlqRouter = createTRPCRouter({
   /** Every DLQ of every connection, from the collector's latest samples (no broker is asked). */
@@ -81,27 +147,8 @@ export const dlqRouter = createTRPCRouter({
   message: viewerProcedure
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
-      const access = accessOf(ctx);
-      if (input.kind === "rabbitmq") {
-        const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
-        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
-      }
-      if (input.kind === "kafka") {
-        const position = parseLogPosition(input.id);
-        if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-        const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
-        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-        return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
-      }
-      if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
-      const [row] = await ctx.db
-        .select()
-        .from(sqsSnapshotMessages)
-        .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
-      if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
-      const message = fromSqsMessage(row);
-      return { ...detail(message, access), cameBackFrom: await earlierReplay(ctx.db, message) };
+      const message = await messageReaders[input.kind](ctx, input);
+      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message) };
     }),
 
   rabbitmq: createTRPCRouter({
@@ -116,6 +163,30 @@ export const dlqRouter = createTRPCRouter({
         const page = await rabbitPage(rabbitAdapter(ctx, input.connection), input.queue, input.limit, input.streamOffset);
         const access = accessOf(ctx);
         return { effects: page.effects, reachedEnd: page.reachedEnd, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
+      }),
+  }),
+
+  nats: createTRPCRouter({
+    /**
+     * A page of a JetStream consumer's dead letters ("<stream>.<consumer>"), oldest first, paged by the capture
+     * stream's sequence: each advisory joined with its original read back by stream sequence (or marked gone).
+     * Reading changes nothing on the server. Without a capture stream: refused with how to create one (412).
+     */
+    messages: viewerProcedure
+      .input(z.object({ connection: name, dlq: name, fromSeq: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(500).default(100) }))
+      .query(async ({ ctx, input }) => {
+        const page = await natsPage(natsAdapter(ctx, input.connection), input.dlq, input.fromSeq, input.limit);
+        const access = accessOf(ctx);
+        return {
+          captureStream: page.captureStream,
+          nextSeq: page.nextSeq,
+          undecodable: page.undecodable,
+          missingFeatures: page.missingFeatures,
+          // Gone originals, by id: the row shows what the advisory said instead of a payload.
+          gone: page.messages.flatMap((m) => (m.failure?.nats && m.failure.nats.original !== "present" ? [{ id: m.id, reason: m.failure.nats.original }] : [])),
+          messages: page.messages.map((m) => summarise(m, access)),
+          payloadsWithheld: !access.payloads,
+        };
       }),
   }),
 
@@ -176,26 +247,7 @@ export const dlqRouter = createTRPCRouter({
   groups: viewerProcedure
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
     .query(async ({ ctx, input }) => {
-      if (input.kind === "kafka") return kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages);
-      if (input.kind === "rabbitmq") return rabbitFailureGroups(rabbitAdapter(ctx, input.connection), input.dlq, input.maxMessages);
-      const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
-      if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
-      const aggregator = new FailureGroupAggregator(Date.now());
-      let scanned = 0;
-      let after = 0;
-      for (;;) {
-        const rows = await ctx.db
-          .select()
-          .from(sqsSnapshotMessages)
-          .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, after)))
-          .orderBy(asc(sqsSnapshotMessages.seq))
-          .limit(1_000);
-        for (const row of rows) aggregator.add(fromSqsMessage(row));
-        scanned += rows.length;
-        if (rows.length < 1_000 || scanned >= input.maxMessages) break;
-        after = rows.at(-1)!.seq;
-      }
-      return { groups: aggregator.result(), scanned, retained: snapshot.captured };
+      return groupReaders[input.kind](ctx, input);
     }),
 
   scan: createTRPCRouter({

@@ -14,7 +14,9 @@ import { kafkaMessage } from "~/server/dlq/kafka-dlq";
 import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
 import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
-import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage } from "~/server/replay/replay-one";
+import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage, type ReplayResult } from "~/server/replay/replay-one";
+import { replayNatsMessage } from "~/server/replay/nats-replay";
+import type { Principal } from "~/server/auth/principal";
 import { parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
 import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 import { parseLogPosition } from "~/server/lib/message-id";
@@ -22,8 +24,10 @@ import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
 
 const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
-/** One-click replay, its settings, audience and destinations, and the ledger's views also speak RabbitMQ (edit and discard do not yet). */
-const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq"]);
+/** One-click replay, its settings and audience, and the ledger's views also speak RabbitMQ and NATS (edit and discard do not yet). */
+const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq", "nats"]);
+/** Destinations offered from the samples: topics and queues (a NATS copy goes to a subject, typed or its origin). */
+const destinationKind = z.enum(["kafka", "sqs", "rabbitmq"]);
 /** A RabbitMQ destination: an exchange ("" is the default exchange) and a routing key. */
 const rabbitDestination = z.object({ exchange: z.string().max(255), routingKey: z.string().max(255) });
 
@@ -59,6 +63,47 @@ const headerEdits = z
   })
   .optional();
 
+type ReplayOneInput = {
+  connection: string;
+  dlq: string;
+  id: string;
+  target?: string;
+  destination?: z.infer<typeof rabbitDestination>;
+  overrideLoopGuard: boolean;
+  keepErrorHeaders?: boolean;
+};
+
+/** One-click replay per DLQ kind (typed over every kind replay.one takes). */
+const replayOneBy: { [K in z.infer<typeof replayOneKind>]: (ctx: Context & { principal: Principal }, input: ReplayOneInput) => Promise<ReplayResult> } = {
+  rabbitmq: (ctx, input) =>
+    replayRabbitMessage(ctx.db, requireBroker(ctx.connections, "rabbitmq", input.connection), input.dlq, input.id, {
+      destination: rabbitDestinationOf(input),
+      overrideLoopGuard: input.overrideLoopGuard,
+      replayedBy: ctx.principal.name,
+    }),
+  // `target` is the subject to publish to (the original's when unset).
+  nats: (ctx, input) =>
+    replayNatsMessage(ctx.db, requireBroker(ctx.connections, "nats", input.connection), input.dlq, input.id, {
+      subject: input.target,
+      overrideLoopGuard: input.overrideLoopGuard,
+      replayedBy: ctx.principal.name,
+    }),
+  kafka: (ctx, input) =>
+    replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), {
+      target: input.target,
+      overrideLoopGuard: input.overrideLoopGuard,
+      keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, "kafka", input.connection).keepErrorHeaders,
+      replayedBy: ctx.principal.name,
+    }),
+  sqs: (ctx, input) =>
+    replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, {
+      target: input.target,
+      overrideLoopGuard: input.overrideLoopGuard,
+      keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, "sqs", input.connection).keepErrorHeaders,
+      replayedBy: ctx.principal.name,
+    }),
+};
+
 export const replayRouter = createTRPCRouter({
   /** One-click replay of one dead letter to its origin (or a chosen destination). Audited like every mutation. */
   one: replayProcedure
@@ -76,21 +121,7 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: z.boolean().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      if (input.kind === "rabbitmq") {
-        const adapter = requireBroker(ctx.connections, "rabbitmq", input.connection);
-        return replayRabbitMessage(ctx.db, adapter, input.dlq, input.id, { destination: rabbitDestinationOf(input), overrideLoopGuard: input.overrideLoopGuard, replayedBy: ctx.principal.name });
-      }
-      const options = {
-        target: input.target,
-        overrideLoopGuard: input.overrideLoopGuard,
-        keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, input.kind, input.connection).keepErrorHeaders,
-        replayedBy: ctx.principal.name,
-      };
-      return input.kind === "kafka"
-        ? replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), options)
-        : replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
-    }),
+    .mutation(async ({ ctx, input }) => replayOneBy[input.kind](ctx, input)),
 
   /**
    * Edit and replay: the edited payload (UTF-8 text; valid JSON when the original is JSON) and/or headers
@@ -224,7 +255,7 @@ export const replayRouter = createTRPCRouter({
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name }))
+    .input(z.object({ kind: destinationKind, connection: name }))
     .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */

@@ -1,4 +1,5 @@
 import { JetStreamApiError } from "@nats-io/jetstream";
+import { NotFound } from "~/server/lib/errors";
 import { expiringFromEnqueueTimes } from "../shared/retention";
 import type { BrokerAdapter, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
 import { MAX_DELIVERIES_PREFIX, MSG_TERMINATED_PREFIX } from "./advisory";
@@ -162,8 +163,14 @@ export class NatsAdapter implements BrokerAdapter<NatsOverview>, ReplayCapabilit
     const set = this.requireSet(dlq);
     const capture = await captureStatus(session, this.config.advisoryCapture.stream);
     if (capture.state !== "ready") return { items: [], undecodable: [], nextSeq: null, capture };
-    const page = await readDeadLetters(session, { captureStream: capture.stream.name, fromSeq, limit, stream: set.stream, consumer: set.consumer });
-    return { ...page, capture };
+    try {
+      const page = await readDeadLetters(session, { captureStream: capture.stream.name, fromSeq, limit, stream: set.stream, consumer: set.consumer });
+      return { ...page, capture };
+    } catch (error) {
+      // The capture stream deleted between the status and the read.
+      if (error instanceof JetStreamApiError && error.code === 10059) throw new NotFound(`The capture stream "${capture.stream.name}" on "${this.name}" is gone.`);
+      throw error;
+    }
   }
 
   /** One dead letter of the set by its capture sequence; null when it is not there (aged out, or another set's). */
@@ -179,7 +186,7 @@ export class NatsAdapter implements BrokerAdapter<NatsOverview>, ReplayCapabilit
   }
 
   /** Republishes one dead letter (server/brokers/nats/replay.ts): Nats-Msg-Id = replayId, reported only after the PubAck. */
-  async replayOne(deadLetter: DeadLetter, options: { replayId: string; subject?: string; deleteOriginal?: boolean }): Promise<ReplayOneResult> {
+  async replayOne(deadLetter: DeadLetter, options: { replayId: string; replayCount?: number; subject?: string; deleteOriginal?: boolean }): Promise<ReplayOneResult> {
     return replayOne(await this.open(), { deadLetter, ...options });
   }
 
