@@ -60,7 +60,7 @@ export function hexLines(hex: string): string {
 }
 
 /** Link to the exact bytes of a message's value or key (served as an attachment). */
-export function downloadHref(input: { kind: "kafka" | "sqs" | "rabbitmq"; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
+export function downloadHref(input: { kind: BrokerKindName; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
   const params: [string, string][] = [
     ["kind", input.kind],
     ["connection", input.connection],
@@ -72,7 +72,14 @@ export function downloadHref(input: { kind: "kafka" | "sqs" | "rabbitmq"; connec
   return `/api/dlq/download?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
 }
 
-/** What a DLQ and its replay targets are called on this broker. */
-export function resourceNoun(kind: "kafka" | "sqs" | "rabbitmq"): "topic" | "queue" {
-  return kind === "kafka" ? "topic" : "queue";
+/** What a DLQ is called on this broker (NATS: a consumer's dead letters). */
+export function resourceNoun(kind: BrokerKindName): string {
+  return RESOURCE_NOUNS[kind];
 }
+const RESOURCE_NOUNS: Record<BrokerKindName, string> = { kafka: "topic", sqs: "queue", rabbitmq: "queue", nats: "consumer" };
+
+/** What a replay is sent to on this broker. */
+export function targetNoun(kind: BrokerKindName): string {
+  return TARGET_NOUNS[kind];
+}
+const TARGET_NOUNS: Record<BrokerKindName, string> = { kafka: "topic", sqs: "queue", rabbitmq: "queue", nats: "subject" };

@@ -10,6 +10,7 @@ import { ReplayPanel } from "./replay-panel";
 import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } from "./format";
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
 import { RabbitDeaths } from "./rabbit-failure";
+import { NatsAdvisory } from "./nats-advisory";
 import { VisibleText } from "./visible-text";
 import { topLevelEntries } from "~/server/lib/json-text";
 
@@ -126,6 +127,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
           {f?.stage ? <Field label="Stage">{f.stage}</Field> : null}
         </dl>
         {f?.rabbit ? <RabbitDeaths rabbit={f.rabbit} /> : null}
+        {f?.nats ? <NatsAdvisory nats={f.nats} /> : null}
         {f?.message ? (
           <div>
             <div className="text-xs uppercase tracking-wide text-slate-500">Message</div>

@@ -8,7 +8,7 @@ import { useTRPC } from "../trpc";
 import { ColumnChooser, columns, gridTemplate, sortMessages, useHiddenColumns, useMessageSort, type ColumnId } from "./message-columns";
 import { actionLabel, ExportButton, useCanReplay } from "./replay-controls";
 import { RowReplayDialog } from "./row-replay-dialog";
-import type { DlqMessageSummary, DlqRef } from "./types";
+import { isDlqKind, type DlqMessageSummary, type DlqRef } from "./types";
 
 const ROW_HEIGHT = 36;
 const GRID = "grid gap-x-2 px-2";
@@ -29,7 +29,7 @@ function useDlqRef(given: DlqRef | undefined): DlqRef | null {
   const params = useParams<{ kind?: string; connection?: string; name?: string }>();
   if (given) return given;
   const kind = decodeSegment(params?.kind);
-  if (kind !== "kafka" && kind !== "sqs" && kind !== "rabbitmq") return null;
+  if (!isDlqKind(kind)) return null;
   return { kind, connection: decodeSegment(params?.connection), dlq: decodeSegment(params?.name) };
 }
 

@@ -11,12 +11,12 @@ import { MessageDetail } from "./message-detail";
 import { MessageTable } from "./message-table";
 import { SplitView } from "./split-view";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
-import { rabbitReplaySection } from "./rabbit-replay-panel";
+import { REPLAY_SECTIONS } from "./message-views";
 import { hasFullTooling, type DlqRef, type ScanStatus } from "./types";
 import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
-const POSITION_LABELS: Record<DlqRef["kind"], string> = { kafka: "Partition:offset", sqs: "Seq", rabbitmq: "#" };
+const POSITION_LABELS: Record<DlqRef["kind"], string> = { kafka: "Partition:offset", sqs: "Seq", rabbitmq: "#", nats: "Stream seq" };
 const DEFAULT_LIMIT = 500;
 const MAX_LIMIT = 10_000;
 const EXAMPLE = 'record.value.amount > 100 && record.error.exceptionClass.endsWith("NullPointerException")';
@@ -224,7 +224,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
                     id={selectedId}
                     snapshotId={snapshotId}
                     onClose={() => void setSelectedId(null)}
-                    replay={hasFullTooling(dlq) ? undefined : rabbitReplaySection(dlq)}
+                    replay={REPLAY_SECTIONS[dlq.kind]?.(dlq)}
                   />
                 ) : null
               }

@@ -3,7 +3,12 @@ import type { AppRouter } from "~/server/api/root";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export type DlqKind = "kafka" | "sqs" | "rabbitmq";
+export const DLQ_KINDS = ["kafka", "sqs", "rabbitmq", "nats"] as const;
+export type DlqKind = (typeof DLQ_KINDS)[number];
+
+export function isDlqKind(kind: string): kind is DlqKind {
+  return (DLQ_KINDS as readonly string[]).includes(kind);
+}
 export type DlqMessageSummary = RouterOutputs["dlq"]["kafkaMessages"]["messages"][number];
 export type DlqMessageDetail = RouterOutputs["dlq"]["message"];
 export type DisplayBytes = NonNullable<DlqMessageDetail["value"]>;

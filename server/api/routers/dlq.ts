@@ -173,9 +173,10 @@ export const dlqRouter = createTRPCRouter({
      * Reading changes nothing on the server. Without a capture stream: refused with how to create one (412).
      */
     messages: viewerProcedure
-      .input(z.object({ connection: name, dlq: name, fromSeq: z.number().int().min(1).default(1), limit: z.number().int().min(1).max(500).default(100) }))
+      // `cursor`: the capture-stream sequence to start at (the previous page's nextSeq; 1 for the start).
+      .input(z.object({ connection: name, dlq: name, cursor: z.number().int().min(1).nullish(), limit: z.number().int().min(1).max(500).default(100) }))
       .query(async ({ ctx, input }) => {
-        const page = await natsPage(natsAdapter(ctx, input.connection), input.dlq, input.fromSeq, input.limit);
+        const page = await natsPage(natsAdapter(ctx, input.connection), input.dlq, input.cursor ?? 1, input.limit);
         const access = accessOf(ctx);
         return {
           captureStream: page.captureStream,

@@ -26,8 +26,6 @@ const name = z.string().min(1).max(500);
 const kind = z.enum(["kafka", "sqs"]);
 /** One-click replay, its settings and audience, and the ledger's views also speak RabbitMQ and NATS (edit and discard do not yet). */
 const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq", "nats"]);
-/** Destinations offered from the samples: topics and queues (a NATS copy goes to a subject, typed or its origin). */
-const destinationKind = z.enum(["kafka", "sqs", "rabbitmq"]);
 /** A RabbitMQ destination: an exchange ("" is the default exchange) and a routing key. */
 const rabbitDestination = z.object({ exchange: z.string().max(255), routingKey: z.string().max(255) });
 
@@ -255,7 +253,7 @@ export const replayRouter = createTRPCRouter({
 
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure
-    .input(z.object({ kind: destinationKind, connection: name }))
+    .input(z.object({ kind: replayOneKind, connection: name }))
     .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */

@@ -1,5 +1,6 @@
 import { notFound } from "next/navigation";
 import { DlqView } from "~/components/dlq/dlq-view";
+import { isDlqKind } from "~/components/dlq/types";
 
 /** App Router params arrive still percent-encoded; a malformed sequence is taken as typed. */
 function decodeSegment(segment: string): string {
@@ -13,7 +14,7 @@ function decodeSegment(segment: string): string {
 export default async function DlqPage({ params }: { params: Promise<{ kind: string; connection: string; name: string }> }) {
   const { kind, connection, name } = await params;
   const decodedKind = decodeSegment(kind);
-  if (decodedKind !== "kafka" && decodedKind !== "sqs" && decodedKind !== "rabbitmq") notFound();
+  if (!isDlqKind(decodedKind)) notFound();
   const connectionName = decodeSegment(connection);
   const dlqName = decodeSegment(name);
   // Keyed so that moving between DLQs starts with fresh tabs, pages and searches.
