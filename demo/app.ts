@@ -12,6 +12,7 @@ import { createKafka, ensureTopics } from "./kafka/topics";
 import { OutboxRelay } from "./outbox/relay";
 import { PoisonInjector } from "./poison";
 import { startRabbitPart, type RabbitPart } from "./rabbitmq/part";
+import { natsConfigFromEnv, startNatsPart, type NatsPart } from "./nats/part";
 import { SagaOrchestrator } from "./saga/orchestrator";
 import { TrafficGenerator } from "./traffic";
 
@@ -30,6 +31,7 @@ export interface DemoApp {
   poison: PoisonInjector;
   /** Undefined when RabbitMQ is not configured or not reachable (the rest runs without it). */
   rabbit: RabbitPart | undefined;
+  nats: NatsPart | undefined;
   stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -53,7 +55,7 @@ export function createSqsClient(config: DemoConfig): SQSClient {
 export async function startDemo(
   config: DemoConfig,
   faults: FaultStore,
-  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; log?: (m: string) => void } = {},
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; nats?: boolean; log?: (m: string) => void } = {},
 ): Promise<DemoApp> {
   const handle = connect(config.databaseUrl, 20);
   const kafka = createKafka(config);
@@ -79,6 +81,9 @@ export async function startDemo(
         poison: opts.poison ?? true,
       })
     : undefined;
+
+  // Opt-in as the RabbitMQ part: a test that starts the demo must not consume a running demo's stream.
+  const nats = opts.nats ? await startNatsPart({ config: natsConfigFromEnv(), faults, log: opts.log }) : undefined;
 
   const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, config, faults });
   const orchestrator = new SagaOrchestrator(deps);
@@ -111,12 +116,14 @@ export async function startDemo(
     traffic,
     poison,
     rabbit,
+    nats,
     stats: () => ({
       ordersPlaced: traffic.placed,
       poisonSent: poison.sent,
       relay: relay.stats,
       notifications: notifications.stats,
       rabbitmq: rabbit ? rabbit.stats() : "not running",
+      nats: nats ? nats.stats() : "not running",
       consumers: Object.fromEntries(
         [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
       ),
@@ -129,6 +136,7 @@ export async function startDemo(
         await Promise.allSettled([orchestrator.stop(), ...consumers.map((c) => c.stop())]);
         await relay.stop();
         await rabbit?.stop();
+        await nats?.stop();
         await producer.disconnect();
         sqs.destroy();
         await handle.close();
