@@ -15,6 +15,42 @@ import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { fromSqsMessage } from "./messages";
 import { RabbitBrowseRefused, rabbitMessage } from "./rabbitmq-dlq";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
+import { NotFound } from "~/server/lib/errors";
+import { fromDeadLetter, NatsDeadLettersUnavailable, natsMessage } from "./nats-dlq";
+import type { RawDlqMessage } from "./messages";
+
+const isLiveKind = (kind: string): kind is keyof typeof BY_ID => Object.hasOwn(BY_ID, kind);
+
+type Found = { message: RawDlqMessage } | { refused: number; message: string };
+
+/** One message by id, for the kinds read live (not a Kafka offset, not an SQS snapshot). */
+const BY_ID: { [K in Exclude<BrokerKind, "kafka" | "sqs">]: (all: Connections, connection: string, dlq: string, id: string) => Promise<Found> } = {
+  rabbitmq: async (all, connection, dlq, id) => {
+    const adapter = all.rabbitmq.get(connection);
+    if (!adapter) return { refused: 400, message: "Unknown connection." };
+    const message = await rabbitMessage(adapter, dlq, id).catch((error: unknown) => {
+      if (error instanceof RabbitBrowseRefused) return error;
+      throw error;
+    });
+    if (message instanceof RabbitBrowseRefused) return { refused: 412, message: message.message };
+    if (!message) return { refused: 404, message: "No such message near the head of the queue." };
+    return { message };
+  },
+  nats: async (all, connection, dlq, id) => {
+    const adapter = all.nats.get(connection);
+    if (!adapter) return { refused: 400, message: "Unknown connection." };
+    try {
+      const dead = await natsMessage(adapter, dlq, id);
+      if (!dead) return { refused: 404, message: "No such dead letter (its advisory aged out of the capture stream?)." };
+      return { message: fromDeadLetter(dead) };
+    } catch (error) {
+      if (error instanceof NatsDeadLettersUnavailable) return { refused: 412, message: error.message };
+      if (error instanceof NotFound) return { refused: 404, message: error.message };
+      throw error;
+    }
+  },
+};
 import { parseLogPosition } from "~/server/lib/message-id";
 
 const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -71,18 +107,12 @@ export async function handleDownload(request: Request, deps: { db: ControlDb; co
       .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), eq(sqsSnapshotMessages.messageId, id)));
     if (!row) return text(404, "No such message in this snapshot.");
     bytes = fromSqsMessage(row)[part];
-  } else if (kind === "rabbitmq") {
-    const adapter = all.rabbitmq.get(connection);
-    if (!adapter) return text(400, "Unknown connection.");
-    const message = await rabbitMessage(adapter, dlq, id).catch((error: unknown) => {
-      if (error instanceof RabbitBrowseRefused) return error;
-      throw error;
-    });
-    if (message instanceof RabbitBrowseRefused) return text(412, message.message);
-    if (!message) return text(404, "No such message near the head of the queue.");
-    bytes = message[part];
+  } else if (kind && isLiveKind(kind)) {
+    const found = await BY_ID[kind](all, connection, dlq, id);
+    if ("refused" in found) return text(found.refused, found.message);
+    bytes = found.message[part];
   } else {
-    return text(400, "kind must be kafka, sqs or rabbitmq.");
+    return text(400, `kind must be one of ${BROKER_KINDS.join(", ")}.`);
   }
   await recordAudit(db, {
     actor: principal,

@@ -25,8 +25,42 @@ import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
 import { parseLogPosition } from "~/server/lib/message-id";
-import { RABBIT_FIND_WINDOW, RabbitBrowseRefused, rabbitPage, type RabbitPage } from "./rabbitmq-dlq";
-import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
+import { RABBIT_FIND_WINDOW, RabbitBrowseRefused, rabbitPage } from "./rabbitmq-dlq";
+import { BROKER_KINDS, isBrokerKind, type BrokerKind } from "~/server/brokers/registry";
+import { NotFound } from "~/server/lib/errors";
+import { NATS_SCAN_WINDOW, NatsDeadLettersUnavailable, natsScan } from "./nats-dlq";
+
+type WindowRead = { messages: RawDlqMessage[] } | { refused: number; message: string };
+
+/**
+ * The kinds exported from one window of messages (a RabbitMQ browse as the page shows it; a NATS consumer's
+ * dead letters from the capture stream, up to NATS_SCAN_WINDOW): a selection is looked up in it.
+ */
+const WINDOW_SOURCES: { [K in Exclude<BrokerKind, "kafka" | "sqs">]: (connections: Connections, connection: string, dlq: string) => Promise<WindowRead> } = {
+  rabbitmq: async (connections, connection, dlq) => {
+    const adapter = connections.rabbitmq.get(connection);
+    if (!adapter) return { refused: 404, message: `No RabbitMQ connection "${connection}".` };
+    try {
+      return { messages: (await rabbitPage(adapter, dlq, RABBIT_FIND_WINDOW)).messages };
+    } catch (error) {
+      if (error instanceof RabbitBrowseRefused) return { refused: 412, message: error.message };
+      throw error;
+    }
+  },
+  nats: async (connections, connection, dlq) => {
+    const adapter = connections.nats.get(connection);
+    if (!adapter) return { refused: 404, message: `No NATS connection "${connection}".` };
+    const messages: RawDlqMessage[] = [];
+    try {
+      await natsScan(adapter, dlq, NATS_SCAN_WINDOW, (message) => void messages.push(message));
+    } catch (error) {
+      if (error instanceof NatsDeadLettersUnavailable) return { refused: 412, message: error.message };
+      if (error instanceof NotFound) return { refused: 404, message: error.message };
+      throw error;
+    }
+    return { messages };
+  },
+};
 
 export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
 
@@ -298,20 +332,12 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       return refuse(403, `"${dlq}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.`);
     }
     batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
-  } else if (kind === "rabbitmq") {
-    const adapter = connections.rabbitmq.get(connection);
-    if (!adapter) return refuse(404, `No RabbitMQ connection "${connection}".`);
-    // One browse window (as the page shows it); the selection is looked up in it.
-    let page: RabbitPage;
-    try {
-      page = await rabbitPage(adapter, dlq, RABBIT_FIND_WINDOW);
-    } catch (error) {
-      if (error instanceof RabbitBrowseRefused) return refuse(412, error.message);
-      throw error;
-    }
+  } else if (kind !== "sqs") {
+    const window = await WINDOW_SOURCES[kind](connections, connection, dlq);
+    if ("refused" in window) return refuse(window.refused, window.message);
     const wanted = ids ? new Set(ids) : null;
     batches = (async function* () {
-      yield page.messages.filter((message) => wanted === null || wanted.has(message.id));
+      yield window.messages.filter((message) => wanted === null || wanted.has(message.id));
     })();
   } else {
     if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);

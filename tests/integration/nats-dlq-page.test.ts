@@ -3,6 +3,8 @@ import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatsAdapter } from "~/server/brokers/nats/adapter";
 import { auditLog, replayLedger } from "~/server/db/schema";
+import { handleDownload } from "~/server/dlq/download";
+import { handleExport } from "~/server/dlq/export";
 import { ApiHarness } from "./helpers/api";
 import { eventually, NATS_URL, NatsFixture, natsName } from "./helpers/nats";
 
@@ -146,6 +148,27 @@ describe("a JetStream consumer's dead letters on the DLQ page", () => {
     );
     expect(done).toMatchObject({ status: "done", scanned: 2 });
     expect(done.matches.map((m) => m.id)).toEqual(["1"]);
+  });
+
+  it("exports and downloads its dead letters through the payload gate", async () => {
+    const params = new URLSearchParams({ kind: "nats", connection: "js", dlq: DLQ, ids: "1,2" });
+    const deps = { db: api.store.db, connections: api.connections };
+    const exported = await handleExport(new Request(`http://redrive.test/api/dlq/export?${params}`, { headers: as(operator) }), deps);
+    expect(exported.status).toBe(200);
+    const lines = (await exported.text()).trim().split("\n").map((line) => JSON.parse(line) as { id: string; offset: number; value: { data: string } | null });
+    expect(lines.map((l) => [l.id, l.offset])).toEqual([
+      ["1", 1],
+      ["2", 3],
+    ]);
+    expect(JSON.parse(lines[0]!.value!.data)).toEqual({ id: 1, poison: true });
+    expect(lines[1]!.value).toBeNull();
+    const withheld = await handleExport(new Request(`http://redrive.test/api/dlq/export?${params}`, { headers: as(viewer) }), deps);
+    expect(await withheld.text()).not.toContain("poison");
+    const one = new URLSearchParams({ kind: "nats", connection: "js", dlq: DLQ, id: "1", part: "value" });
+    const downloaded = await handleDownload(new Request(`http://redrive.test/api/dlq/download?${one}`, { headers: as(operator) }), deps);
+    expect(downloaded.status).toBe(200);
+    expect(JSON.parse(Buffer.from(await downloaded.arrayBuffer()).toString("utf8"))).toEqual({ id: 1, poison: true });
+    expect((await handleDownload(new Request(`http://redrive.test/api/dlq/download?${one}`, { headers: as(viewer) }), deps)).status).toBe(403);
   });
 
   it("replays one: republished to its subject with its headers and Nats-Msg-Id = the replay id, ledgered after the PubAck, audited", async () => {
