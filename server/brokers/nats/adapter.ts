@@ -173,6 +173,12 @@ export class NatsAdapter implements BrokerAdapter<NatsOverview>, ReplayCapabilit
     }
   }
 
+  /** The capture stream's last sequence (where dead letters recorded from now on start), or null without one. */
+  async captureLastSeq(): Promise<number | null> {
+    const capture = await captureStatus(await this.open(), this.config.advisoryCapture.stream);
+    return capture.state === "ready" ? capture.stream.lastSeq : null;
+  }
+
   /** One dead letter of the set by its capture sequence; null when it is not there (aged out, or another set's). */
   async deadLetter(dlq: string, captureSeq: number): Promise<DeadLetter | null> {
     const session = await this.open();
