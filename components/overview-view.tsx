@@ -1,13 +1,59 @@
 "use client";
 
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import { dlqHref } from "./dlq/format";
 import { durationText } from "./lag/format";
 import { NeedsAttention } from "./lag/needs-attention";
 import { SagaStatus } from "./sagas/saga-status";
 import { Card, ErrorBox, formatTime, PageHeader, Stat } from "./ui";
 import { useTRPC } from "./trpc";
+import type { SnsTopicSummary } from "~/server/brokers/types";
 
 const REFRESH_MS = 5_000;
+
+/** SNS topics and their subscriptions; a subscription without a dead-letter queue is flagged (its failed deliveries are dropped). */
+function SnsTopics({ topics }: { topics: SnsTopicSummary[] }) {
+  const missing = topics.flatMap((topic) => topic.subscriptions).filter((sub) => !sub.deadLetterTargetArn).length;
+  return (
+    <div data-testid="sns-topics">
+      <h3 className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">
+        SNS topics ({topics.length}){missing > 0 ? <span className="ml-2 normal-case text-amber-700">{missing} subscription(s) without a DLQ</span> : null}
+      </h3>
+      {topics.length === 0 ? <p className="text-sm text-slate-500">No topics.</p> : null}
+      {topics.map((topic) => (
+        <div key={topic.arn} className="mb-2" data-testid={`sns-topic-${topic.name}`}>
+          <div className="font-mono text-sm font-medium">{topic.name}</div>
+          {topic.subscriptions.length === 0 ? <p className="text-xs text-slate-500">No subscriptions.</p> : null}
+          <table className="w-full text-left text-xs">
+            <tbody>
+              {topic.subscriptions.map((sub) => (
+                <tr key={sub.arn} className="border-t border-slate-100 align-top" data-testid="sns-subscription">
+                  <td className="py-1 pr-2 font-mono">{sub.label.replace(/^subscription /, "").replace(/ of topic .*$/, "")}</td>
+                  <td className="py-1 pr-2">{sub.protocol}</td>
+                  <td className="break-all py-1 pr-2 font-mono">{sub.endpoint}</td>
+                  <td className="py-1 pr-2">{sub.rawMessageDelivery ? "raw" : "envelope"}</td>
+                  <td className="break-all py-1 pr-2 font-mono" title={sub.filterPolicyScope ?? undefined}>
+                    {sub.filterPolicy ?? <span className="text-slate-400">no filter</span>}
+                  </td>
+                  <td className="py-1" data-testid="sns-subscription-dlq">
+                    {sub.deadLetterTargetArn ? (
+                      <span className="font-mono">DLQ {sub.deadLetterTargetArn.slice(sub.deadLetterTargetArn.lastIndexOf(":") + 1)}</span>
+                    ) : (
+                      <span className="rounded bg-amber-100 px-1 text-amber-900" data-testid="sns-no-dlq">
+                        no DLQ: failed deliveries are dropped
+                      </span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ))}
+    </div>
+  );
+}
 
 export function OverviewView() {
   const trpc = useTRPC();
@@ -71,15 +117,26 @@ export function OverviewView() {
                           <thead className="text-xs uppercase text-slate-500">
                             <tr>
                               <th className="py-1 font-medium">Dead-letter queue</th>
-                              <th className="py-1 font-medium">Source queues</th>
+                              <th className="py-1 font-medium">Dead letters of</th>
                               <th className="py-1 text-right font-medium">Depth</th>
                             </tr>
                           </thead>
                           <tbody>
                             {result.data.deadLetterQueues.map((dlq) => (
                               <tr key={dlq.arn} className="border-t border-slate-100" data-testid={`dlq-row-${dlq.name}`}>
-                                <td className="py-1 font-mono">{dlq.name}</td>
-                                <td className="py-1 font-mono text-slate-600">{dlq.sourceQueues.join(", ")}</td>
+                                <td className="py-1 font-mono">
+                                  <Link href={dlqHref("sqs", connection, dlq.name)} className="text-sky-700 hover:underline">
+                                    {dlq.name}
+                                  </Link>
+                                </td>
+                                <td className="py-1 font-mono text-slate-600">
+                                  {dlq.sourceQueues.join(", ")}
+                                  {dlq.sourceSubscriptions.map((sub) => (
+                                    <div key={sub.arn} className="font-sans" data-testid="dlq-of-subscription">
+                                      DLQ of {sub.label}
+                                    </div>
+                                  ))}
+                                </td>
                                 <td className="py-1 text-right tabular-nums" data-testid="dlq-depth">
                                   {dlq.depth ?? "—"}
                                 </td>
@@ -88,6 +145,8 @@ export function OverviewView() {
                           </tbody>
                         </table>
                       ) : null}
+                      {result.data.snsError ? <ErrorBox title="SNS did not answer" message={result.data.snsError} /> : null}
+                      {result.data.topics ? <SnsTopics topics={result.data.topics} /> : null}
                     </div>
                   ) : (
                     <ErrorBox title={`SQS connection "${connection}" failed`} message={result.error} />

@@ -13,6 +13,7 @@ import { OutboxRelay } from "./outbox/relay";
 import { PoisonInjector } from "./poison";
 import { startRabbitPart, type RabbitPart } from "./rabbitmq/part";
 import { natsConfigFromEnv, startNatsPart, type NatsPart } from "./nats/part";
+import { startSnsPart, type SnsPart } from "./sns/part";
 import { SagaOrchestrator } from "./saga/orchestrator";
 import { TrafficGenerator } from "./traffic";
 
@@ -32,6 +33,8 @@ export interface DemoApp {
   /** Undefined when RabbitMQ is not configured or not reachable (the rest runs without it). */
   rabbit: RabbitPart | undefined;
   nats: NatsPart | undefined;
+  /** Undefined when not asked for or fauxqs is not reachable. */
+  sns: SnsPart | undefined;
   stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -55,7 +58,7 @@ export function createSqsClient(config: DemoConfig): SQSClient {
 export async function startDemo(
   config: DemoConfig,
   faults: FaultStore,
-  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; nats?: boolean; log?: (m: string) => void } = {},
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; sns?: boolean; nats?: boolean; log?: (m: string) => void } = {},
 ): Promise<DemoApp> {
   const handle = connect(config.databaseUrl, 20);
   const kafka = createKafka(config);
@@ -81,6 +84,8 @@ export async function startDemo(
         poison: opts.poison ?? true,
       })
     : undefined;
+  // Opt-in too: a topic with two SQS subscribers, one with a subscription DLQ (demo/sns/part.ts).
+  const sns = opts.sns ? await startSnsPart(config.sns, { log: opts.log, traffic: opts.traffic ?? true }) : undefined;
 
   // Opt-in as the RabbitMQ part: a test that starts the demo must not consume a running demo's stream.
   const nats = opts.nats ? await startNatsPart({ config: natsConfigFromEnv(), faults, log: opts.log }) : undefined;
@@ -117,6 +122,7 @@ export async function startDemo(
     poison,
     rabbit,
     nats,
+    sns,
     stats: () => ({
       ordersPlaced: traffic.placed,
       poisonSent: poison.sent,
@@ -124,6 +130,7 @@ export async function startDemo(
       notifications: notifications.stats,
       rabbitmq: rabbit ? rabbit.stats() : "not running",
       nats: nats ? nats.stats() : "not running",
+      sns: sns ? sns.stats() : "not running",
       consumers: Object.fromEntries(
         [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
       ),
@@ -137,6 +144,7 @@ export async function startDemo(
         await relay.stop();
         await rabbit?.stop();
         await nats?.stop();
+        await sns?.stop();
         await producer.disconnect();
         sqs.destroy();
         await handle.close();

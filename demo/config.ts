@@ -1,3 +1,4 @@
+import { snsConfigFromEnv, type SnsConfig } from "./sns/part";
 // Runtime configuration of the demo application. Everything is injectable so tests can run the
 // same components against their own database, topic prefix and queues without touching a running demo.
 
@@ -19,6 +20,8 @@ export interface DemoConfig {
   retry: { attempts: number; baseMs: number; maxMs: number };
   /** The RabbitMQ part (demo/rabbitmq/), started when startDemo is asked to (main.ts does). */
   rabbitmq: RabbitConfig;
+  /** The SNS part (demo/sns/, on the stack's fauxqs), started when startDemo is asked to (main.ts does). */
+  sns: SnsConfig;
 }
 
 export interface RabbitConfig {
@@ -72,6 +75,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
       deliveryLimit: 3,
       republishAttempts: 3,
     },
+    sns: snsConfigFromEnv(env),
   };
 }
 

@@ -12,6 +12,7 @@
 //      RABBITMQ_HOST (127.0.0.1), RABBITMQ_PORT (5672), RABBITMQ_MANAGEMENT_URL (http://127.0.0.1:15672),
 //      RABBITMQ_USER/RABBITMQ_PASSWORD (guest/guest), STACK_RABBITMQ_PLUGINS (rabbitmq-plugins).
 //      NATS_HOST (127.0.0.1), NATS_PORT (4222): status only reports NATS (a system service; never started or stopped here).
+//      FAUXQS_PORT (9911): fauxqs, SNS and SQS in one Node process (scripts/stack-sns.mjs), on 127.0.0.1.
 // Everything it creates lives under .stack/ in the repo root. See stack/README.md.
 // Plain ESM: runs before any build.
 
@@ -25,6 +26,7 @@ import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-nod
 import { natsStatus } from './stack-nats.mjs';
 import { rabbitmqStatus, rabbitmqUp } from './stack-rabbitmq.mjs';
 import { REGISTRY_URL, registryDown, registryStatus, registryUp } from './stack-registry.mjs';
+import { FAUXQS_ENDPOINT, snsDown, snsStatus, snsUp } from './stack-sns.mjs';
 import { clientPemFiles, ensureCertificates, ensureScramUser, kafkaSecureHealth, kafkaTlsProperties, SCRAM, scramFormatArgs } from './stack-tls.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -461,6 +463,8 @@ async function up() {
 
   // The schema registry starts beside the brokers (its own Java, jars and health check); awaited at the end.
   const registry = registryUp();
+  // fauxqs (SNS + SQS, a Node process of its own) likewise.
+  const sns = snsUp();
 
   // 2. Jars (only for parts to start).
   const toStart = plan.filter((p) => !p.existing);
@@ -506,12 +510,15 @@ async function up() {
   const reg = await registry;
   console.log(`stack: apicurio ${reg.ok ? '' : 'ERROR: '}${reg.detail}`);
   if (!reg.ok) failed = true;
+  const snsResult = await sns;
+  console.log(`stack: fauxqs ${snsResult.ok ? '' : 'ERROR: '}${snsResult.detail}`);
+  if (!snsResult.ok) failed = true;
   if (failed) {
     console.error('stack: up failed; parts that did start are left running for inspection - run "node scripts/stack.mjs down" to stop them.');
     process.exit(1);
   }
   if (toStart.length > 0) console.log(`stack: up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)  SCHEMA_REGISTRY_URL=${REGISTRY_URL}`);
+  console.log(`stack: KAFKA_BROKERS=${kafka.endpoint}  SQS_ENDPOINT=${elasticmq.endpoint}  (region elasticmq, account 000000000000)  SCHEMA_REGISTRY_URL=${REGISTRY_URL}  SNS_ENDPOINT=${FAUXQS_ENDPOINT}`);
   // RabbitMQ is optional: whatever happens here, the stack is up.
   const rabbit = await rabbitmqUp();
   console.log(`stack: rabbitmq ${rabbit.ok ? 'ready' : rabbit.skipped ? 'skipped' : 'WARNING'} - ${rabbit.detail}`);
@@ -545,7 +552,7 @@ function portEnvName(part, label) {
 }
 
 async function down() {
-  await Promise.all([...PARTS.map(stopProcess), registryDown()]);
+  await Promise.all([...PARTS.map(stopProcess), registryDown(), snsDown()]);
 }
 
 async function status(json) {
@@ -569,7 +576,7 @@ async function status(json) {
       };
     }),
   );
-  const rows = [...(await partRows), await registryStatus()];
+  const rows = [...(await partRows), await registryStatus(), await snsStatus()];
   const rabbit = await rabbitmqStatus();
   const nats = await natsStatus();
   if (json) {

@@ -77,7 +77,7 @@ async function redriveScans(): Promise<ScanRun[]> {
   const runs: ScanRun[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {
-      const state = await startScan(store.db, connections, {
+      const state = await startScan({ db: store.db, connections, principal: { role: "admin" } }, {
         ref: { kind: "kafka", connection: CONNECTION, dlq: TOPIC },
         expression: PREDICATE_CEL,
         limit: RECORDS,

@@ -54,7 +54,7 @@ export async function filterThroughput(broker: string, records: number, runs: nu
     const expected = Array.from({ length: records }, (_, i) => i).filter(isMatch).length;
     const access = payloadAccess("admin", { readRoles: ["admin"], masking: [] });
     for (let run = 0; run < runs; run++) {
-      const state = await startScan(store.db, connections, { ref: { kind: "kafka", connection: "bench", dlq: topic }, expression: PREDICATE_CEL, limit: records, ownerId: `bench-${run}`, access });
+      const state = await startScan({ db: store.db, connections, principal: { role: "admin" } }, { ref: { kind: "kafka", connection: "bench", dlq: topic }, expression: PREDICATE_CEL, limit: records, ownerId: `bench-${run}`, access });
       while (state.finishedAt === null) await sleep(10);
       if (state.status === "failed") throw new Error(`scan failed: ${state.error}`);
       if (state.matched !== expected) throw new Error(`scan matched ${state.matched}, expected ${expected}`);

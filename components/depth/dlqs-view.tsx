@@ -9,7 +9,7 @@ import { useTRPC } from "../trpc";
 import { DlqDepthChart } from "./dlq-depth-chart";
 import { DlqTable } from "./dlq-table";
 import { SqsQueuesTable } from "./sqs-queues-table";
-import type { BrokerKindName } from "../dlq/format";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 const REFRESH_MS = 5_000;
 
@@ -20,7 +20,7 @@ export function DlqsView() {
 
   const data = depth.data;
   // One chart per connection: the history procedure takes one kind and connection at a time.
-  const chartGroups = new Map<string, { kind: BrokerKindName; connection: string; names: string[] }>();
+  const chartGroups = new Map<string, { kind: BrokerKind; connection: string; names: string[] }>();
   for (const dlq of data?.dlqs ?? []) {
     const key = `${dlq.kind}/${dlq.connection}`;
     const entry = chartGroups.get(key) ?? { kind: dlq.kind, connection: dlq.connection, names: [] };

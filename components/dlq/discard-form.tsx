@@ -4,15 +4,18 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import type { ToolingRef } from "./types";
+import type { DlqRef } from "./types";
 
-/** Discard one dead letter with a required reason: Kafka marks it resolved; SQS archives and deletes it. */
-export function DiscardForm({ dlq, id, onDone, onCancel }: { dlq: ToolingRef; id: string; onDone: () => void; onCancel: () => void }) {
+/**
+ * Discard one dead letter with a required reason. On a log (`resolvesInPlace`, the "log-with-offsets" capability:
+ * Kafka) the record stays and is marked resolved; on a queue (SQS) it is archived in the ledger and deleted.
+ */
+export function DiscardForm({ dlq, id, resolvesInPlace, onDone, onCancel }: { dlq: DlqRef; id: string; resolvesInPlace: boolean; onDone: () => void; onCancel: () => void }) {
   const trpc = useTRPC();
   const [reason, setReason] = useState("");
   const discard = useMutation(trpc.replay.discard.mutationOptions({ onSettled: onDone }));
   const what =
-    dlq.kind === "kafka"
+    resolvesInPlace
       ? "Mark this message as resolved without replaying it? The record stays in the topic; the DLQ list counts it as resolved."
       : `Delete this message from ${dlq.dlq} without replaying it? Its body and attributes are archived in the replay ledger first.`;
 
@@ -39,7 +42,7 @@ export function DiscardForm({ dlq, id, onDone, onCancel }: { dlq: ToolingRef; id
       {discard.error ? <ErrorBox title="Discard refused" message={discard.error.message} /> : null}
       {discard.data ? (
         <p className="text-emerald-700" role="status" data-testid="discard-result">
-          {discard.data.alreadyDiscarded ? "Already discarded." : dlq.kind === "kafka" ? "Marked as resolved." : "Archived and deleted from the DLQ."}
+          {discard.data.alreadyDiscarded ? "Already discarded." : resolvesInPlace ? "Marked as resolved." : "Archived and deleted from the DLQ."}
         </p>
       ) : null}
     </div>

@@ -15,7 +15,7 @@ import { FailureGroups } from "./failure-groups";
 import { brokerLabel, resourceNoun } from "./format";
 import { MESSAGE_VIEWS } from "./message-views";
 import { SearchPanel } from "./search-panel";
-import { hasFullTooling, type DlqKind, type DlqRef } from "./types";
+import { bulkReplayable, type DlqKind, type DlqRef } from "./types";
 import { useDlqTab, useFilterText, type DlqTab } from "../url-state";
 
 const TABS: { id: DlqTab; label: string }[] = [
@@ -64,7 +64,7 @@ export function DlqView({ kind, connection, name }: { kind: DlqKind; connection:
             </span>
           </>
         ) : null}
-        {hasFullTooling(dlq) ? <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" /> : null}
+        {bulkReplayable(dlq, caps) ? <BulkReplayButton dlq={dlq} selection={{ source: "all" }} label="Replay all…" /> : null}
       </PageHeader>
       <ObjectAlerts of={{ object: "dlq", kind, connection, name }} />
       {list.error ? <ErrorBox title="Could not load the DLQ depth" message={list.error.message} /> : null}

@@ -7,7 +7,8 @@ import type { AppRouter } from "~/server/api/root";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { DestinationField } from "./replay-controls";
-import type { ToolingRef } from "./types";
+import { BROKER_TERMS } from "./format";
+import type { DlqRef } from "./types";
 
 type Editable = inferRouterOutputs<AppRouter>["replay"]["editable"];
 
@@ -32,13 +33,16 @@ export function EditReplayForm({
   origin,
   snapshotId,
   overrideLoopGuard,
+  repeatedHeaders,
   onDone,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
   id: string;
   origin: string | null;
   snapshotId?: string;
   overrideLoopGuard: boolean;
+  /** The "repeated-headers" capability (Kafka): headers are an ordered list, edited as a whole. */
+  repeatedHeaders: boolean;
   onDone: () => void;
 }) {
   const trpc = useTRPC();
@@ -50,7 +54,7 @@ export function EditReplayForm({
       <h4 className="font-medium text-slate-700">Edit and replay</h4>
       {editable.error ? <ErrorBox title="Could not load the message for editing" message={editable.error.message} /> : null}
       {editable.isPending ? <p className="text-slate-500">Reading the message…</p> : null}
-      {editable.data ? <Editor dlq={dlq} id={id} origin={origin} data={editable.data} overrideLoopGuard={overrideLoopGuard} onDone={onDone} /> : null}
+      {editable.data ? <Editor dlq={dlq} id={id} origin={origin} data={editable.data} overrideLoopGuard={overrideLoopGuard} repeatedHeaders={repeatedHeaders} onDone={onDone} /> : null}
     </div>
   );
 }
@@ -70,13 +74,15 @@ function Editor({
   origin,
   data,
   overrideLoopGuard,
+  repeatedHeaders,
   onDone,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
   id: string;
   origin: string | null;
   data: Editable;
   overrideLoopGuard: boolean;
+  repeatedHeaders: boolean;
   onDone: () => void;
 }) {
   const trpc = useTRPC();
@@ -113,18 +119,19 @@ function Editor({
   const invalidJson = data.valueIsJson && valueChanged ? jsonError(value) : null;
   const set = rows
     .filter((r) => !r.removed && !r.binary && !r.reserved && r.name.trim() !== "" && (r.originalName !== r.name.trim() || r.value !== r.originalValue))
-    .map((r) => ({ name: r.name.trim(), value: r.value, ...(dlq.kind === "sqs" && r.dataType && !r.dataType.startsWith("Binary") ? { dataType: r.dataType } : {}) }));
+    .map((r) => ({ name: r.name.trim(), value: r.value, ...(r.dataType && !r.dataType.startsWith("Binary") ? { dataType: r.dataType } : {}) }));
   const remove = rows.filter((r) => r.originalName !== null && (r.removed || r.name.trim() !== r.originalName)).map((r) => r.originalName!);
   const changed = valueChanged || set.length > 0 || remove.length > 0;
-  // Kafka: the whole header list in order, each row by its original position, so repeated names stay
-  // separate and in place (unchanged and binary values are kept as their original bytes).
+  // Repeated headers (Kafka): the whole header list in order, each row by its original position, so repeated names
+  // stay separate and in place (unchanged and binary values are kept as their original bytes).
   const list = rows
     .filter((r) => !r.removed && r.name.trim() !== "")
     .map((r) => ({ from: r.originalName === null ? null : r.key, name: r.name.trim(), ...(r.binary || r.value === r.originalValue ? {} : { value: r.value }) }));
-  const headerEdits = !changed || (set.length === 0 && remove.length === 0) ? undefined : dlq.kind === "kafka" ? { list } : { set, remove };
+  const headerEdits = !changed || (set.length === 0 && remove.length === 0) ? undefined : repeatedHeaders ? { list } : { set, remove };
   const destination = target.trim() || null;
   const update = (key: number, patch: Partial<HeaderRow>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...patch } : r)));
-  const headerNoun = dlq.kind === "kafka" ? "Headers" : "Message attributes";
+  const terms = BROKER_TERMS[dlq.kind];
+  const headerNoun = terms.headers;
 
   return (
     <div className="space-y-3">
@@ -212,7 +219,7 @@ function Editor({
           }
           className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
         >
-          Add {dlq.kind === "kafka" ? "header" : "attribute"}
+          Add {terms.header}
         </button>
       </fieldset>
 

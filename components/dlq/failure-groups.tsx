@@ -5,7 +5,8 @@ import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { BulkReplayButton } from "../replay-jobs/bulk-replay-button";
 import { formatDateTime, shortClass } from "./format";
-import { hasFullTooling, type DlqRef, type FailureGroup } from "./types";
+import { bulkReplayable, type DlqRef, type FailureGroup } from "./types";
+import { useCapabilities } from "../connections/use-capabilities";
 
 /** 24 bars, oldest hour first; heights relative to the busiest hour. */
 function HourlyTrend({ hourly }: { hourly: number[] }) {
@@ -28,6 +29,8 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
   const trpc = useTRPC();
   const groups = useQuery(trpc.dlq.groups.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 30_000 }));
   const data = groups.data;
+  const caps = useCapabilities(dlq.kind, dlq.connection);
+  const snapshots = caps?.includes("snapshot-browsing") ?? false;
 
   return (
     <div className="space-y-3">
@@ -38,12 +41,12 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
           <p className="text-xs text-slate-500" data-testid="groups-basis">
             {data.scanned < data.retained
               ? `Based on the newest ${data.scanned.toLocaleString()} of ${data.retained.toLocaleString()} messages.`
-              : `Based on all ${data.scanned.toLocaleString()} messages${dlq.kind === "sqs" ? " of the latest snapshot" : ""}.`}{" "}
+              : `Based on all ${data.scanned.toLocaleString()} messages${snapshots ? " of the latest snapshot" : ""}.`}{" "}
             Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to list exactly its messages (by the group&apos;s fingerprint).
             {groups.isFetching ? " Refreshing…" : null}
           </p>
           {data.groups.length === 0 ? (
-            <p className="text-sm text-slate-500">{dlq.kind === "sqs" && data.retained === 0 ? "Take a snapshot first." : "No messages to group."}</p>
+            <p className="text-sm text-slate-500">{snapshots && data.retained === 0 ? "Take a snapshot first." : "No messages to group."}</p>
           ) : (
             <div className="overflow-x-auto">
               <table className="w-full text-left text-sm">
@@ -92,7 +95,7 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
                         <HourlyTrend hourly={group.hourly} />
                       </td>
                       <td className="py-1 pr-3">
-                        {hasFullTooling(dlq) ? (
+                        {bulkReplayable(dlq, caps) ? (
                           <BulkReplayButton
                             dlq={dlq}
                             selection={{ source: "group", fingerprint: group.fingerprint, label: `${shortClass(group.exceptionClass)} from ${group.origin}` }}

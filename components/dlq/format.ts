@@ -1,16 +1,44 @@
+import type { BrokerKind } from "~/server/brokers/registry";
+
+/**
+ * How people name each broker and its parts, as its plugin does (label, resourceNoun; the plugins are server-only,
+ * tests/unit/broker-registry.test.ts holds these to them). Typed over every registered kind, so a new broker does
+ * not compile until it is named here.
+ */
+export const BROKER_TERMS: {
+  [K in BrokerKind]: { label: string; resourceNoun: "topic" | "queue" | "consumer"; target: "topic" | "queue" | "subject"; headers: string; header: string };
+} = {
+  kafka: { label: "Kafka", resourceNoun: "topic", target: "topic", headers: "Headers", header: "header" },
+  sqs: { label: "SQS", resourceNoun: "queue", target: "queue", headers: "Message attributes", header: "attribute" },
+  rabbitmq: { label: "RabbitMQ", resourceNoun: "queue", target: "queue", headers: "Headers", header: "header" },
+  // A NATS DLQ is one consumer's dead letters ("<stream>.<consumer>"); a replay publishes to a subject.
+  nats: { label: "NATS JetStream", resourceNoun: "consumer", target: "subject", headers: "Headers", header: "header" },
+};
+
+/** Whether a route segment names a registered broker kind. */
+export function isDlqKind(kind: string): kind is BrokerKind {
+  return Object.hasOwn(BROKER_TERMS, kind);
+}
+
 /** Path of a DLQ page (a NATS one is a consumer's dead-letter set, "<stream>.<consumer>"); every segment is encoded, so any queue or topic name is a valid URL. */
-export function dlqHref(kind: BrokerKindName, connection: string, name: string): string {
+export function dlqHref(kind: BrokerKind, connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
 
-/** How people name a broker kind (as its plugin's label; the plugins themselves are server-only). */
-export function brokerLabel(kind: BrokerKindName): string {
-  return BROKER_LABELS[kind];
+/** How people name a broker kind (as its plugin's label). */
+export function brokerLabel(kind: BrokerKind): string {
+  return BROKER_TERMS[kind].label;
 }
 
-/** Every broker kind a component may be handed (the registry's kinds; the registry itself is server-only). */
-export type BrokerKindName = "kafka" | "sqs" | "rabbitmq" | "nats";
-const BROKER_LABELS: Record<BrokerKindName, string> = { kafka: "Kafka", sqs: "SQS", rabbitmq: "RabbitMQ", nats: "NATS JetStream" };
+/** Where a dead letter's origin is, in words: what a replay "to its origin" sends the copy to. */
+export function originNoun(kind: BrokerKind): string {
+  return { kafka: "original topic", sqs: "source queue", rabbitmq: "original exchange and routing key", nats: "original subject" }[kind];
+}
+
+/** What the bulk dialog's "another destination" field takes (RabbitMQ: a queue, or an exchange and routing key). */
+export function destinationHint(kind: BrokerKind): string {
+  return { kafka: "topic name", sqs: "queue name", rabbitmq: "queue, or exchange / routing key", nats: "subject" }[kind];
+}
 
 /** "java.lang.NullPointerException" -> "NullPointerException". */
 export function shortClass(className: string): string {
@@ -60,7 +88,7 @@ export function hexLines(hex: string): string {
 }
 
 /** Link to the exact bytes of a message's value or key (served as an attachment). */
-export function downloadHref(input: { kind: BrokerKindName; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
+export function downloadHref(input: { kind: BrokerKind; connection: string; dlq: string; id: string; snapshotId?: string; part: "value" | "key" }): string {
   const params: [string, string][] = [
     ["kind", input.kind],
     ["connection", input.connection],
@@ -73,13 +101,11 @@ export function downloadHref(input: { kind: BrokerKindName; connection: string; 
 }
 
 /** What a DLQ is called on this broker (NATS: a consumer's dead letters). */
-export function resourceNoun(kind: BrokerKindName): string {
-  return RESOURCE_NOUNS[kind];
+export function resourceNoun(kind: BrokerKind): "topic" | "queue" | "consumer" {
+  return BROKER_TERMS[kind].resourceNoun;
 }
-const RESOURCE_NOUNS: Record<BrokerKindName, string> = { kafka: "topic", sqs: "queue", rabbitmq: "queue", nats: "consumer" };
 
-/** What a replay is sent to on this broker. */
-export function targetNoun(kind: BrokerKindName): string {
-  return TARGET_NOUNS[kind];
+/** What a replay is sent to on this broker (NATS: a subject). */
+export function targetNoun(kind: BrokerKind): "topic" | "queue" | "subject" {
+  return BROKER_TERMS[kind].target;
 }
-const TARGET_NOUNS: Record<BrokerKindName, string> = { kafka: "topic", sqs: "queue", rabbitmq: "queue", nats: "subject" };

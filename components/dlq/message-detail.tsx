@@ -11,6 +11,7 @@ import { downloadHref, formatBytes, formatDateTime, formatDuration, hexLines } f
 import type { DisplayBytes, DlqMessageDetail, DlqRef } from "./types";
 import { RabbitDeaths } from "./rabbit-failure";
 import { NatsAdvisory } from "./nats-advisory";
+import { PublishToTopic, SnsDelivery } from "./sns-delivery";
 import { VisibleText } from "./visible-text";
 import { topLevelEntries } from "~/server/lib/json-text";
 
@@ -95,7 +96,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
   const origin =
     f?.originTopic != null
       ? `${f.originTopic}${f.originPartition !== null ? ` / partition ${f.originPartition}` : ""}${f.originOffset !== null ? ` / offset ${f.originOffset}` : ""}`
-      : (f?.sourceQueue ?? null);
+      : (f?.sourceQueue ?? (f?.sns ? (f.sns.subscriptionArn ?? `topic ${f.sns.topic}`) : null));
   return (
     <div className="space-y-5">
       {detail.cameBackFrom ? <CameBack earlier={detail.cameBackFrom} /> : null}
@@ -107,7 +108,11 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
       ) : replay ? (
         replay(detail)
       ) : (
-        <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? null} snapshotId={snapshotId} />
+        <>
+          {/* An SNS subscription DLQ's message goes back to its subscriber's queue: that is its origin. */}
+          <ReplayPanel dlq={dlq} id={detail.id} origin={f?.originTopic ?? f?.sourceQueue ?? (detail.snsSubscriber?.ok ? detail.snsSubscriber.queue : null)} snapshotId={snapshotId} />
+          {f?.sns ? <PublishToTopic dlq={dlq} id={detail.id} sns={f.sns} /> : null}
+        </>
       )}
       <section aria-label="Failure" className="space-y-3">
         <h3 className="text-sm font-semibold text-slate-700">Failure</h3>
@@ -128,6 +133,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
         </dl>
         {f?.rabbit ? <RabbitDeaths rabbit={f.rabbit} /> : null}
         {f?.nats ? <NatsAdvisory nats={f.nats} /> : null}
+        {f?.sns ? <SnsDelivery sns={f.sns} subscriber={detail.snsSubscriber} /> : null}
         {f?.message ? (
           <div>
             <div className="text-xs uppercase tracking-wide text-slate-500">Message</div>

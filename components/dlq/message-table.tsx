@@ -7,8 +7,9 @@ import { useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from "
 import { useTRPC } from "../trpc";
 import { ColumnChooser, columns, gridTemplate, sortMessages, useHiddenColumns, useMessageSort, type ColumnId } from "./message-columns";
 import { actionLabel, ExportButton, useCanReplay } from "./replay-controls";
+import { isDlqKind } from "./format";
 import { RowReplayDialog } from "./row-replay-dialog";
-import { isDlqKind, type DlqMessageSummary, type DlqRef } from "./types";
+import type { DlqMessageSummary, DlqRef } from "./types";
 
 const ROW_HEIGHT = 36;
 const GRID = "grid gap-x-2 px-2";

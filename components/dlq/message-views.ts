@@ -3,8 +3,8 @@ import { KafkaMessages } from "./kafka-messages";
 import type { ReplaySection } from "./message-detail";
 import { NatsMessages } from "./nats-messages";
 import { natsReplaySection } from "./nats-replay-panel";
-import { rabbitReplaySection } from "./rabbit-replay-panel";
 import { RabbitMessages } from "./rabbit-messages";
+import { rabbitReplaySection } from "./rabbit-replay-panel";
 import { SqsMessages } from "./sqs-messages";
 import type { DlqKind, DlqRef } from "./types";
 
@@ -19,15 +19,14 @@ export const MESSAGE_VIEWS: Record<DlqKind, ComponentType<{ dlq: DlqRef }>> = {
   rabbitmq: RabbitMessages,
   nats: NatsMessages,
 };
-
 /**
- * A broker's own replay section in a message's detail, where the topic/queue one does not fit (RabbitMQ: an
- * exchange and a routing key; NATS: a subject, published with a Nats-Msg-Id); undefined: the common one.
+ * A broker's own replay section of the message detail, where its destinations are not a topic or queue name
+ * (RabbitMQ: an exchange and a routing key; NATS: a subject, published with a Nats-Msg-Id); null: the common one
+ * (ReplayPanel).
  */
-export const REPLAY_SECTIONS: Record<DlqKind, ((dlq: DlqRef) => ReplaySection) | undefined> = {
-  kafka: undefined,
-  sqs: undefined,
+export const REPLAY_SECTIONS: Record<DlqKind, ((dlq: DlqRef) => ReplaySection) | null> = {
+  kafka: null,
+  sqs: null,
   rabbitmq: rabbitReplaySection,
   nats: natsReplaySection,
 };
-

@@ -9,7 +9,8 @@ import { DiscardForm } from "./discard-form";
 import { EditReplayForm } from "./edit-replay-form";
 import { formatDateTime } from "./format";
 import { actionLabel, DestinationField, useCanReplay } from "./replay-controls";
-import { hasFullTooling, type DlqRef } from "./types";
+import type { DlqRef } from "./types";
+import { useCapabilities } from "../connections/use-capabilities";
 
 /**
  * One-click replay of this message, with a confirmation that names the destination (the origin prefilled,
@@ -22,6 +23,10 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
   const canReplay = useCanReplay(dlq);
   const canEdit = useCanReplay(dlq, "replay.edit");
   const canDiscard = useCanReplay(dlq, "discard");
+  // What the broker can do (its plugin's capabilities); what the role may do is canEdit / canDiscard.
+  const caps = useCapabilities(dlq.kind, dlq.connection) ?? [];
+  const edits = caps.includes("edit");
+  const discards = caps.includes("discard");
   const ref = { kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, id };
   const history = useQuery(trpc.replay.ofMessage.queryOptions(ref));
   const settings = useQuery(trpc.replay.settings.queryOptions({ kind: dlq.kind, connection: dlq.connection }, { staleTime: 60_000 }));
@@ -124,11 +129,11 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
           </ul>
         ) : null}
       </section>
-      {(canEdit || canDiscard) && hasFullTooling(dlq) ? (
+      {(canEdit || canDiscard) && (edits || discards) ? (
         // Apart from the replay section, so that its buttons' names never collide with "Replay…" and "Confirm replay".
         <section aria-label="Edit or discard" className="space-y-2" data-testid="resolve-panel">
           <div className="flex flex-wrap gap-2 text-sm">
-            {settings.data?.allowEdit ? (
+            {edits && settings.data?.allowEdit ? (
               <button
                 type="button"
                 onClick={() => setMode(mode === "edit" ? "none" : "edit")}
@@ -138,19 +143,23 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
                 Edit and replay…
               </button>
             ) : null}
-            <button
-              type="button"
-              onClick={() => setMode(mode === "discard" ? "none" : "discard")}
-              aria-expanded={mode === "discard"}
-              className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50"
-            >
-              Discard…
-            </button>
+            {discards ? (
+              <button
+                type="button"
+                onClick={() => setMode(mode === "discard" ? "none" : "discard")}
+                aria-expanded={mode === "discard"}
+                className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50"
+              >
+                Discard…
+              </button>
+            ) : null}
           </div>
-          {mode === "edit" && settings.data?.allowEdit ? (
-            <EditReplayForm dlq={dlq} id={id} origin={origin} snapshotId={snapshotId} overrideLoopGuard={override} onDone={refresh} />
+          {mode === "edit" && edits && settings.data?.allowEdit ? (
+            <EditReplayForm dlq={dlq} id={id} origin={origin} snapshotId={snapshotId} overrideLoopGuard={override} repeatedHeaders={caps.includes("repeated-headers")} onDone={refresh} />
           ) : null}
-          {mode === "discard" ? <DiscardForm dlq={dlq} id={id} onDone={refresh} onCancel={() => setMode("none")} /> : null}
+          {mode === "discard" && discards ? (
+            <DiscardForm dlq={dlq} id={id} resolvesInPlace={caps.includes("log-with-offsets")} onDone={refresh} onCancel={() => setMode("none")} />
+          ) : null}
         </section>
       ) : null}
     </>

@@ -12,7 +12,8 @@ import { MessageTable } from "./message-table";
 import { SplitView } from "./split-view";
 import { SQS_PAGE_SIZE } from "./sqs-messages";
 import { REPLAY_SECTIONS } from "./message-views";
-import { hasFullTooling, type DlqRef, type ScanStatus } from "./types";
+import { bulkReplayable, type DlqRef, type ScanStatus } from "./types";
+import { useCapabilities } from "../connections/use-capabilities";
 import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
@@ -46,12 +47,14 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
 
   const limit = Math.min(MAX_LIMIT, Math.max(1, Math.floor(Number(limitInput)) || DEFAULT_LIMIT));
 
-  // SQS searches read the latest snapshot (same query as the Messages tab, so it is shared).
+  const caps = useCapabilities(dlq.kind, dlq.connection);
+  const snapshots = caps?.includes("snapshot-browsing") ?? false;
+  // Snapshot-browsed DLQs (SQS) are searched in their latest snapshot (same query as the Messages tab, so it is shared).
   const sqsPage = useQuery(
-    trpc.dlq.sqs.messages.queryOptions({ connection: dlq.connection, queue: dlq.dlq, afterSeq: 0, limit: SQS_PAGE_SIZE }, { enabled: dlq.kind === "sqs" }),
+    trpc.dlq.sqs.messages.queryOptions({ connection: dlq.connection, queue: dlq.dlq, afterSeq: 0, limit: SQS_PAGE_SIZE }, { enabled: snapshots }),
   );
-  const snapshotId = dlq.kind === "sqs" ? sqsPage.data?.snapshot?.id : undefined;
-  const needsSnapshot = dlq.kind === "sqs" && sqsPage.data !== undefined && !snapshotId;
+  const snapshotId = snapshots ? sqsPage.data?.snapshot?.id : undefined;
+  const needsSnapshot = snapshots && sqsPage.data !== undefined && !snapshotId;
 
   // Matches accumulate in one cache entry: each poll asks only for those after the ones already received.
   const scan = useQuery({
@@ -83,7 +86,7 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
   );
 
   const running = scan.data?.status === "running" || (scanId !== null && scan.isPending);
-  const canStart = expression.trim().length > 0 && !start.isPending && !running && !needsSnapshot && (dlq.kind !== "sqs" || snapshotId !== undefined);
+  const canStart = expression.trim().length > 0 && !start.isPending && !running && !needsSnapshot && caps !== null && (!snapshots || snapshotId !== undefined);
 
   const startScan = () => {
     if (!canStart) return;
@@ -198,16 +201,18 @@ export function SearchPanel({ dlq, expression, onExpression }: { dlq: DlqRef; ex
               search with the new text; the actions below still act on the filter shown here.
             </div>
           ) : null}
-          {scannedExpression?.trim() && hasFullTooling(dlq) ? (
+          {scannedExpression?.trim() && bulkReplayable(dlq, caps) ? (
             <div className="flex flex-wrap items-center gap-2">
               <BulkReplayButton dlq={dlq} selection={{ source: "filter", expression: scannedExpression }} snapshotId={snapshotId} label="Replay matches…" />
-              <BulkReplayButton
-                dlq={dlq}
-                selection={{ source: "filter", expression: scannedExpression }}
-                snapshotId={snapshotId}
-                action="discard"
-                label="Discard matches…"
-              />
+              {caps?.includes("discard") ? (
+                <BulkReplayButton
+                  dlq={dlq}
+                  selection={{ source: "filter", expression: scannedExpression }}
+                  snapshotId={snapshotId}
+                  action="discard"
+                  label="Discard matches…"
+                />
+              ) : null}
               <span className="text-xs text-slate-500">
                 as a job over every message matching <span className="font-medium">the filter of these results</span> (the dry run counts them all, past the
                 limit)

@@ -1,14 +1,12 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "~/server/api/root";
+import type { BrokerCapability } from "~/server/brokers/capabilities";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-export const DLQ_KINDS = ["kafka", "sqs", "rabbitmq", "nats"] as const;
-export type DlqKind = (typeof DLQ_KINDS)[number];
-
-export function isDlqKind(kind: string): kind is DlqKind {
-  return (DLQ_KINDS as readonly string[]).includes(kind);
-}
+/** Every registered broker kind has DLQ pages. */
+export type DlqKind = BrokerKind;
 export type DlqMessageSummary = RouterOutputs["dlq"]["kafkaMessages"]["messages"][number];
 export type DlqMessageDetail = RouterOutputs["dlq"]["message"];
 export type DisplayBytes = NonNullable<DlqMessageDetail["value"]>;
@@ -25,13 +23,9 @@ export interface DlqRef<K extends DlqKind = DlqKind> {
 }
 
 /**
- * The kinds the API's search, bulk replay, edit and discard procedures take so far. RabbitMQ DLQs have browse,
- * failure groups, export and one-click replay; the rest follows when those procedures take RabbitMQ. This is what
- * the API covers, not what the broker can do (that is useCapabilities).
+ * Whether this DLQ's broker runs bulk replay jobs (its plugin declares "bulk-replay"; null capabilities: not loaded
+ * yet, so no). The plugins that declare it are those the job procedures take (tests/unit/broker-registry.test.ts).
  */
-export type ToolingKind = "kafka" | "sqs";
-export type ToolingRef = DlqRef<ToolingKind>;
-
-export function hasFullTooling(dlq: DlqRef): dlq is ToolingRef {
-  return dlq.kind === "kafka" || dlq.kind === "sqs";
+export function bulkReplayable(dlq: DlqRef, caps: readonly BrokerCapability[] | null): boolean {
+  return caps?.includes("bulk-replay") ?? false;
 }

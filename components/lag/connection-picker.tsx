@@ -1,6 +1,7 @@
 "use client";
 
-import { brokerLabel, type BrokerKindName } from "../dlq/format";
+import type { BrokerKind } from "~/server/brokers/registry";
+import { brokerLabel } from "../dlq/format";
 
 /** The connections whose consumers have lag; several kinds may share a name, so an option is its kind and name. */
 export function ConnectionPicker({
@@ -8,9 +9,9 @@ export function ConnectionPicker({
   value,
   onChange,
 }: {
-  connections: { kind: BrokerKindName; name: string; reachable: boolean }[];
-  value: { kind: BrokerKindName; name: string };
-  onChange: (connection: { kind: BrokerKindName; name: string }) => void;
+  connections: { kind: BrokerKind; name: string; reachable: boolean }[];
+  value: { kind: BrokerKind; name: string };
+  onChange: (connection: { kind: BrokerKind; name: string }) => void;
 }) {
   const kinds = new Set(connections.map((c) => c.kind));
   return (

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReplayAudience } from "~/server/brokers/types";
 import { useTRPC } from "../trpc";
-import type { BrokerKindName } from "../dlq/format";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 /** Who receives the copies sent to one target: so that nobody replays into a fan-out by accident. */
 export function AudienceText({ audience }: { audience: ReplayAudience }) {
@@ -61,7 +61,7 @@ export function AudienceText({ audience }: { audience: ReplayAudience }) {
 }
 
 /** The audience of a target chosen in a form, asked of the broker while the confirmation is open. */
-export function TargetAudience({ kind, connection, target }: { kind: BrokerKindName; connection: string; target: string }) {
+export function TargetAudience({ kind, connection, target }: { kind: BrokerKind; connection: string; target: string }) {
   const trpc = useTRPC();
   const audience = useQuery(trpc.replay.audience.queryOptions({ kind, connection, target }, { staleTime: 10_000 }));
   if (audience.error) return <span className="text-xs text-red-700">Could not ask the broker who receives it: {audience.error.message}</span>;
@@ -74,7 +74,7 @@ export function TargetAudience({ kind, connection, target }: { kind: BrokerKindN
 }
 
 /** Whether the confirmation may go ahead: false while the target is known not to exist. */
-export function useTargetExists(kind: BrokerKindName, connection: string, target: string | null, enabled: boolean): boolean | undefined {
+export function useTargetExists(kind: BrokerKind, connection: string, target: string | null, enabled: boolean): boolean | undefined {
   const trpc = useTRPC();
   const audience = useQuery(trpc.replay.audience.queryOptions({ kind, connection, target: target ?? "-" }, { staleTime: 10_000, enabled: enabled && !!target }));
   return audience.data?.exists;

@@ -1,7 +1,9 @@
 "use client";
 
 import { useState } from "react";
-import type { ToolingRef } from "../dlq/types";
+import type { DlqRef } from "../dlq/types";
+import { useCapabilities } from "../connections/use-capabilities";
+import { brokerLabel } from "../dlq/format";
 import { ErrorBox } from "../ui";
 import { AudienceText } from "./audience";
 import { wholeNumber } from "./bulk-form";
@@ -18,20 +20,24 @@ export function DryRunConfirm({
   disabled,
   starting,
   startError,
+  effects,
   onStart,
   onCancel,
 }: {
   draft: ReplayJob;
-  dlq: ToolingRef;
+  dlq: DlqRef;
   action: "replay" | "discard";
   rateValue: number | null;
   canaryValue: number | null;
   disabled: boolean;
   starting: boolean;
   startError: string | null;
+  /** What the job changes on the DLQ besides the messages it replays (RabbitMQ), or null. */
+  effects?: string | null;
   onStart: () => void;
   onCancel: () => void;
 }) {
+  const caps = useCapabilities(dlq.kind, dlq.connection);
   const verb = action === "discard" ? "discard" : "replay";
   const targets: [string, number][] = draft.target ? [[draft.target, draft.total]] : (draft.dryRun?.byTarget ?? []).map((t) => [t.target, t.count]);
   return (
@@ -80,8 +86,15 @@ export function DryRunConfirm({
             <p className="mt-1 text-xs text-slate-600">
               {rateValue ? `At most ${rateValue.toLocaleString()} msg/s` : "As fast as the broker allows"}
               {canaryValue ? `, canary of ${canaryValue.toLocaleString()} first` : ", no canary"}.{" "}
-              {dlq.kind === "kafka" ? "The DLQ records stay; the ledger records every copy." : "Each original is deleted only after SQS acknowledged its copy."}
+              {caps?.includes("log-with-offsets")
+                ? "The DLQ records stay; the ledger records every copy."
+                : `Each original is removed from the DLQ only after ${brokerLabel(dlq.kind)} acknowledged its copy.`}
             </p>
+            {effects ? (
+              <p className="mt-1 text-xs text-slate-700" data-testid="confirm-effects">
+                {effects}
+              </p>
+            ) : null}
           </div>
         )}
         <div className="flex items-center gap-2">
@@ -104,16 +117,27 @@ export function DryRunConfirm({
   );
 }
 
-/** SQS's own StartMessageMoveTask: the unfiltered fast path for a whole queue, behind its own confirmation. */
+/** What the broker's own move can do here, as moveAllPlan answers it. */
+export interface MovePlan {
+  method: string;
+  destination: string;
+  depth: number;
+  maxRatePerSecond: number | null;
+  description: string;
+}
+
+/** The broker's own move (SQS StartMessageMoveTask, a RabbitMQ shovel): the unfiltered fast path for a whole queue, behind its own confirmation. */
 export function MoveTaskSection({
   dlq,
+  plan,
   disabled,
   moving,
   moveError,
   onOpen,
   onMove,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
+  plan: MovePlan;
   disabled: boolean;
   moving: boolean;
   moveError: string | null;
@@ -122,21 +146,25 @@ export function MoveTaskSection({
 }) {
   const [confirmMove, setConfirmMove] = useState(false);
   const [moveRate, setMoveRate] = useState("");
-  const moveRateValue = wholeNumber(moveRate, 1);
-  const moveRateInvalid = moveRateValue !== null && (Number.isNaN(moveRateValue) || moveRateValue > 500);
+  const maxRate = plan.maxRatePerSecond;
+  const moveRateValue = maxRate === null ? null : wholeNumber(moveRate, 1);
+  const moveRateInvalid = maxRate !== null && moveRateValue !== null && (Number.isNaN(moveRateValue) || moveRateValue > maxRate);
+  const broker = brokerLabel(dlq.kind);
   return (
-    <section aria-label="SQS move task" className="space-y-2 border-t border-slate-200 pt-4 text-sm">
-      <h3 className="font-semibold text-slate-700">Or: SQS&apos;s own move task</h3>
-      <p className="text-xs text-slate-600">
-        The fast path for the whole queue, unfiltered: SQS (StartMessageMoveTask) moves every message back to the queue it came from. No dry run, canary,
-        per-message ledger or loop guard; the options above do not apply.
+    <section aria-label="Native move" className="space-y-2 border-t border-slate-200 pt-4 text-sm" data-testid="move-task-section">
+      <h3 className="font-semibold text-slate-700">Or: {plan.method}</h3>
+      <p className="text-xs text-slate-600" data-testid="move-task-description">
+        {plan.description}
       </p>
-      <NumberField label="Max msg/s (blank = SQS decides, up to 500)" value={moveRate} onChange={setMoveRate} placeholder="SQS decides" min={1} max={500} />
-      {moveRateInvalid ? <p className="text-xs text-amber-800">The move task&apos;s rate is a whole number from 1 to 500.</p> : null}
+      {maxRate !== null ? (
+        <NumberField label={`Max msg/s (blank = ${broker} decides, up to ${maxRate})`} value={moveRate} onChange={setMoveRate} placeholder={`${broker} decides`} min={1} max={maxRate} />
+      ) : null}
+      {moveRateInvalid ? <p className="text-xs text-amber-800">The move&apos;s rate is a whole number from 1 to {maxRate}.</p> : null}
       {confirmMove ? (
         <div className="flex flex-wrap items-center gap-2" role="group" aria-label="Confirm move task">
           <span>
-            Move every message of <span className="font-mono font-medium">{dlq.dlq}</span> back to its source queue?
+            Move every message of <span className="font-mono font-medium">{dlq.dlq}</span> (about {plan.depth.toLocaleString()}) to{" "}
+            <span className="font-mono font-medium">{plan.destination}</span>?
           </span>
           <button
             type="button"
@@ -160,10 +188,10 @@ export function MoveTaskSection({
           }}
           className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50 disabled:opacity-50"
         >
-          Move all back with SQS&apos;s move task
+          Move all back with {plan.method}
         </button>
       )}
-      {moveError ? <ErrorBox title="Could not start the move task" message={moveError} /> : null}
+      {moveError ? <ErrorBox title="Could not start the move" message={moveError} /> : null}
     </section>
   
   );

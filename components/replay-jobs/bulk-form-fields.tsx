@@ -1,13 +1,17 @@
 "use client";
 
-import { resourceNoun } from "../dlq/format";
-import type { ToolingRef } from "../dlq/types";
+import { useCapabilities } from "../connections/use-capabilities";
+import { destinationHint, originNoun, targetNoun } from "../dlq/format";
+import type { DlqRef } from "../dlq/types";
 import type { BulkForm } from "./bulk-form";
 import { NumberField } from "./parts";
 
 /** The bulk job's options: action, destination (or the discard's reason), pacing, canary and guards. */
-export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: ToolingRef }) {
-  const noun = resourceNoun(dlq.kind);
+export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: DlqRef }) {
+  const noun = targetNoun(dlq.kind);
+  // Discarding in bulk only where the broker can resolve a dead letter without a copy (shown while that is unknown).
+  const caps = useCapabilities(dlq.kind, dlq.connection);
+  const canDiscard = caps === null || caps.includes("discard");
   return (
     <>
     <fieldset className="space-y-1">
@@ -16,9 +20,11 @@ export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch
         <label className="flex items-center gap-1.5">
           <input type="radio" name="bulk-action" checked={form.action === "replay"} onChange={() => set({ action: "replay" })} /> Replay (send copies)
         </label>
-        <label className="flex items-center gap-1.5">
-          <input type="radio" name="bulk-action" checked={form.action === "discard"} onChange={() => set({ action: "discard" })} /> Discard (resolve without a copy)
-        </label>
+        {canDiscard || form.action === "discard" ? (
+          <label className="flex items-center gap-1.5">
+            <input type="radio" name="bulk-action" checked={form.action === "discard"} onChange={() => set({ action: "discard" })} /> Discard (resolve without a copy)
+          </label>
+        ) : null}
       </div>
     </fieldset>
 
@@ -27,18 +33,18 @@ export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch
         <legend className="text-sm font-semibold text-slate-700">Destination</legend>
         <label className="flex items-center gap-1.5 text-sm">
           <input type="radio" name="bulk-destination" checked={form.destination === "origin"} onChange={() => set({ destination: "origin" })} />
-          Each message&apos;s origin ({dlq.kind === "kafka" ? "its original topic" : "its source queue"})
+          Each message&apos;s origin (its {originNoun(dlq.kind)})
         </label>
         <label className="flex flex-wrap items-center gap-1.5 text-sm">
           <input type="radio" name="bulk-destination" checked={form.destination === "custom"} onChange={() => set({ destination: "custom" })} />
-          Another {noun}:
+          Another destination:
           <input
             value={form.target}
             onChange={(e) => {
               set({ target: e.target.value, destination: "custom" });
             }}
             aria-label={`Destination ${noun}`}
-            placeholder={`${noun} name`}
+            placeholder={destinationHint(dlq.kind)}
             spellCheck={false}
             className="w-72 rounded border border-slate-300 px-2 py-1 font-mono"
           />

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import type { ToolingRef } from "../dlq/types";
+import type { DlqRef } from "../dlq/types";
 import type { BulkAction } from "./bulk-form";
 import { BulkReplayDialog, type BulkSelection } from "./bulk-replay-dialog";
 import { useCanBulkReplay } from "./use-can-bulk-replay";
@@ -18,7 +18,7 @@ export function BulkReplayButton({
   label,
   className,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
   selection: BulkSelection;
   action?: BulkAction;
   snapshotId?: string;

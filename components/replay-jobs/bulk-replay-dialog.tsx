@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { formatDateTime } from "../dlq/format";
 import { SQS_PAGE_SIZE } from "../dlq/sqs-messages";
-import type { ToolingRef } from "../dlq/types";
+import type { DlqRef } from "../dlq/types";
 import { useTRPC } from "../trpc";
 import { jobHref } from "./format";
 import { DryRunConfirm, MoveTaskSection } from "./bulk-confirm";
@@ -52,7 +52,7 @@ export function BulkReplayDialog({
   snapshotId: givenSnapshotId,
   onClose,
 }: {
-  dlq: ToolingRef;
+  dlq: DlqRef;
   selection: BulkSelection;
   initialAction?: BulkAction;
   snapshotId?: string;
@@ -90,9 +90,15 @@ export function BulkReplayDialog({
     await queryClient.invalidateQueries({ queryKey: trpc.replayJobs.list.queryKey() });
     router.push(jobHref(id));
   };
+  // What reading this DLQ changes (RabbitMQ: the dry run and every batch take messages and return the ones not
+  // replayed), as the server words it for this queue; null where reading changes nothing.
+  const effects = useQuery(trpc.replayJobs.effects.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { staleTime: 60_000 }));
   const dryRun = useMutation(trpc.replayJobs.dryRun.mutationOptions());
   const start = useMutation(trpc.replayJobs.start.mutationOptions({ onSuccess: (job) => afterJob(job.id) }));
   const moveAll = useMutation(trpc.replayJobs.moveAll.mutationOptions({ onSuccess: (job) => afterJob(job.id) }));
+  // The broker's own "move everything back" (SQS's move task, a RabbitMQ shovel): offered for the whole DLQ, unfiltered, where the broker says it can.
+  const wholeQueue = selection.source === "all" && form.action === "replay";
+  const movePlan = useQuery(trpc.replayJobs.moveAllPlan.queryOptions({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq }, { enabled: wholeQueue, staleTime: 30_000 }));
 
   /** Any change to the form makes the last dry run stale. */
   const set = (patch: Partial<BulkForm>) => {
@@ -167,6 +173,19 @@ export function BulkReplayDialog({
 
         {canOperate === false ? <p className="text-sm text-amber-800">Bulk replays need the operator role.</p> : null}
 
+        {effects.data ? (
+          <div className="space-y-1 rounded border border-sky-200 bg-sky-50 p-3 text-sm text-slate-800" data-testid="bulk-replay-effects">
+            <p>
+              <span className="font-medium">What the dry run changes: </span>
+              {effects.data.dryRun}
+            </p>
+            <p>
+              <span className="font-medium">What the replay changes: </span>
+              {effects.data.job}
+            </p>
+          </div>
+        ) : null}
+
         <form
           className="space-y-4"
           onSubmit={(event) => {
@@ -209,20 +228,26 @@ export function BulkReplayDialog({
             disabled={busy || canOperate === false}
             starting={start.isPending}
             startError={start.error?.message ?? null}
+            effects={effects.data?.job ?? null}
             onStart={() => start.mutate({ jobId: draft.id })}
             onCancel={() => dialogRef.current?.close()}
           />
         ) : null}
 
-        {dlq.kind === "sqs" && selection.source === "all" && action === "replay" ? (
+        {wholeQueue && movePlan.data?.available ? (
           <MoveTaskSection
             dlq={dlq}
+            plan={movePlan.data}
             disabled={busy || canOperate === false}
             moving={moveAll.isPending}
             moveError={moveAll.error?.message ?? null}
             onOpen={() => moveAll.reset()}
-            onMove={(ratePerSecond) => moveAll.mutate({ connection: dlq.connection, dlq: dlq.dlq, ratePerSecond })}
+            onMove={(ratePerSecond) => moveAll.mutate({ kind: dlq.kind, connection: dlq.connection, dlq: dlq.dlq, ratePerSecond })}
           />
+        ) : wholeQueue && movePlan.data && !movePlan.data.available ? (
+          <p className="border-t border-slate-200 pt-4 text-xs text-slate-500" data-testid="move-task-unavailable">
+            {movePlan.data.method} is not offered for this queue: {movePlan.data.reason}
+          </p>
         ) : null}
       </div>
     </dialog>

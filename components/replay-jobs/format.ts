@@ -1,5 +1,5 @@
 import type { ReplayItemState, ReplayJobState } from "~/server/db/schema";
-import { shortClass } from "../dlq/format";
+import { originNoun, shortClass } from "../dlq/format";
 import type { ReplayJob } from "./types";
 
 /** Kept here (not imported from the schema) so the client bundle does not pull in drizzle. */
@@ -62,13 +62,13 @@ export function selectionSummary(job: Pick<ReplayJob, "selection" | "dryRun" | "
 /** Where the job sends its copies. */
 export function targetSummary(job: Pick<ReplayJob, "target" | "action" | "kind" | "dryRun">): string {
   if (job.action === "discard") return "none (discarded)";
-  if (job.action === "move") return "each message's source queue";
+  if (job.action === "move") return job.target ?? "each message's source queue";
   if (job.target) return job.target;
   const targets = job.dryRun?.byTarget.map((t) => t.target) ?? [];
-  const noun = job.kind === "kafka" ? "topic" : "source queue";
-  if (targets.length === 0) return `each message's original ${noun}`;
+  const noun = originNoun(job.kind);
+  if (targets.length === 0) return `each message's ${noun}`;
   const shown = targets.slice(0, 3).join(", ");
-  return `original ${noun}${targets.length === 1 ? "" : "s"}: ${shown}${targets.length > 3 ? ` +${targets.length - 3}` : ""}`;
+  return `${noun}${targets.length === 1 ? "" : "s"}: ${shown}${targets.length > 3 ? ` +${targets.length - 3}` : ""}`;
 }
 
 /** Seconds as "45 s", "12 min 3 s", "3 h 5 min". */

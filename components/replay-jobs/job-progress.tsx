@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { dlqHref, formatDateTime } from "../dlq/format";
+import { brokerLabel, dlqHref, formatDateTime } from "../dlq/format";
 import { ErrorBox } from "../ui";
 import { formatRate, formatSeconds, isTerminal, targetSummary } from "./format";
 import { ProgressBar } from "./parts";
@@ -60,7 +60,7 @@ export function JobProgress({ data }: { data: { job: ReplayJob; remaining: numbe
   );
 }
 
-/** SQS's own move task: its status and counts as SQS reports them (the job mirrors them into done / total). */
+/** The broker's own move (SQS's move task, a RabbitMQ shovel): its status and counts as the broker reports them (the job mirrors them into done / total). */
 export function MoveTaskProgress({ data }: { data: { job: ReplayJob; remaining: number; elapsedSeconds: number } }) {
   const { job, remaining } = data;
   const task = job.moveTask;
@@ -74,11 +74,11 @@ export function MoveTaskProgress({ data }: { data: { job: ReplayJob; remaining: 
       <div className="grid grid-cols-2 gap-4 sm:grid-cols-5">
         <Figure label="Task status" value={task?.status ?? "not started"} testId="move-task-status" />
         <Figure label="Moved" value={moved.toLocaleString()} testId="move-task-moved" />
-        <Figure label="To move (SQS)" value={task?.toMove != null ? task.toMove.toLocaleString() : "—"} testId="move-task-to-move" />
-        <Figure label="Rate limit" value={job.options.ratePerSecond ? formatRate(job.options.ratePerSecond) : "SQS decides"} />
+        <Figure label={`To move (${brokerLabel(job.kind)})`} value={task?.toMove != null ? task.toMove.toLocaleString() : "—"} testId="move-task-to-move" />
+        <Figure label="Rate limit" value={job.options.ratePerSecond ? formatRate(job.options.ratePerSecond) : `${brokerLabel(job.kind)} decides`} />
         <Figure label="Elapsed" value={formatSeconds(data.elapsedSeconds)} testId="job-elapsed" />
       </div>
-      {task?.failureReason ? <ErrorBox title="SQS reports a failure" message={task.failureReason} /> : null}
+      {task?.failureReason ? <ErrorBox title={`${brokerLabel(job.kind)} reports a failure`} message={task.failureReason} /> : null}
       {task ? <p className="break-all font-mono text-xs text-slate-500">task {task.taskHandle}</p> : null}
     </div>
   );
@@ -97,7 +97,7 @@ export function JobDetails({ job }: { job: ReplayJob }) {
     [
       "Messages",
       job.action === "move" ? (
-        "the whole queue (SQS move task)"
+        `the whole queue (${brokerLabel(job.kind)}'s own move)`
       ) : selection.source === "filter" ? (
         <span key="f">
           matching the filter
@@ -125,7 +125,7 @@ export function JobDetails({ job }: { job: ReplayJob }) {
     ],
   ];
   if (selection.snapshotId) rows.push(["Snapshot", <span key="s" className="font-mono text-xs">{selection.snapshotId}</span>]);
-  rows.push(["Action", job.action === "move" ? "move (SQS StartMessageMoveTask)" : job.action]);
+  rows.push(["Action", job.action === "move" ? `move (${brokerLabel(job.kind)}'s own)` : job.action]);
   rows.push(["Target", <span key="t" className="break-all font-mono text-xs" data-testid="job-target">{targetSummary(job)}</span>]);
   if (job.reason) rows.push(["Reason", <span key="r" className="whitespace-pre-wrap break-words">{job.reason}</span>]);
   rows.push(["Created", `${formatDateTime(job.createdAt.getTime())} by ${job.createdBy}`]);

@@ -104,7 +104,7 @@ export function JobView({ jobId }: { jobId: string }) {
                       {`Start ${job.action === "discard" ? "discard" : "replay"} of ${job.total.toLocaleString()} message${job.total === 1 ? "" : "s"}`}
                     </button>
                   ) : null}
-                  {/* SQS's move task cannot be paused, only cancelled. */}
+                  {/* A broker's own move (SQS's task, a shovel) cannot be paused, only cancelled. */}
                   {job.action !== "move" && (job.state === "running" || job.state === "waiting" || job.state === "queued") ? (
                     <button type="button" disabled={busy} onClick={() => pause.mutate({ jobId })} className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50 disabled:opacity-50">
                       Pause
@@ -159,7 +159,14 @@ export function JobView({ jobId }: { jobId: string }) {
               <JobDetails job={job} />
             </Card>
             <Card title="Options">
-              {job.action === "move" ? <p className="text-sm text-slate-600">SQS&apos;s move task moves every message back to its source queue: no dry run, canary or loop guard; its rate limit is shown above.</p> : <OptionsList options={job.options} action={job.action} />}
+              {job.action === "move" ? (
+                <p className="text-sm text-slate-600">
+                  {brokerLabel(job.kind)}&apos;s own move takes every message back to {job.target ?? "its source queue"}: no dry run, canary, ledger or loop guard; its rate limit is shown above.
+                </p>
+              ) : (
+                <OptionsList options={job.options} action={job.action} />
+              )}
+              {job.action === "replay" ? <ReplayEffects job={job} /> : null}
             </Card>
           </div>
 
@@ -229,4 +236,17 @@ function canaryText(canary: NonNullable<ReplayJob["canary"]>, waitSeconds: numbe
     default:
       return canary.state;
   }
+}
+
+/** What replaying from this DLQ changes besides the replayed messages (RabbitMQ: reads return what is not replayed); nothing where reading changes nothing. */
+function ReplayEffects({ job }: { job: ReplayJob }) {
+  const trpc = useTRPC();
+  const effects = useQuery(trpc.replayJobs.effects.queryOptions({ kind: job.kind, connection: job.connection, dlq: job.dlq }, { staleTime: 5 * 60_000 }));
+  if (!effects.data) return null;
+  return (
+    <p className="mt-2 text-xs text-slate-700" data-testid="job-effects">
+      <span className="font-medium">What the replay changes: </span>
+      {effects.data.job}
+    </p>
+  );
 }

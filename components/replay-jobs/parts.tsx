@@ -1,6 +1,6 @@
 "use client";
 
-import { formatDateTime, shortClass } from "../dlq/format";
+import { formatDateTime, originNoun, shortClass } from "../dlq/format";
 import { formatRate, STATE_STYLE } from "./format";
 import type { ReplayDryRun, ReplayJob, ReplayJobOptions } from "./types";
 
@@ -71,7 +71,7 @@ export function DryRunSummary({ dryRun, total, action, kind }: { dryRun: ReplayD
   const leftOut: [string, number, string][] = [
     ["already resolved", dryRun.resolved, "replayed or discarded before; tick “include already resolved” to include them"],
     ["quarantined", dryRun.quarantined, "replayed 3 times already; tick “override the loop guard” to include them"],
-    ["no origin", dryRun.noTarget, `no original ${kind === "kafka" ? "topic" : "source queue"} recorded; choose a destination to include them`],
+    ["no origin", dryRun.noTarget, `no ${originNoun(kind)} recorded; choose a destination to include them`],
   ];
   const verb = action === "discard" ? "discard" : "replay";
   return (

@@ -7,10 +7,21 @@ export const BROKER_CAPABILITIES = [
   "log-with-offsets",
   /** A DLQ is browsed from a snapshot taken by receiving and releasing its messages (no offsets to page by). */
   "snapshot-browsing",
-  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask). */
+  /**
+   * A DLQ is browsed live from its head, and reading changes the queue: messages are taken and returned (requeued,
+   * marked redelivered), so the page says what a read changed and a search covers one browse window.
+   */
+  "live-browsing",
+  /** The broker moves dead letters back to their source by itself (SQS StartMessageMoveTask, a RabbitMQ dynamic shovel where the plugin is enabled). */
   "native-move",
   /** A dead letter can be edited before it is replayed (when the connection allows it). */
   "edit",
+  /** Headers are an ordered list in which a name may repeat (Kafka record headers); an edit sends the whole list. */
+  "repeated-headers",
+  /** A dead letter can be resolved without a copy (Kafka: marked in the ledger, the record stays; SQS: deleted, kept in the ledger). */
+  "discard",
+  /** Filtered and whole-DLQ replay (and discard) as durable jobs: dry run, rate, canary, pause/resume/cancel. */
+  "bulk-replay",
   /** Consumers are named groups with committed offsets: lag per group, the replay audience is those groups. */
   "consumer-groups",
   /**

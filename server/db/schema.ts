@@ -231,6 +231,8 @@ export const sqsQueueSamples = pgTable(
     delayed: bigint("delayed", { mode: "number" }).notNull(),
     isDeadLetterQueue: boolean("is_dead_letter_queue").notNull(),
     sourceQueues: text("source_queues").array().notNull(),
+    /** SNS subscriptions (their ARNs) whose RedrivePolicy names this queue: a subscription DLQ. */
+    sourceSubscriptions: text("source_subscriptions").array().notNull().default(sql`'{}'::text[]`),
     oldestMessageAgeSeconds: doublePrecision("oldest_message_age_seconds"),
   },
   (table) => [

@@ -1,3 +1,4 @@
+import { subscriptionLabel } from "~/server/brokers/sqs/sns-envelope";
 import { and, eq, sql } from "drizzle-orm";
 import { kafkaDlqSamples, kafkaPartitionSamples, rabbitmqQueueSamples, replayLedger, sqsQueueSamples, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { evaluateQueue, type QueueVerdict } from "~/server/lag/queue-health-rules";
@@ -171,7 +172,8 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
             kind: "sqs" as const,
             connection: snapshot.connection,
             name: q.queue,
-            sources: q.sourceQueues,
+            // A subscription DLQ reads "subscription X of topic T", next to the queues whose redrive policy names it.
+            sources: [...q.sourceQueues, ...q.sourceSubscriptions.map(subscriptionLabel)],
             depth: q.visible,
             notReplayed: q.visible,
             growthLastHour: q.growthLastHour,

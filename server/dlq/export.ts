@@ -8,59 +8,22 @@
  * the DLQ views. Streams: a whole topic is read batch by batch as the client takes the lines.
  */
 import { isUtf8 } from "node:buffer";
-import { and, asc, desc, eq, gt, inArray } from "drizzle-orm";
 import { recordAudit } from "~/server/audit";
 import type { Principal } from "~/server/auth/principal";
 import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { clientAddress } from "~/server/auth/client-address";
 import { identify, isCrossSite } from "~/server/auth/request";
-import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
 import { takeScanSlot, TooManyScans } from "./scan-slots";
-import { canReadTopic } from "./topic-access";
 import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
-import { fromKafkaRecord, fromSqsMessage, isFailureHeader, type RawDlqMessage } from "./messages";
-import { parseLogPosition } from "~/server/lib/message-id";
-import { RABBIT_FIND_WINDOW, RabbitBrowseRefused, rabbitPage } from "./rabbitmq-dlq";
-import { BROKER_KINDS, isBrokerKind, type BrokerKind } from "~/server/brokers/registry";
-import { NotFound } from "~/server/lib/errors";
-import { NATS_SCAN_WINDOW, NatsDeadLettersUnavailable, natsScan } from "./nats-dlq";
-
-type WindowRead = { messages: RawDlqMessage[] } | { refused: number; message: string };
-
-/**
- * The kinds exported from one window of messages (a RabbitMQ browse as the page shows it; a NATS consumer's
- * dead letters from the capture stream, up to NATS_SCAN_WINDOW): a selection is looked up in it.
- */
-const WINDOW_SOURCES: { [K in Exclude<BrokerKind, "kafka" | "sqs">]: (connections: Connections, connection: string, dlq: string) => Promise<WindowRead> } = {
-  rabbitmq: async (connections, connection, dlq) => {
-    const adapter = connections.rabbitmq.get(connection);
-    if (!adapter) return { refused: 404, message: `No RabbitMQ connection "${connection}".` };
-    try {
-      return { messages: (await rabbitPage(adapter, dlq, RABBIT_FIND_WINDOW)).messages };
-    } catch (error) {
-      if (error instanceof RabbitBrowseRefused) return { refused: 412, message: error.message };
-      throw error;
-    }
-  },
-  nats: async (connections, connection, dlq) => {
-    const adapter = connections.nats.get(connection);
-    if (!adapter) return { refused: 404, message: `No NATS connection "${connection}".` };
-    const messages: RawDlqMessage[] = [];
-    try {
-      await natsScan(adapter, dlq, NATS_SCAN_WINDOW, (message) => void messages.push(message));
-    } catch (error) {
-      if (error instanceof NatsDeadLettersUnavailable) return { refused: 412, message: error.message };
-      if (error instanceof NotFound) return { refused: 404, message: error.message };
-      throw error;
-    }
-    return { messages };
-  },
-};
+import { isFailureHeader, type RawDlqMessage } from "./messages";
+import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
+import { DomainError } from "~/server/lib/errors";
+import { refusalStatus, text } from "./http-refusal";
+import { dlqSources } from "./sources";
 
 export type ExportedBytes = { encoding: "utf8" | "base64"; data: string } | null;
 
@@ -120,93 +83,6 @@ export function exportLine(message: RawDlqMessage): ExportLine {
   };
 }
 
-// ---- Sources: batches of raw messages ---------------------------------------------------------------------
-
-const FETCH_BYTES = 1024 * 1024;
-
-/** The given Kafka records (partition:offset), read partition by partition in offset order; missing ones are skipped. */
-async function* kafkaByIds(adapter: KafkaAdapter, topic: string, ids: string[]): AsyncGenerator<RawDlqMessage[]> {
-  const byPartition = new Map<number, number[]>();
-  for (const id of ids) {
-    const position = parseLogPosition(id);
-    if (!position) continue;
-    const list = byPartition.get(position.partition) ?? [];
-    list.push(position.offset);
-    byPartition.set(position.partition, list);
-  }
-  const ranges = new Map((await adapter.topicOffsets(topic)).map((p) => [p.partition, p]));
-  for (const [partition, list] of [...byPartition].sort((a, b) => a[0] - b[0])) {
-    const range = ranges.get(partition);
-    if (!range) continue;
-    const offsets = [...new Set(list)].filter((o) => o >= range.logStartOffset && o < range.logEndOffset).sort((a, b) => a - b);
-    const wanted = new Set(offsets);
-    let i = 0;
-    while (i < offsets.length) {
-      const records = await adapter.readRecords(topic, partition, offsets[i]!, FETCH_BYTES);
-      if (records.length === 0) {
-        i += 1;
-        continue;
-      }
-      const found = records.filter((r) => wanted.has(Number(r.offset))).map((r) => fromKafkaRecord(partition, r));
-      const last = Number(records.at(-1)!.offset);
-      while (i < offsets.length && offsets[i]! <= last) i += 1;
-      if (found.length > 0) yield found;
-    }
-  }
-}
-
-/** A whole Kafka topic from log start to the end offsets taken when the export began, in multi-partition fetches. */
-async function* kafkaAll(adapter: KafkaAdapter, topic: string): AsyncGenerator<RawDlqMessage[]> {
-  const offsets = await adapter.topicOffsets(topic);
-  const end = new Map(offsets.map((p) => [p.partition, p.logEndOffset]));
-  const position = new Map(offsets.map((p) => [p.partition, p.logStartOffset]));
-  for (;;) {
-    const open = [...position].filter(([partition, offset]) => offset < (end.get(partition) ?? 0)).map(([partition, offset]) => ({ partition, offset }));
-    if (open.length === 0) return;
-    const batch = await adapter.readPartitions(topic, open, FETCH_BYTES);
-    const out: RawDlqMessage[] = [];
-    let progressed = false;
-    for (const [partition, { records }] of batch) {
-      const limit = end.get(partition) ?? 0;
-      if (records.length === 0) continue;
-      position.set(partition, Math.min(limit, Number(records.at(-1)!.offset) + 1));
-      progressed = true;
-      for (const record of records) if (Number(record.offset) < limit) out.push(fromKafkaRecord(partition, record));
-    }
-    if (!progressed) return;
-    if (out.length > 0) yield out;
-  }
-}
-
-/** Messages of an SQS snapshot, in snapshot order, optionally only the given MessageIds. */
-async function* sqsSnapshotMessagesOf(db: ControlDb, snapshotId: string, ids: string[] | null): AsyncGenerator<RawDlqMessage[]> {
-  const PAGE = 500;
-  if (ids) {
-    const unique = [...new Set(ids)];
-    for (let i = 0; i < unique.length; i += PAGE) {
-      const rows = await db
-        .select()
-        .from(sqsSnapshotMessages)
-        .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), inArray(sqsSnapshotMessages.messageId, unique.slice(i, i + PAGE))))
-        .orderBy(asc(sqsSnapshotMessages.seq));
-      if (rows.length > 0) yield rows.map(fromSqsMessage);
-    }
-    return;
-  }
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
-      .orderBy(asc(sqsSnapshotMessages.seq))
-      .limit(PAGE);
-    if (rows.length > 0) yield rows.map(fromSqsMessage);
-    if (rows.length < PAGE) return;
-    after = rows.at(-1)!.seq;
-  }
-}
-
 /**
  * A stream of NDJSON lines that reads the next batch only when the client has taken the previous one. A
  * filter runs in the worker pool; a client that goes away cancels it. `done` runs once when the stream ends.
@@ -258,7 +134,6 @@ export interface ExportDependencies {
   connections: Connections;
 }
 
-const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 /** GET with query parameters, or POST with a form body (for selections too long for a URL). */
 async function parametersOf(request: Request): Promise<URLSearchParams> {
@@ -325,36 +200,16 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
   const access = payloadAccess(principal.role, connections.config.payloads, { roles: connections.config.auth.roles, scope: { connection, resource: dlq } });
 
   let batches: AsyncGenerator<RawDlqMessage[]>;
-  if (kind === "kafka") {
-    const adapter = connections.kafka.get(connection);
-    if (!adapter) return refuse(404, `No Kafka connection "${connection}".`);
-    if (!canReadTopic({ principal, connections }, connection, dlq)) {
-      return refuse(403, `"${dlq}" is not a dead-letter topic of "${connection}"; reading other topics needs a role in payloads.readAnyTopicRoles.`);
-    }
-    batches = ids ? kafkaByIds(adapter, dlq, ids) : kafkaAll(adapter, dlq);
-  } else if (kind !== "sqs") {
-    const window = await WINDOW_SOURCES[kind](connections, connection, dlq);
-    if ("refused" in window) return refuse(window.refused, window.message);
-    const wanted = ids ? new Set(ids) : null;
-    batches = (async function* () {
-      yield window.messages.filter((message) => wanted === null || wanted.has(message.id));
-    })();
-  } else {
-    if (!connections.sqs.has(connection)) return refuse(404, `No SQS connection "${connection}".`);
-    if (snapshotId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(snapshotId)) return refuse(400, "snapshotId is not a snapshot id.");
-    const [snapshot] = await db
-      .select({ id: sqsSnapshots.id })
-      .from(sqsSnapshots)
-      .where(
-        snapshotId
-          ? and(eq(sqsSnapshots.id, snapshotId), eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, dlq))
-          : and(eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, dlq)),
-      )
-      .orderBy(desc(sqsSnapshots.startedAt))
-      .limit(1);
-    if (!snapshot) return refuse(404, snapshotId ? "No such snapshot of this queue." : "No snapshot of this queue yet: take one first.");
-    snapshotId = snapshot.id;
-    batches = sqsSnapshotMessagesOf(db, snapshot.id, ids);
+  try {
+    const source = dlqSources[kind];
+    const at = { connection, dlq, snapshotId: snapshotId ?? undefined };
+    source.assertReadable({ db, connections, principal }, at);
+    const exported = await source.exportBatches({ db, connections, principal }, at, ids);
+    batches = exported.batches;
+    snapshotId = exported.snapshotId ?? snapshotId;
+  } catch (error) {
+    if (error instanceof DomainError) return refuse(refusalStatus[error.refusal], error.publicMessage);
+    throw error;
   }
 
   // A filtered export holds one of the user's scan slots until its stream ends.

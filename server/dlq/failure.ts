@@ -1,4 +1,8 @@
 import { createHash } from "node:crypto";
+// Relative, with its extension: the filter worker threads load this file with Node's type stripping.
+import { SNS_DLQ_ATTRIBUTE_NAMES, snsDeliveryFailure, subscriptionLabel, type SnsDeliveryFailure } from "../brokers/sqs/sns-envelope.ts";
+
+export type { SnsDeliveryFailure };
 
 /** Why a message is in a DLQ, as far as the conventions its producer used tell. */
 /** RabbitMQ's own record of a death (one x-death entry): the broker keeps one per queue and reason. */
@@ -48,12 +52,18 @@ export interface NatsFailureDetail {
 
 /** Where a failure says its message came from: a topic, a RabbitMQ exchange and routing key, or a source queue. */
 export function originOfFailure(f: FailureInfo | null): string | null {
-  return f?.rabbit?.origin ?? f?.originTopic ?? f?.sourceQueue ?? null;
+  return f?.rabbit?.origin ?? f?.originTopic ?? f?.sourceQueue ?? snsOrigin(f) ?? null;
+}
+
+/** An SNS delivery failure's origin: its subscription ("subscription X of topic T"), else its topic. */
+function snsOrigin(f: FailureInfo | null): string | null {
+  if (!f?.sns) return null;
+  return f.sns.subscriptionArn ? subscriptionLabel(f.sns.subscriptionArn) : `topic ${f.sns.topic}`;
 }
 
 export interface FailureInfo {
   /** "rabbitmq": the broker's x-death / x-first-death-* headers only; "spring-amqp": RepublishMessageRecoverer's x-exception-* too. */
-  convention: "spring" | "kafka-connect" | "sqs-attribute" | "rabbitmq" | "spring-amqp" | "jetstream" | "unknown";
+  convention: "spring" | "kafka-connect" | "sqs-attribute" | "sns-delivery" | "rabbitmq" | "spring-amqp" | "jetstream" | "unknown";
   originTopic: string | null;
   originPartition: number | null;
   originOffset: number | null;
@@ -71,6 +81,8 @@ export interface FailureInfo {
   rabbit: RabbitFailureDetail | null;
   /** NATS JetStream only. */
   nats?: NatsFailureDetail | null;
+  /** SQS only: a delivery SNS failed and moved to the subscription's DLQ (ids, ARNs and SNS's error; no payload). */
+  sns?: SnsDeliveryFailure | null;
 }
 
 export type HeaderBytes = ReadonlyMap<string, Uint8Array | null>;
@@ -110,7 +122,8 @@ export const emptyFailure = empty;
 
 // RabbitMQ's x-death / x-first-death-* and Spring AMQP's x-exception-* / x-original-* describe the failure too.
 const FAILURE_PREFIXES = ["kafka_dlt-", "__connect.errors.", "x-first-death-", "x-exception-"];
-const FAILURE_NAMES = ["x-attempts", "x-death", "x-original-exchange", "x-original-routingKey"];
+// SNS adds ErrorCode, ErrorMessage, TopicArn and SubscriptionArn to a delivery it moves to a subscription DLQ.
+const FAILURE_NAMES = ["x-attempts", "x-death", "x-original-exchange", "x-original-routingKey", ...SNS_DLQ_ATTRIBUTE_NAMES];
 
 /** Headers that describe the failure (errors, not payload): shown and filterable without payload access. */
 export function isFailureHeader(name: string): boolean {
@@ -176,20 +189,24 @@ const CLASS_ATTRIBUTES = ["exception-class", "error-type", "x-exception-class", 
 export function sqsFailure(
   messageAttributes: Record<string, { dataType: string; value: string }>,
   attributes: Record<string, string>,
+  /** The body, for the SNS envelope (raw delivery off); only ids and ARNs are read from it, never the message. */
+  body?: string,
 ): FailureInfo {
   const lower = new Map(Object.entries(messageAttributes).map(([name, attribute]) => [name.toLowerCase(), attribute.value]));
   const pick = (names: string[]) => names.map((name) => lower.get(name)).find((value) => value !== undefined) ?? null;
-  const message = pick(REASON_ATTRIBUTES);
-  const exceptionClass = pick(CLASS_ATTRIBUTES);
+  const sns = snsDeliveryFailure(body ?? "", messageAttributes);
+  const message = pick(REASON_ATTRIBUTES) ?? sns?.errorMessage ?? null;
+  const exceptionClass = pick(CLASS_ATTRIBUTES) ?? sns?.errorCode ?? null;
   const source = attributes.DeadLetterQueueSourceArn;
   return {
     ...empty(),
-    convention: message || exceptionClass ? "sqs-attribute" : "unknown",
+    convention: sns ? "sns-delivery" : message || exceptionClass ? "sqs-attribute" : "unknown",
     sourceQueue: source ? source.slice(source.lastIndexOf(":") + 1) : null,
     exceptionClass,
     message,
     stacktrace: pick(["stacktrace", "exception-stacktrace"]),
     attempts: attributes.ApproximateReceiveCount ? Number(attributes.ApproximateReceiveCount) : null,
+    sns,
   };
 }
 
@@ -218,7 +235,7 @@ export interface FailureGroupKey {
 /** The ServicePulse-style grouping: origin + exception class + normalised message. */
 export function failureGroupKey(failure: FailureInfo | null): FailureGroupKey {
   // RabbitMQ: the queue it first died in, else (Spring's recoverer republished it) the exchange and routing key it came from.
-  const origin = failure?.originTopic ?? failure?.sourceQueue ?? failure?.rabbit?.origin ?? "(unknown origin)";
+  const origin = failure?.originTopic ?? failure?.sourceQueue ?? failure?.rabbit?.origin ?? snsOrigin(failure) ?? "(unknown origin)";
   const exceptionClass = failure?.exceptionClass ?? "(no exception recorded)";
   const normalisedMessage = failure?.message ? normaliseMessage(failure.message.split("\n")[0] ?? "") : "";
   const fingerprint = createHash("sha1").update(`${origin}\u0000${exceptionClass}\u0000${normalisedMessage}`).digest("hex").slice(0, 16);

@@ -63,7 +63,7 @@ export function fromSqsMessage(message: {
     value: Buffer.from(message.body, "utf8"),
     headers,
     headerEntries: [...headers],
-    failure: sqsFailure(message.messageAttributes, message.attributes),
+    failure: sqsFailure(message.messageAttributes, message.attributes, message.body),
     sqs: { messageId: message.messageId, attributes: message.attributes, messageAttributes: message.messageAttributes },
   };
 }

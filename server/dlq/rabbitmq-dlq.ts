@@ -135,4 +135,20 @@ export async function rabbitFailureGroups(adapter: RabbitMqAdapter, queue: strin
   return { groups: aggregator.result(), scanned: page.messages.length, retained: Math.max(depth, page.messages.length) };
 }
 
+/** How many messages a bulk replay's dry run reads at most (they are all held until the read ends). */
+export const RABBIT_SCAN_LIMIT = 100_000;
+
+/**
+ * Every message of a RabbitMQ DLQ, read once and all returned (a bulk replay's dry run), in the broker-neutral
+ * shape, with how many times Redrive replayed each before; refusals as for a browse. `effects`: what the read changed.
+ */
+export async function rabbitScan(
+  adapter: RabbitMqAdapter,
+  queue: string,
+  visit: (message: RawDlqMessage, replayCount: number) => void,
+): Promise<{ read: number; effects: string }> {
+  const result = await refusalsAsDomain(() => adapter.scan(queue, (message, replayCount) => visit(fromBrowsedMessage(message), replayCount), { maxMessages: RABBIT_SCAN_LIMIT }));
+  return { read: result.read, effects: result.effects };
+}
+
 export { refusalsAsDomain as rabbitRefusalsAsDomain };

@@ -1,22 +1,21 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, gt, gte, lt } from "drizzle-orm";
-import type { Connections } from "~/server/connections/registry";
+import { and, asc, eq, gte, lt } from "drizzle-orm";
+import type { BrokerKind } from "~/server/brokers/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { dlqScanMatches, dlqScans, sqsSnapshotMessages } from "~/server/db/schema";
+import { dlqScanMatches, dlqScans } from "~/server/db/schema";
 import { errorMessage } from "~/server/lib/errors";
 import { errorText, logger } from "~/server/lib/logger";
 import { compileFilter, FilterStopped } from "./filter";
 import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import type { FilterInput } from "./filter-batch";
-import { scanKafkaRecords } from "./kafka-dlq";
 import { maskBytes, type PayloadAccess } from "./masking";
-import { fromKafkaRecord, fromSqsMessage, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
-import { RABBIT_FIND_WINDOW, rabbitPage } from "./rabbitmq-dlq";
-import { NATS_SCAN_WINDOW, natsScan } from "./nats-dlq";
+import { fromKafkaRecord, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { takeScanSlot } from "./scan-slots";
+import type { DlqDeps } from "./source";
+import { dlqSources } from "./sources";
 
 export interface DlqRef {
-  kind: "kafka" | "sqs" | "rabbitmq" | "nats";
+  kind: BrokerKind;
   connection: string;
   /** Kafka: the DLQ topic. SQS, RabbitMQ: the DLQ queue name. */
   dlq: string;
@@ -77,10 +76,10 @@ export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDl
  * masked for the caller's role, and callers without payload access can filter on metadata and errors only.
  */
 export async function startScan(
-  db: ControlDb,
-  connections: Connections,
+  deps: DlqDeps,
   input: { ref: DlqRef; expression: string; limit: number; ownerId: string; access: PayloadAccess },
 ): Promise<ScanState> {
+  const { db } = deps;
   const filter = compileFilter(input.expression);
   const release = takeScanSlot(input.ownerId);
   const state: RunningScan = {
@@ -120,15 +119,15 @@ export async function startScan(
   scans.set(state.id, state);
   const sync = new ScanSync(db, state);
 
-  // What was read since the last flush: SQS messages, or Kafka records as read (a message is built only for a match).
+  // What was read since the last flush: messages, or log records as read (a message is built only for a match).
   let pending: RawDlqMessage[] = [];
-  let kafkaRecords: FetchedRecord[] = [];
-  let kafkaPartitions: number[] = [];
+  let logRecords: FetchedRecord[] = [];
+  let logPartitions: number[] = [];
   const visit = (message: RawDlqMessage) => void pending.push(message);
-  const visitKafka = (partition: number, records: FetchedRecord[]) => {
+  const visitRecords = (partition: number, records: FetchedRecord[]) => {
     for (const record of records) {
-      kafkaRecords.push(record);
-      kafkaPartitions.push(partition);
+      logRecords.push(record);
+      logPartitions.push(partition);
     }
   };
   // Up to FILTER_AHEAD read batches are being filtered while the next is read (the workers and this thread
@@ -146,9 +145,10 @@ export async function startScan(
     }
   };
   const flush = async () => {
-    // SQS snapshot rows and a RabbitMQ browse window arrive as messages; Kafka as records.
-    const run = state.matched >= state.limit ? null : input.ref.kind === "kafka" ? kafkaRun() : sqsRun();
-    if (run) {
+    // A source hands either messages (snapshot rows, a browse window) or log records; whichever arrived is filtered.
+    const runs = state.matched >= state.limit ? [] : [recordRun(), messageRun()];
+    for (const run of runs) {
+      if (!run) continue;
       // Awaited in order below; a failure is taken from there (not an unhandled rejection).
       run.matched.catch(() => undefined);
       filtering.push(run);
@@ -158,11 +158,11 @@ export async function startScan(
   const drain = async () => {
     while (filtering.length > 0) await count(filtering.shift()!);
   };
-  const kafkaRun = (): FilterRun | null => {
-    const records = kafkaRecords;
-    const partitions = kafkaPartitions;
-    kafkaRecords = [];
-    kafkaPartitions = [];
+  const recordRun = (): FilterRun | null => {
+    const records = logRecords;
+    const partitions = logPartitions;
+    logRecords = [];
+    logPartitions = [];
     if (records.length === 0) return null;
     const { payloads } = input.access;
     const masked = payloads && input.access.masks.length > 0;
@@ -182,7 +182,7 @@ export async function startScan(
       message: (i) => fromKafkaRecord(partitions[i]!, records[i]!),
     };
   };
-  const sqsRun = (): FilterRun | null => {
+  const messageRun = (): FilterRun | null => {
     const batch = pending;
     pending = [];
     if (batch.length === 0) return null;
@@ -200,18 +200,15 @@ export async function startScan(
   void (async () => {
     sync.start();
     try {
-      if (input.ref.kind === "kafka") {
-        const adapter = connections.kafka.get(input.ref.connection);
-        if (!adapter) throw new Error(`no Kafka connection "${input.ref.connection}"`);
-        await scanKafkaRecords(adapter, input.ref.dlq, visitKafka, stop, {
-          onTotal: (total) => {
-            state.total = total;
-          },
-          afterBatch: flush,
-        });
-      } else {
-        await MESSAGE_SOURCES[input.ref.kind]({ db, connections, ref: input.ref, visit, stop, flush, setTotal: (total) => (state.total = total) });
-      }
+      await dlqSources[input.ref.kind].scan(deps, input.ref, {
+        message: visit,
+        records: visitRecords,
+        stop,
+        total: (total) => {
+          state.total = total;
+        },
+        afterBatch: flush,
+      });
       await flush();
       await drain();
       state.status = state.cancel ? "cancelled" : state.matched >= state.limit ? "limit" : "done";
@@ -232,41 +229,6 @@ export async function startScan(
   })();
   return state;
 }
-
-interface SourceRun {
-  db: ControlDb;
-  connections: Connections;
-  ref: DlqRef;
-  visit: (message: RawDlqMessage) => void;
-  stop: () => boolean;
-  flush: () => Promise<void>;
-  setTotal: (total: number) => void;
-}
-
-/** Where a search reads the dead letters of each kind but Kafka (whose records are filtered in bulk, above). */
-const MESSAGE_SOURCES: { [K in Exclude<DlqRef["kind"], "kafka">]: (run: SourceRun) => Promise<void> } = {
-  rabbitmq: async ({ connections, ref, visit, setTotal }) => {
-    const adapter = connections.rabbitmq.get(ref.connection);
-    if (!adapter) throw new Error(`no RabbitMQ connection "${ref.connection}"`);
-    // One browse window (what the page shows): a deeper read would hold more messages from the queue's consumers.
-    const page = await rabbitPage(adapter, ref.dlq, RABBIT_FIND_WINDOW);
-    setTotal(page.messages.length);
-    for (const message of page.messages) visit(message);
-  },
-  sqs: async ({ db, ref, visit, stop, setTotal, flush }) => {
-    await scanSnapshot(db, ref.snapshotId ?? "", visit, stop, setTotal, flush);
-  },
-  // The consumer's dead letters from the capture stream, each with its original (up to NATS_SCAN_WINDOW).
-  nats: async ({ connections, ref, visit, stop, flush }) => {
-    const adapter = connections.nats.get(ref.connection);
-    if (!adapter) throw new Error(`no NATS connection "${ref.connection}"`);
-    await natsScan(adapter, ref.dlq, NATS_SCAN_WINDOW, (message) => {
-      visit(message);
-      return !stop();
-    });
-    await flush();
-  },
-};
 
 /** Writes a running scan's progress and new matches to the store, and takes a cancel asked through any replica. */
 class ScanSync {
@@ -327,36 +289,6 @@ function cancelLocal(scan: RunningScan): void {
   scan.cancel = true;
   // Ends the worker evaluating this scan's batch now, not when the batch would have finished.
   scan.abort.abort();
-}
-
-async function scanSnapshot(
-  db: ControlDb,
-  snapshotId: string,
-  visit: (message: RawDlqMessage) => void,
-  stop: () => boolean,
-  onTotal: (total: number) => void,
-  afterPage: () => Promise<void>,
-): Promise<void> {
-  const PAGE = 1_000;
-  let after = 0;
-  let total = 0;
-  for (;;) {
-    const rows = await db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), gt(sqsSnapshotMessages.seq, after)))
-      .orderBy(asc(sqsSnapshotMessages.seq))
-      .limit(PAGE);
-    total += rows.length;
-    if (rows.length < PAGE) onTotal(total);
-    for (const row of rows) {
-      if (stop()) return;
-      visit(fromSqsMessage(row));
-    }
-    await afterPage();
-    if (rows.length < PAGE) return;
-    after = rows.at(-1)!.seq;
-  }
 }
 
 /** A scan's state with its matches from index `from` on, from whichever replica runs it; null when unknown. */

@@ -63,7 +63,7 @@ export async function takeSqsSnapshot(
       emptyReceives = 0;
       const rows = fresh.map((m) => {
         seen.add(m.messageId);
-        const failure = sqsFailure(m.messageAttributes, m.attributes);
+        const failure = sqsFailure(m.messageAttributes, m.attributes, m.body);
         return {
           snapshotId: id,
           seq: seen.size,

@@ -4,7 +4,8 @@
  * topic, `__consumer_offsets`) only with the topics.readAny permission on it (for the built-in roles: `payloads.readAnyTopicRoles`, default admin). The one place that
  * decides it, so a permissions model can take it over.
  */
-import type { Connections } from "~/server/connections/registry";
+import { requireBroker, type Connections } from "~/server/connections/registry";
+import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
 import { can } from "~/server/auth/permissions";
 import type { Role } from "~/server/db/schema";
 import { dlqTopics } from "~/server/lag/kafka-lag";
@@ -17,8 +18,8 @@ export interface TopicReader {
 
 export class TopicReadRefused extends DomainError {
   readonly refusal = "forbidden";
-  constructor(topic: string) {
-    super(`"${topic}" is not a dead-letter topic of this connection; reading other topics needs a role in payloads.readAnyTopicRoles.`);
+  constructor(connection: string, topic: string) {
+    super(`"${topic}" is not a dead-letter topic of "${connection}"; reading other topics needs the topics.readAny permission (payloads.readAnyTopicRoles for the built-in roles).`);
     this.name = "TopicReadRefused";
   }
 }
@@ -32,7 +33,12 @@ export function canReadTopic(ctx: TopicReader, connection: string, topic: string
   return isKnownDlq(ctx.connections, connection, topic) || can(ctx.principal.role, ctx.connections.config, "topics.readAny", { connection, resource: topic });
 }
 
-/** Throws TopicReadRefused when the caller may not read the topic. */
-export function assertCanReadTopic(ctx: TopicReader, connection: string, topic: string): void {
-  if (!canReadTopic(ctx, connection, topic)) throw new TopicReadRefused(topic);
+/**
+ * The adapter for reading `topic`, which must be a known DLQ of the connection, or the caller may read any topic
+ * (TopicReadRefused otherwise; NotFound for an unknown connection): every read of a Kafka record goes through here.
+ */
+export function readableKafkaTopic(ctx: TopicReader, connection: string, topic: string): KafkaAdapter {
+  const adapter = requireBroker(ctx.connections, "kafka", connection);
+  if (!canReadTopic(ctx, connection, topic)) throw new TopicReadRefused(connection, topic);
+  return adapter;
 }

@@ -27,7 +27,7 @@ const tables = [
     name: "sqs_queue_samples",
     keys: ["connection", "queue"],
     averaged: ["visible", "in_flight", "delayed", "oldest_message_age_seconds"],
-    kept: ["is_dead_letter_queue", "source_queues[]"],
+    kept: ["is_dead_letter_queue", "source_queues[]", "source_subscriptions[]"],
   },
   { name: "kafka_dlq_samples", keys: ["connection", "topic"], averaged: ["retained_messages"], kept: ["source_topic", "oldest_message_at", "newest_message_at"] },
   {

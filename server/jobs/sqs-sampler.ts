@@ -15,7 +15,7 @@ export class SqsSampler {
   async sample(): Promise<{ queues: number }> {
     const sampledAt = new Date();
     const overview = await this.adapter.overview();
-    const sources = new Map(overview.deadLetterQueues.map((dlq) => [dlq.name, dlq.sourceQueues]));
+    const sources = new Map(overview.deadLetterQueues.map((dlq) => [dlq.name, dlq]));
     if (overview.queues.length > 0) {
       await this.db.insert(sqsQueueSamples).values(
         overview.queues.map((queue) => ({
@@ -26,7 +26,8 @@ export class SqsSampler {
           inFlight: queue.inFlight,
           delayed: queue.delayed,
           isDeadLetterQueue: sources.has(queue.name),
-          sourceQueues: sources.get(queue.name) ?? [],
+          sourceQueues: sources.get(queue.name)?.sourceQueues ?? [],
+          sourceSubscriptions: sources.get(queue.name)?.sourceSubscriptions.map((sub) => sub.arn) ?? [],
           oldestMessageAgeSeconds: null,
         })),
       );

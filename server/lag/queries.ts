@@ -1,5 +1,5 @@
-import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { BrokerKind } from "~/server/brokers/registry";
+import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import type { QueueSample } from "./queue-health-rules";
 import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, natsConsumerSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
@@ -136,18 +136,21 @@ export async function groupHistory(
   });
 }
 
-/** Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by ready + unacknowledged, NATS dead-letter sets by captured advisories. */
-const depthSeries = {
+/**
+ * Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by
+ * ready + unacknowledged, NATS dead-letter sets ("<stream>.<consumer>") by the advisories captured for them. Typed
+ * over every registered kind: a new broker names where its depths are stored.
+ */
+export const depthSeries = {
   sqs: { table: sqsQueueSamples, name: sqsQueueSamples.queue, depth: sqsQueueSamples.visible },
   kafka: { table: kafkaDlqSamples, name: kafkaDlqSamples.topic, depth: kafkaDlqSamples.retainedMessages },
   rabbitmq: { table: rabbitmqQueueSamples, name: rabbitmqQueueSamples.queue, depth: sql<number>`(${rabbitmqQueueSamples.ready} + ${rabbitmqQueueSamples.unacked})`.mapWith(Number) },
-  // NATS: a consumer's dead-letter set "<stream>.<consumer>", by the advisories captured for it.
   nats: {
     table: natsConsumerSamples,
     name: sql<string>`(${natsConsumerSamples.stream} || '.' || ${natsConsumerSamples.consumer})`,
     depth: sql<number>`coalesce(${natsConsumerSamples.deadLetters}, 0)`.mapWith(Number),
   },
-} as const;
+} as const satisfies { [K in BrokerKind]: unknown };
 
 /** Depth over time of the named queues or DLQ topics, averaged per bucket. */
 export async function depthHistory(

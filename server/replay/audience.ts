@@ -1,5 +1,5 @@
 import { mustRead, visible, type Readable } from "~/server/auth/permissions";
-import type { ReplayAudience, ReplayCapabilities } from "~/server/brokers/types";
+import type { BulkReplayEffects, ReplayAudience, ReplayCapabilities } from "~/server/brokers/types";
 import { ReplayRefused } from "./refused";
 
 /** At most this many distinct targets are described for one dry run (each costs the broker a few round trips). */
@@ -11,11 +11,16 @@ export async function refuseMissingTarget(broker: ReplayCapabilities, target: st
   if (missing) throw new ReplayRefused(missing);
 }
 
-/** The audiences of a dry run's targets; refused as a whole when one of them does not exist. */
-export async function audiencesOf(broker: ReplayCapabilities, targets: string[]): Promise<ReplayAudience[]> {
+/**
+ * The audiences of a dry run's targets; refused as a whole when one of them does not exist, or (where routing
+ * is known) when one routes its copies into the DLQ being replayed from.
+ */
+export async function audiencesOf(broker: ReplayCapabilities, targets: string[], dlq?: string): Promise<ReplayAudience[]> {
   const audiences = await Promise.all(targets.slice(0, MAX_TARGETS).map((target) => broker.replayAudience(target)));
   const missing = audiences.filter((a) => !a.exists);
   if (missing.length > 0) throw new ReplayRefused(missing.map((a) => (a.exists ? "" : a.reason)).join(" "));
+  const intoDlq = audiences.filter((a) => a.exists && a.kind === "queues" && a.exact && a.queues.some((queue) => queue.name === dlq));
+  if (intoDlq.length > 0) throw new ReplayRefused(`${intoDlq.map((a) => a.target).join(", ")} routes to the DLQ itself.`);
   return audiences;
 }
 
@@ -28,4 +33,14 @@ export async function readableAudience(broker: ReplayCapabilities, readable: Rea
   const audience = await broker.replayAudience(target);
   if (!audience.exists || audience.kind !== "groups") return audience;
   return { ...audience, groups: visible(audience.groups, readable, (group) => ({ connection, resource: group })) };
+}
+
+/**
+ * What a bulk replay changes on a DLQ besides the messages it replays, where the broker has something to say
+ * (RabbitMQ: reading returns what is not replayed). Null otherwise, and when the DLQ cannot be described now:
+ * the dry run then says why it cannot read it.
+ */
+export async function bulkReplayEffectsOf(broker: ReplayCapabilities | undefined, dlq: string): Promise<BulkReplayEffects | null> {
+  if (!broker?.bulkReplayEffects) return null;
+  return broker.bulkReplayEffects(dlq).catch(() => null);
 }

@@ -3,6 +3,8 @@
  * of one dead letter and replays the edited copy, with the same replay headers, metadata and loop guard as
  * a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
  */
+import { subscriberOf } from "./sns-replay";
+import type { SnsDeliveryFailure } from "~/server/brokers/sqs/sns";
 import { randomUUID } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import type { KafkaAdapter } from "~/server/brokers/kafka/kafka";
@@ -324,6 +326,21 @@ const attributeMap = (attributes: SqsAttributes) => new Map(Object.entries(attri
  * edited body and attributes sent with the replay metadata in the "redrive" attribute, and the original
  * deleted only after SQS acknowledged the copy. A refused edit leaves the message in the DLQ, visible again.
  */
+/**
+ * An edited SNS dead letter goes to its subscriber's queue like a plain replay, sent as edited: so only when the
+ * dead letter is already in the form that subscription receives (envelope or raw).
+ */
+async function editedSubscriberQueue(adapter: SqsAdapter, dlq: string, sns: SnsDeliveryFailure): Promise<string> {
+  const { subscription, queue } = await subscriberOf(adapter, dlq, sns);
+  if (!queue) throw new ReplayRefused(`${subscription.label} delivers over ${subscription.protocol}: Redrive replays to SQS subscribers only. Pick a destination queue.`);
+  if (sns.envelope === subscription.rawMessageDelivery) {
+    throw new ReplayRefused(
+      `${subscription.label} receives ${subscription.rawMessageDelivery ? "raw messages" : "SNS envelopes"} but this dead letter is ${sns.envelope ? "an envelope" : "a raw message"}: replay it without editing, or pick a destination queue.`,
+    );
+  }
+  return queue;
+}
+
 export async function editAndReplaySqsMessage(
   db: ControlDb,
   adapter: SqsAdapter,
@@ -335,7 +352,8 @@ export async function editAndReplaySqsMessage(
   return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
     const originalBody = Buffer.from(found.body, "utf8");
     checkAccess(edit, originalBody, options.access);
-    const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
+    const failure = sqsFailure(found.messageAttributes, found.attributes, found.body);
+    const target = options.target ?? failure.sourceQueue ?? (failure.sns ? await editedSubscriberQueue(adapter, dlq, failure.sns) : null);
     if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
     if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
     if (edit.value !== undefined) validateEditedValue(originalBody, edit.value);

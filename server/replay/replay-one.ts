@@ -13,6 +13,7 @@ import { DEFAULT_REPLAY_LIMIT, replayCountOf, replayHeaders, sqsReplayMetadata }
 import { refuseMissingTarget } from "./audience";
 import { refuseAborted, ReplayRefused } from "./refused";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
+import { asSubscriberReceives, subscriberOf } from "./sns-replay";
 import { formatLogPosition } from "~/server/lib/message-id";
 
 export { ReplayRefused };
@@ -97,23 +98,36 @@ export async function replaySqsMessage(
   options: ReplayOptions,
 ): Promise<ReplayResult> {
   return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
-    const target = options.target ?? sqsFailure(found.messageAttributes, found.attributes).sourceQueue;
+    const failure = sqsFailure(found.messageAttributes, found.attributes, found.body);
+    let target = options.target ?? failure.sourceQueue;
+    let copy = { body: found.body, attributes: found.messageAttributes };
+    // A delivery SNS failed goes back to that one subscriber, as it receives messages; never to the topic.
+    if (!target && failure.sns) {
+      const subscriber = await subscriberOf(adapter, dlq, failure.sns);
+      if (!subscriber.queue) {
+        throw new ReplayRefused(
+          `${subscriber.subscription.label} delivers over ${subscriber.subscription.protocol} to ${subscriber.subscription.endpoint}: Redrive replays to SQS subscribers only. Pick a destination queue, or publish to the topic.`,
+        );
+      }
+      target = subscriber.queue;
+      copy = asSubscriberReceives(found, subscriber.subscription.rawMessageDelivery, options.keepErrorHeaders ?? false);
+    }
     if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");
     const previous = sqsReplayMetadata(found.messageAttributes).count;
     guardLoop(previous, options.overrideLoopGuard);
     await refuseMissingTarget(adapter, target);
-    const copy = await sendSqsCopy(db, adapter, {
+    const sent = await sendSqsCopy(db, adapter, {
       dlq,
       dlqUrl,
       found,
       target,
-      body: found.body,
-      attributes: found.messageAttributes,
+      body: copy.body,
+      attributes: copy.attributes,
       previousCount: previous,
       action: "replay",
       replayedBy: options.replayedBy,
     });
-    return { ...copy, target };
+    return { ...sent, target };
   });
 }
 

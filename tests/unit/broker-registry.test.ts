@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { BROKER_TERMS } from "~/components/dlq/format";
 import { BROKER_CAPABILITIES } from "~/server/brokers/capabilities";
-import { BROKER_KINDS, brokerPlugins, can, isBrokerKind } from "~/server/brokers/registry";
+import { BROKER_KINDS, brokerPlugins, can, capabilitiesOf, isBrokerKind } from "~/server/brokers/registry";
 import { configSchema } from "~/server/config/schema";
 import { buildConnections, connectionRefs } from "~/server/connections/registry";
+import { dlqSources } from "~/server/dlq/sources";
+import { samplers } from "~/server/jobs/samplers";
+import { depthSeries } from "~/server/lag/queries";
+import { replayExecutors } from "~/server/replay/jobs/executors";
+import { oneMessageActions } from "~/server/replay/one-message";
+import { replayJobsRouter } from "~/server/api/routers/replay-jobs";
 
 describe("broker registry", () => {
   it("registers each plugin under its own kind, with known capabilities only", () => {
@@ -21,7 +28,13 @@ describe("broker registry", () => {
     expect(can("sqs", "native-move")).toBe(true);
     expect(can("sqs", "consumer-groups")).toBe(false);
     expect(can("rabbitmq", "log-with-offsets")).toBe(false);
-    expect(can("rabbitmq", "native-move")).toBe(false);
+    expect(can("rabbitmq", "native-move")).toBe(true);
+    // Reading a RabbitMQ queue takes and returns messages: live browsing, not a snapshot.
+    expect(can("rabbitmq", "live-browsing")).toBe(true);
+    expect(can("rabbitmq", "snapshot-browsing")).toBe(false);
+    expect(can("kafka", "discard")).toBe(true);
+    expect(can("sqs", "discard")).toBe(true);
+    expect(can("rabbitmq", "discard")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
     expect(can("nats", "stream-consumers")).toBe(true);
@@ -31,6 +44,45 @@ describe("broker registry", () => {
     expect(isBrokerKind("nats")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
     expect(isBrokerKind("toString")).toBe(false);
+  });
+
+  it("answers, for each kind, exactly the capabilities its plugin declares", () => {
+    const declared = {
+      kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups"],
+      sqs: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
+      rabbitmq: ["live-browsing", "native-move", "bulk-replay"],
+      nats: ["stream-consumers", "bulk-replay"],
+    };
+    expect(Object.keys(declared).sort()).toEqual([...BROKER_KINDS].sort());
+    for (const kind of BROKER_KINDS) {
+      expect([...capabilitiesOf(kind)].sort()).toEqual([...declared[kind]].sort());
+      expect([...capabilitiesOf(kind)]).toEqual([...brokerPlugins[kind].capabilities]);
+      for (const capability of BROKER_CAPABILITIES) expect(can(kind, capability), `${kind} ${capability}`).toBe(declared[kind].includes(capability));
+      // A DLQ is browsed one way: by offsets, from a snapshot, or live; a NATS consumer's dead letters are advisory
+      // records read back by capture sequence (no offsets to seek or retention to count, nothing taken), so none.
+      expect(["log-with-offsets", "snapshot-browsing", "live-browsing"].filter((c) => declared[kind].includes(c)), kind).toHaveLength(kind === "nats" ? 0 : 1);
+    }
+  });
+
+  it("has an entry for every registered kind in each per-kind map, and edit and discard exactly where declared", () => {
+    const maps: Record<string, object> = { dlqSources, oneMessageActions, samplers, replayExecutors, depthSeries, BROKER_TERMS };
+    for (const [name, map] of Object.entries(maps)) expect(Object.keys(map).sort(), name).toEqual([...BROKER_KINDS].sort());
+    for (const kind of BROKER_KINDS) {
+      expect(oneMessageActions[kind].edit !== null, `${kind} edit`).toBe(can(kind, "edit"));
+      expect(oneMessageActions[kind].discard !== null, `${kind} discard`).toBe(can(kind, "discard"));
+      // The browser names each broker as its plugin does.
+      expect(BROKER_TERMS[kind].label).toBe(brokerPlugins[kind].label);
+      expect(BROKER_TERMS[kind].resourceNoun).toBe(brokerPlugins[kind].resourceNoun);
+    }
+  });
+
+  it("offers bulk replay (the bulk-replay capability) exactly for the kinds the job procedures take", () => {
+    const input = (replayJobsRouter._def.procedures.dryRun as unknown as { _def: { inputs: { safeParse(v: unknown): { error?: { issues: { path: PropertyKey[] }[] } } }[] } })._def.inputs[0]!;
+    for (const kind of BROKER_KINDS) {
+      const result = input.safeParse({ kind, connection: "c", dlq: "d", selection: { source: "all" } });
+      const kindRefused = result.error?.issues.some((issue) => issue.path[0] === "kind") ?? false;
+      expect(!kindRefused, kind).toBe(can(kind, "bulk-replay"));
+    }
   });
 
   it("validates each kind's connection list with its plugin's schema", () => {

@@ -38,6 +38,7 @@ describe("the bulk replay dialog's form", () => {
       "Type the destination queue.",
     ]);
     expect(checkBulkForm(form, "kafka").problems).toContain("Type the destination topic.");
+    expect(checkBulkForm(form, "rabbitmq").problems).toContain("Type the destination queue.");
   });
 
   it("sends a custom destination trimmed", () => {

@@ -1,25 +1,26 @@
 import { earlierReplay } from "~/server/replay/came-back";
 import { TRPCError } from "@trpc/server";
-import { and, asc, desc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { z } from "zod";
 import type { Context } from "~/server/api/trpc";
-import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, payloadAccessFor, readableFor, viewerProcedure } from "~/server/api/trpc";
 import type { Principal } from "~/server/auth/principal";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
 import { savedFilters, sqsSnapshotMessages, sqsSnapshots } from "~/server/db/schema";
 import { checkFilter } from "~/server/dlq/filter-check";
-import { FailureGroupAggregator, kafkaFailureGroups, type FailureGroup } from "~/server/dlq/groups";
-import { kafkaMessage, kafkaPage } from "~/server/dlq/kafka-dlq";
+import { kafkaPage } from "~/server/dlq/kafka-dlq";
 import { detail, fromSqsMessage, summarise } from "~/server/dlq/messages";
 import { cancelScan, scanState, startScan } from "~/server/dlq/scans";
+import { dlqSources, readDlqMessage } from "~/server/dlq/sources";
+import { latestSnapshot } from "~/server/dlq/sqs-source";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
-import { rabbitFailureGroups, rabbitMessage, rabbitPage } from "~/server/dlq/rabbitmq-dlq";
-import { fromDeadLetter, natsFailureGroups, natsMessage, natsPage } from "~/server/dlq/nats-dlq";
-import type { RawDlqMessage } from "~/server/dlq/messages";
+import { rabbitPage } from "~/server/dlq/rabbitmq-dlq";
+import { natsPage } from "~/server/dlq/nats-dlq";
+import { readableKafkaTopic } from "~/server/dlq/topic-access";
+import { describeSubscriber, type SubscriberView } from "~/server/replay/sns-replay";
 import { expiringWithinADay } from "~/server/dlq/expiry";
 import { snapshotStaleness } from "~/server/dlq/snapshot-staleness";
 import { latestDepths } from "~/server/depth/latest";
-import { parseLogPosition } from "~/server/lib/message-id";
 import { requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
@@ -27,83 +28,10 @@ const name = z.string().min(1).max(500);
 const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 const rabbitAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "rabbitmq", connection);
 const natsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "nats", connection);
-/** The DLQ kinds whose messages these procedures read. */
-const dlqKind = z.enum(["kafka", "sqs", "rabbitmq", "nats"]);
-type DlqKindInput = z.infer<typeof dlqKind>;
-type MessageRef = { connection: string; dlq: string; id: string; snapshotId?: string };
-
-/** How one dead letter is read, per DLQ kind (typed over every kind: a new one must say how). */
-type ReaderContext = Context & { principal: Principal };
-const messageReaders: { [K in DlqKindInput]: (ctx: ReaderContext, input: MessageRef) => Promise<RawDlqMessage> } = {
-  rabbitmq: async (ctx, input) => {
-    const message = await rabbitMessage(rabbitAdapter(ctx, input.connection), input.dlq, input.id);
-    if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No message ${input.id} near the head of ${input.dlq} (replayed or removed since it was listed?).` });
-    return message;
-  },
-  kafka: async (ctx, input) => {
-    const position = parseLogPosition(input.id);
-    if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-    const message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
-    if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-    return message;
-  },
-  sqs: async (ctx, input) => {
-    if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
-    const [row] = await ctx.db
-      .select()
-      .from(sqsSnapshotMessages)
-      .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
-    if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
-    return fromSqsMessage(row);
-  },
-  nats: async (ctx, input) => {
-    const dead = await natsMessage(natsAdapter(ctx, input.connection), input.dlq, input.id);
-    if (!dead) throw new TRPCError({ code: "NOT_FOUND", message: `No dead letter ${input.id} of ${input.dlq} (its advisory aged out of the capture stream?).` });
-    return fromDeadLetter(dead);
-  },
-};
+/** The DLQ kinds whose messages these procedures read: every registered broker (server/dlq/sources.ts). */
+const dlqKind = z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]);
 
 const accessOf = (ctx: Context & { principal: Principal }) => payloadAccessFor(ctx);
-
-async function latestSnapshot(ctx: Context, connection: string, queue: string) {
-  const [snapshot] = await ctx.db
-    .select()
-    .from(sqsSnapshots)
-    .where(and(eq(sqsSnapshots.connection, connection), eq(sqsSnapshots.queue, queue)))
-    .orderBy(desc(sqsSnapshots.startedAt))
-    .limit(1);
-  return snapshot ?? null;
-}
-
-type GroupsResult = { groups: FailureGroup[]; scanned: number; retained: number };
-type GroupsInput = { connection: string; dlq: string; maxMessages: number };
-
-/** Failure groups per DLQ kind (typed over every kind). */
-const groupReaders: { [K in DlqKindInput]: (ctx: ReaderContext, input: GroupsInput) => Promise<GroupsResult> } = {
-  kafka: (ctx, input) => kafkaFailureGroups(readableKafka(ctx, input.connection, input.dlq), input.dlq, input.maxMessages),
-  rabbitmq: (ctx, input) => rabbitFailureGroups(rabbitAdapter(ctx, input.connection), input.dlq, input.maxMessages),
-  nats: (ctx, input) => natsFailureGroups(natsAdapter(ctx, input.connection), input.dlq, input.maxMessages),
-  sqs: async (ctx, input) => {
-    const snapshot = await latestSnapshot(ctx, input.connection, input.dlq);
-    if (!snapshot) return { groups: [], scanned: 0, retained: 0 };
-    const aggregator = new FailureGroupAggregator(Date.now());
-    let scanned = 0;
-    let after = 0;
-    for (;;) {
-      const rows = await ctx.db
-        .select()
-        .from(sqsSnapshotMessages)
-        .where(and(eq(sqsSnapshotMessages.snapshotId, snapshot.id), gt(sqsSnapshotMessages.seq, after)))
-        .orderBy(asc(sqsSnapshotMessages.seq))
-        .limit(1_000);
-      for (const row of rows) aggregator.add(fromSqsMessage(row));
-      scanned += rows.length;
-      if (rows.length < 1_000 || scanned >= input.maxMessages) break;
-      after = rows.at(-1)!.seq;
-    }
-    return { groups: aggregator.result(), scanned, retained: snapshot.captured };
-  },
-};
 
 export const dlqRouter = createTRPCRouter({
   /** Every DLQ of every connection, from the collector's latest samples (no broker is asked). */
@@ -117,7 +45,7 @@ export const dlqRouter = createTRPCRouter({
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, snapshotId: z.uuid().optional() }))
     .query(({ ctx, input }) => {
       // Counts a topic's records, so only a topic the caller may read (a DLQ, or any with topics.readAny).
-      if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
+      dlqSources[input.kind].assertReadable(ctx, input);
       return expiringWithinADay(ctx.db, ctx.connections, input);
     }),
 
@@ -138,7 +66,7 @@ export const dlqRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const page = await kafkaPage(readableKafka(ctx, input.connection, input.topic), input.topic, input);
+      const page = await kafkaPage(readableKafkaTopic(ctx, input.connection, input.topic), input.topic, input);
       const access = accessOf(ctx);
       return { ...page, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
     }),
@@ -147,8 +75,11 @@ export const dlqRouter = createTRPCRouter({
   message: viewerProcedure
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
-      const message = await messageReaders[input.kind](ctx, input);
-      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message) };
+      const message = await readDlqMessage(ctx, input.kind, input, input.id);
+      // A delivery SNS failed (only SQS messages carry one): the subscription it failed for, where a replay sends it.
+      const sns = message.failure?.sns;
+      const snsSubscriber: SubscriberView | null = sns ? await describeSubscriber(sqsAdapter(ctx, input.connection), input.dlq, sns) : null;
+      return { ...detail(message, accessOf(ctx)), cameBackFrom: await earlierReplay(ctx.db, message), snsSubscriber };
     }),
 
   rabbitmq: createTRPCRouter({
@@ -224,7 +155,7 @@ export const dlqRouter = createTRPCRouter({
       .query(async ({ ctx, input }) => {
         const snapshot = input.snapshotId
           ? ((await ctx.db.select().from(sqsSnapshots).where(eq(sqsSnapshots.id, input.snapshotId)))[0] ?? null)
-          : await latestSnapshot(ctx, input.connection, input.queue);
+          : await latestSnapshot(ctx.db, input.connection, input.queue);
         if (!snapshot) return { snapshot: null, stale: null, messages: [], nextSeq: null, payloadsWithheld: false };
         const rows = await ctx.db
           .select()
@@ -248,7 +179,9 @@ export const dlqRouter = createTRPCRouter({
   groups: viewerProcedure
     .input(z.object({ kind: dlqKind, connection: name, dlq: name, maxMessages: z.number().int().min(1).max(1_000_000).default(50_000) }))
     .query(async ({ ctx, input }) => {
-      return groupReaders[input.kind](ctx, input);
+      const source = dlqSources[input.kind];
+      source.assertReadable(ctx, input);
+      return source.groups(ctx, input, input.maxMessages);
     }),
 
   scan: createTRPCRouter({
@@ -265,10 +198,11 @@ export const dlqRouter = createTRPCRouter({
         }),
       )
       .mutation(async ({ ctx, input }) => {
-        if (input.kind === "kafka") readableKafka(ctx, input.connection, input.dlq);
-        else if (input.kind === "sqs" && !input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "Take a snapshot of the SQS DLQ first." });
+        const source = dlqSources[input.kind];
+        source.assertReadable(ctx, input);
+        source.assertSearchable(input);
         checkFilter(input.expression);
-        const scan = await startScan(ctx.db, ctx.connections, {
+        const scan = await startScan(ctx, {
           ref: { kind: input.kind, connection: input.connection, dlq: input.dlq, snapshotId: input.snapshotId },
           expression: input.expression,
           limit: input.limit,

@@ -24,7 +24,14 @@ function perStatus(counts: { status: string; count: number }[]): { status: strin
 function scopedSqsOverview(overview: SqsOverview, connection: string, readable: Readable | null): SqsOverview {
   if (!readable) return overview;
   const queues = visible(overview.queues, readable, (queue) => ({ connection, resource: queue.name }));
-  return { queueCount: queues.length, queues, deadLetterQueues: visible(overview.deadLetterQueues, readable, (queue) => ({ connection, resource: queue.name })) };
+  return {
+    queueCount: queues.length,
+    queues,
+    deadLetterQueues: visible(overview.deadLetterQueues, readable, (queue) => ({ connection, resource: queue.name })),
+    // A topic is a resource of the connection like a queue: shown where the role may read its name.
+    topics: overview.topics && visible(overview.topics, readable, (topic) => ({ connection, resource: topic.name })),
+    snsError: overview.snsError,
+  };
 }
 
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -72,7 +79,7 @@ export const overviewRouter = createTRPCRouter({
     );
     // The DLQ depths shown are the stored sample's, like every other page's, not this request's own read.
     const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
-    const stored = new Map(dlqs.filter((d) => d.kind === "sqs").map((d) => [`${d.connection}/${d.name}`, d.depth]));
+    const stored = new Map(dlqs.map((d) => [`${d.kind}/${d.connection}/${d.name}`, d.depth]));
     const sqsWithStoredDepths = sqs.map(({ connection, result }) => ({
       connection,
       result: result.ok
@@ -80,7 +87,7 @@ export const overviewRouter = createTRPCRouter({
             ...result,
             data: {
               ...result.data,
-              deadLetterQueues: result.data.deadLetterQueues.map((dlq) => ({ ...dlq, depth: stored.get(`${connection}/${dlq.name}`) ?? null })),
+              deadLetterQueues: result.data.deadLetterQueues.map((dlq) => ({ ...dlq, depth: stored.get(`sqs/${connection}/${dlq.name}`) ?? null })),
             },
           }
         : result,

@@ -8,10 +8,15 @@ import { createReplayDraft } from "~/server/replay/jobs/dry-run";
 import { jobProgress } from "~/server/replay/jobs/progress";
 import { readableReplayJob, replayJobItemsPage } from "~/server/replay/jobs/queries";
 import { replayJobList } from "~/server/replay/history";
-import { requireBroker } from "~/server/connections/registry";
+import { bulkReplayEffectsOf } from "~/server/replay/audience";
+import { BROKER_KINDS, brokerPlugin, can, type BrokerKind } from "~/server/brokers/registry";
+import { offersNativeMove, type NativeMovePlan } from "~/server/brokers/types";
+import { ReplayRefused } from "~/server/replay/refused";
+import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
 
 const name = z.string().min(1).max(500);
 const jobId = z.object({ jobId: z.uuid() });
+const brokerKind = z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]);
 
 const optionsInput = z
   .object({
@@ -36,7 +41,7 @@ export const replayJobsRouter = createTRPCRouter({
     .input(
       z
         .object({
-          kind: z.enum(["kafka", "sqs"]),
+          kind: brokerKind,
           connection: name,
           dlq: name,
           action: z.enum(["replay", "discard"]).default("replay"),
@@ -70,16 +75,37 @@ export const replayJobsRouter = createTRPCRouter({
 
   cancel: bulkReplayProcedure.input(jobId).mutation(async ({ ctx, input }) => {
     const job = await jobOrThrow(ctx, input.jobId);
-    return cancelReplayJob(ctx.db, job.kind === "sqs" ? ctx.connections.sqs.get(job.connection) : undefined, input.jobId, ctx.principal.name);
+    return cancelReplayJob(ctx.db, ctx.connections, job.id, ctx.principal.name);
   }),
 
-  /** SQS only: the whole DLQ back to its source queues with SQS's own StartMessageMoveTask. */
-  moveAll: bulkReplayProcedure
-    .input(z.object({ connection: name, dlq: name, ratePerSecond: z.number().int().min(1).max(500).nullable().optional() }).strict())
-    .mutation(async ({ ctx, input }) => {
-      const sqs = requireBroker(ctx.connections, "sqs", input.connection);
-      return startMoveAllJob(ctx.db, await ctx.jobs(), sqs, input, ctx.principal.name);
+  /**
+   * Whether the broker can move this whole DLQ back by itself (SQS's move task; a RabbitMQ dynamic shovel where the
+   * shovel plugin is enabled and the DLQ has one source queue), where to and how; or why not.
+   */
+  moveAllPlan: viewerProcedure
+    .input(z.object({ kind: brokerKind, connection: name, dlq: name }).strict())
+    .query(async ({ ctx, input }): Promise<NativeMovePlan | null> => {
+      if (!can(input.kind, "native-move")) return null;
+      const adapter = requireBroker(ctx.connections, input.kind, input.connection);
+      return offersNativeMove(adapter) ? adapter.nativeMovePlan(input.dlq) : null;
     }),
+
+  /** The whole DLQ back, unfiltered, by the broker's own move (SQS StartMessageMoveTask, a RabbitMQ dynamic shovel). */
+  moveAll: bulkReplayProcedure
+    .input(z.object({ kind: brokerKind.default("sqs"), connection: name, dlq: name, ratePerSecond: z.number().int().min(1).max(500).nullable().optional() }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const adapter = requireBroker(ctx.connections, input.kind, input.connection);
+      if (!can(input.kind, "native-move") || !offersNativeMove(adapter)) throw new ReplayRefused(`${brokerPlugin(input.kind).label} cannot move a DLQ back by itself.`);
+      return startMoveAllJob(ctx.db, await ctx.jobs(), adapter, input, ctx.principal.name);
+    }),
+
+  /**
+   * What a bulk replay changes on this DLQ besides the messages it replays (RabbitMQ: the dry run's read and each
+   * batch's read return what they do not replay), in words for the dialog; null where nothing is to be said.
+   */
+  effects: viewerProcedure
+    .input(z.object({ kind: brokerKind, connection: name, dlq: name }).strict())
+    .query(async ({ ctx, input }) => bulkReplayEffectsOf(replayBrokerOf(ctx.connections, input.kind, input.connection), input.dlq)),
 
   /** Every job, newest first (kept 90 days or more; see retention). */
   list: viewerProcedure

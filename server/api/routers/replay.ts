@@ -1,53 +1,33 @@
 import { TRPCError } from "@trpc/server";
+import type { Context } from "~/server/api/trpc";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { gate, gateLedgerRow } from "~/server/api/payload-gate";
-import type { Context } from "~/server/api/trpc";
-import { readableKafka } from "~/server/api/kafka-access";
 import { createTRPCRouter, discardProcedure, editProcedure, payloadAccessFor, readableFor, replayProcedure, viewerProcedure } from "~/server/api/trpc";
 import { readableAudience } from "~/server/replay/audience";
 import { replayDestinations } from "~/server/replay/destinations";
 import { recentReplays } from "~/server/replay/history";
-import { replayLedger, sqsSnapshotMessages } from "~/server/db/schema";
+import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
-import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { fromSqsMessage, isFailureHeader } from "~/server/dlq/messages";
-import { discardKafkaMessages, discardSqsMessage } from "~/server/replay/discard";
-import { editAndReplayKafkaMessage, editAndReplaySqsMessage, masksHideFields, type MessageEdit } from "~/server/replay/edit";
-import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage, type ReplayResult } from "~/server/replay/replay-one";
-import { replayNatsMessage } from "~/server/replay/nats-replay";
-import type { Principal } from "~/server/auth/principal";
-import { parseRabbitTarget } from "~/server/brokers/rabbitmq/targets";
+import { isFailureHeader } from "~/server/dlq/messages";
+import { readDlqMessage } from "~/server/dlq/sources";
+import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
+import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
+import { EditingOff, replaySettings } from "~/server/replay/settings";
 import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
-import { parseLogPosition } from "~/server/lib/message-id";
-import { brokerPlugin, type BrokerKind } from "~/server/brokers/registry";
+import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
+import { publishDeadLetterToTopic, topicAudience } from "~/server/replay/sns-replay";
+import { mustRead } from "~/server/auth/permissions";
+import { arnName } from "~/server/brokers/sqs/sns";
 
 const name = z.string().min(1).max(500);
-const kind = z.enum(["kafka", "sqs"]);
-/** One-click replay, its settings and audience, and the ledger's views also speak RabbitMQ and NATS (edit and discard do not yet). */
-const replayOneKind = z.enum(["kafka", "sqs", "rabbitmq", "nats"]);
+/**
+ * Every registered broker kind. Edit and discard take the kinds whose plugin declares "edit" / "discard" (others are
+ * refused, server/replay/one-message.ts).
+ */
+const kind = z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]);
 /** A RabbitMQ destination: an exchange ("" is the default exchange) and a routing key. */
 const rabbitDestination = z.object({ exchange: z.string().max(255), routingKey: z.string().max(255) });
-
-/** A RabbitMQ destination from the structured input, or from a target written "exchange / routing key" (a bare name: that queue). */
-const rabbitDestinationOf = (input: { target?: string; destination?: z.infer<typeof rabbitDestination> }) =>
-  input.destination ?? (input.target === undefined ? undefined : parseRabbitTarget(input.target));
-
-/** A connection's replay settings from redrive.yaml (no secrets). */
-function replaySettings(ctx: Context, kind: BrokerKind, connection: string): { allowEdit: boolean; keepErrorHeaders: boolean } {
-  const config = ctx.connections.config[kind].find((c) => c.name === connection);
-  if (!config) throw new TRPCError({ code: "NOT_FOUND", message: `No ${brokerPlugin(kind).label} connection "${connection}".` });
-  return { allowEdit: config.replay.allowEdit, keepErrorHeaders: config.replay.keepErrorHeaders };
-}
-
-
-const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
-
-function kafkaPosition(id: string): { partition: number; offset: number } {
-  const position = parseLogPosition(id);
-  if (!position) throw new TRPCError({ code: "BAD_REQUEST", message: "A Kafka message id is partition:offset." });
-  return position;
-}
 
 const headerEdits = z
   .object({
@@ -61,53 +41,15 @@ const headerEdits = z
   })
   .optional();
 
-type ReplayOneInput = {
-  connection: string;
-  dlq: string;
-  id: string;
-  target?: string;
-  destination?: z.infer<typeof rabbitDestination>;
-  overrideLoopGuard: boolean;
-  keepErrorHeaders?: boolean;
-};
-
-/** One-click replay per DLQ kind (typed over every kind replay.one takes). */
-const replayOneBy: { [K in z.infer<typeof replayOneKind>]: (ctx: Context & { principal: Principal }, input: ReplayOneInput) => Promise<ReplayResult> } = {
-  rabbitmq: (ctx, input) =>
-    replayRabbitMessage(ctx.db, requireBroker(ctx.connections, "rabbitmq", input.connection), input.dlq, input.id, {
-      destination: rabbitDestinationOf(input),
-      overrideLoopGuard: input.overrideLoopGuard,
-      replayedBy: ctx.principal.name,
-    }),
-  // `target` is the subject to publish to (the original's when unset).
-  nats: (ctx, input) =>
-    replayNatsMessage(ctx.db, requireBroker(ctx.connections, "nats", input.connection), input.dlq, input.id, {
-      subject: input.target,
-      overrideLoopGuard: input.overrideLoopGuard,
-      replayedBy: ctx.principal.name,
-    }),
-  kafka: (ctx, input) =>
-    replayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), {
-      target: input.target,
-      overrideLoopGuard: input.overrideLoopGuard,
-      keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, "kafka", input.connection).keepErrorHeaders,
-      replayedBy: ctx.principal.name,
-    }),
-  sqs: (ctx, input) =>
-    replaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, {
-      target: input.target,
-      overrideLoopGuard: input.overrideLoopGuard,
-      keepErrorHeaders: input.keepErrorHeaders ?? replaySettings(ctx, "sqs", input.connection).keepErrorHeaders,
-      replayedBy: ctx.principal.name,
-    }),
-};
+/** SNS subscription DLQs live on SQS connections (the AWS plugin). */
+const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 
 export const replayRouter = createTRPCRouter({
   /** One-click replay of one dead letter to its origin (or a chosen destination). Audited like every mutation. */
   one: replayProcedure
     .input(
       z.object({
-        kind: replayOneKind,
+        kind,
         connection: name,
         dlq: name,
         id: name,
@@ -119,7 +61,10 @@ export const replayRouter = createTRPCRouter({
         keepErrorHeaders: z.boolean().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => replayOneBy[input.kind](ctx, input)),
+    .mutation(({ ctx, input }) => {
+      const { kind: _kind, connection, dlq, id, ...options } = input;
+      return oneMessageActions[input.kind].replay(ctx, { connection, dlq, id }, { ...options, replayedBy: ctx.principal.name });
+    }),
 
   /**
    * Edit and replay: the edited payload (UTF-8 text; valid JSON when the original is JSON) and/or headers
@@ -142,12 +87,10 @@ export const replayRouter = createTRPCRouter({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const settings = replaySettings(ctx, input.kind, input.connection);
+      const editAndReplay = editOf(input.kind);
+      const settings = replaySettings(ctx.connections, input.kind, input.connection);
       if (!settings.allowEdit) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `Editing messages is off for the ${brokerPlugin(input.kind).label} connection "${input.connection}" (set replay.allowEdit: true in redrive.yaml).`,
-        });
+        throw new EditingOff(input.kind, input.connection);
       }
       const { payloads } = ctx.connections.config;
       const edit: MessageEdit = { value: input.value, headers: input.headers };
@@ -162,10 +105,7 @@ export const replayRouter = createTRPCRouter({
       };
       // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
       ctx.audit.omitInput = ["value"];
-      const result =
-        input.kind === "kafka"
-          ? await editAndReplayKafkaMessage(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, kafkaPosition(input.id), edit, options)
-          : await editAndReplaySqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, edit, options);
+      const result = await editAndReplay(ctx, input, edit, options);
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
       // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
       return { ...result, diff: gate.audit(result.diff) };
@@ -177,20 +117,10 @@ export const replayRouter = createTRPCRouter({
    */
   discard: discardProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, reason: z.string().trim().min(1, "A discard needs a reason.").max(2_000) }))
-    .mutation(async ({ ctx, input }) => {
-      const options = { reason: input.reason, by: ctx.principal.name, jobId: null };
-      if (input.kind === "kafka") {
-        kafkaPosition(input.id);
-        const outcome = await discardKafkaMessages(ctx.db, readableKafka(ctx, input.connection, input.dlq), input.dlq, [input.id], options);
-        if (outcome.missing.length > 0) throw new ReplayRefused(`No record at ${input.id} of ${input.dlq} (removed by retention?).`);
-        return { id: input.id, action: "discard" as const, replayId: outcome.discarded[0]?.replayId ?? null, alreadyDiscarded: outcome.alreadyDiscarded.length > 0 };
-      }
-      const done = await discardSqsMessage(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, options);
-      return { id: input.id, action: "discard" as const, replayId: done.replayId, alreadyDiscarded: false };
-    }),
+    .mutation(({ ctx, input }) => discardOf(input.kind)(ctx, input, { reason: input.reason, by: ctx.principal.name, jobId: null })),
 
   /** A connection's replay settings: whether messages may be edited before a replay. Never a secret. */
-  settings: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name })).query(({ ctx, input }) => replaySettings(ctx, input.kind, input.connection)),
+  settings: viewerProcedure.input(z.object({ kind, connection: name })).query(({ ctx, input }) => replaySettings(ctx.connections, input.kind, input.connection)),
 
   /**
    * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
@@ -199,22 +129,10 @@ export const replayRouter = createTRPCRouter({
   editable: editProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
     .query(async ({ ctx, input }) => {
-      const settings = replaySettings(ctx, input.kind, input.connection);
+      editOf(input.kind);
+      const settings = replaySettings(ctx.connections, input.kind, input.connection);
       const access = payloadAccessFor(ctx);
-      let message;
-      if (input.kind === "kafka") {
-        const position = kafkaPosition(input.id);
-        message = await kafkaMessage(readableKafka(ctx, input.connection, input.dlq), input.dlq, position.partition, position.offset);
-        if (!message) throw new TRPCError({ code: "NOT_FOUND", message: `No record at ${input.id} (deleted by retention?).` });
-      } else {
-        if (!input.snapshotId) throw new TRPCError({ code: "BAD_REQUEST", message: "SQS messages are read from a snapshot: give snapshotId." });
-        const [row] = await ctx.db
-          .select()
-          .from(sqsSnapshotMessages)
-          .where(and(eq(sqsSnapshotMessages.snapshotId, input.snapshotId), eq(sqsSnapshotMessages.messageId, input.id)));
-        if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "No such message in this snapshot." });
-        message = fromSqsMessage(row);
-      }
+      const message = await readDlqMessage(ctx, input.kind, input, input.id);
       if (!access.payloads) {
         return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", headers: [] };
       }
@@ -245,20 +163,54 @@ export const replayRouter = createTRPCRouter({
     }),
 
   /** Who would receive a copy sent to `target` (consumer groups of a topic; a queue's counts), or why it cannot be sent. */
-  audience: viewerProcedure.input(z.object({ kind: replayOneKind, connection: name, target: name })).query(({ ctx, input }) => {
+  audience: viewerProcedure.input(z.object({ kind, connection: name, target: name })).query(({ ctx, input }) => {
     const broker = replayBrokerOf(ctx.connections, input.kind, input.connection);
     if (!broker) throw new TRPCError({ code: "NOT_FOUND", message: `No ${input.kind} connection "${input.connection}".` });
     return readableAudience(broker, readableFor(ctx), input.connection, input.target);
   }),
 
+  /**
+   * Who would receive a dead letter published to its SNS topic: every subscription of the topic now (protocol,
+   * endpoint, filter policy, raw delivery). What the explicit "publish to the topic" confirmation lists.
+   */
+  snsTopicAudience: viewerProcedure
+    .input(z.object({ connection: name, topicArn: z.string().regex(/^arn:[^:]+:sns:[^:]*:[^:]*:[^:]+$/, "An SNS topic ARN.").max(500) }))
+    .query(async ({ ctx, input }) => {
+      mustRead(readableFor(ctx), { connection: input.connection, resource: arnName(input.topicArn) }, `topic "${arnName(input.topicArn)}" on "${input.connection}"`);
+      return topicAudience(sqsAdapter(ctx, input.connection), input.topicArn);
+    }),
+
+  /**
+   * Publishes one dead letter of an SNS subscription DLQ to its topic instead of replaying it to its subscriber:
+   * every subscription receives it again. Only with the list of subscriptions the caller confirmed, which must be
+   * the topic's subscriptions now. Audited like every replay.
+   */
+  publishToTopic: replayProcedure
+    .input(
+      z.object({
+        connection: name,
+        dlq: name,
+        id: name,
+        confirmedSubscriptions: z.array(z.string().min(1).max(500)).max(1_000),
+        overrideLoopGuard: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      publishDeadLetterToTopic(ctx.db, sqsAdapter(ctx, input.connection), input.dlq, input.id, {
+        confirmedSubscriptions: input.confirmedSubscriptions,
+        overrideLoopGuard: input.overrideLoopGuard,
+        replayedBy: ctx.principal.name,
+      }),
+    ),
+
   /** Destinations to offer: the connection's topics (Kafka) or queues (SQS) from the collector's latest sample. */
   destinations: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name }))
+    .input(z.object({ kind, connection: name }))
     .query(({ ctx, input }) => replayDestinations(ctx.db, readableFor(ctx), input.kind, input.connection)),
 
   /** The latest ledger entry (replay, edit or discard) of each given message: what the table marks as resolved. */
   resolution: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
+    .input(z.object({ kind, connection: name, dlq: name, ids: z.array(name).max(1_000) }))
     .query(async ({ ctx, input }) => {
       if (input.ids.length === 0) return {};
       const rows = await ctx.db
@@ -285,7 +237,7 @@ export const replayRouter = createTRPCRouter({
 
   /** Earlier replays, edits and discards of one dead letter, newest first. */
   ofMessage: viewerProcedure
-    .input(z.object({ kind: replayOneKind, connection: name, dlq: name, id: name }))
+    .input(z.object({ kind, connection: name, dlq: name, id: name }))
     .query(async ({ ctx, input }) =>
       (
         await ctx.db

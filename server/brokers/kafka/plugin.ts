@@ -10,7 +10,7 @@ export const kafkaPlugin = {
   resourceNoun: "topic",
   configSchema: kafkaConnectionSchema,
   ids: logPositionIds,
-  capabilities: ["log-with-offsets", "edit", "consumer-groups"],
+  capabilities: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups"],
   describeTarget: (config) => config.brokers.join(", "),
   describeSecurity: (config) => describeKafkaSecurity(config),
   createAdapter: (config) => new KafkaAdapter(config),

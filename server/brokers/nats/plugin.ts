@@ -33,7 +33,7 @@ export const natsPlugin = {
   configSchema: natsConnectionSchema,
   ids: captureSeqIds,
   // Streams are logs read by sequence; consumers are durable cursors on them (lag per consumer, not per group).
-  capabilities: ["stream-consumers"],
+  capabilities: ["stream-consumers", "bulk-replay"],
   describeTarget: (config) => describeNatsTarget(config),
   describeSecurity: (config) => `${config.tls || config.servers.some((s) => s.startsWith("tls://")) ? "TLS" : "plaintext"} · ${config.auth.type === "userpass" ? `user ${config.auth.user} (password)` : AUTH_WORDS[config.auth.type]}`,
   createAdapter: (config) => new NatsAdapter(config),

@@ -1,10 +1,22 @@
 import amqp, { type ChannelModel } from "amqplib";
 import { expiringFromEnqueueTimes } from "../shared/retention";
-import { withTimeout, type BrokerAdapter, type ExpiringSoon, type ReplayAudience, type ReplayCapabilities } from "../types";
+import {
+  withTimeout,
+  type BrokerAdapter,
+  type BulkReplayEffects,
+  type ExpiringSoon,
+  type NativeMove,
+  type NativeMovePlan,
+  type NativeMoveStatus,
+  type ReplayAudience,
+  type ReplayCapabilities,
+} from "../types";
 import type { RabbitMqConnectionConfig } from "./config";
 import { ManagementClient, type RabbitQueue } from "./management";
 import { browseSafety } from "./browse-safety";
-import { browseQueue, type BrowsePage } from "./reader";
+import { browseQueue, type BrowsedMessage, type BrowsePage } from "./reader";
+import { bulkReplayEffects, scanDeadLetters, type ScanResult } from "./scan";
+import { readyCount, shovelMovePlan, shovelMoveStatus, startShovelMove } from "./shovel";
 import { replayOne, type ReplayOneOptions, type ReplayOneResult } from "./replay";
 import { formatRabbitTarget, parseRabbitTarget } from "./targets";
 import { deadLetterTopology, route, type DeadLetterRoute, type DeliveryLimitOnly, type RabbitDeadLetterQueue } from "./topology";
@@ -33,7 +45,7 @@ export function messageTtlMs(queue: Pick<RabbitQueue, "arguments" | "effectivePo
   return values.length ? Math.min(...values) : null;
 }
 
-export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayCapabilities {
+export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayCapabilities, NativeMove {
   readonly kind = "rabbitmq" as const;
   readonly name: string;
   readonly management: ManagementClient;
@@ -103,6 +115,15 @@ export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayC
     return browseQueue(await this.amqp(), await this.requireQueue(queue), limit, streamOffset);
   }
 
+  /** Reads the whole DLQ once and returns every message to it (see scanDeadLetters): a bulk replay's dry run. */
+  async scan(queue: string, visit: (message: BrowsedMessage, replayCount: number) => void, options: { maxMessages?: number } = {}): Promise<ScanResult> {
+    return scanDeadLetters(await this.amqp(), await this.requireQueue(queue), visit, options);
+  }
+
+  async bulkReplayEffects(dlq: string): Promise<BulkReplayEffects | null> {
+    return bulkReplayEffects(await this.requireQueue(dlq));
+  }
+
   /**
    * When the DLQ's head message died, from its x-death time (first death) — the honest age of a dead letter.
    * Reading the head is a one-message browse (same effects, same refusals); where that is refused or the head
@@ -169,6 +190,29 @@ export class RabbitMqAdapter implements BrokerAdapter<RabbitMqOverview>, ReplayC
     if (retentionMs === null) return { ...base, count: 0, firstAtMs: null };
     if (retentionMs <= withinMs && !enqueuedAtMs) return { ...base, count: queue.messages, firstAtMs: null };
     return { ...base, ...expiringFromEnqueueTimes(retentionMs, withinMs, enqueuedAtMs ?? [], Date.now()) };
+  }
+
+  /** "Move everything back" by a dynamic shovel to the DLQ's one source queue, where the shovel plugin is enabled. */
+  nativeMovePlan(dlq: string): Promise<NativeMovePlan> {
+    return shovelMovePlan(this.management, dlq);
+  }
+
+  async startNativeMove(dlq: string, options: { ratePerSecond: number | null }): Promise<{ handle: string; total: number }> {
+    if (options.ratePerSecond !== null) throw new Error("A shovel takes no rate limit.");
+    const plan = await this.nativeMovePlan(dlq);
+    if (!plan.available) throw new Error(plan.reason);
+    // The shovel takes as many as the queue holds when it starts: counted exactly here (the management API lags).
+    const total = (await readyCount(await this.amqp(), dlq)) ?? plan.depth;
+    return { handle: await startShovelMove(this.management, dlq, plan.destination), total };
+  }
+
+  async nativeMoveStatus(dlq: string, handle: string, total: number): Promise<NativeMoveStatus> {
+    return shovelMoveStatus(this.management, await this.amqp(), dlq, handle, total);
+  }
+
+  /** Deletes the shovel: what it moved stays moved, the rest stays in the DLQ (on-confirm acks lose nothing). */
+  async cancelMoveTask(handle: string): Promise<void> {
+    await this.management.deleteShovel(handle);
   }
 
   async close(): Promise<void> {

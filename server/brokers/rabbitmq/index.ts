@@ -28,3 +28,4 @@ export {
   type BatchReplayResult,
   type BatchStop,
 } from "./batch-replay";
+export { scanDeadLetters, bulkReplayEffects, type ScanResult } from "./scan";

@@ -286,6 +286,26 @@ export class ManagementClient {
     });
   }
 
+  /**
+   * Whether dynamic shovels can run and be watched here: the management API lists the shovel management
+   * extension (rabbitmq_shovel_management, which needs rabbitmq_shovel) among its UI extensions.
+   */
+  async shovelPluginEnabled(): Promise<boolean> {
+    const extensions = await this.request("GET", "/api/extensions");
+    return Array.isArray(extensions) && extensions.some((e) => table(e).javascript === "shovel.js");
+  }
+
+  /** Whether a dynamic shovel's definition exists (a shovel with a delete-after limit deletes it when done). */
+  async shovelExists(name: string): Promise<boolean> {
+    try {
+      await this.request("GET", `/api/parameters/shovel/${this.vhostPath}/${encodeURIComponent(name)}`);
+      return true;
+    } catch (error) {
+      if (error instanceof ManagementApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
   /** Deletes a dynamic shovel; false when there was none. */
   async deleteShovel(name: string): Promise<boolean> {
     try {

@@ -19,8 +19,10 @@ export const rabbitMqPlugin = {
   configSchema: rabbitMqConnectionSchema,
   // RabbitMQ gives messages no id: the publisher's message-id or a hash of the message (messageKey), opaque to callers.
   ids: opaqueIds,
-  // No offsets (classic and quorum queues are read by taking and returning messages), no native move, no edit yet.
-  capabilities: ["snapshot-browsing"],
+  // Browsed live: classic and quorum queues are read by taking and returning messages (no offsets, no snapshot).
+  // Native move: a dynamic shovel, where the shovel plugin is enabled (the adapter's nativeMovePlan says whether it is).
+  // No edit or discard yet.
+  capabilities: ["live-browsing", "native-move", "bulk-replay"],
   describeTarget: (config) => describeRabbitTarget(config),
   describeSecurity: (config) => `${new URL(config.url).protocol === "amqps:" ? "AMQPS (TLS)" : "AMQP (plaintext)"} · user ${config.username} (password)`,
   createAdapter: (config) => new RabbitMqAdapter(config),

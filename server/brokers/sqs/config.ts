@@ -19,6 +19,10 @@ export const sqsConnectionSchema = z
     // Without credentials: the AWS default chain, or `profile`; with roleArn, that identity assumes the role (STS).
     ...awsIdentitySchema,
     queueNamePrefix: z.string().optional(),
+    // SNS beside the queues: topics, subscriptions and subscription DLQs, with the same identity (and endpoint unless given).
+    // refreshSeconds: how long the topics and subscriptions read are reused (SNS throttles GetSubscriptionAttributes
+    // per account; one call per subscription). Replay always asks SNS about the one subscription afresh.
+    sns: z.object({ endpoint: z.url().optional(), refreshSeconds: z.number().int().min(0).max(3600).default(60) }).strict().optional(),
     sampleIntervalSeconds: z.number().int().min(1).max(3600).default(15),
     replay: replaySettings,
   })

@@ -10,7 +10,7 @@ export const sqsPlugin = {
   resourceNoun: "queue",
   configSchema: sqsConnectionSchema,
   ids: opaqueIds,
-  capabilities: ["snapshot-browsing", "native-move", "edit"],
+  capabilities: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
   describeTarget: (config) => `${config.endpoint ?? "AWS"} · ${config.region}`,
   describeSecurity: (config) => describeAwsIdentity(config),
   createAdapter: (config) => new SqsAdapter(config),

@@ -18,7 +18,21 @@ import pLimit from "p-limit";
 import { expiringFromEnqueueTimes } from "../shared/retention";
 import type { SqsConnectionConfig } from "./config";
 import { awsCredentialProvider } from "../shared/aws-credentials";
-import type { BrokerAdapter, SqsDeadLetterQueue, SqsOverview, SqsQueueSummary, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
+import type {
+  BrokerAdapter,
+  SnsSubscriptionSummary,
+  SnsTopicSummary,
+  SqsDeadLetterQueue,
+  SqsOverview,
+  SqsQueueSummary,
+  ExpiringSoon,
+  NativeMove,
+  NativeMovePlan,
+  NativeMoveStatus,
+  ReplayAudience,
+  ReplayCapabilities,
+} from "../types";
+import { SnsClientOfConnection } from "./sns";
 
 const ATTRIBUTES: QueueAttributeName[] = [
   "QueueArn",
@@ -114,19 +128,23 @@ export interface ReceivedSqsMessage {
   messageAttributes: Record<string, { dataType: string; value: string }>;
 }
 
-/** DLQs are the queues that some queue's RedrivePolicy points at. */
-export function deadLetterQueuesOf(queues: SqsQueueSummary[]): SqsDeadLetterQueue[] {
+/** DLQs are the queues that some queue's RedrivePolicy, or some SNS subscription's, points at. */
+export function deadLetterQueuesOf(queues: SqsQueueSummary[], subscriptions: SnsSubscriptionSummary[] = []): SqsDeadLetterQueue[] {
   const byArn = new Map(queues.map((queue) => [queue.arn, queue]));
-  const sources = new Map<string, string[]>();
-  for (const queue of queues) {
-    if (!queue.deadLetterTargetArn) continue;
-    sources.set(queue.deadLetterTargetArn, [...(sources.get(queue.deadLetterTargetArn) ?? []), queue.name]);
-  }
-  return [...sources.entries()].flatMap(([arn, sourceQueues]) => {
+  const sources = new Map<string, { queues: string[]; subscriptions: SqsDeadLetterQueue["sourceSubscriptions"] }>();
+  const entry = (arn: string) => sources.get(arn) ?? sources.set(arn, { queues: [], subscriptions: [] }).get(arn)!;
+  for (const queue of queues) if (queue.deadLetterTargetArn) entry(queue.deadLetterTargetArn).queues.push(queue.name);
+  for (const sub of subscriptions) if (sub.deadLetterTargetArn) entry(sub.deadLetterTargetArn).subscriptions.push({ arn: sub.arn, topic: sub.topic, label: sub.label });
+  return [...sources.entries()].flatMap(([arn, from]) => {
     const dlq = byArn.get(arn);
-    return dlq ? [{ name: dlq.name, url: dlq.url, arn, depth: dlq.visible, sourceQueues: sourceQueues.sort() }] : [];
+    return dlq
+      ? [{ name: dlq.name, url: dlq.url, arn, depth: dlq.visible, sourceQueues: from.queues.sort(), sourceSubscriptions: from.subscriptions.sort((a, b) => a.label.localeCompare(b.label)) }]
+      : [];
   });
 }
+
+/** The subscriptions of every topic, in one list. */
+export const subscriptionsOf = (topics: SnsTopicSummary[] | null): SnsSubscriptionSummary[] => (topics ?? []).flatMap((topic) => topic.subscriptions);
 
 /** A queue deleted between ListQueues and GetQueueAttributes is simply gone, not an error of the connection. */
 function skipIfDeleted(error: unknown): null {
@@ -135,15 +153,21 @@ function skipIfDeleted(error: unknown): null {
   throw error;
 }
 
-export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities {
+export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilities, NativeMove {
   readonly kind = "sqs" as const;
   readonly name: string;
   private readonly client: SQSClient;
   private readonly prefix: string | undefined;
+  /** SNS beside the queues, when the connection has `sns:`. */
+  readonly sns: SnsClientOfConnection | null;
+  private readonly snsRefreshMs: number;
+  private snsCache: { at: number; topics: SnsTopicSummary[] } | null = null;
 
   constructor(config: SqsConnectionConfig) {
     this.name = config.name;
     this.prefix = config.queueNamePrefix;
+    this.sns = config.sns ? new SnsClientOfConnection(config) : null;
+    this.snsRefreshMs = (config.sns?.refreshSeconds ?? 0) * 1000;
     this.client = new SQSClient({
       region: config.region,
       endpoint: config.endpoint,
@@ -200,7 +224,21 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
     );
     const queues = described.filter((queue): queue is SqsQueueSummary => queue !== null);
     queues.sort((a, b) => a.name.localeCompare(b.name));
-    return { queueCount: queues.length, queues, deadLetterQueues: deadLetterQueuesOf(queues) };
+    const sns = await this.snsTopics();
+    return { queueCount: queues.length, queues, deadLetterQueues: deadLetterQueuesOf(queues, subscriptionsOf(sns.topics)), ...sns };
+  }
+
+  /** The SNS topics and subscriptions; SNS failing is said next to the queues, not instead of them. */
+  private async snsTopics(): Promise<{ topics: SnsTopicSummary[] | null; snsError: string | null }> {
+    if (!this.sns) return { topics: null, snsError: null };
+    if (this.snsCache && Date.now() - this.snsCache.at < this.snsRefreshMs) return { topics: this.snsCache.topics, snsError: null };
+    try {
+      const topics = await this.sns.topics();
+      this.snsCache = { at: Date.now(), topics };
+      return { topics, snsError: null };
+    } catch (error) {
+      return { topics: null, snsError: `SNS: ${error instanceof Error ? error.message : String(error)}` };
+    }
   }
 
   async queueUrl(name: string): Promise<string> {
@@ -358,6 +396,45 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
     };
   }
 
+  /** SQS's move task for a DLQ: refused for a queue with its own RedrivePolicy (a source queue, not a DLQ). */
+  async nativeMovePlan(dlq: string): Promise<NativeMovePlan> {
+    const method = "SQS's move task (StartMessageMoveTask)";
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (attributes.RedrivePolicy) return { available: false, method, reason: `"${dlq}" has its own RedrivePolicy: it is a source queue, not a DLQ.` };
+    // SQS's move task returns messages to the queues SQS moved them from; SNS moved these, from a subscription.
+    const entry = (await this.overview()).deadLetterQueues.find((d) => d.name === dlq);
+    if (entry && entry.sourceSubscriptions.length > 0) {
+      return {
+        available: false,
+        method,
+        reason: `"${dlq}" is the DLQ of ${entry.sourceSubscriptions.map((s) => s.label).join(", ")}: SQS's move task cannot return SNS deliveries to their subscriber. Replay its messages one by one (each goes to its subscriber), or as a job to a chosen queue.`,
+      };
+    }
+    return {
+      available: true,
+      method,
+      destination: "each message's source queue",
+      target: null,
+      depth: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      maxRatePerSecond: 500,
+      description:
+        "The fast path for the whole queue, unfiltered: SQS (StartMessageMoveTask) moves every message back to the queue it came from. No dry run, canary, per-message ledger or loop guard; the options above do not apply.",
+    };
+  }
+
+  async startNativeMove(dlq: string, options: { ratePerSecond: number | null }): Promise<{ handle: string; total: number }> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (!attributes.QueueArn) throw new Error(`SQS reports no ARN for ${dlq}`);
+    const total = Number(attributes.ApproximateNumberOfMessages ?? 0);
+    return { handle: await this.startMoveTask(attributes.QueueArn, options.ratePerSecond ?? undefined), total };
+  }
+
+  async nativeMoveStatus(dlq: string, handle: string): Promise<NativeMoveStatus | null> {
+    const attributes = await this.queueAttributes(await this.queueUrl(dlq));
+    if (!attributes.QueueArn) throw new Error(`SQS reports no ARN for ${dlq}`);
+    return this.moveTask(attributes.QueueArn, handle);
+  }
+
   async cancelMoveTask(taskHandle: string): Promise<void> {
     await this.client.send(new CancelMessageMoveTaskCommand({ TaskHandle: taskHandle }));
   }
@@ -386,5 +463,6 @@ export class SqsAdapter implements BrokerAdapter<SqsOverview>, ReplayCapabilitie
 
   async close(): Promise<void> {
     this.client.destroy();
+    this.sns?.close();
   }
 }

@@ -1,5 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { SqsAdapter } from "~/server/brokers/sqs/sqs";
+import { can, type BrokerKind } from "~/server/brokers/registry";
+import { offersNativeMove, type NativeMove } from "~/server/brokers/types";
+import { brokerAdapter, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { replayJobs, type ReplayJobOptions, type ReplayJobState } from "~/server/db/schema";
 import type { JobQueue } from "~/server/jobs/job-queue";
@@ -55,7 +57,7 @@ export async function resumeReplayJob(db: ControlDb, queue: JobQueue, jobId: str
   return job;
 }
 
-export async function cancelReplayJob(db: ControlDb, sqs: SqsAdapter | undefined, jobId: string, by: string): Promise<ReplayJob> {
+export async function cancelReplayJob(db: ControlDb, connections: Connections, jobId: string, by: string): Promise<ReplayJob> {
   const job = await change(
     db,
     jobId,
@@ -63,35 +65,43 @@ export async function cancelReplayJob(db: ControlDb, sqs: SqsAdapter | undefined
     { state: "cancelled", stateReason: `Cancelled by ${by}.`, finishedAt: new Date() },
     (j) => `This job has ended already (${j.state}).`,
   );
-  // SQS's own task has to be told too; what it moved stays moved.
-  if (job.action === "move" && job.moveTask?.taskHandle && sqs) await sqs.cancelMoveTask(job.moveTask.taskHandle).catch(() => undefined);
+  // The broker's own task (SQS's move task, a RabbitMQ shovel) has to be told too; what it moved stays moved.
+  if (job.action === "move" && job.moveTask?.taskHandle && can(job.kind, "native-move")) {
+    const adapter = brokerAdapter(connections, job.kind, job.connection);
+    if (offersNativeMove(adapter)) await adapter.cancelMoveTask(job.moveTask.taskHandle).catch(() => undefined);
+  }
   return job;
 }
 
-/** The SQS fast path for "the whole DLQ back to its sources, unfiltered": a job around StartMessageMoveTask. */
+/**
+ * The native fast path for "the whole DLQ back, unfiltered" (SQS StartMessageMoveTask, a RabbitMQ dynamic
+ * shovel): a job around the broker's own move, refused with the broker's reason where it cannot move this DLQ.
+ */
 export async function startMoveAllJob(
   db: ControlDb,
   queue: JobQueue,
-  sqs: SqsAdapter,
-  input: { dlq: string; ratePerSecond?: number | null },
+  mover: NativeMove,
+  input: { kind: BrokerKind; connection: string; dlq: string; ratePerSecond?: number | null },
   by: string,
 ): Promise<ReplayJob> {
-  const url = await sqs.queueUrl(input.dlq);
-  const attributes = await sqs.queueAttributes(url);
-  if (attributes.RedrivePolicy) throw new ReplayRefused(`"${input.dlq}" has its own RedrivePolicy: it is a source queue, not a DLQ.`);
+  const plan = await mover.nativeMovePlan(input.dlq);
+  if (!plan.available) throw new ReplayRefused(plan.reason);
+  if (input.ratePerSecond != null && (plan.maxRatePerSecond === null || input.ratePerSecond > plan.maxRatePerSecond)) {
+    throw new ReplayRefused(plan.maxRatePerSecond === null ? `${plan.method} takes no rate limit.` : `${plan.method} moves at most ${plan.maxRatePerSecond} messages per second.`);
+  }
   const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, canarySize: 0, ratePerSecond: input.ratePerSecond ?? null };
   const [job] = await db
     .insert(replayJobs)
     .values({
-      kind: "sqs",
+      kind: input.kind,
       action: "move",
-      connection: sqs.name,
+      connection: input.connection,
       dlq: input.dlq,
-      target: null,
+      target: plan.target,
       selection: { source: "all" },
       options,
       state: "queued",
-      total: Number(attributes.ApproximateNumberOfMessages ?? 0),
+      total: plan.depth,
       canary: { state: "off", size: 0, watchUntil: null, decidedAt: null, baseDone: 0, baseBad: 0 },
       createdBy: by,
     })

@@ -1,4 +1,7 @@
+import { subscriberQueueResolver } from "../sns-replay";
+import type { SnsDeliveryFailure } from "~/server/brokers/sqs/sns-envelope";
 import { and, asc, eq, sql } from "drizzle-orm";
+import { brokerPlugin, can, type BrokerKind } from "~/server/brokers/registry";
 import { replayBrokerOf, type Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import {
@@ -10,13 +13,15 @@ import {
   type ReplayJobOptions,
   type ReplayJobSelection,
 } from "~/server/db/schema";
-import { failureGroupKey } from "~/server/dlq/failure";
+import { failureGroupKey, originOfFailure } from "~/server/dlq/failure";
 import { compileFilter } from "~/server/dlq/filter";
 import { takeScanSlot } from "~/server/dlq/scan-slots";
 import { isKnownDlq } from "~/server/dlq/topic-access";
 import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
 import type { PayloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
+import { rabbitScan } from "~/server/dlq/rabbitmq-dlq";
+import { natsPage } from "~/server/dlq/nats-dlq";
 import { filterView } from "~/server/dlq/scans";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { DEFAULT_REPLAY_LIMIT, replayCountOf, sqsReplayMetadata } from "~/server/replay/headers";
@@ -30,7 +35,7 @@ export type ReplayJob = typeof replayJobs.$inferSelect;
 export { DEFAULT_JOB_OPTIONS };
 
 export interface DraftInput {
-  kind: "kafka" | "sqs";
+  kind: BrokerKind;
   connection: string;
   dlq: string;
   action: "replay" | "discard";
@@ -63,30 +68,31 @@ class DraftBuilder {
   constructor(
     private readonly input: DraftInput,
     private readonly options: ReplayJobOptions,
-    private readonly resolved: Set<string>,
+    private readonly resolved: Map<string, number>,
     private readonly matches: BatchMatcher,
     private readonly access: PayloadAccess,
   ) {}
 
-  private pending: { message: RawDlqMessage; replayCount: number }[] = [];
+  /** `origin`: where the message goes back to when its failure headers do not say (an SNS subscriber's queue). */
+  private pending: { message: RawDlqMessage; replayCount: number; origin: string | null }[] = [];
 
   /** Queues a message; `flush` decides on the queued ones (a filter evaluates them in the worker pool). */
-  add(message: RawDlqMessage, replayCount: number): void {
-    this.pending.push({ message, replayCount });
+  add(message: RawDlqMessage, replayCount: number, origin: string | null = null): void {
+    this.pending.push({ message, replayCount, origin });
   }
 
   async flush(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     const matched = await this.matches(batch.map(({ message }) => message));
-    batch.forEach(({ message, replayCount }, i) => this.visit(message, replayCount, matched[i] === true));
+    batch.forEach(({ message, replayCount, origin }, i) => this.visit(message, replayCount, matched[i] === true, origin));
   }
 
-  private visit(message: RawDlqMessage, replayCount: number, matched: boolean): void {
+  private visit(message: RawDlqMessage, replayCount: number, matched: boolean, fallbackOrigin: string | null): void {
     this.result.scanned += 1;
     if (!matched) return;
     this.result.matched += 1;
-    if (!this.options.includeResolved && this.resolved.has(message.id)) {
+    if (!this.options.includeResolved && (this.resolved.get(message.id) ?? -1) > replayCount) {
       this.result.resolved += 1;
       return;
     }
@@ -94,7 +100,7 @@ class DraftBuilder {
       this.result.quarantined += 1;
       return;
     }
-    const origin = message.failure?.originTopic ?? message.failure?.sourceQueue ?? null;
+    const origin = originOfFailure(message.failure) ?? fallbackOrigin;
     const target = this.input.action === "replay" ? (this.input.target ?? origin) : null;
     if (this.input.action === "replay" && !target) {
       this.result.noTarget += 1;
@@ -153,16 +159,37 @@ function selectionPredicate(selection: ReplayJobSelection, access: PayloadAccess
   }
 }
 
-/** DLQ messages the ledger already marks as replayed or discarded. */
-async function resolvedIds(db: ControlDb, kind: "kafka" | "sqs", connection: string, dlq: string): Promise<Set<string>> {
+const DISCARDED = 2_147_483_647;
+
+/**
+ * DLQ messages the ledger already marks as replayed or discarded: per message id, the highest replay count its
+ * copies carried (a discard counts as resolved whatever comes). A message in the DLQ is resolved when a copy of it
+ * carried more replays than it does itself: a Kafka record replayed before stays in the topic with its own count,
+ * while a copy that died again and came back (the same RabbitMQ message-id) carries that copy's count, and is new.
+ */
+async function resolvedIds(db: ControlDb, kind: BrokerKind, connection: string, dlq: string): Promise<Map<string, number>> {
   const rows = await db
-    .selectDistinct({ messageId: replayLedger.messageId })
+    .select({
+      messageId: replayLedger.messageId,
+      above: sql<number>`max(case when ${replayLedger.action} = 'discard' then ${sql.raw(String(DISCARDED))} else ${replayLedger.replayCount} end)`.mapWith(Number),
+    })
     .from(replayLedger)
-    .where(and(eq(replayLedger.kind, kind), eq(replayLedger.connection, connection), eq(replayLedger.dlq, dlq)));
-  return new Set(rows.map((row) => row.messageId));
+    .where(and(eq(replayLedger.kind, kind), eq(replayLedger.connection, connection), eq(replayLedger.dlq, dlq)))
+    .groupBy(replayLedger.messageId);
+  return new Map(rows.map((row) => [row.messageId, row.above]));
 }
 
-async function kafkaDraft(connections: Connections, input: DraftInput, builder: DraftBuilder, selection: ReplayJobSelection): Promise<void> {
+/** What a draft reader gets: the DLQ to read, the builder to hand each message to, the selection it may complete. */
+interface DraftRead {
+  db: ControlDb;
+  connections: Connections;
+  input: DraftInput;
+  builder: DraftBuilder;
+  selection: ReplayJobSelection;
+  by: string;
+}
+
+async function kafkaDraft({ connections, input, builder, selection }: DraftRead): Promise<void> {
   const adapter = connections.kafka.get(input.connection);
   if (!adapter) throw new ReplayRefused(`No Kafka connection "${input.connection}".`);
   // Bulk replay and discard read a DLQ, never a business topic.
@@ -183,7 +210,7 @@ async function kafkaDraft(connections: Connections, input: DraftInput, builder: 
   await scanKafkaTopic(adapter, input.dlq, (message) => builder.add(message, replayCountOf(message.headers)), () => false, { fromOffsets, afterBatch: () => builder.flush() });
 }
 
-async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInput, builder: DraftBuilder, by: string): Promise<string> {
+async function sqsDraft({ db, connections, input, builder, selection, by }: DraftRead): Promise<void> {
   const adapter = connections.sqs.get(input.connection);
   if (!adapter) throw new ReplayRefused(`No SQS connection "${input.connection}".`);
   let snapshotId = input.selection.snapshotId;
@@ -195,6 +222,7 @@ async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInp
     snapshotId = (await takeSqsSnapshot(db, adapter, input.dlq, by, { maxMessages: 100_000 })).id;
   }
   let after = 0;
+  let subscriberQueue: ((sns: SnsDeliveryFailure) => string | null) | undefined;
   for (;;) {
     const rows = await db
       .select()
@@ -202,16 +230,63 @@ async function sqsDraft(db: ControlDb, connections: Connections, input: DraftInp
       .where(and(eq(sqsSnapshotMessages.snapshotId, snapshotId), sql`${sqsSnapshotMessages.seq} > ${after}`))
       .orderBy(asc(sqsSnapshotMessages.seq))
       .limit(INSERT_CHUNK);
-    for (const row of rows) builder.add(fromSqsMessage(row), sqsReplayMetadata(row.messageAttributes).count);
+    for (const row of rows) {
+      const message = fromSqsMessage(row);
+      // An SNS dead letter goes back to its one subscriber's queue, never to the topic.
+      const sns = message.failure?.sns;
+      builder.add(message, sqsReplayMetadata(row.messageAttributes).count, sns ? (subscriberQueue ??= await subscriberQueueResolver(adapter, input.dlq))(sns) : null);
+    }
     await builder.flush();
     if (rows.length < INSERT_CHUNK) break;
     after = rows.at(-1)!.seq;
   }
-  return snapshotId;
+  selection.snapshotId = snapshotId;
 }
 
 /**
- * The dry run: reads the DLQ (Kafka: the topic; SQS: a snapshot), applies the selection, and stores a
+ * RabbitMQ: the whole DLQ read once (every message taken unacknowledged and returned when the read ends, as a
+ * browse does); a message is named by its browse key (message-id, else a hash), which the job's runs look for.
+ */
+async function rabbitDraft({ connections, input, builder }: DraftRead): Promise<void> {
+  const adapter = connections.rabbitmq.get(input.connection);
+  if (!adapter) throw new ReplayRefused(`No RabbitMQ connection "${input.connection}".`);
+  const read: { message: RawDlqMessage; replayCount: number }[] = [];
+  await rabbitScan(adapter, input.dlq, (message, replayCount) => read.push({ message, replayCount }));
+  for (let i = 0; i < read.length; i += INSERT_CHUNK) {
+    for (const { message, replayCount } of read.slice(i, i + INSERT_CHUNK)) builder.add(message, replayCount);
+    await builder.flush();
+  }
+}
+
+/**
+ * NATS: every dead letter of the consumer, a capture-stream page at a time (reading changes nothing on the server);
+ * a message is named by its capture sequence, which the job's runs read back. An original gone from its stream has
+ * no subject, so it has no origin (counted as such; with a chosen subject the run skips it as gone).
+ */
+async function natsDraft({ connections, input, builder }: DraftRead): Promise<void> {
+  const adapter = connections.nats.get(input.connection);
+  if (!adapter) throw new ReplayRefused(`No NATS connection "${input.connection}".`);
+  let from = 1;
+  for (;;) {
+    const page = await natsPage(adapter, input.dlq, from, 500);
+    for (const message of page.messages) builder.add(message, replayCountOf(message.headers));
+    await builder.flush();
+    if (page.nextSeq === null) return;
+    from = page.nextSeq;
+  }
+}
+
+/** How each broker kind's dry run reads its DLQ; typed over every registered kind, so a new broker must name its own. */
+const draftReaders: { [K in BrokerKind]: (read: DraftRead) => Promise<void> } = {
+  kafka: kafkaDraft,
+  sqs: sqsDraft,
+  rabbitmq: rabbitDraft,
+  nats: natsDraft,
+};
+
+/**
+ * The dry run: reads the DLQ (Kafka: the topic; SQS: a snapshot; RabbitMQ: the queue, read and returned; NATS: the
+ * consumer's dead letters from the capture stream), applies the selection, and stores a
  * draft job holding the exact identities of the messages a confirmed job will replay, with the count,
  * the breakdown by failure group and target, what was left out and why, and a sample.
  */
@@ -222,6 +297,7 @@ export async function createReplayDraft(
   by: string,
   access: PayloadAccess,
 ): Promise<ReplayJob> {
+  if (input.action === "discard" && !can(input.kind, "discard")) throw new ReplayRefused(`${brokerPlugin(input.kind).label} dead letters cannot be discarded in bulk (yet): replay them.`);
   if (input.action === "discard" && !input.reason?.trim()) throw new ReplayRefused("Discarding needs a reason.");
   if (input.target === input.dlq) throw new ReplayRefused("The destination is the DLQ itself.");
   const options: ReplayJobOptions = { ...DEFAULT_JOB_OPTIONS, ...input.options };
@@ -231,8 +307,7 @@ export async function createReplayDraft(
   const builder = new DraftBuilder(input, options, await resolvedIds(db, input.kind, input.connection, input.dlq), matches, access);
   const selection: ReplayJobSelection = { ...input.selection };
   try {
-    if (input.kind === "kafka") await kafkaDraft(connections, input, builder, selection);
-    else selection.snapshotId = await sqsDraft(db, connections, input, builder, by);
+    await draftReaders[input.kind]({ db, connections, input, builder, selection, by });
     await builder.flush();
   } finally {
     release();
@@ -242,7 +317,7 @@ export async function createReplayDraft(
   const dryRun = builder.finish();
   // A target that does not exist refuses the dry run with that reason; the ones that do say who receives the copies.
   const broker = replayBrokerOf(connections, input.kind, input.connection);
-  if (input.action === "replay" && broker) dryRun.audiences = await audiencesOf(broker, dryRun.byTarget.map((t) => t.target));
+  if (input.action === "replay" && broker) dryRun.audiences = await audiencesOf(broker, dryRun.byTarget.map((t) => t.target), input.dlq);
 
   return db.transaction(async (tx) => {
     const [job] = await tx

@@ -1,4 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
+import { brokerPlugin } from "~/server/brokers/registry";
+import { offersNativeMove } from "~/server/brokers/types";
+import { brokerAdapter } from "~/server/connections/registry";
 import { replayJobs } from "~/server/db/schema";
 import type { ReplayJob } from "./dry-run";
 import type { ReplayDeps } from "./runner";
@@ -7,24 +10,21 @@ const POLL_MS = 1_000;
 const SLICE_MS = 5 * 60_000;
 
 /**
- * The SQS fast path: the whole DLQ back to its source queue(s), unfiltered, by SQS's own
- * StartMessageMoveTask. Redrive starts it once (the handle is stored, so a restart does not start a
- * second one) and mirrors its progress until it completes, fails or is cancelled.
+ * The native fast path: the whole DLQ back, unfiltered, by the broker's own move (SQS StartMessageMoveTask, a
+ * RabbitMQ dynamic shovel). Redrive starts it once (the handle is stored, so a restart does not start a second
+ * one) and mirrors its progress until it completes, fails or is cancelled.
  */
 export async function runMoveTask(deps: ReplayDeps, job: ReplayJob): Promise<void> {
-  const adapter = deps.connections.sqs.get(job.connection);
-  if (!adapter) throw new Error(`no SQS connection "${job.connection}" in the config any more`);
-  const url = await adapter.queueUrl(job.dlq);
-  const attributes = await adapter.queueAttributes(url);
-  const arn = attributes.QueueArn;
-  if (!arn) throw new Error(`SQS reports no ARN for ${job.dlq}`);
+  const adapter = brokerAdapter(deps.connections, job.kind, job.connection);
+  if (!adapter) throw new Error(`no ${brokerPlugin(job.kind).label} connection "${job.connection}" in the config any more`);
+  if (!offersNativeMove(adapter)) throw new Error(`${brokerPlugin(job.kind).label} has no native move`);
   let handle = job.moveTask?.taskHandle;
   if (!handle) {
-    const total = Number(attributes.ApproximateNumberOfMessages ?? 0);
-    handle = await adapter.startMoveTask(arn, job.options.ratePerSecond ?? undefined);
+    const started = await adapter.startNativeMove(job.dlq, { ratePerSecond: job.options.ratePerSecond });
+    handle = started.handle;
     await deps.db
       .update(replayJobs)
-      .set({ state: "running", startedAt: new Date(), total, moveTask: { taskHandle: handle, status: "RUNNING", moved: 0, toMove: total, failureReason: null } })
+      .set({ state: "running", startedAt: new Date(), total: started.total, moveTask: { taskHandle: handle, status: "RUNNING", moved: 0, toMove: started.total, failureReason: null } })
       .where(eq(replayJobs.id, job.id));
   } else {
     await deps.db.update(replayJobs).set({ state: "running", stateReason: null }).where(and(eq(replayJobs.id, job.id), inArray(replayJobs.state, ["queued", "waiting"])));
@@ -33,7 +33,7 @@ export async function runMoveTask(deps: ReplayDeps, job: ReplayJob): Promise<voi
   for (;;) {
     const [current] = await deps.db.select().from(replayJobs).where(eq(replayJobs.id, job.id));
     if (!current || current.state !== "running") return;
-    const task = await adapter.moveTask(arn, handle);
+    const task = await adapter.nativeMoveStatus(job.dlq, handle, current.total);
     if (task) {
       const terminal = task.status === "COMPLETED" || task.status === "FAILED" || task.status === "CANCELLED";
       const total = Math.max(current.total, task.moved + (task.toMove ?? 0));

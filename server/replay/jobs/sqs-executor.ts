@@ -1,3 +1,4 @@
+import { subscriberCopies } from "../sns-replay";
 import { randomUUID } from "node:crypto";
 import type { ReceivedSqsMessage, SqsAdapter, SqsOutgoingMessage } from "~/server/brokers/sqs/sqs";
 import type { ControlDb } from "~/server/db/control-store";
@@ -43,6 +44,13 @@ export class SqsReplayExecutor implements ReplayExecutor {
     private readonly adapter: SqsAdapter,
     private readonly job: ReplayJob,
   ) {}
+
+  private subscriberCopies: ReturnType<typeof subscriberCopies> | null = null;
+
+  private subscriberCopy(message: ReceivedSqsMessage) {
+    this.subscriberCopies ??= subscriberCopies(this.adapter, this.job.dlq);
+    return this.subscriberCopies(message);
+  }
 
   private async urlOf(queue: string): Promise<string> {
     let url = this.urls.get(queue);
@@ -128,7 +136,9 @@ export class SqsReplayExecutor implements ReplayExecutor {
       if (item.state === "sending") duplicates += 1; // it may have reached the target before the crash
       const target = item.target!;
       try {
-        const attributes = sqsReplayAttributes(message.messageAttributes, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}` });
+        // Back to its origin, an SNS dead letter goes as its subscriber receives it (envelope or raw); to a chosen queue, as it is.
+        const copy = this.job.target === null ? await this.subscriberCopy(message) : null;
+        const attributes = sqsReplayAttributes(copy?.attributes ?? message.messageAttributes, { replayId, count: previous + 1, from: `${this.job.dlq}/${item.messageId}` });
         const fifo = target.endsWith(".fifo");
         toSend.push({
           item,
@@ -138,7 +148,7 @@ export class SqsReplayExecutor implements ReplayExecutor {
           target,
           outgoing: {
             id: String(item.seq),
-            body: message.body,
+            body: copy?.body ?? message.body,
             attributes,
             groupId: fifo ? (message.attributes.MessageGroupId ?? "redrive") : undefined,
             deduplicationId: fifo ? replayId : undefined,

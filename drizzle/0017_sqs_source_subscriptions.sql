@@ -1,0 +1,1 @@
+ALTER TABLE "sqs_queue_samples" ADD COLUMN "source_subscriptions" text[] DEFAULT '{}'::text[] NOT NULL;
