@@ -100,7 +100,8 @@ class DraftBuilder {
       this.result.quarantined += 1;
       return;
     }
-    const origin = originOfFailure(message.failure) ?? fallbackOrigin;
+    // An SNS dead letter goes back to its subscriber's queue (the failure's origin names the subscription, not a queue).
+    const origin = message.failure?.sns ? fallbackOrigin : originOfFailure(message.failure);
     const target = this.input.action === "replay" ? (this.input.target ?? origin) : null;
     if (this.input.action === "replay" && !target) {
       this.result.noTarget += 1;
