@@ -58,6 +58,8 @@ afterAll(async () => {
 
 describe("NATS bulk replay from the API", () => {
   it("dry run reads the consumer's dead letters (nothing published), start replays each to its subject once, ledgered", async () => {
+    const effects = await api.data<{ dryRun: string; job: string } | null>("replayJobs.effects", { kind: "query", input: { kind: "nats", connection: "js", dlq: DLQ }, headers: as(viewer) });
+    expect(effects?.dryRun).toContain("nothing on the server changes");
     const draft = await mutate<Job>("dryRun", { kind: "nats", connection: "js", dlq: DLQ, selection: { source: "all" }, options: { canarySize: 0 } });
     expect(draft).toMatchObject({ kind: "nats", state: "draft", total: 6 });
     expect(draft.dryRun).toMatchObject({ scanned: 6, matched: 6, resolved: 0, quarantined: 0, noTarget: 0 });

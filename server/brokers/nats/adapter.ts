@@ -1,7 +1,7 @@
 import { JetStreamApiError } from "@nats-io/jetstream";
 import { NotFound } from "~/server/lib/errors";
 import { expiringFromEnqueueTimes } from "../shared/retention";
-import type { BrokerAdapter, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
+import type { BrokerAdapter, BulkReplayEffects, ExpiringSoon, ReplayAudience, ReplayCapabilities } from "../types";
 import { MAX_DELIVERIES_PREFIX, MSG_TERMINATED_PREFIX } from "./advisory";
 import { captureStatus, createCaptureStream, readDeadLetter, readDeadLetters, subjectsIntersect, type CaptureStatus, type DeadLetter, type DeadLetterPage } from "./capture";
 import type { NatsConnectionConfig } from "./config";
@@ -197,6 +197,17 @@ export class NatsAdapter implements BrokerAdapter<NatsOverview>, ReplayCapabilit
   }
 
   /** The streams that store a copy published to `subject`, each with the consumers whose filter takes it. */
+  /** What a bulk replay of a consumer's dead letters changes on the server (the same for every consumer). */
+  async bulkReplayEffects(): Promise<BulkReplayEffects> {
+    return {
+      dryRun: "The dry run reads the consumer's dead letters from the capture stream and each original from its stream by sequence; nothing on the server changes.",
+      job:
+        "Each chosen dead letter's original is published again to its subject (or the chosen one) with Nats-Msg-Id = its replay id, so the stream's " +
+        "duplicate window drops a repeat, and is marked replayed after the PubAck. The dead letters stay in the capture stream and the originals in " +
+        "their streams; an original gone from its stream is skipped.",
+    };
+  }
+
   async replayAudience(subject: string): Promise<NatsReplayAudience> {
     if (!PUBLISHABLE.test(subject)) return { target: subject, exists: false, reason: `"${subject}" is not a publishable subject (no wildcards, spaces or empty tokens).` };
     const session = await this.open();
