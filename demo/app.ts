@@ -12,6 +12,7 @@ import { createKafka, ensureTopics } from "./kafka/topics";
 import { OutboxRelay } from "./outbox/relay";
 import { PoisonInjector } from "./poison";
 import { startRabbitPart, type RabbitPart } from "./rabbitmq/part";
+import { natsConfigFromEnv, startNatsPart, type NatsPart } from "./nats/part";
 import { startSnsPart, type SnsPart } from "./sns/part";
 import { SagaOrchestrator } from "./saga/orchestrator";
 import { TrafficGenerator } from "./traffic";
@@ -31,6 +32,7 @@ export interface DemoApp {
   poison: PoisonInjector;
   /** Undefined when RabbitMQ is not configured or not reachable (the rest runs without it). */
   rabbit: RabbitPart | undefined;
+  nats: NatsPart | undefined;
   /** Undefined when not asked for or fauxqs is not reachable. */
   sns: SnsPart | undefined;
   stats(): Record<string, unknown>;
@@ -56,7 +58,7 @@ export function createSqsClient(config: DemoConfig): SQSClient {
 export async function startDemo(
   config: DemoConfig,
   faults: FaultStore,
-  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; sns?: boolean; log?: (m: string) => void } = {},
+  opts: { traffic?: boolean; poison?: boolean; notifications?: boolean; rabbitmq?: boolean; sns?: boolean; nats?: boolean; log?: (m: string) => void } = {},
 ): Promise<DemoApp> {
   const handle = connect(config.databaseUrl, 20);
   const kafka = createKafka(config);
@@ -84,6 +86,9 @@ export async function startDemo(
     : undefined;
   // Opt-in too: a topic with two SQS subscribers, one with a subscription DLQ (demo/sns/part.ts).
   const sns = opts.sns ? await startSnsPart(config.sns, { log: opts.log, traffic: opts.traffic ?? true }) : undefined;
+
+  // Opt-in as the RabbitMQ part: a test that starts the demo must not consume a running demo's stream.
+  const nats = opts.nats ? await startNatsPart({ config: natsConfigFromEnv(), faults, log: opts.log }) : undefined;
 
   const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, config, faults });
   const orchestrator = new SagaOrchestrator(deps);
@@ -116,6 +121,7 @@ export async function startDemo(
     traffic,
     poison,
     rabbit,
+    nats,
     sns,
     stats: () => ({
       ordersPlaced: traffic.placed,
@@ -123,6 +129,7 @@ export async function startDemo(
       relay: relay.stats,
       notifications: notifications.stats,
       rabbitmq: rabbit ? rabbit.stats() : "not running",
+      nats: nats ? nats.stats() : "not running",
       sns: sns ? sns.stats() : "not running",
       consumers: Object.fromEntries(
         [orchestrator.runner, ...consumers].map((c) => [c.groupId, { running: c.running, ...c.stats }]),
@@ -136,6 +143,7 @@ export async function startDemo(
         await Promise.allSettled([orchestrator.stop(), ...consumers.map((c) => c.stop())]);
         await relay.stop();
         await rabbit?.stop();
+        await nats?.stop();
         await sns?.stop();
         await producer.disconnect();
         sqs.destroy();

@@ -47,6 +47,13 @@ export const faultsSchema = z
         poisonPerMinute: z.number().min(0).max(600),
       })
       .strict(),
+    /** The JetStream part (demo/nats/): shipment notifications and the poison knob (notifications without a recipient). */
+    nats: z
+      .object({
+        shipmentsPerSecond: z.number().min(0).max(200),
+        poisonPerMinute: z.number().min(0).max(600),
+      })
+      .strict(),
   })
   .strict();
 
@@ -73,6 +80,7 @@ export function quietFaults(): Faults {
     relayPaused: false,
     relayPausedFor: [],
     rabbitmq: { failureRate: { "push-notifier": 0, "loyalty-service": 0, "invoice-service": 0 }, poisonPerMinute: 0 },
+    nats: { shipmentsPerSecond: 0, poisonPerMinute: 0 },
   };
 }
 

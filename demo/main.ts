@@ -9,7 +9,7 @@ import { FaultStore, loadDefaultFaults } from "./faults";
 async function main(): Promise<void> {
   const config = configFromEnv();
   const faults = new FaultStore(loadDefaultFaults());
-  const app = await startDemo(config, faults, { rabbitmq: process.env.DEMO_RABBITMQ !== "off", sns: process.env.DEMO_SNS !== "off" });
+  const app = await startDemo(config, faults, { rabbitmq: process.env.DEMO_RABBITMQ !== "off", sns: process.env.DEMO_SNS !== "off", nats: process.env.DEMO_NATS !== "off" });
   const admin = await startAdminServer(faults, { port: config.admin.port, token: config.admin.token, stats: app.stats });
   console.log(
     `demo running: ${faults.get().ordersPerSecond} orders/s; fault knobs at http://127.0.0.1:${config.admin.port}/faults` +

@@ -61,7 +61,7 @@ test("health is cheap and open; ready names the replica holding the lease; both 
   const holder = body.collector.leaseHolder;
   expect(holder).toBe((await ready(first)).body.replica);
   expect(holder).not.toBe(body.replica);
-  expect(body.connections.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(["kafka/local", "rabbitmq/local", "sqs/local", "sqs/sns"]);
+  expect(body.connections.map((c) => `${c.kind}/${c.name}`).sort()).toEqual(["kafka/local", "nats/local", "rabbitmq/local", "sqs/local", "sqs/sns"]);
   expect(JSON.stringify(body)).not.toContain(E2E_SECRET_MARKER);
   expect(JSON.stringify(body)).not.toContain("postgres://");
 });

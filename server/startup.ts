@@ -1,3 +1,4 @@
+import { BROKER_KINDS } from "~/server/brokers/registry";
 import { startAlerting } from "~/server/alerts/service";
 import { ensureFirstAdmin } from "~/server/auth/bootstrap";
 import { deleteExpiredSessions } from "~/server/auth/sessions";
@@ -18,7 +19,7 @@ export async function startServer(): Promise<void> {
   try {
     all = connections();
     const { config } = all;
-    logger.info({ kafka: config.kafka.length, sqs: config.sqs.length, databases: config.databases.length }, "config loaded");
+    logger.info({ ...Object.fromEntries(BROKER_KINDS.map((kind) => [kind, config[kind].length])), databases: config.databases.length }, "config loaded");
   } catch (error) {
     if (error instanceof ConfigError) {
       logger.fatal(error.message);

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { ReferenceLine } from "recharts";
 import { useTRPC } from "../trpc";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 /** Something that happened at a moment, drawn as a vertical line where it happened. */
 export interface ChartMarker {
@@ -34,7 +35,7 @@ export function markerLines(markers: ChartMarker[], domain: [number, number], yA
 }
 
 /** Replay, discard and move jobs that ran on these DLQs (the latest 100 jobs are looked at). */
-export function useReplayMarkers(kind: "kafka" | "sqs" | "rabbitmq", connection: string, names: string[]): ChartMarker[] {
+export function useReplayMarkers(kind: BrokerKind, connection: string, names: string[]): ChartMarker[] {
   const trpc = useTRPC();
   const jobs = useQuery(trpc.replayJobs.list.queryOptions({ limit: 100 }, { refetchInterval: 15_000 }));
   const wanted = new Set(names);

@@ -6,6 +6,7 @@ import { DepthHistoryChart } from "../charts/depth-history-chart";
 import { useReplayMarkers } from "../charts/markers";
 import type { ChartRange } from "../charts/ranges";
 import { useTRPC } from "../trpc";
+import type { BrokerKind } from "~/server/brokers/registry";
 import { brokerLabel } from "../dlq/format";
 
 /** The server charts at most this many names per request. */
@@ -14,7 +15,7 @@ export const MAX_NAMES_PER_CHART = 50;
 const REFRESH_MS = 15_000;
 
 /** DLQ depth over time for the DLQs of one connection. */
-export function DlqDepthChart({ kind, connection, names, range }: { kind: "sqs" | "kafka" | "rabbitmq"; connection: string; names: string[]; range: ChartRange }) {
+export function DlqDepthChart({ kind, connection, names, range }: { kind: BrokerKind; connection: string; names: string[]; range: ChartRange }) {
   const trpc = useTRPC();
   const charted = names.slice(0, MAX_NAMES_PER_CHART);
   const markers = useReplayMarkers(kind, connection, charted);

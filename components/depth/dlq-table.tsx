@@ -5,7 +5,7 @@ import type { DlqEntry } from "../lag/types";
 import { GrowthText } from "./growth-text";
 import { NAV_ROW_FOCUS, navRow } from "../keyboard-shortcuts";
 
-const KIND_LABELS = { sqs: "SQS queue", kafka: "Kafka topic", rabbitmq: "RabbitMQ queue" } as const;
+const KIND_LABELS = { sqs: "SQS queue", kafka: "Kafka topic", rabbitmq: "RabbitMQ queue", nats: "JetStream consumer" } as const;
 
 export function DlqTable({ dlqs }: { dlqs: DlqEntry[] }) {
   if (dlqs.length === 0) {

@@ -9,6 +9,7 @@ import { useTRPC } from "../trpc";
 import { DlqDepthChart } from "./dlq-depth-chart";
 import { DlqTable } from "./dlq-table";
 import { SqsQueuesTable } from "./sqs-queues-table";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 const REFRESH_MS = 5_000;
 
@@ -19,14 +20,14 @@ export function DlqsView() {
 
   const data = depth.data;
   // One chart per connection: the history procedure takes one kind and connection at a time.
-  const chartGroups = new Map<string, { kind: "sqs" | "kafka" | "rabbitmq"; connection: string; names: string[] }>();
+  const chartGroups = new Map<string, { kind: BrokerKind; connection: string; names: string[] }>();
   for (const dlq of data?.dlqs ?? []) {
     const key = `${dlq.kind}/${dlq.connection}`;
     const entry = chartGroups.get(key) ?? { kind: dlq.kind, connection: dlq.connection, names: [] };
     entry.names.push(dlq.name);
     chartGroups.set(key, entry);
   }
-  const snapshots = data ? [...data.kafka.map((k) => k.snapshot), ...data.sqs.map((s) => s.snapshot), ...data.rabbitmq.map((r) => r.snapshot)] : [];
+  const snapshots = data ? [...data.kafka.map((k) => k.snapshot), ...data.sqs.map((s) => s.snapshot), ...data.rabbitmq.map((r) => r.snapshot), ...data.nats.map((n) => n.snapshot)] : [];
 
   return (
     <div className="space-y-4">
@@ -45,7 +46,7 @@ export function DlqsView() {
               ))}
             </div>
           ) : (
-            <p className="text-sm text-slate-500">No Kafka, SQS or RabbitMQ connection configured.</p>
+            <p className="text-sm text-slate-500">No Kafka, SQS, RabbitMQ or NATS connection configured.</p>
           )}
           <Card title="Every DLQ">
             <DlqTable dlqs={data.dlqs} />

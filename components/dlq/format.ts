@@ -5,10 +5,14 @@ import type { BrokerKind } from "~/server/brokers/registry";
  * tests/unit/broker-registry.test.ts holds these to them). Typed over every registered kind, so a new broker does
  * not compile until it is named here.
  */
-export const BROKER_TERMS: { [K in BrokerKind]: { label: string; resourceNoun: "topic" | "queue"; headers: string; header: string } } = {
-  kafka: { label: "Kafka", resourceNoun: "topic", headers: "Headers", header: "header" },
-  sqs: { label: "SQS", resourceNoun: "queue", headers: "Message attributes", header: "attribute" },
-  rabbitmq: { label: "RabbitMQ", resourceNoun: "queue", headers: "Headers", header: "header" },
+export const BROKER_TERMS: {
+  [K in BrokerKind]: { label: string; resourceNoun: "topic" | "queue" | "consumer"; target: "topic" | "queue" | "subject"; headers: string; header: string };
+} = {
+  kafka: { label: "Kafka", resourceNoun: "topic", target: "topic", headers: "Headers", header: "header" },
+  sqs: { label: "SQS", resourceNoun: "queue", target: "queue", headers: "Message attributes", header: "attribute" },
+  rabbitmq: { label: "RabbitMQ", resourceNoun: "queue", target: "queue", headers: "Headers", header: "header" },
+  // A NATS DLQ is one consumer's dead letters ("<stream>.<consumer>"); a replay publishes to a subject.
+  nats: { label: "NATS JetStream", resourceNoun: "consumer", target: "subject", headers: "Headers", header: "header" },
 };
 
 /** Whether a route segment names a registered broker kind. */
@@ -16,7 +20,7 @@ export function isDlqKind(kind: string): kind is BrokerKind {
   return Object.hasOwn(BROKER_TERMS, kind);
 }
 
-/** Path of a DLQ page; every segment is encoded, so any queue or topic name is a valid URL. */
+/** Path of a DLQ page (a NATS one is a consumer's dead-letter set, "<stream>.<consumer>"); every segment is encoded, so any queue or topic name is a valid URL. */
 export function dlqHref(kind: BrokerKind, connection: string, name: string): string {
   return `/dlqs/${encodeURIComponent(kind)}/${encodeURIComponent(connection)}/${encodeURIComponent(name)}`;
 }
@@ -27,13 +31,13 @@ export function brokerLabel(kind: BrokerKind): string {
 }
 
 /** Where a dead letter's origin is, in words: what a replay "to its origin" sends the copy to. */
-export function originNoun(kind: "kafka" | "sqs" | "rabbitmq"): string {
-  return { kafka: "original topic", sqs: "source queue", rabbitmq: "original exchange and routing key" }[kind];
+export function originNoun(kind: BrokerKind): string {
+  return { kafka: "original topic", sqs: "source queue", rabbitmq: "original exchange and routing key", nats: "original subject" }[kind];
 }
 
 /** What the bulk dialog's "another destination" field takes (RabbitMQ: a queue, or an exchange and routing key). */
-export function destinationHint(kind: "kafka" | "sqs" | "rabbitmq"): string {
-  return { kafka: "topic name", sqs: "queue name", rabbitmq: "queue, or exchange / routing key" }[kind];
+export function destinationHint(kind: BrokerKind): string {
+  return { kafka: "topic name", sqs: "queue name", rabbitmq: "queue, or exchange / routing key", nats: "subject" }[kind];
 }
 
 /** "java.lang.NullPointerException" -> "NullPointerException". */
@@ -96,7 +100,12 @@ export function downloadHref(input: { kind: BrokerKind; connection: string; dlq:
   return `/api/dlq/download?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&")}`;
 }
 
-/** What a DLQ and its replay targets are called on this broker. */
-export function resourceNoun(kind: BrokerKind): "topic" | "queue" {
+/** What a DLQ is called on this broker (NATS: a consumer's dead letters). */
+export function resourceNoun(kind: BrokerKind): "topic" | "queue" | "consumer" {
   return BROKER_TERMS[kind].resourceNoun;
+}
+
+/** What a replay is sent to on this broker (NATS: a subject). */
+export function targetNoun(kind: BrokerKind): "topic" | "queue" | "subject" {
+  return BROKER_TERMS[kind].target;
 }

@@ -13,6 +13,7 @@ import { SchemaEvolutionPanel } from "./schema-evolution";
 import { SchemaPart } from "./schema-part";
 import type { DlqMessageDetail, DlqRef } from "./types";
 import { RabbitDeaths } from "./rabbit-failure";
+import { NatsAdvisory } from "./nats-advisory";
 import { PublishToTopic, SnsDelivery } from "./sns-delivery";
 import { VisibleText } from "./visible-text";
 
@@ -131,6 +132,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
           {f?.stage ? <Field label="Stage">{f.stage}</Field> : null}
         </dl>
         {f?.rabbit ? <RabbitDeaths rabbit={f.rabbit} /> : null}
+        {f?.nats ? <NatsAdvisory nats={f.nats} /> : null}
         {f?.sns ? <SnsDelivery sns={f.sns} subscriber={detail.snsSubscriber} /> : null}
         {f?.message ? (
           <div>

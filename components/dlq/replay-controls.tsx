@@ -4,7 +4,7 @@ import { allows, type Action } from "~/server/auth/permissions";
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import { useTRPC } from "../trpc";
-import { resourceNoun } from "./format";
+import { targetNoun } from "./format";
 import type { DlqRef } from "./types";
 
 /** Whether the signed-in role may do this (replay by default) on this DLQ, or on some DLQ when none is given. */
@@ -22,7 +22,7 @@ export function DestinationField({ dlq, value, onChange, origin }: { dlq: DlqRef
   const trpc = useTRPC();
   const listId = useId();
   const destinations = useQuery(trpc.replay.destinations.queryOptions({ kind: dlq.kind, connection: dlq.connection }, { staleTime: 60_000 }));
-  const noun = resourceNoun(dlq.kind);
+  const noun = targetNoun(dlq.kind);
   return (
     <label className="flex flex-col">
       <span className="text-xs text-slate-500">

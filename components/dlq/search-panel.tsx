@@ -17,7 +17,7 @@ import { useCapabilities } from "../connections/use-capabilities";
 import { useOpenMessage, useScanId } from "../url-state";
 
 const POLL_MS = 300;
-const POSITION_LABELS: Record<DlqRef["kind"], string> = { kafka: "Partition:offset", sqs: "Seq", rabbitmq: "#" };
+const POSITION_LABELS: Record<DlqRef["kind"], string> = { kafka: "Partition:offset", sqs: "Seq", rabbitmq: "#", nats: "Stream seq" };
 const DEFAULT_LIMIT = 500;
 const MAX_LIMIT = 10_000;
 const EXAMPLE = 'record.value.amount > 100 && record.error.exceptionClass.endsWith("NullPointerException")';

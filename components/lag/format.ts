@@ -42,3 +42,13 @@ export function isPartitionStatus(value: string): value is PartitionStatus {
 export function groupHref(connection: string, groupId: string): string {
   return `/lag/${encodeURIComponent(connection)}/${encodeURIComponent(groupId)}`;
 }
+
+/** Path of a JetStream consumer's page ("<stream>.<consumer>"); a route of its own, so names never clash with Kafka groups. */
+export function streamConsumerHref(connection: string, consumer: string): string {
+  return `/jetstream/${encodeURIComponent(connection)}/${encodeURIComponent(consumer)}`;
+}
+
+/** Seconds measured from a message time (JetStream lag in seconds is exact or unknown, never estimated). */
+export function secondsText(seconds: number | null): string {
+  return seconds === null ? "unknown" : lagSecondsText(seconds, "exact");
+}

@@ -9,6 +9,7 @@ import { Pagination } from "./pagination";
 import { SnapshotBanner } from "./snapshot-banner";
 import type { SortDir } from "./sort-header";
 import { StatusFilter } from "./status-filter";
+import { StreamConsumersView } from "./stream-consumers-view";
 import { useDebounced } from "./use-debounced";
 import { partitionStatuses, type PartitionStatus } from "./format";
 import { useListParam, useLiteralParam, usePageParam, useTextParam } from "../url-state";
@@ -32,12 +33,17 @@ const firstDirection: Record<GroupSort, SortDir> = {
 export function LagView({ initialConnection }: { initialConnection?: string }) {
   const trpc = useTRPC();
   const connections = useQuery(trpc.connections.list.queryOptions({ refresh: false }, { refetchInterval: 15_000 }));
-  // Lag is per consumer group: the connections whose broker has them (the server says which can).
-  const kafka = (connections.data ?? []).filter((c) => c.capabilities.includes("consumer-groups"));
+  // Lag is per consumer group, or per consumer on a stream: the connections whose broker has them (the server says which can).
+  const lagging = (connections.data ?? []).flatMap((c) =>
+    c.kind !== "database" && (c.capabilities.includes("consumer-groups") || c.capabilities.includes("stream-consumers")) ? [{ ...c, kind: c.kind }] : [],
+  );
 
   // Every choice on this page is in the URL (components/url-state.ts): reload, back and a pasted link keep it.
   const [picked, setPicked] = useTextParam("connection");
-  const connection = kafka.find((c) => c.name === (picked || initialConnection))?.name ?? kafka[0]?.name;
+  const [pickedKind, setPickedKind] = useTextParam("broker");
+  const chosen = lagging.find((c) => c.name === (picked || initialConnection) && (!pickedKind || c.kind === pickedKind)) ?? lagging[0];
+  const streamConsumers = chosen?.capabilities.includes("stream-consumers") ?? false;
+  const connection = chosen?.name;
 
   const [search, setSearch] = useTextParam("q");
   const debouncedSearch = useDebounced(search.trim(), 300);
@@ -48,7 +54,7 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
 
   const groups = useQuery(
     trpc.lag.groups.queryOptions(
-      connection
+      connection && !streamConsumers
         ? {
             connection,
             search: debouncedSearch || undefined,
@@ -72,8 +78,9 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
     void setPage(0);
   };
 
-  const pickConnection = (name: string) => {
+  const pickConnection = ({ kind, name }: { kind: string; name: string }) => {
     void setPicked(name);
+    void setPickedKind(kind);
     void setPage(0);
   };
 
@@ -86,16 +93,17 @@ export function LagView({ initialConnection }: { initialConnection?: string }) {
   return (
     <div className="space-y-4">
       <PageHeader title="Consumer lag">
-        {kafka.length > 0 && connection ? <ConnectionPicker connections={kafka} value={connection} onChange={pickConnection} /> : null}
+        {chosen ? <ConnectionPicker connections={lagging} value={chosen} onChange={pickConnection} /> : null}
         {groups.isFetching ? <span className="text-xs">refreshing…</span> : null}
       </PageHeader>
 
       {connections.error ? <ErrorBox title="Could not load the connections" message={connections.error.message} /> : null}
-      {connections.data && kafka.length === 0 ? <p className="text-sm text-slate-500">No Kafka connection configured.</p> : null}
+      {connections.data && lagging.length === 0 ? <p className="text-sm text-slate-500">No Kafka or NATS JetStream connection configured.</p> : null}
       {groups.error ? <ErrorBox title="Could not load the consumer groups" message={groups.error.message} /> : null}
       {groups.data ? <SnapshotBanner snapshot={groups.data.snapshot} /> : null}
 
-      {connection ? (
+      {connection && streamConsumers ? <StreamConsumersView connection={connection} /> : null}
+      {connection && !streamConsumers ? (
         <Card
           title="Consumer groups"
           aside={

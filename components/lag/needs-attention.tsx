@@ -5,7 +5,7 @@ import Link from "next/link";
 import { GrowthText } from "../depth/growth-text";
 import { Card, ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import { formatNumber, groupHref } from "./format";
+import { formatNumber, groupHref, secondsText, streamConsumerHref } from "./format";
 import { LagSecondsText } from "./lag-seconds-text";
 import { StatusBadge } from "./status-badge";
 import { TrendText } from "./trend-text";
@@ -65,6 +65,41 @@ export function NeedsAttention() {
               </table>
             )}
           </Card>
+          {data.streamConsumers ? (
+            <Card title="JetStream consumers that need attention" aside={<Link href="/lag?broker=nats" className="text-xs text-sky-700 hover:underline">all consumers →</Link>}>
+              {data.streamConsumers.length === 0 ? (
+                <p className="text-sm text-emerald-700" data-testid="stream-consumers-all-ok">No JetStream consumer needs attention</p>
+              ) : (
+                <table className="w-full text-left text-sm">
+                  <thead className="text-xs uppercase text-slate-500">
+                    <tr>
+                      <th scope="col" className="py-1 pr-3 font-medium">Status</th>
+                      <th scope="col" className="py-1 pr-3 font-medium">Consumer</th>
+                      <th scope="col" className="py-1 pr-3 text-right font-medium">Pending</th>
+                      <th scope="col" className="py-1 text-right font-medium">Lag (time)</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.streamConsumers.map((c) => (
+                      <tr key={`${c.connection}/${c.name}`} className="border-t border-slate-100" data-testid={`attention-stream-consumer-${c.name}`}>
+                        <td className="py-1 pr-3">
+                          <StatusBadge status={c.status} />
+                        </td>
+                        <td className="py-1 pr-3">
+                          <Link href={streamConsumerHref(c.connection, c.name)} className="break-all font-mono text-sky-700 hover:underline">
+                            {c.stream} › {c.consumer}
+                          </Link>
+                          <span className="ml-1 text-xs text-slate-400">{c.connection}</span>
+                        </td>
+                        <td className="py-1 pr-3 text-right tabular-nums">{formatNumber(c.pending)}</td>
+                        <td className="py-1 text-right tabular-nums">{secondsText(c.lagSeconds)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Card>
+          ) : null}
           <Card title="Fastest-growing DLQs" aside={<Link href="/dlqs" className="text-xs text-sky-700 hover:underline">all DLQs →</Link>}>
             {data.growingDlqs.length === 0 ? (
               <p className="text-sm text-emerald-700" data-testid="dlqs-all-empty">No DLQ grew in the last hour</p>

@@ -13,3 +13,6 @@ export type HistoryPoint = RouterOutputs["lag"]["history"]["points"][number];
 export type Hotspots = RouterOutputs["overview"]["hotspots"];
 export type DepthList = RouterOutputs["depth"]["list"];
 export type DlqEntry = DepthList["dlqs"][number];
+export type StreamConsumerList = RouterOutputs["lag"]["streamConsumers"];
+export type StreamConsumerRow = StreamConsumerList["consumers"][number];
+export type StreamRow = StreamConsumerList["streams"][number];

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReplayAudience } from "~/server/brokers/types";
 import { useTRPC } from "../trpc";
+import type { BrokerKind } from "~/server/brokers/registry";
 
 /** Who receives the copies sent to one target: so that nobody replays into a fan-out by accident. */
 export function AudienceText({ audience }: { audience: ReplayAudience }) {
@@ -41,6 +42,16 @@ export function AudienceText({ audience }: { audience: ReplayAudience }) {
       </span>
     );
   }
+  if (audience.kind === "streams") {
+    return (
+      <span data-testid="audience">
+        stored by{" "}
+        {audience.streams
+          .map((s) => `${s.name} (${s.consumers.length === 0 ? "no consumer takes this subject" : `consumers: ${s.consumers.join(", ")}`})`)
+          .join("; ")}
+      </span>
+    );
+  }
   return (
     <span data-testid="audience">
       SQS keeps no list of consumers: whoever receives from this queue gets the copies (now {audience.inFlight.toLocaleString()} in flight with receivers,{" "}
@@ -50,7 +61,7 @@ export function AudienceText({ audience }: { audience: ReplayAudience }) {
 }
 
 /** The audience of a target chosen in a form, asked of the broker while the confirmation is open. */
-export function TargetAudience({ kind, connection, target }: { kind: "kafka" | "sqs" | "rabbitmq"; connection: string; target: string }) {
+export function TargetAudience({ kind, connection, target }: { kind: BrokerKind; connection: string; target: string }) {
   const trpc = useTRPC();
   const audience = useQuery(trpc.replay.audience.queryOptions({ kind, connection, target }, { staleTime: 10_000 }));
   if (audience.error) return <span className="text-xs text-red-700">Could not ask the broker who receives it: {audience.error.message}</span>;
@@ -63,7 +74,7 @@ export function TargetAudience({ kind, connection, target }: { kind: "kafka" | "
 }
 
 /** Whether the confirmation may go ahead: false while the target is known not to exist. */
-export function useTargetExists(kind: "kafka" | "sqs" | "rabbitmq", connection: string, target: string | null, enabled: boolean): boolean | undefined {
+export function useTargetExists(kind: BrokerKind, connection: string, target: string | null, enabled: boolean): boolean | undefined {
   const trpc = useTRPC();
   const audience = useQuery(trpc.replay.audience.queryOptions({ kind, connection, target: target ?? "-" }, { staleTime: 10_000, enabled: enabled && !!target }));
   return audience.data?.exists;

@@ -1,14 +1,14 @@
 "use client";
 
 import { useCapabilities } from "../connections/use-capabilities";
-import { destinationHint, originNoun, resourceNoun } from "../dlq/format";
+import { destinationHint, originNoun, targetNoun } from "../dlq/format";
 import type { DlqRef } from "../dlq/types";
 import type { BulkForm } from "./bulk-form";
 import { NumberField } from "./parts";
 
 /** The bulk job's options: action, destination (or the discard's reason), pacing, canary and guards. */
 export function BulkFormFields({ form, set, dlq }: { form: BulkForm; set: (patch: Partial<BulkForm>) => void; dlq: DlqRef }) {
-  const noun = resourceNoun(dlq.kind);
+  const noun = targetNoun(dlq.kind);
   // Discarding in bulk only where the broker can resolve a dead letter without a copy (shown while that is unknown).
   const caps = useCapabilities(dlq.kind, dlq.connection);
   const canDiscard = caps === null || caps.includes("discard");

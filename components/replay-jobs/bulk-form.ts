@@ -1,5 +1,5 @@
 import { DEFAULT_JOB_OPTIONS } from "~/server/replay/jobs/default-options";
-import { resourceNoun } from "../dlq/format";
+import { targetNoun } from "../dlq/format";
 import type { DlqRef } from "../dlq/types";
 import type { ReplayJobOptions } from "./types";
 
@@ -74,7 +74,7 @@ export function checkBulkForm(form: BulkForm, kind: DlqRef["kind"]): CheckedBulk
     if (waitValue === null || Number.isNaN(waitValue)) problems.push("The canary wait is a whole number of seconds.");
     if (!(failPercent >= 0 && failPercent <= 100)) problems.push("The canary's maximum fail share is a percentage from 0 to 100.");
   }
-  if (replay && form.destination === "custom" && !customTarget) problems.push(`Type the destination ${resourceNoun(kind)}.`);
+  if (replay && form.destination === "custom" && !customTarget) problems.push(`Type the destination ${targetNoun(kind)}.`);
   if (form.action === "discard" && !form.reason.trim()) problems.push("A discard needs a reason.");
 
   const options: Partial<ReplayJobOptions> = replay

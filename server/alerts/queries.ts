@@ -13,7 +13,7 @@ const objectName = z.string().min(1).max(500);
 /** An object a Redrive page shows: a consumer group, a DLQ, or a database's saga types (one, or all of them). */
 export const objectRefSchema = z.discriminatedUnion("object", [
   z.object({ object: z.literal("group"), connection: objectName, name: objectName }),
-  z.object({ object: z.literal("dlq"), kind: z.enum(["kafka", "sqs", "rabbitmq"]), connection: objectName, name: objectName }),
+  z.object({ object: z.literal("dlq"), kind: z.enum(["kafka", "sqs", "rabbitmq", "nats"]), connection: objectName, name: objectName }),
   z.object({ object: z.literal("saga_type"), connection: objectName, name: objectName.optional() }),
 ]);
 export type ObjectRef = z.infer<typeof objectRefSchema>;

@@ -30,6 +30,11 @@ export const BROKER_CAPABILITIES = [
    * lost with the process may or may not have reached the broker), shown as "up to N".
    */
   "exact-duplicate-count",
+  /**
+   * Consumers are durable cursors on a stream read by sequence (NATS JetStream): lag per consumer (pending,
+   * ack-pending, ack floor); dead letters are announced per consumer, not moved to a queue.
+   */
+  "stream-consumers",
 ] as const;
 
 export type BrokerCapability = (typeof BROKER_CAPABILITIES)[number];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { BrokerCapability } from "./capabilities";
 import { kafkaPlugin } from "./kafka/plugin";
+import { natsPlugin } from "./nats/plugin";
 import { rabbitMqPlugin } from "./rabbitmq/plugin";
 import { sqsPlugin } from "./sqs/plugin";
 
@@ -9,6 +10,7 @@ export const brokerPlugins = {
   kafka: kafkaPlugin,
   sqs: sqsPlugin,
   rabbitmq: rabbitMqPlugin,
+  nats: natsPlugin,
 } as const;
 
 export type BrokerKind = keyof typeof brokerPlugins;

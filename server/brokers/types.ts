@@ -109,7 +109,9 @@ export type ReplayAudience =
    * RabbitMQ: the queues a copy published to the exchange with the routing key reaches, and their consumers.
    * `exact: false`: the exchange decides per message (headers) or the key is unknown, so these are candidates.
    */
-  | { target: string; exists: true; kind: "queues"; exact: boolean; queues: { name: string; consumers: number; messagesReady: number }[] };
+  | { target: string; exists: true; kind: "queues"; exact: boolean; queues: { name: string; consumers: number; messagesReady: number }[] }
+  /** NATS JetStream: the streams that store a copy published to the subject, and their consumers whose filter takes it. */
+  | { target: string; exists: true; kind: "streams"; streams: { name: string; consumers: string[] }[] };
 
 /** Dead letters the broker will delete within `withinMs` by retention. */
 export interface ExpiringSoon {

@@ -123,7 +123,7 @@ export const collectorRuns = pgTable(
   "collector_runs",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    connectionKind: text("connection_kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
+    connectionKind: text("connection_kind", { enum: ["kafka", "sqs", "rabbitmq", "nats"] }).notNull(),
     connection: text("connection").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
     finishedAt: timestamp("finished_at", { withTimezone: true }).notNull(),
@@ -268,6 +268,74 @@ export const rabbitmqQueueSamples = pgTable(
   ],
 );
 
+/**
+ * NATS JetStream streams per sample (the log: sequence = offset): subjects, retention, counts, first/last sequence.
+ * The consumers on each are in nats_consumer_samples.
+ */
+export const natsStreamSamples = pgTable(
+  "nats_stream_samples",
+  {
+    connection: text("connection").notNull(),
+    stream: text("stream").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    subjects: text("subjects").array().notNull(),
+    retention: text("retention").notNull(),
+    messages: bigint("messages", { mode: "number" }).notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    firstSeq: bigint("first_seq", { mode: "number" }).notNull(),
+    lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+    consumerCount: integer("consumer_count").notNull(),
+  },
+  (table) => [
+    index("nats_stream_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("nats_stream_samples_stream_idx").on(table.connection, table.stream, table.sampledAt),
+  ],
+);
+
+/**
+ * NATS JetStream consumers per sample, in the log model: the stream sequence is the offset, the ack floor the
+ * committed position, num_pending the lag. Dead letters are the advisories captured for the consumer.
+ */
+export const natsConsumerSamples = pgTable(
+  "nats_consumer_samples",
+  {
+    connection: text("connection").notNull(),
+    stream: text("stream").notNull(),
+    consumer: text("consumer").notNull(),
+    sampledAt: timestamp("sampled_at", { withTimezone: true }).notNull(),
+    resolutionSeconds: integer("resolution_seconds").notNull().default(0),
+    /** "pull" or "push". */
+    consumerKind: text("consumer_kind").notNull(),
+    durable: boolean("durable").notNull(),
+    filterSubjects: text("filter_subjects").array().notNull(),
+    /** num_pending: messages not yet delivered (the lag). */
+    pending: bigint("pending", { mode: "number" }).notNull(),
+    ackPending: bigint("ack_pending", { mode: "number" }).notNull(),
+    redelivered: bigint("redelivered", { mode: "number" }).notNull(),
+    waiting: integer("waiting").notNull(),
+    deliveredSeq: bigint("delivered_seq", { mode: "number" }).notNull(),
+    ackFloorSeq: bigint("ack_floor_seq", { mode: "number" }).notNull(),
+    /** The stream's last sequence at the sample (the log end). */
+    streamLastSeq: bigint("stream_last_seq", { mode: "number" }).notNull(),
+    lastActivity: timestamp("last_activity", { withTimezone: true }),
+    /** null: unlimited. */
+    maxDeliver: integer("max_deliver"),
+    /** Age of the oldest unacknowledged message (s); null when it could not be read. */
+    lagSeconds: doublePrecision("lag_seconds"),
+    /** Whether a client is attached now (push bound, pull requests waiting, or active within the sample window). */
+    active: boolean("active").notNull(),
+    /** The health verdict (server/lag/health-rules.ts statuses). */
+    status: text("status").notNull(),
+    /** Advisories captured for this consumer; null without a capture stream. */
+    deadLetters: bigint("dead_letters", { mode: "number" }),
+  },
+  (table) => [
+    index("nats_consumer_samples_latest_idx").on(table.connection, table.sampledAt),
+    index("nats_consumer_samples_consumer_idx").on(table.connection, table.stream, table.consumer, table.sampledAt),
+  ],
+);
+
 /** Kafka DLQ topics (by name pattern or explicit mapping) with their retained message count. */
 export const kafkaDlqSamples = pgTable(
   "kafka_dlq_samples",
@@ -361,7 +429,7 @@ export const replayLedger = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     replayId: uuid("replay_id").notNull(),
-    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
+    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq", "nats"] }).notNull(),
     connection: text("connection").notNull(),
     dlq: text("dlq").notNull(),
     messageId: text("message_id").notNull(),
@@ -453,7 +521,7 @@ export const replayJobs = pgTable(
   "replay_jobs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq"] }).notNull(),
+    kind: text("kind", { enum: ["kafka", "sqs", "rabbitmq", "nats"] }).notNull(),
     /** "replay" sends copies; "discard" resolves without a copy; "move" is SQS's own StartMessageMoveTask. */
     action: text("action", { enum: ["replay", "discard", "move"] }).notNull(),
     connection: text("connection").notNull(),

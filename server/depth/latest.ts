@@ -6,6 +6,17 @@ import { depthHourAgo, latestDlqTopicSampleTime, latestQueueSampleTime, latestRa
 import type { ControlDb } from "~/server/db/control-store";
 import type { Connections } from "~/server/connections/registry";
 import { visible, type Readable } from "~/server/auth/permissions";
+import { latestNatsSampleTime, natsConsumersAt, natsDeadLettersHourAgo } from "~/server/lag/nats-queries";
+
+/** Per NATS dead-letter set, how many distinct dead letters the ledger says were replayed (their advisories stay captured). */
+async function natsReplayed(db: ControlDb, connection: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ dlq: replayLedger.dlq, n: sql<number>`count(distinct ${replayLedger.messageId})::int` })
+    .from(replayLedger)
+    .where(and(eq(replayLedger.kind, "nats"), eq(replayLedger.connection, connection)))
+    .groupBy(replayLedger.dlq);
+  return new Map(rows.map((r) => [r.dlq, r.n]));
+}
 
 /**
  * The one source of every queue and DLQ depth a page shows: the latest stored sample (never a broker
@@ -13,7 +24,7 @@ import { visible, type Readable } from "~/server/auth/permissions";
  */
 
 export interface DlqDepth {
-  kind: "sqs" | "kafka" | "rabbitmq";
+  kind: "sqs" | "kafka" | "rabbitmq" | "nats";
   connection: string;
   name: string;
   sources: string[];
@@ -134,6 +145,21 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
       };
     }),
   );
+  // NATS JetStream: a consumer's dead-letter set, counted from the advisories its capture stream holds.
+  const nats = await Promise.all(
+    names(connections.nats.keys()).map(async (connection) => {
+      const sampledAt = await latestNatsSampleTime(db, connection);
+      const snapshot = await snapshotState(db, "nats", connection, sampledAt);
+      if (!sampledAt) return { snapshot, sets: [] };
+      const [rows, hourAgo, replayedSets] = await Promise.all([natsConsumersAt(db, connection, sampledAt), natsDeadLettersHourAgo(db, connection), natsReplayed(db, connection)]);
+      const sets = rows.flatMap((row) => {
+        const name = `${row.stream}.${row.consumer}`;
+        if (row.deadLetters === null || row.deadLetters === 0 || !visible([name], readable, (resource) => ({ connection, resource })).length) return [];
+        return [{ name, stream: row.stream, depth: row.deadLetters, replayed: replayedSets.get(name) ?? 0, growthLastHour: hourAgo.has(name) ? row.deadLetters - hourAgo.get(name)! : null }];
+      });
+      return { snapshot, sets };
+    }),
+  );
   const snapshotTimes = await latestSnapshotTimes(db);
   const replayed = await replayedStillRetained(db, kafka.flatMap(({ snapshot, topics }) => topics.map((t) => ({ connection: snapshot.connection, topic: t.topic, sampledAt: t.sampledAt }))));
   const dlqs: DlqDepth[] = [
@@ -188,6 +214,21 @@ export async function latestDepths(db: ControlDb, connections: Connections, read
           health: q.health,
         })),
     ),
+    ...nats.flatMap(({ snapshot, sets }) =>
+      sets.map((set) => ({
+        kind: "nats" as const,
+        connection: snapshot.connection,
+        name: set.name,
+        sources: [set.stream],
+        depth: set.depth,
+        // Advisories stay in the capture stream after a replay: the ledger's replayed ones are subtracted.
+        notReplayed: Math.max(0, set.depth - set.replayed),
+        growthLastHour: set.growthLastHour,
+        oldestMessageAt: null,
+        newestMessageAt: null,
+        health: null,
+      })),
+    ),
   ];
-  return { sqs, kafka, rabbitmq, dlqs };
+  return { sqs, kafka, rabbitmq, nats, dlqs };
 }

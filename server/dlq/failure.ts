@@ -31,6 +31,25 @@ export interface RabbitFailureDetail {
   deaths: RabbitDeath[];
 }
 
+/** What a JetStream dead-letter advisory says (server/brokers/nats/advisory.ts), with what became of the original. */
+export interface NatsFailureDetail {
+  /** MAX_DELIVERIES (max_deliver reached) or MSG_TERMINATED (the application's +TERM). */
+  advisory: "max-deliveries" | "terminated";
+  advisoryId: string;
+  stream: string;
+  consumer: string;
+  streamSeq: number;
+  deliveries: number;
+  /** +TERM's reason (nats-server 2.10.4+), else null. */
+  reason: string | null;
+  /** The original's subject where it is still in its stream. */
+  subject: string | null;
+  /** "present", or why it is gone: retention/limits removed it, or the stream was deleted. */
+  original: "present" | "removed-from-stream" | "stream-deleted";
+  /** How the original was read: direct get or the leader's STREAM.MSG.GET. */
+  readVia: string | null;
+}
+
 /** Where a failure says its message came from: a topic, a RabbitMQ exchange and routing key, or a source queue. */
 export function originOfFailure(f: FailureInfo | null): string | null {
   return f?.rabbit?.origin ?? f?.originTopic ?? f?.sourceQueue ?? snsOrigin(f) ?? null;
@@ -44,7 +63,7 @@ function snsOrigin(f: FailureInfo | null): string | null {
 
 export interface FailureInfo {
   /** "rabbitmq": the broker's x-death / x-first-death-* headers only; "spring-amqp": RepublishMessageRecoverer's x-exception-* too. */
-  convention: "spring" | "kafka-connect" | "sqs-attribute" | "sns-delivery" | "rabbitmq" | "spring-amqp" | "unknown";
+  convention: "spring" | "kafka-connect" | "sqs-attribute" | "sns-delivery" | "rabbitmq" | "spring-amqp" | "jetstream" | "unknown";
   originTopic: string | null;
   originPartition: number | null;
   originOffset: number | null;
@@ -60,6 +79,8 @@ export interface FailureInfo {
   stage: string | null;
   /** RabbitMQ only. */
   rabbit: RabbitFailureDetail | null;
+  /** NATS JetStream only. */
+  nats?: NatsFailureDetail | null;
   /** SQS only: a delivery SNS failed and moved to the subscription's DLQ (ids, ARNs and SNS's error; no payload). */
   sns?: SnsDeliveryFailure | null;
 }

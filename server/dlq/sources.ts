@@ -2,6 +2,7 @@ import type { BrokerKind } from "~/server/brokers/registry";
 import { NotFound } from "~/server/lib/errors";
 import { kafkaDlqSource } from "./kafka-source";
 import type { RawDlqMessage } from "./messages";
+import { natsDlqSource } from "./nats-source";
 import { rabbitMqDlqSource } from "./rabbitmq-source";
 import type { DlqAt, DlqDeps, DlqSource } from "./source";
 import { sqsDlqSource } from "./sqs-source";
@@ -15,6 +16,7 @@ export const dlqSources: { [K in BrokerKind]: DlqSource } = {
   kafka: kafkaDlqSource,
   sqs: sqsDlqSource,
   rabbitmq: rabbitMqDlqSource,
+  nats: natsDlqSource,
 };
 
 /** One DLQ message the caller may read, or NotFound with why (the "load one DLQ message" of every view). */

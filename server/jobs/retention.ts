@@ -36,6 +36,18 @@ const tables = [
     averaged: ["ready", "unacked", "consumers", "consumer_utilisation", "publish_rate", "deliver_rate", "head_dead_lettered_age_seconds"],
     kept: ["is_dead_letter_queue", "source_queues[]"],
   },
+  {
+    name: "nats_stream_samples",
+    keys: ["connection", "stream"],
+    averaged: ["messages", "bytes", "first_seq", "last_seq", "consumer_count"],
+    kept: ["subjects[]", "retention"],
+  },
+  {
+    name: "nats_consumer_samples",
+    keys: ["connection", "stream", "consumer"],
+    averaged: ["pending", "ack_pending", "redelivered", "waiting", "delivered_seq", "ack_floor_seq", "stream_last_seq", "max_deliver", "lag_seconds", "dead_letters"],
+    kept: ["consumer_kind", "durable", "filter_subjects[]", "last_activity", "active", "status"],
+  },
 ] as const;
 
 /** Folds raw samples older than the raw retention into 1-minute averages, and drops what is past all retention. */

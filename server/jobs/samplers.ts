@@ -2,6 +2,7 @@ import type { BrokerAdapterOf, BrokerKind } from "~/server/brokers/registry";
 import type { RedriveConfig } from "~/server/config/schema";
 import type { ControlDb } from "~/server/db/control-store";
 import { KafkaSampler } from "./kafka-sampler";
+import { NatsSampler } from "./nats-sampler";
 import { RabbitMqSampler } from "./rabbitmq-sampler";
 import { SqsSampler } from "./sqs-sampler";
 
@@ -31,5 +32,9 @@ export const samplers: { [K in BrokerKind]: SamplerFactory<K> } = {
     const sampler = new RabbitMqSampler(db, adapter);
     const interval = config.rabbitmq.find((c) => c.name === adapter.name)?.sampleIntervalSeconds ?? 15;
     return { intervalMs: interval * 1000, sample: () => sampler.sample() };
+  },
+  nats: (db, adapter) => {
+    const sampler = new NatsSampler(db, adapter);
+    return { intervalMs: adapter.config.sampleIntervalSeconds * 1000, sample: () => sampler.sample() };
   },
 };

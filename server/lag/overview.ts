@@ -8,6 +8,9 @@ import { ignoredGroups, rankForAttention } from "./attention";
 import { readableGroups, withReadableTopicList } from "./group-scope";
 import { groupRowsAt, latestGroupSampleTime } from "./queries";
 import { withTrends } from "./trends";
+import { visible } from "~/server/auth/permissions";
+import { severity, type PartitionStatus } from "./health-rules";
+import { latestNatsSampleTime, natsConsumersAt } from "./nats-queries";
 
 /** Candidates per cluster: the groups with the most lag in the latest snapshot. */
 const CANDIDATES = 200;
@@ -39,4 +42,22 @@ export function growingDlqs(dlqs: readonly DlqDepth[]): DlqDepth[] {
     .filter((d) => (d.growthLastHour ?? 0) > 0)
     .sort((a, b) => (b.growthLastHour ?? 0) - (a.growthLastHour ?? 0) || b.depth - a.depth)
     .slice(0, LISTED);
+}
+
+/**
+ * The Overview's JetStream consumers that need a human: those whose verdict is not OK, worst first, then most
+ * pending. A consumer is the resource "<stream>.<consumer>" for a scoped role.
+ */
+export async function attentionStreamConsumers(db: ControlDb, connections: Connections, readable: Readable | null = null) {
+  const rows = (
+    await Promise.all(
+      [...connections.nats.keys()].map(async (connection) => {
+        const sampledAt = await latestNatsSampleTime(db, connection);
+        if (!sampledAt) return [];
+        const all = (await natsConsumersAt(db, connection, sampledAt)).map((row) => ({ ...row, name: `${row.stream}.${row.consumer}` }));
+        return visible(all, readable, (row) => ({ connection, resource: row.name })).filter((row) => row.status !== "OK");
+      }),
+    )
+  ).flat();
+  return rows.sort((a, b) => severity(b.status as PartitionStatus) - severity(a.status as PartitionStatus) || b.pending - a.pending).slice(0, LISTED);
 }

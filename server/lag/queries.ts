@@ -1,8 +1,8 @@
 import type { BrokerKind } from "~/server/brokers/registry";
-import { and, desc, eq, getTableColumns, gte, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { ControlDb } from "~/server/db/control-store";
 import type { QueueSample } from "./queue-health-rules";
-import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
+import { collectorRuns, kafkaDlqSamples, kafkaGroupSamples, kafkaLagSamples, natsConsumerSamples, rabbitmqQueueSamples, sqsQueueSamples } from "~/server/db/schema";
 
 export const ranges = { "15m": 15 * 60, "1h": 3600, "6h": 6 * 3600, "24h": 86_400, "7d": 7 * 86_400 } as const;
 export type RangeKey = keyof typeof ranges;
@@ -16,7 +16,7 @@ export function bucketSeconds(range: RangeKey, sampleIntervalSeconds: number): n
 
 export interface SnapshotState {
   connection: string;
-  kind: "kafka" | "sqs" | "rabbitmq";
+  kind: BrokerKind;
   /** Time of the newest stored sample (null: never sampled). */
   sampledAt: Date | null;
   /** The newest collection attempt, which may have failed after the last good sample. */
@@ -138,12 +138,18 @@ export async function groupHistory(
 
 /**
  * Where a depth series lives: SQS queues by visible count, Kafka DLQ topics by retained messages, RabbitMQ queues by
- * ready + unacknowledged. Typed over every registered kind: a new broker names where its depths are stored.
+ * ready + unacknowledged, NATS dead-letter sets ("<stream>.<consumer>") by the advisories captured for them. Typed
+ * over every registered kind: a new broker names where its depths are stored.
  */
 export const depthSeries = {
   sqs: { table: sqsQueueSamples, name: sqsQueueSamples.queue, depth: sqsQueueSamples.visible },
   kafka: { table: kafkaDlqSamples, name: kafkaDlqSamples.topic, depth: kafkaDlqSamples.retainedMessages },
   rabbitmq: { table: rabbitmqQueueSamples, name: rabbitmqQueueSamples.queue, depth: sql<number>`(${rabbitmqQueueSamples.ready} + ${rabbitmqQueueSamples.unacked})`.mapWith(Number) },
+  nats: {
+    table: natsConsumerSamples,
+    name: sql<string>`(${natsConsumerSamples.stream} || '.' || ${natsConsumerSamples.consumer})`,
+    depth: sql<number>`coalesce(${natsConsumerSamples.deadLetters}, 0)`.mapWith(Number),
+  },
 } as const satisfies { [K in BrokerKind]: unknown };
 
 /** Depth over time of the named queues or DLQ topics, averaged per bucket. */
@@ -158,12 +164,12 @@ export async function depthHistory(
   const rows = await db
     .select({
       at: sql<string>`date_bin(${bucket}, ${table.sampledAt}, timestamptz '2000-01-01')`.as("at"),
-      name,
+      name: sql<string>`${name}`.as("name"),
       depth: sql<number>`avg(${depth})::float8`,
     })
     .from(table)
-    .where(and(eq(table.connection, options.connection), inArray(name, options.names), gte(table.sampledAt, sinceFor(options.range))))
-    .groupBy(sql`1`, name)
+    .where(and(eq(table.connection, options.connection), sql`${name} in (${sql.join(options.names.map((n) => sql`${n}`), sql`, `)})`, gte(table.sampledAt, sinceFor(options.range))))
+    .groupBy(sql`1`, sql`2`)
     .orderBy(sql`1`);
   return rows.map((row) => ({ at: new Date(row.at), name: row.name, depth: Number(row.depth) }));
 }

@@ -10,6 +10,7 @@ import { partitionStatuses } from "~/server/lag/health-rules";
 import { queueStatuses } from "~/server/lag/queue-health-rules";
 import { groupRowsAt, latestGroupSampleTime } from "~/server/lag/queries";
 import { applicationMetrics } from "~/server/sagas/metrics";
+import { latestNatsSampleTime, natsConsumersAt, natsStreamsAt } from "~/server/lag/nats-queries";
 
 /**
  * The Prometheus exposition of the latest stored samples. Names and labels follow kafka-lag-exporter, so
@@ -93,9 +94,60 @@ export async function renderMetrics(db: ControlDb, connections: Connections): Pr
       for (const s of queueStatuses) rabbitStatus.set({ ...labels, status: s }, q.health.status === s ? 1 : 0);
     }
   }
+  await jetStreamMetrics(db, connections, gauge);
   await applicationMetrics(registry, db, connections);
   await collectorMetrics(db, connections, gauge);
   return { contentType: registry.contentType, body: await registry.metrics() };
+}
+
+/**
+ * NATS JetStream streams and consumers from the latest sample. Names follow prometheus-nats-exporter's
+ * JetStream metrics (jetstream_stream_*, jetstream_consumer_*) with its stream_name / consumer_name labels, so
+ * its dashboards apply; `connection` added. redrive_jetstream_* add lag in seconds, the verdict and dead letters.
+ */
+async function jetStreamMetrics(
+  db: ControlDb,
+  connections: Connections,
+  gauge: <L extends string>(name: string, help: string, labelNames: readonly L[]) => Gauge<L>,
+): Promise<void> {
+  const streamLabels = ["connection", "stream_name"] as const;
+  const consumerLabels = ["connection", "stream_name", "consumer_name"] as const;
+  const streamMessages = gauge("jetstream_stream_total_messages", "Messages in a stream", streamLabels);
+  const streamBytes = gauge("jetstream_stream_total_bytes", "Bytes in a stream", streamLabels);
+  const streamFirst = gauge("jetstream_stream_first_seq", "First sequence of a stream", streamLabels);
+  const streamLast = gauge("jetstream_stream_last_seq", "Last sequence of a stream", streamLabels);
+  const pending = gauge("jetstream_consumer_num_pending", "Messages not yet delivered to the consumer (its lag)", consumerLabels);
+  const ackPending = gauge("jetstream_consumer_num_ack_pending", "Messages delivered and not yet acknowledged", consumerLabels);
+  const redelivered = gauge("jetstream_consumer_num_redelivered", "Messages redelivered", consumerLabels);
+  const waiting = gauge("jetstream_consumer_num_waiting", "Pull requests waiting", consumerLabels);
+  const delivered = gauge("jetstream_consumer_delivered_stream_seq", "Stream sequence last delivered", consumerLabels);
+  const ackFloor = gauge("jetstream_consumer_ack_floor_stream_seq", "Stream sequence acknowledged up to", consumerLabels);
+  const lagSeconds = gauge("redrive_jetstream_consumer_lag_seconds", "Age of the consumer's oldest unacknowledged message", consumerLabels);
+  const deadLetters = gauge("redrive_jetstream_consumer_dead_letters", "Max-delivery and terminated advisories captured for the consumer", consumerLabels);
+  const status = gauge("redrive_jetstream_consumer_status", "1 for the consumer's current health status, 0 for the others", [...consumerLabels, "status"]);
+  for (const connection of connections.nats.keys()) {
+    const sampledAt = await latestNatsSampleTime(db, connection);
+    if (!sampledAt) continue;
+    for (const s of await natsStreamsAt(db, connection, sampledAt)) {
+      const labels = { connection, stream_name: s.stream };
+      streamMessages.set(labels, s.messages);
+      streamBytes.set(labels, s.bytes);
+      streamFirst.set(labels, s.firstSeq);
+      streamLast.set(labels, s.lastSeq);
+    }
+    for (const c of await natsConsumersAt(db, connection, sampledAt)) {
+      const labels = { connection, stream_name: c.stream, consumer_name: c.consumer };
+      pending.set(labels, c.pending);
+      ackPending.set(labels, c.ackPending);
+      redelivered.set(labels, c.redelivered);
+      waiting.set(labels, c.waiting);
+      delivered.set(labels, c.deliveredSeq);
+      ackFloor.set(labels, c.ackFloorSeq);
+      if (c.lagSeconds !== null) lagSeconds.set(labels, c.lagSeconds);
+      if (c.deadLetters !== null) deadLetters.set(labels, c.deadLetters);
+      for (const st of partitionStatuses) status.set({ ...labels, status: st }, c.status === st ? 1 : 0);
+    }
+  }
 }
 
 /**

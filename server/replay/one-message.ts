@@ -16,6 +16,7 @@ import { editAndReplayKafkaMessage, editAndReplaySqsMessage, type EditOptions, t
 import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage, type ReplayResult } from "./replay-one";
 import { DomainError } from "~/server/lib/errors";
 import { replaySettings } from "./settings";
+import { replayNatsMessage } from "./nats-replay";
 
 /** One message of one DLQ. */
 export interface MessageAt {
@@ -85,6 +86,18 @@ export const oneMessageActions: { [K in BrokerKind]: OneMessageActions } = {
     replay: (deps, at, input) =>
       replayRabbitMessage(deps.db, requireBroker(deps.connections, "rabbitmq", at.connection), at.dlq, at.id, {
         destination: input.destination ?? (input.target === undefined ? undefined : parseRabbitTarget(input.target)),
+        overrideLoopGuard: input.overrideLoopGuard,
+        replayedBy: input.replayedBy,
+      }),
+    edit: null,
+    discard: null,
+  },
+  nats: {
+    // Republished to the original's subject (`target`: another subject) with Nats-Msg-Id = the replay id, after
+    // the PubAck the ledger; the dead letter stays in the capture stream (an advisory is a record, not a queue).
+    replay: (deps, at, input) =>
+      replayNatsMessage(deps.db, requireBroker(deps.connections, "nats", at.connection), at.dlq, at.id, {
+        subject: input.target,
         overrideLoopGuard: input.overrideLoopGuard,
         replayedBy: input.replayedBy,
       }),

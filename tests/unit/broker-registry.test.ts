@@ -13,7 +13,7 @@ import { replayJobsRouter } from "~/server/api/routers/replay-jobs";
 
 describe("broker registry", () => {
   it("registers each plugin under its own kind, with known capabilities only", () => {
-    expect(BROKER_KINDS).toEqual(["kafka", "sqs", "rabbitmq"]);
+    expect(BROKER_KINDS).toEqual(["kafka", "sqs", "rabbitmq", "nats"]);
     for (const kind of BROKER_KINDS) {
       expect(brokerPlugins[kind].kind).toBe(kind);
       for (const capability of brokerPlugins[kind].capabilities) expect(BROKER_CAPABILITIES).toContain(capability);
@@ -41,6 +41,11 @@ describe("broker registry", () => {
     expect(can("rabbitmq", "exact-duplicate-count")).toBe(false);
     expect(isBrokerKind("kafka")).toBe(true);
     expect(isBrokerKind("rabbitmq")).toBe(true);
+    expect(can("nats", "stream-consumers")).toBe(true);
+    expect(can("nats", "consumer-groups")).toBe(false);
+    expect(can("nats", "snapshot-browsing")).toBe(false);
+    expect(can("kafka", "stream-consumers")).toBe(false);
+    expect(isBrokerKind("nats")).toBe(true);
     expect(isBrokerKind("database")).toBe(false);
     expect(isBrokerKind("toString")).toBe(false);
   });
@@ -50,14 +55,16 @@ describe("broker registry", () => {
       kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count"],
       sqs: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
       rabbitmq: ["live-browsing", "native-move", "bulk-replay"],
+      nats: ["stream-consumers", "bulk-replay"],
     };
     expect(Object.keys(declared).sort()).toEqual([...BROKER_KINDS].sort());
     for (const kind of BROKER_KINDS) {
       expect([...capabilitiesOf(kind)].sort()).toEqual([...declared[kind]].sort());
       expect([...capabilitiesOf(kind)]).toEqual([...brokerPlugins[kind].capabilities]);
       for (const capability of BROKER_CAPABILITIES) expect(can(kind, capability), `${kind} ${capability}`).toBe(declared[kind].includes(capability));
-      // A DLQ is browsed one way: by offsets, from a snapshot, or live.
-      expect(["log-with-offsets", "snapshot-browsing", "live-browsing"].filter((c) => declared[kind].includes(c)), kind).toHaveLength(1);
+      // A DLQ is browsed one way: by offsets, from a snapshot, or live; a NATS consumer's dead letters are advisory
+      // records read back by capture sequence (no offsets to seek or retention to count, nothing taken), so none.
+      expect(["log-with-offsets", "snapshot-browsing", "live-browsing"].filter((c) => declared[kind].includes(c)), kind).toHaveLength(kind === "nats" ? 0 : 1);
     }
   });
 
@@ -105,14 +112,30 @@ describe("broker registry", () => {
     expect(plugin.ids.parse("")).toBeNull();
   });
 
+  it("describes a NATS connection without its credentials, and names dead letters by capture sequence", () => {
+    const plugin = brokerPlugins.nats;
+    const config = plugin.configSchema.parse({ name: "n", servers: ["nats://alice:s3cret@nats.example:4222", "tls://b.example:4222"], auth: { type: "token", token: "hunter2" }, advisoryCapture: { create: true } });
+    const described = `${plugin.describeTarget(config)} ${plugin.describeSecurity(config)}`;
+    expect(described).toContain("nats://nats.example:4222, tls://b.example:4222");
+    expect(described).toContain("REDRIVE_DLQ_ADVISORIES (created by Redrive)");
+    expect(described).toContain("TLS · token");
+    expect(described).not.toMatch(/s3cret|hunter2|alice/);
+    expect(plugin.ids.parse("42")).toBe(42);
+    expect(plugin.ids.parse("0")).toBeNull();
+    expect(plugin.ids.parse("1:2")).toBeNull();
+    expect(plugin.ids.format(7)).toBe("7");
+  });
+
   it("builds one adapter per configured connection through the plugins", () => {
     const all = buildConnections(
       configSchema.parse({
         kafka: [{ name: "k", brokers: ["localhost:9092"] }],
         sqs: [{ name: "q", endpoint: "http://localhost:9324" }],
         rabbitmq: [{ name: "r", url: "amqp://127.0.0.1:5672", managementUrl: "http://127.0.0.1:15672" }],
+        nats: [{ name: "n", servers: "127.0.0.1:4222" }],
       }),
     );
+    expect(all.nats.get("n")?.kind).toBe("nats");
     expect(all.kafka.get("k")?.kind).toBe("kafka");
     expect(all.sqs.get("q")?.kind).toBe("sqs");
     expect(all.rabbitmq.get("r")?.kind).toBe("rabbitmq");
@@ -120,6 +143,7 @@ describe("broker registry", () => {
       { kind: "kafka", name: "k" },
       { kind: "sqs", name: "q" },
       { kind: "rabbitmq", name: "r" },
+      { kind: "nats", name: "n" },
     ]);
   });
 });

@@ -13,7 +13,9 @@ describe("natsConnectionSchema", () => {
       servers: ["127.0.0.1:4222"],
       auth: { type: "none" },
       timeouts: { connectMs: 5_000, requestMs: 5_000, publishAckMs: 10_000 },
-      advisoryStream: "REDRIVE_DLQ_ADVISORIES",
+      advisoryCapture: { stream: "REDRIVE_DLQ_ADVISORIES", create: false, streams: [], maxAgeDays: 30 },
+      sampleIntervalSeconds: 15,
+      replay: { allowEdit: false, keepErrorHeaders: false },
     });
   });
 
@@ -25,7 +27,11 @@ describe("natsConnectionSchema", () => {
     expect(natsConnectionSchema.safeParse({ ...base, auth: { type: "nkey", seed: "UABC" } }).success).toBe(false);
     expect(natsConnectionSchema.safeParse({ ...base, auth: { type: "token", token: "" } }).success).toBe(false);
     expect(natsConnectionSchema.safeParse({ ...base, servers: [] }).success).toBe(false);
-    expect(natsConnectionSchema.safeParse({ ...base, advisoryStream: "a.b" }).success).toBe(false);
+    expect(natsConnectionSchema.safeParse({ ...base, advisoryCapture: { stream: "a.b" } }).success).toBe(false);
+    expect(natsConnectionSchema.safeParse({ ...base, advisoryCapture: { streams: ["ORDERS", "a>"] } }).success).toBe(false);
+    expect(natsConnectionSchema.safeParse({ ...base, name: "Has Spaces" }).success).toBe(false);
+    expect(natsConnectionSchema.safeParse({ ...base, unknown: 1 }).success).toBe(false);
+    expect(natsConnectionSchema.parse({ ...base, advisoryCapture: { create: true, streams: ["SHIP"] } }).advisoryCapture).toEqual({ stream: "REDRIVE_DLQ_ADVISORIES", create: true, streams: ["SHIP"], maxAgeDays: 30 });
   });
 
   it("passes user and password, token and TLS files to the client", async () => {

@@ -47,7 +47,7 @@ describe("toConsumer", () => {
 describe("toStream", () => {
   it("maps counts, sequences, times, direct get and the duplicate window; an empty stream has no times", () => {
     const info = {
-      config: { name: "S", subjects: ["s.>"], retention: "workqueue", storage: "memory", allow_direct: true, duplicate_window: 120_000_000_000 },
+      config: { name: "S", subjects: ["s.>"], retention: "workqueue", storage: "memory", allow_direct: true, duplicate_window: 120_000_000_000, max_age: 0 },
       state: { messages: 0, bytes: 0, first_seq: 8, first_ts: "0001-01-01T00:00:00Z", last_seq: 7, last_ts: "2026-11-30T11:00:00Z", consumer_count: 1 },
     } as unknown as StreamInfo;
     expect(toStream(info)).toEqual({
@@ -65,6 +65,7 @@ describe("toStream", () => {
       numDeleted: 0,
       allowDirect: true,
       duplicateWindowMs: 120_000,
+      maxAgeMs: null,
     });
   });
 });

@@ -15,6 +15,7 @@ import { dlqSources, readDlqMessage } from "~/server/dlq/sources";
 import { latestSnapshot } from "~/server/dlq/sqs-source";
 import { takeSqsSnapshot } from "~/server/dlq/sqs-snapshot";
 import { rabbitPage } from "~/server/dlq/rabbitmq-dlq";
+import { natsPage } from "~/server/dlq/nats-dlq";
 import { readableKafkaTopic } from "~/server/dlq/topic-access";
 import { describeSubscriber, type SubscriberView } from "~/server/replay/sns-replay";
 import { expiringWithinADay } from "~/server/dlq/expiry";
@@ -30,6 +31,7 @@ const name = z.string().min(1).max(500);
 
 const sqsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "sqs", connection);
 const rabbitAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "rabbitmq", connection);
+const natsAdapter = (ctx: Context, connection: string) => requireBroker(ctx.connections, "nats", connection);
 /** The DLQ kinds whose messages these procedures read: every registered broker (server/dlq/sources.ts). */
 const dlqKind = z.enum(BROKER_KINDS as [BrokerKind, ...BrokerKind[]]);
 
@@ -111,6 +113,31 @@ export const dlqRouter = createTRPCRouter({
         const page = await rabbitPage(rabbitAdapter(ctx, input.connection), input.queue, input.limit, input.streamOffset);
         const access = accessOf(ctx);
         return { effects: page.effects, reachedEnd: page.reachedEnd, messages: page.messages.map((m) => summarise(m, access)), payloadsWithheld: !access.payloads };
+      }),
+  }),
+
+  nats: createTRPCRouter({
+    /**
+     * A page of a JetStream consumer's dead letters ("<stream>.<consumer>"), oldest first, paged by the capture
+     * stream's sequence: each advisory joined with its original read back by stream sequence (or marked gone).
+     * Reading changes nothing on the server. Without a capture stream: refused with how to create one (412).
+     */
+    messages: viewerProcedure
+      // `cursor`: the capture-stream sequence to start at (the previous page's nextSeq; 1 for the start).
+      .input(z.object({ connection: name, dlq: name, cursor: z.number().int().min(1).nullish(), limit: z.number().int().min(1).max(500).default(100) }))
+      .query(async ({ ctx, input }) => {
+        const page = await natsPage(natsAdapter(ctx, input.connection), input.dlq, input.cursor ?? 1, input.limit);
+        const access = accessOf(ctx);
+        return {
+          captureStream: page.captureStream,
+          nextSeq: page.nextSeq,
+          undecodable: page.undecodable,
+          missingFeatures: page.missingFeatures,
+          // Gone originals, by id: the row shows what the advisory said instead of a payload.
+          gone: page.messages.flatMap((m) => (m.failure?.nats && m.failure.nats.original !== "present" ? [{ id: m.id, reason: m.failure.nats.original }] : [])),
+          messages: page.messages.map((m) => summarise(m, access)),
+          payloadsWithheld: !access.payloads,
+        };
       }),
   }),
 

@@ -18,6 +18,10 @@ import {
 import { mustReadGroup, readableGroups, readableTopics, withReadableTopicList } from "~/server/lag/group-scope";
 import { withTrends } from "~/server/lag/trends";
 import { createTRPCRouter, readableFor, viewerProcedure } from "~/server/api/trpc";
+import { visible } from "~/server/auth/permissions";
+import { deadLetterSetName, parseDeadLetterSet } from "~/server/brokers/nats/names";
+import { requireBroker } from "~/server/connections/registry";
+import { latestNatsSampleTime, natsConsumerHistory, natsConsumersAt, natsStreamsAt } from "~/server/lag/nats-queries";
 
 const rangeInput = z.enum(Object.keys(ranges) as [RangeKey, ...RangeKey[]]).default("1h");
 const sortable = {
@@ -123,5 +127,62 @@ export const lagRouter = createTRPCRouter({
       mustReadGroup(readableFor(ctx), input.connection, input.groupId);
       const bucket = bucketSeconds(input.range, adapter.config.sampleIntervalSeconds);
       return { bucketSeconds: bucket, points: await groupHistory(ctx.db, { ...input, bucket }) };
+    }),
+
+  /**
+   * NATS JetStream consumers of one connection from the latest stored sample, in the log model (stream sequence =
+   * offset, ack floor = committed): pending is the lag. A consumer is a resource named "<stream>.<consumer>"
+   * (its dead-letter set's name too), so a scoped role sees the consumers it may read.
+   */
+  streamConsumers: viewerProcedure
+    .input(
+      z.object({
+        connection: z.string().min(1),
+        search: z.string().max(200).optional(),
+        statuses: z.array(z.enum(partitionStatuses)).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      requireBroker(ctx.connections, "nats", input.connection);
+      const sampledAt = await latestNatsSampleTime(ctx.db, input.connection);
+      const snapshot = await snapshotState(ctx.db, "nats", input.connection, sampledAt);
+      if (!sampledAt) return { snapshot, consumers: [], streams: [] };
+      const readable = readableFor(ctx);
+      const scope = (row: { stream: string; consumer: string }) => ({ connection: input.connection, resource: deadLetterSetName(row) });
+      const search = input.search?.toLowerCase();
+      const consumers = visible(await natsConsumersAt(ctx.db, input.connection, sampledAt), readable, scope)
+        .filter((row) => !search || deadLetterSetName(row).toLowerCase().includes(search))
+        .filter((row) => !input.statuses?.length || input.statuses.includes(row.status as (typeof partitionStatuses)[number]))
+        // Worst first, then most pending.
+        .sort((a, b) => severity(b.status as (typeof partitionStatuses)[number]) - severity(a.status as (typeof partitionStatuses)[number]) || b.pending - a.pending || deadLetterSetName(a).localeCompare(deadLetterSetName(b)));
+      const streams = (await natsStreamsAt(ctx.db, input.connection, sampledAt)).filter((s) => readable === null || consumers.some((c) => c.stream === s.stream) || readable({ connection: input.connection, resource: s.stream }));
+      return { snapshot, consumers: consumers.map((row) => ({ ...row, name: deadLetterSetName(row) })), streams };
+    }),
+
+  /** One JetStream consumer ("<stream>.<consumer>") with its stream, from the latest sample. */
+  streamConsumer: viewerProcedure
+    .input(z.object({ connection: z.string().min(1), consumer: z.string().min(1).max(500) }))
+    .query(async ({ ctx, input }) => {
+      requireBroker(ctx.connections, "nats", input.connection);
+      mustReadGroup(readableFor(ctx), input.connection, input.consumer);
+      const set = parseDeadLetterSet(input.consumer);
+      const sampledAt = await latestNatsSampleTime(ctx.db, input.connection);
+      const snapshot = await snapshotState(ctx.db, "nats", input.connection, sampledAt);
+      if (!set || !sampledAt) return { snapshot, consumer: null, stream: null };
+      const consumer = (await natsConsumersAt(ctx.db, input.connection, sampledAt)).find((c) => c.stream === set.stream && c.consumer === set.consumer) ?? null;
+      const stream = (await natsStreamsAt(ctx.db, input.connection, sampledAt)).find((s) => s.stream === set.stream) ?? null;
+      return { snapshot, consumer: consumer ? { ...consumer, name: input.consumer } : null, stream };
+    }),
+
+  /** A JetStream consumer's pending, ack-pending, lag seconds and produce vs consume rate over time. */
+  streamConsumerHistory: viewerProcedure
+    .input(z.object({ connection: z.string().min(1), consumer: z.string().min(1).max(500), range: rangeInput }))
+    .query(async ({ ctx, input }) => {
+      const adapter = requireBroker(ctx.connections, "nats", input.connection);
+      mustReadGroup(readableFor(ctx), input.connection, input.consumer);
+      const set = parseDeadLetterSet(input.consumer);
+      const bucket = bucketSeconds(input.range, adapter.config.sampleIntervalSeconds);
+      if (!set) return { bucketSeconds: bucket, points: [] };
+      return { bucketSeconds: bucket, points: await natsConsumerHistory(ctx.db, { connection: input.connection, ...set, range: input.range, bucket }) };
     }),
 });

@@ -1,7 +1,7 @@
 import { visible, type Readable } from "~/server/auth/permissions";
 import { withTimeout, type SqsOverview } from "~/server/brokers/types";
 import { partitionStatuses } from "~/server/lag/health-rules";
-import { attentionGroups, growingDlqs } from "~/server/lag/overview";
+import { attentionGroups, attentionStreamConsumers, growingDlqs } from "~/server/lag/overview";
 import { latestDepths } from "~/server/depth/latest";
 import { errorMessage } from "~/server/lib/errors";
 import { sharedRead } from "~/server/lib/shared-read";
@@ -98,6 +98,12 @@ export const overviewRouter = createTRPCRouter({
   /** What needs a human: consumer groups ranked by urgency and the DLQs that grew, from the stored samples. */
   hotspots: viewerProcedure.query(async ({ ctx }) => {
     const { dlqs } = await latestDepths(ctx.db, ctx.connections, readableFor(ctx));
-    return { worstGroups: await attentionGroups(ctx.db, ctx.connections, readableFor(ctx)), growingDlqs: growingDlqs(dlqs), statuses: partitionStatuses };
+    return {
+      worstGroups: await attentionGroups(ctx.db, ctx.connections, readableFor(ctx)),
+      // Only where a NATS connection is configured (null otherwise, so the Overview shows no empty card).
+      streamConsumers: ctx.connections.nats.size > 0 ? await attentionStreamConsumers(ctx.db, ctx.connections, readableFor(ctx)) : null,
+      growingDlqs: growingDlqs(dlqs),
+      statuses: partitionStatuses,
+    };
   }),
 });

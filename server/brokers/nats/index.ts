@@ -41,3 +41,6 @@ export {
   type ReadDeadLettersOptions,
 } from "./capture";
 export { replayOne, replayHeaders, REPLAYED_FROM_HEADER, type ReplayOneOptions, type ReplayOneResult, type PubAckSummary } from "./replay";
+export { NatsAdapter, type NatsOverview, type NatsSnapshot, type NatsConsumerSnapshot, type NatsReplayAudience } from "./adapter";
+export { deadLetterSetName, parseDeadLetterSet, captureSeqIds, type DeadLetterSet } from "./names";
+export { natsPlugin } from "./plugin";

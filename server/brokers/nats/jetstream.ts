@@ -21,6 +21,8 @@ export interface NatsStream {
   allowDirect: boolean;
   /** The window in which a repeated Nats-Msg-Id is dropped (replay relies on it). */
   duplicateWindowMs: number;
+  /** max_age: messages older than this are removed (ms); null when unlimited. */
+  maxAgeMs: number | null;
 }
 
 export interface SequencePair {
@@ -86,6 +88,7 @@ export function toStream(info: StreamInfo): NatsStream {
     numDeleted: state.num_deleted ?? 0,
     allowDirect: config.allow_direct === true,
     duplicateWindowMs: Math.round((config.duplicate_window ?? 0) / NS_PER_MS),
+    maxAgeMs: config.max_age ? Math.round(config.max_age / NS_PER_MS) : null,
   };
 }
 

@@ -6,6 +6,9 @@ import { streamInfo } from "./jetstream";
 
 /** The header naming where a replayed copy came from: "<stream>:<seq>". */
 export const REPLAYED_FROM_HEADER = "Redrive-Replayed-From";
+/** Redrive's replay id and count on every copy (the names server/replay/headers.ts gives Kafka copies): a copy that dies again is linked back, and counted for the loop guard. */
+export const REPLAY_ID_HEADER = "redrive-replay-id";
+export const REPLAY_COUNT_HEADER = "redrive-replay-count";
 
 /**
  * Headers that would change what the server does with the copy: the original's Nats-Msg-Id (replaced by the
@@ -19,6 +22,8 @@ export interface ReplayOneOptions {
   replayId: string;
   /** Publish here instead of the original subject. */
   subject?: string;
+  /** This copy's replay count (1 for the first replay of the message), written as redrive-replay-count. */
+  replayCount?: number;
   /** Delete the original from its work-queue stream once the copy is acknowledged. */
   deleteOriginal?: boolean;
   ackTimeoutMs?: number;
@@ -45,13 +50,18 @@ export type ReplayOneResult =
   | { outcome: "not-acknowledged"; key: string; subject: string; reason: string };
 
 /** The original headers for the copy, without the ones the server acts on, plus replay provenance. */
-export function replayHeaders(original: Record<string, string[]>, replayedFrom: string): MsgHdrs {
+export function replayHeaders(original: Record<string, string[]>, replayedFrom: string, replay?: { replayId: string; count: number }): MsgHdrs {
   const out = newHeaders();
+  const own = new Set([REPLAYED_FROM_HEADER, REPLAY_ID_HEADER, REPLAY_COUNT_HEADER].map((h) => h.toLowerCase()));
   for (const [name, values] of Object.entries(original)) {
-    if (DROPPED_HEADERS.has(name.toLowerCase()) || name.toLowerCase() === REPLAYED_FROM_HEADER.toLowerCase()) continue;
+    if (DROPPED_HEADERS.has(name.toLowerCase()) || own.has(name.toLowerCase())) continue;
     for (const value of values) out.append(name, value);
   }
   out.set(REPLAYED_FROM_HEADER, replayedFrom);
+  if (replay) {
+    out.set(REPLAY_ID_HEADER, replay.replayId);
+    out.set(REPLAY_COUNT_HEADER, String(replay.count));
+  }
   return out;
 }
 
@@ -86,7 +96,7 @@ export async function replayOne(session: Pick<NatsSession, "js" | "jsm" | "confi
   try {
     ack = await session.js.publish(subject, original.payload, {
       msgID: replayId,
-      headers: replayHeaders(original.headers, `${advisory.stream}:${advisory.streamSeq}`),
+      headers: replayHeaders(original.headers, `${advisory.stream}:${advisory.streamSeq}`, options.replayCount === undefined ? undefined : { replayId, count: options.replayCount }),
       timeout: options.ackTimeoutMs ?? session.config.timeouts.publishAckMs,
     });
   } catch (error) {

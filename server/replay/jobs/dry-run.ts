@@ -21,6 +21,7 @@ import { scanKafkaTopic } from "~/server/dlq/kafka-dlq";
 import type { PayloadAccess } from "~/server/dlq/masking";
 import { fromSqsMessage, summarise, type RawDlqMessage } from "~/server/dlq/messages";
 import { rabbitScan } from "~/server/dlq/rabbitmq-dlq";
+import { natsPage } from "~/server/dlq/nats-dlq";
 import { filterView } from "~/server/dlq/scans";
 import { decodeMessages } from "~/server/dlq/schema-decoding";
 import { schemaDecoderOf } from "~/server/dlq/schema-decoders";
@@ -262,15 +263,35 @@ async function rabbitDraft({ connections, input, builder }: DraftRead): Promise<
   }
 }
 
+/**
+ * NATS: every dead letter of the consumer, a capture-stream page at a time (reading changes nothing on the server);
+ * a message is named by its capture sequence, which the job's runs read back. An original gone from its stream has
+ * no subject, so it has no origin (counted as such; with a chosen subject the run skips it as gone).
+ */
+async function natsDraft({ connections, input, builder }: DraftRead): Promise<void> {
+  const adapter = connections.nats.get(input.connection);
+  if (!adapter) throw new ReplayRefused(`No NATS connection "${input.connection}".`);
+  let from = 1;
+  for (;;) {
+    const page = await natsPage(adapter, input.dlq, from, 500);
+    for (const message of page.messages) builder.add(message, replayCountOf(message.headers));
+    await builder.flush();
+    if (page.nextSeq === null) return;
+    from = page.nextSeq;
+  }
+}
+
 /** How each broker kind's dry run reads its DLQ; typed over every registered kind, so a new broker must name its own. */
 const draftReaders: { [K in BrokerKind]: (read: DraftRead) => Promise<void> } = {
   kafka: kafkaDraft,
   sqs: sqsDraft,
   rabbitmq: rabbitDraft,
+  nats: natsDraft,
 };
 
 /**
- * The dry run: reads the DLQ (Kafka: the topic; SQS: a snapshot; RabbitMQ: the queue, read and returned), applies the selection, and stores a
+ * The dry run: reads the DLQ (Kafka: the topic; SQS: a snapshot; RabbitMQ: the queue, read and returned; NATS: the
+ * consumer's dead letters from the capture stream), applies the selection, and stores a
  * draft job holding the exact identities of the messages a confirmed job will replay, with the count,
  * the breakdown by failure group and target, what was left out and why, and a sample.
  */
