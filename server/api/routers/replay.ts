@@ -141,7 +141,9 @@ export const replayRouter = createTRPCRouter({
         return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", schema: null, headers: [] };
       }
       // A schema-encoded value is edited as its decoded JSON (masked fields refuse the edit as for JSON).
-      const decoded = message.decoded?.value?.status === "decoded" ? message.decoded.value : null;
+      const decodedValue = message.decoded?.value?.status === "decoded" ? message.decoded.value : null;
+      // Only Confluent-framed values are re-encoded (an Apicurio header-framed one stays binary: headers only).
+      const decoded = decodedValue?.idSource === "confluent" ? decodedValue : null;
       const decoder = decoded ? schemaDecoderOf(ctx.connections, input.kind, input.connection) : null;
       const schema = decoded && decoder ? await editableSchema(decoder, decoded) : null;
       const shown = schema && decoded ? Buffer.from(decoded.json, "utf8") : message.value;
@@ -154,7 +156,11 @@ export const replayRouter = createTRPCRouter({
         value: valueEditable ? text : null,
         valueIsJson: text !== null && parseJson(text).ok,
         valueEditable,
-        valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable ? null : "The payload is binary: only the headers can be edited.",
+        valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable
+            ? null
+            : decodedValue
+              ? "The value's schema id is carried in Apicurio headers: only Confluent-framed values can be re-encoded, so only the headers can be edited."
+              : "The payload is binary: only the headers can be edited.",
         schema,
         // Every header in order, repeated names included (SQS attributes are unique by name).
         headers: message.headerEntries.map(([headerName, bytes]) => {
