@@ -156,7 +156,9 @@ export const replayRouter = createTRPCRouter({
         value: valueEditable ? text : null,
         valueIsJson: text !== null && parseJson(text).ok,
         valueEditable,
-        valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable
+        valueNote: masked
+          ? "Masking rules hide fields of this payload from your role: the payload cannot be edited."
+          : valueEditable
             ? null
             : decodedValue
               ? "The value's schema id is carried in Apicurio headers: only Confluent-framed values can be re-encoded, so only the headers can be edited."
