@@ -5,8 +5,11 @@
  */
 import { decodedBytes } from "~/server/dlq/schema-decoding";
 import { masksHideFields, type PayloadAccess } from "~/server/dlq/masking";
-import { EncodeError, locateSchema, RegistryError, type DecodedPayload, type RegisteredSchema, type SchemaDecoder, type SchemaFormat } from "~/server/schemas";
+import { EncodeError, locateSchema, RegistryError, type DecodedPayload, type RegisteredSchema, type SubjectVersion, type SchemaDecoder, type SchemaFormat } from "~/server/schemas";
 import { ReplayRefused } from "./replay-one";
+
+/** At most this many versions of a subject are listed (newest first). */
+const MAX_VERSIONS = 50;
 
 export interface SchemaChange {
   format: SchemaFormat;
@@ -23,6 +26,24 @@ export interface Reencoded {
   beforeJson: string;
   afterJson: string;
   schema: SchemaChange;
+}
+
+/**
+ * The subject and version of the writer's schema for this topic: the topic's own subject (TopicNameStrategy) when
+ * one of its versions carries the writer's id, asked fresh (a registry reuses an id for identical schemas under
+ * several subjects, so the subjects cached with the id can be stale); else the decoder's answer.
+ */
+async function writerSubject(decoder: SchemaDecoder, decoding: DecodedPayload, topic: string): Promise<{ subject: string | null; version: number | null; versions: SubjectVersion[] | null }> {
+  const own = `${topic}-value`;
+  try {
+    const numbers = (await decoder.client.versions(own)).sort((a, b) => b - a).slice(0, MAX_VERSIONS);
+    const versions = await Promise.all(numbers.map((v) => decoder.client.subjectVersion(own, v)));
+    const match = versions.find((v) => v.id === decoding.schemaId);
+    if (match) return { subject: own, version: match.version, versions };
+  } catch (error) {
+    if (!(error instanceof RegistryError && error.kind === "not-found")) throw error;
+  }
+  return { subject: decoding.subject ?? null, version: decoding.version ?? null, versions: null };
 }
 
 interface Record {
@@ -57,17 +78,21 @@ export async function reencodeValue(
   if (masksHideFields(decodedBytes(decoding), access)) {
     throw new ReplayRefused("Masking rules hide fields of this payload from your role: editing it would overwrite them. Ask a role the masks exempt.");
   }
-  const subject = decoding.subject ?? null;
+  let subject: string | null = decoding.subject ?? null;
+  let writerVersion: number | null = decoding.version ?? null;
   let schema: RegisteredSchema;
   let version: number | null;
   try {
-    if (edit.schemaVersion !== undefined && edit.schemaVersion !== decoding.version) {
+    const writer = await writerSubject(decoder, decoding, topic);
+    subject = writer.subject;
+    writerVersion = writer.version;
+    if (edit.schemaVersion !== undefined && edit.schemaVersion !== writer.version) {
       if (!subject) throw new ReplayRefused(`Schema id ${decoding.schemaId} is not registered under this topic's subject: pick no version (the writer's schema is used).`);
       schema = await decoder.client.subjectVersion(subject, edit.schemaVersion);
       version = edit.schemaVersion;
     } else {
       schema = await decoder.client.schemaById(decoding.schemaId);
-      version = decoding.version ?? null;
+      version = writer.version;
     }
   } catch (error) {
     if (error instanceof RegistryError && error.kind === "not-found") throw new ReplayRefused(`${subject} has no version ${edit.schemaVersion}.`);
@@ -88,7 +113,7 @@ export async function reencodeValue(
     bytes,
     beforeJson: decoding.json,
     afterJson,
-    schema: { format: decoding.format, subject, from: { schemaId: decoding.schemaId, version: decoding.version ?? null }, to: { schemaId: schema.id, version } },
+    schema: { format: decoding.format, subject, from: { schemaId: decoding.schemaId, version: writerVersion }, to: { schemaId: schema.id, version } },
   };
 }
 
@@ -104,17 +129,19 @@ export interface EditableSchema {
   note: string | null;
 }
 
-const MAX_VERSIONS = 50;
 
 /** What the editor offers for a decoded value: the writer's schema and the subject's versions to pick from. */
-export async function editableSchema(decoder: SchemaDecoder, decoding: DecodedPayload): Promise<EditableSchema> {
-  const base = { format: decoding.format, subject: decoding.subject ?? null, schemaId: decoding.schemaId, version: decoding.version ?? null };
-  if (!decoding.subject) return { ...base, versions: [], note: `Schema id ${decoding.schemaId} is not registered under this topic's subject: the copy is encoded with the writer's schema.` };
+export async function editableSchema(decoder: SchemaDecoder, decoding: DecodedPayload, topic: string): Promise<EditableSchema> {
+  const base = { format: decoding.format, schemaId: decoding.schemaId };
   try {
-    const numbers = (await decoder.client.versions(decoding.subject)).sort((a, b) => b - a).slice(0, MAX_VERSIONS);
-    const found = await Promise.all(numbers.map((v) => decoder.client.subjectVersion(decoding.subject!, v)));
-    return { ...base, versions: found.map((f) => ({ version: f.version, schemaId: f.id, schemaType: f.schemaType })), note: null };
+    const writer = await writerSubject(decoder, decoding, topic);
+    const named = { ...base, subject: writer.subject, version: writer.version };
+    if (!writer.subject) return { ...named, versions: [], note: `Schema id ${decoding.schemaId} is not registered under this topic's subject: the copy is encoded with the writer's schema.` };
+    const found =
+      writer.versions ??
+      (await Promise.all((await decoder.client.versions(writer.subject)).sort((a, b) => b - a).slice(0, MAX_VERSIONS).map((v) => decoder.client.subjectVersion(writer.subject!, v))));
+    return { ...named, versions: found.map((f) => ({ version: f.version, schemaId: f.id, schemaType: f.schemaType })), note: null };
   } catch (error) {
-    return { ...base, versions: [], note: `The subject's versions could not be listed (${(error as Error).message}): the copy is encoded with the writer's schema.` };
+    return { ...base, subject: decoding.subject ?? null, version: decoding.version ?? null, versions: [], note: `The subject's versions could not be listed (${(error as Error).message}): the copy is encoded with the writer's schema.` };
   }
 }

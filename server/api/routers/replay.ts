@@ -145,7 +145,7 @@ export const replayRouter = createTRPCRouter({
       // Only Confluent-framed values are re-encoded (an Apicurio header-framed one stays binary: headers only).
       const decoded = decodedValue?.idSource === "confluent" ? decodedValue : null;
       const decoder = decoded ? schemaDecoderOf(ctx.connections, input.kind, input.connection) : null;
-      const schema = decoded && decoder ? await editableSchema(decoder, decoded) : null;
+      const schema = decoded && decoder ? await editableSchema(decoder, decoded, message.failure?.originTopic ?? input.dlq) : null;
       const shown = schema && decoded ? Buffer.from(decoded.json, "utf8") : message.value;
       const masked = masksHideFields(shown, access);
       const text = shown ? asText(shown) : null;
