@@ -359,6 +359,7 @@ export async function editAndReplaySqsMessage(
   edit: MessageEdit,
   options: EditOptions,
 ): Promise<EditResult> {
+  if (edit.schemaVersion !== undefined) throw new ReplayRefused("SQS messages are not schema-encoded: a schema version applies to Kafka values only.");
   return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
     const originalBody = Buffer.from(found.body, "utf8");
     checkAccess(edit, originalBody, options.access);
