@@ -10,10 +10,12 @@ import { EncodeError, NumberText } from "./json-exact.ts";
 /** Logical types as pass-throughs: the converter below computes the underlying value itself. */
 class PassThrough extends avro.types.LogicalType {
   readonly scale: number;
+  readonly precision: number | null;
   constructor(schema: avro.Schema, opts?: unknown) {
     super(schema, opts as avro.ForSchemaOptions);
-    const scale = (schema as { scale?: unknown }).scale;
+    const { scale, precision } = schema as { scale?: unknown; precision?: unknown };
     this.scale = typeof scale === "number" ? scale : 0;
+    this.precision = typeof precision === "number" ? precision : null;
   }
   protected _fromValue(value: unknown): unknown {
     return value;
@@ -147,6 +149,8 @@ function logical(type: avro.types.LogicalType, v: unknown, path: string): unknow
     const fraction = m[3] ?? "";
     if (fraction.length > scale && /[^0]/.test(fraction.slice(scale))) fail(path, `${text} has more than ${scale} decimal places (the schema's scale)`);
     const unscaled = BigInt(`${m[1]}${m[2]}${fraction.slice(0, scale).padEnd(scale, "0")}`);
+    const { precision } = type as PassThrough;
+    if (precision !== null && (unscaled < 0n ? -unscaled : unscaled).toString().length > precision) fail(path, `${text as string} has more than ${precision} digits (the schema's precision)`);
     const size = underlying.typeName === "fixed" ? (underlying as unknown as { size: number }).size : null;
     return twosComplementBytes(unscaled, size, path);
   }

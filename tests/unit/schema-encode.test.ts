@@ -52,6 +52,7 @@ describe("Avro re-encoding", () => {
     const bad = (patch: Record<string, unknown>) => () => avroEncoder(avroSchema).encode(parseJsonExact(JSON.stringify({ ...json, ...patch })));
     expect(bad({ amountCents: "x" })).toThrow(/amountCents: expected a long/);
     expect(bad({ price: 1.234 })).toThrow(/price: 1.234 has more than 2 decimal places/);
+    expect(() => avroEncoder(avroSchema).encode(parseJsonExact(avroDecoderJson().replace('"price":123.45', '"price":1234567890123456789.01')))).toThrow(/price: 1234567890123456789.01 has more than 20 digits/);
     expect(bad({ kind: "C" })).toThrow(/kind: expected one of A, B/);
     expect(bad({ tags: ["a", 1] })).toThrow(/tags\[1\]: expected a string/);
     expect(bad({ extra: 1 })).toThrow(/extra: is not a field of demo.Payment/);
