@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { buildDltHeaders } from "../demo/kafka/dlt-headers";
 import { confluentFrame } from "../server/schemas/wire-format";
 import { avroEncoder } from "../tests/fixtures/avro-bigint";
-import { kafkaForSpec, uniqueName } from "./support/brokers";
+import { firstRecordOf, kafkaForSpec, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
 
 // An Avro dead letter written through the stack's Apicurio Registry, after a breaking schema change (a required
@@ -95,6 +95,75 @@ test("an Avro dead letter: decoded with its schema, and the breaking change that
     await expect(diff).toContainText("Payment.merchant");
     expect(v2).not.toBe(v1);
     await page.screenshot({ path: "test-results/dlq-schemas.png", fullPage: true });
+  } finally {
+    await sr("DELETE", `/subjects/${encodeURIComponent(subject)}`).catch(() => undefined);
+    await sr("DELETE", `/subjects/${encodeURIComponent(subject)}?permanent=true`).catch(() => undefined);
+  }
+});
+
+test("edit an Avro dead letter as JSON and replay it re-encoded with the version the operator picks", async ({ page }) => {
+  const source = uniqueName("e2e-avro-edit");
+  const dlqTopic = `${source}.DLQ`;
+  const subject = `${source}-value`;
+  await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
+  const v1 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(payment) })).id!;
+  // A compatible change: a new field with a default.
+  const withMerchant = { ...payment, fields: [...payment.fields, { name: "merchant", type: "string", default: "unknown" }] };
+  const v2 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(withMerchant) })).id!;
+
+  const value = Buffer.from(confluentFrame(v1, avroEncoder(payment).toBuffer({ id: BigInt(MAX_LONG), amount: Buffer.from([0x30, 0x39]) })));
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    createdTopics.push(source, dlqTopic);
+    await admin.createTopics({ topics: [{ topic: source, numPartitions: 1 }, { topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+    const headers = buildDltHeaders({ topic: source, partition: 0, offset: "0", timestamp: String(Date.now()), consumerGroup: "payment-processor", exceptionClass: "demo.AmountRejected", message: "amount too small", stacktrace: "demo.AmountRejected", attempts: 1 });
+    await producer.send({ topic: dlqTopic, messages: [{ partition: 0, key: "pay-2", value, headers }] });
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  }
+
+  try {
+    await signInAsAdmin(page);
+    await page.goto(`/dlqs/kafka/local/${encodeURIComponent(dlqTopic)}`);
+    const messages = page.locator("#dlq-panel-messages");
+    await messages.getByTestId("dlq-message-row").first().click();
+    const resolve = messages.getByTestId("resolve-panel");
+    await resolve.getByRole("button", { name: "Edit and replay…" }).click();
+    const form = resolve.getByTestId("edit-replay-form");
+    const payload = form.getByRole("textbox", { name: "Payload" });
+    // The editor starts from the decoded JSON, every digit of the long kept.
+    await expect(payload).toHaveValue(`{"id":${MAX_LONG},"amount":123.45}`);
+    const picker = form.getByTestId("schema-version-picker");
+    await expect(picker).toContainText(`Written with ${subject} v1 (schema id ${v1})`);
+    const version = picker.getByRole("combobox", { name: "Schema version" });
+    await expect(version).toHaveValue("1");
+    await version.selectOption("2");
+
+    // A value that does not fit the schema is refused by the server, naming the field.
+    await payload.fill(`{"id":${MAX_LONG},"amount":1.234,"merchant":"acme"}`);
+    await form.getByRole("button", { name: "Replay edited copy…" }).click();
+    await form.getByRole("button", { name: "Confirm edited replay" }).click();
+    await expect(form.getByText("amount: 1.234 has more than 2 decimal places")).toBeVisible();
+
+    await payload.fill(`{"id":${MAX_LONG},"amount":200.00,"merchant":"acme"}`);
+    await form.getByRole("button", { name: "Replay edited copy…" }).click();
+    await form.getByRole("button", { name: "Confirm edited replay" }).click();
+    const result = form.getByTestId("edit-result");
+    await expect(result).toContainText(`Replayed the edited copy to ${source} at 0:0`);
+    await expect(result).toContainText("Payload changed: amount, merchant");
+    await expect(result).toContainText(`Encoded with schema id ${v2} (v2)`);
+
+    // A plain consumer reads the copy with the schema the registry holds for the id in its frame.
+    const copy = (await firstRecordOf(source)).valueBytes!;
+    expect(copy[0]).toBe(0);
+    expect(copy.readInt32BE(1)).toBe(v2);
+    const read = avroEncoder(withMerchant).fromBuffer(copy.subarray(5)) as { id: bigint; amount: Buffer; merchant: string };
+    expect(read.id).toBe(BigInt(MAX_LONG));
+    expect(read.amount.readUIntBE(0, read.amount.length)).toBe(20_000);
+    expect(read.merchant).toBe("acme");
+    await page.screenshot({ path: "test-results/dlq-schemas-edit.png", fullPage: true });
   } finally {
     await sr("DELETE", `/subjects/${encodeURIComponent(subject)}`).catch(() => undefined);
     await sr("DELETE", `/subjects/${encodeURIComponent(subject)}?permanent=true`).catch(() => undefined);

@@ -6,25 +6,14 @@ import { useState } from "react";
 import type { AppRouter } from "~/server/api/root";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
+import { HeaderRows, type HeaderRow } from "./edit-header-rows";
 import { DestinationField } from "./replay-controls";
+import { SchemaVersionPicker } from "./schema-version-picker";
 import { BROKER_TERMS } from "./format";
 import type { DlqRef } from "./types";
 
 type Editable = inferRouterOutputs<AppRouter>["replay"]["editable"];
 
-interface HeaderRow {
-  key: number;
-  name: string;
-  value: string;
-  /** Null for a header the operator added. */
-  originalName: string | null;
-  originalValue: string | null;
-  binary: boolean;
-  failure: boolean;
-  reserved: boolean;
-  removed: boolean;
-  dataType: string | null;
-}
 
 /** "Edit and replay…": the stored payload and headers (attributes for SQS) as text, validated, then replayed as a copy. */
 export function EditReplayForm({
@@ -101,6 +90,7 @@ function Editor({
       dataType: h.dataType,
     })),
   );
+  const [schemaVersion, setSchemaVersion] = useState<number | null>(data.schema?.version ?? null);
   const [target, setTarget] = useState(origin ?? "");
   const [note, setNote] = useState("");
   const [confirming, setConfirming] = useState(false);
@@ -121,7 +111,9 @@ function Editor({
     .filter((r) => !r.removed && !r.binary && !r.reserved && r.name.trim() !== "" && (r.originalName !== r.name.trim() || r.value !== r.originalValue))
     .map((r) => ({ name: r.name.trim(), value: r.value, ...(r.dataType && !r.dataType.startsWith("Binary") ? { dataType: r.dataType } : {}) }));
   const remove = rows.filter((r) => r.originalName !== null && (r.removed || r.name.trim() !== r.originalName)).map((r) => r.originalName!);
-  const changed = valueChanged || set.length > 0 || remove.length > 0;
+  // A schema-encoded payload: another registered version re-encodes the copy even when the JSON is unchanged.
+  const versionChanged = data.schema !== null && schemaVersion !== null && schemaVersion !== data.schema.version;
+  const changed = valueChanged || versionChanged || set.length > 0 || remove.length > 0;
   // Repeated headers (Kafka): the whole header list in order, each row by its original position, so repeated names
   // stay separate and in place (unchanged and binary values are kept as their original bytes).
   const list = rows
@@ -129,7 +121,6 @@ function Editor({
     .map((r) => ({ from: r.originalName === null ? null : r.key, name: r.name.trim(), ...(r.binary || r.value === r.originalValue ? {} : { value: r.value }) }));
   const headerEdits = !changed || (set.length === 0 && remove.length === 0) ? undefined : repeatedHeaders ? { list } : { set, remove };
   const destination = target.trim() || null;
-  const update = (key: number, patch: Partial<HeaderRow>) => setRows((all) => all.map((r) => (r.key === key ? { ...r, ...patch } : r)));
   const terms = BROKER_TERMS[dlq.kind];
   const headerNoun = terms.headers;
 
@@ -137,7 +128,7 @@ function Editor({
     <div className="space-y-3">
       <label className="flex flex-col gap-1">
         <span className="text-xs text-slate-500">
-          Payload {data.valueIsJson ? "(JSON: must stay valid JSON)" : "(text)"}
+          Payload {data.schema ? "(decoded JSON: must stay valid JSON and fit the schema)" : data.valueIsJson ? "(JSON: must stay valid JSON)" : "(text)"}
         </span>
         {data.valueEditable ? (
           <textarea
@@ -158,6 +149,7 @@ function Editor({
           Not valid JSON: {invalidJson}
         </p>
       ) : null}
+      {data.schema && data.valueEditable ? <SchemaVersionPicker schema={data.schema} value={schemaVersion} onChange={setSchemaVersion} /> : null}
       {data.valueIsJson && data.valueEditable ? (
         <button
           type="button"
@@ -169,59 +161,7 @@ function Editor({
         </button>
       ) : null}
 
-      <fieldset className="space-y-1">
-        <legend className="text-xs text-slate-500">{headerNoun}</legend>
-        <table className="w-full text-left text-xs">
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.key} className={r.removed ? "opacity-50" : ""}>
-                <td className="py-0.5 pr-2">
-                  <input
-                    value={r.name}
-                    disabled={r.removed || r.binary || r.reserved}
-                    onChange={(e) => update(r.key, { name: e.target.value })}
-                    aria-label={`${headerNoun} name ${r.key + 1}`}
-                    className="w-full rounded border border-slate-300 px-1 font-mono"
-                  />
-                </td>
-                <td className="py-0.5 pr-2">
-                  {r.binary ? (
-                    <span className="text-slate-500">binary (kept as is unless removed)</span>
-                  ) : (
-                    <input
-                      value={r.value}
-                      disabled={r.removed || r.reserved}
-                      onChange={(e) => update(r.key, { value: e.target.value })}
-                      aria-label={`Value of ${r.name || `${headerNoun} ${r.key + 1}`}`}
-                      className="w-full rounded border border-slate-300 px-1 font-mono"
-                    />
-                  )}
-                </td>
-                <td className="whitespace-nowrap py-0.5 text-slate-500">
-                  {r.reserved ? "set by Redrive" : r.failure ? "DLQ error header (dropped on replay)" : null}
-                  {!r.reserved ? (
-                    <button type="button" onClick={() => update(r.key, { removed: !r.removed })} className="ml-2 text-sky-700 hover:underline">
-                      {r.removed ? "Keep" : "Remove"}
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <button
-          type="button"
-          onClick={() =>
-            setRows((all) => [
-              ...all,
-              { key: all.length, name: "", value: "", originalName: null, originalValue: null, binary: false, failure: false, reserved: false, removed: false, dataType: null },
-            ])
-          }
-          className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
-        >
-          Add {terms.header}
-        </button>
-      </fieldset>
+      <HeaderRows rows={rows} setRows={setRows} noun={headerNoun} singular={terms.header} />
 
       <div className="flex flex-wrap items-end gap-2">
         <DestinationField dlq={dlq} value={target} onChange={setTarget} origin={origin} />
@@ -247,6 +187,7 @@ function Editor({
                 id,
                 target: destination && destination !== origin ? destination : undefined,
                 value: valueChanged ? value : undefined,
+                schemaVersion: versionChanged ? (schemaVersion ?? undefined) : undefined,
                 headers: headerEdits,
                 note: note.trim() || undefined,
                 overrideLoopGuard,
@@ -276,6 +217,7 @@ function Editor({
         <p className="text-emerald-700" role="status" data-testid="edit-result">
           Replayed the edited copy to {edit.data.target} at {edit.data.targetPosition} (replay {edit.data.replayCount}, id {edit.data.replayId}).
           {edit.data.diff.value ? ` Payload changed${edit.data.diff.value.changedPaths ? `: ${edit.data.diff.value.changedPaths.join(", ")}` : ""}.` : ""}
+          {edit.data.diff.schema ? ` Encoded with schema id ${edit.data.diff.schema.to.schemaId}${edit.data.diff.schema.to.version !== null ? ` (v${edit.data.diff.schema.to.version})` : ""}.` : ""}
           {` ${headerNoun}: +${edit.data.diff.headers.added.length} −${edit.data.diff.headers.removed.length} ~${edit.data.diff.headers.changed.length}.`}
         </p>
       ) : null}

@@ -11,6 +11,8 @@ const KAFKA_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 export interface ReadBack {
   key: string;
   value: string;
+  /** The value's bytes (a schema-encoded value is not text). */
+  valueBytes: Buffer | null;
   headers: Record<string, string>;
 }
 
@@ -26,6 +28,7 @@ export async function firstRecordOf(topic: string): Promise<ReadBack> {
           resolve({
             key: message.key?.toString() ?? "",
             value: message.value?.toString() ?? "",
+            valueBytes: message.value ?? null,
             headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
           }),
       });

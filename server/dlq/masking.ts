@@ -85,3 +85,14 @@ export function maskBytes(bytes: Uint8Array | null, access: PayloadAccess): Uint
     throw error;
   }
 }
+
+/** Whether the role's masking rules hide any field of this payload (a JSON payload without such fields is not masked). */
+export function masksHideFields(bytes: Uint8Array | null, access: PayloadAccess): boolean {
+  if (!bytes || access.masks.length === 0) return false;
+  const text = asText(bytes);
+  const json = text === null ? null : parseJson(text);
+  if (!json?.ok) return false;
+  const masked = maskBytes(bytes, access);
+  return masked === null || Buffer.compare(Buffer.from(masked), Buffer.from(JSON.stringify(json.value), "utf8")) !== 0;
+}
+

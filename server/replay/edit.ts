@@ -14,7 +14,9 @@ import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { maskBytes, type PayloadAccess } from "~/server/dlq/masking";
+import { maskBytes, masksHideFields, type PayloadAccess } from "~/server/dlq/masking";
+
+export { masksHideFields };
 import {
   DEFAULT_REPLAY_LIMIT,
   replayCountOf,
@@ -30,11 +32,15 @@ import { refuseAborted } from "./refused";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 import { formatLogPosition } from "~/server/lib/message-id";
+import type { SchemaDecoder } from "~/server/schemas";
+import { reencodeValue, type SchemaChange } from "./schema-edit";
 
 /** What the operator changed. Undefined parts stay as they were, byte for byte. */
 export interface MessageEdit {
-  /** The new payload as UTF-8 text. */
+  /** The new payload as UTF-8 text (a schema-encoded Kafka value: the edited JSON, re-encoded). */
   value?: string;
+  /** A schema-encoded Kafka value: the subject's version to encode the copy with (default: the writer's schema). */
+  schemaVersion?: number;
   /**
    * Headers (Kafka) or message attributes (SQS) to set (added or replaced) and to remove, by name; or, Kafka
    * only, `list`: every header of the copy in order, each either an original header by its index (its bytes
@@ -57,6 +63,8 @@ type HeaderEntries = Iterable<readonly [string, Uint8Array | null]>;
 export interface EditDiff {
   value: { before: string; after: string; truncated: boolean; changedPaths: string[] | null } | null;
   headers: { added: { name: string; value: string }[]; removed: string[]; changed: { name: string; before: string; after: string }[] };
+  /** A schema-encoded value: the value diff compares the decoded JSON; this names the schema before and after. */
+  schema?: SchemaChange;
 }
 
 export interface EditResult extends ReplayResult {
@@ -74,6 +82,8 @@ export interface EditOptions {
   access: PayloadAccess;
   /** Every masking rule, exemptions ignored: the diff kept in the audit log is masked for its least privileged reader. */
   auditMasks: string[][];
+  /** Kafka: the connection's schema registry decoder (a schema-encoded value is edited as JSON and re-encoded). */
+  schemaDecoder?: SchemaDecoder | null;
 }
 
 const RESERVED = new Set([REPLAY_ID, REPLAY_COUNT, REPLAYED_FROM]);
@@ -205,15 +215,6 @@ function maskedForAudit(bytes: Uint8Array | null, masks: string[][]): Uint8Array
   return masks.length === 0 ? bytes : maskBytes(bytes, { payloads: true, masks });
 }
 
-/** Whether the role's masking rules hide any field of this payload (a JSON payload without such fields is not masked). */
-export function masksHideFields(bytes: Uint8Array | null, access: PayloadAccess): boolean {
-  if (!bytes || access.masks.length === 0) return false;
-  const text = asText(bytes);
-  const json = text === null ? null : parseJson(text);
-  if (!json?.ok) return false;
-  return !sameBytes(maskBytes(bytes, access), Buffer.from(JSON.stringify(json.value), "utf8"));
-}
-
 function checkAccess(edit: MessageEdit, original: Uint8Array | null, access: PayloadAccess): void {
   if (!access.payloads) throw new ReplayRefused("Your role may not read payloads, so it may not edit them.");
   if (edit.value !== undefined && masksHideFields(original, access)) {
@@ -256,14 +257,23 @@ export async function editAndReplayKafkaMessage(
   const target = options.target ?? message.failure?.originTopic ?? null;
   if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");
   if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
-  if (edit.value !== undefined) validateEditedValue(message.value, edit.value);
+  // A schema-encoded value is edited as its decoded JSON and re-encoded (the subject is the origin topic's).
+  const reencoded =
+    edit.value !== undefined || edit.schemaVersion !== undefined
+      ? await reencodeValue(options.schemaDecoder ?? null, message, message.failure?.originTopic ?? dlq, edit, options.access)
+      : null;
+  if (edit.value !== undefined && !reencoded) validateEditedValue(message.value, edit.value);
 
-  const value = edit.value !== undefined ? Buffer.from(edit.value, "utf8") : message.value;
+  const value = reencoded ? reencoded.bytes : edit.value !== undefined ? Buffer.from(edit.value, "utf8") : message.value;
   // Every header in order, repeated names included, as the record holds them.
   const edited = applyHeaderEdits(message.headerEntries, edit.headers);
+  const utf8 = (text: string) => Buffer.from(text, "utf8");
   const diff: EditDiff = {
-    value: valueDiff(maskedForAudit(message.value, options.auditMasks), maskedForAudit(value, options.auditMasks)),
+    value: reencoded
+      ? valueDiff(maskedForAudit(utf8(reencoded.beforeJson), options.auditMasks), maskedForAudit(utf8(reencoded.afterJson), options.auditMasks))
+      : valueDiff(maskedForAudit(message.value, options.auditMasks), maskedForAudit(value, options.auditMasks)),
     headers: headerDiff(message.headerEntries, edited),
+    ...(reencoded ? { schema: reencoded.schema } : {}),
   };
   if (nothingEdited(!sameBytes(message.value, value), diff.headers)) {
     throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
@@ -349,6 +359,7 @@ export async function editAndReplaySqsMessage(
   edit: MessageEdit,
   options: EditOptions,
 ): Promise<EditResult> {
+  if (edit.schemaVersion !== undefined) throw new ReplayRefused("SQS messages are not schema-encoded: a schema version applies to Kafka values only.");
   return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
     const originalBody = Buffer.from(found.body, "utf8");
     checkAccess(edit, originalBody, options.access);

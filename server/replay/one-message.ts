@@ -12,6 +12,7 @@ import { logPositionOf } from "~/server/dlq/kafka-source";
 import type { DlqDeps } from "~/server/dlq/source";
 import { readableKafkaTopic } from "~/server/dlq/topic-access";
 import { discardKafkaMessages, discardSqsMessage, type DiscardOptions } from "./discard";
+import { schemaDecoderFor } from "~/server/dlq/schema-decoders";
 import { editAndReplayKafkaMessage, editAndReplaySqsMessage, type EditOptions, type EditResult, type MessageEdit } from "./edit";
 import { ReplayRefused, replayKafkaMessage, replayRabbitMessage, replaySqsMessage, type ReplayResult } from "./replay-one";
 import { DomainError } from "~/server/lib/errors";
@@ -60,7 +61,11 @@ export const oneMessageActions: { [K in BrokerKind]: OneMessageActions } = {
       const options = { target: input.target, overrideLoopGuard: input.overrideLoopGuard, keepErrorHeaders: keepErrorHeaders(deps, "kafka", at, input), replayedBy: input.replayedBy };
       return replayKafkaMessage(deps.db, readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, logPositionOf(at.id), options);
     },
-    edit: (deps, at, edit, options) => editAndReplayKafkaMessage(deps.db, readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, logPositionOf(at.id), edit, options),
+    edit: (deps, at, edit, options) =>
+      editAndReplayKafkaMessage(deps.db, readableKafkaTopic(deps, at.connection, at.dlq), at.dlq, logPositionOf(at.id), edit, {
+        ...options,
+        schemaDecoder: schemaDecoderFor(deps.connections, at.connection),
+      }),
     // Marked resolved in the ledger; the record stays in the topic.
     discard: async (deps, at, options) => {
       logPositionOf(at.id);

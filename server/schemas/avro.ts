@@ -7,7 +7,7 @@ import { decimalText, RawJson, toJsonText, twosComplement } from "./json-text.ts
 // precision (micros keep six digits). Unions are shown by their value (the branch is in the schema); bytes
 // and fixed as base64.
 
-const bigLong = avro.types.LongType.__with({
+export const bigLong = avro.types.LongType.__with({
   fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
   toBuffer: (n: bigint) => {
     const buf = Buffer.alloc(8);
@@ -130,12 +130,12 @@ export function avroDecoder(schemaText: string, references: readonly string[] = 
  * hands out the bigint long instead. A known logical type over long is asked for twice with the same schema
  * object: first for the logical type (left to avsc), then for its underlying type (the bigint long).
  */
-function longHook(): (schema: unknown) => avro.Type | undefined {
+export function longHook(logicalTypes: Record<string, unknown> = LOGICAL_TYPES): (schema: unknown) => avro.Type | undefined {
   const logicalSeen = new WeakSet<object>();
   return (schema) => {
     if (typeof schema !== "object" || schema === null || Array.isArray(schema) || (schema as Schema).type !== "long") return undefined;
     const logical = (schema as Schema).logicalType;
-    if (typeof logical === "string" && logical in LOGICAL_TYPES && !logicalSeen.has(schema)) {
+    if (typeof logical === "string" && logical in logicalTypes && !logicalSeen.has(schema)) {
       logicalSeen.add(schema);
       return undefined;
     }

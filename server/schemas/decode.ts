@@ -1,4 +1,5 @@
 import { avroDecoder } from "./avro.ts";
+import { encodeWithSchema } from "./encode.ts";
 import { jsonSchemaDecoder, type JsonSchemaVerdict } from "./json-schema.ts";
 import { Lru } from "./lru.ts";
 import { protobufDecoder } from "./protobuf.ts";
@@ -151,6 +152,15 @@ export class SchemaDecoder {
       await this.decode(bytes, headers, part);
       return null;
     }
+  }
+
+  /**
+   * Encodes an operator's JSON edit with a registered schema (its references fetched), in the Confluent wire
+   * format. Throws EncodeError (naming the field) or RegistryError.
+   */
+  async encode(schema: RegisteredSchema, jsonText: string, messageType?: string): Promise<Uint8Array> {
+    const refs = await this.#references(schema.references);
+    return encodeWithSchema(schema, refs, jsonText, messageType);
   }
 
   #decodeWith(compiled: Compiled, bytes: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart, context: DecodeContext, idText: string): PayloadDecoding {

@@ -6,3 +6,4 @@ export { SchemaDecoder, type DecodedPayload, type PayloadDecoding, type SchemaFo
 export { confluentFrame, encodeMessageIndexes, locateSchema, parseConfluentHeader, readMessageIndexes, type RecordPart, type SchemaLocator } from "./wire-format.ts";
 export type { JsonSchemaVerdict } from "./json-schema.ts";
 export { diffSchemas, type FieldChange, type FieldChangeKind, type SchemaSide } from "./evolution.ts";
+export { EncodeError } from "./json-exact.ts";

@@ -20,7 +20,7 @@ export interface JsonSchemaDecoder {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-function validatorFor(schemaText: string, references: ReadonlyMap<string, string>): ValidateFunction | string {
+export function validatorFor(schemaText: string, references: ReadonlyMap<string, string>): ValidateFunction | string {
   try {
     const schema = JSON.parse(schemaText) as Record<string, unknown>;
     const draft = typeof schema.$schema === "string" ? schema.$schema : "";

@@ -1,5 +1,6 @@
 import Long from "long";
 import protobuf from "protobufjs";
+import { EncodeError } from "./json-exact.ts";
 import { toJsonText } from "./json-text.ts";
 
 // Protobuf with protobufjs (parses .proto source at run time, which is what registries return; handles
@@ -21,6 +22,11 @@ export interface ProtobufDecoder {
   decode(data: Uint8Array, select: { indexes: readonly number[] } | { typeName: string }): { json: string; messageType: string };
   /** Whether the schema has a message type of this name (simple names are looked up in the file's package). */
   hasType(name: string): boolean;
+  /**
+   * Encodes a JSON value (large integers as decimal strings) as the named message type: the data and the
+   * Confluent message indexes of the type. Unknown fields and values of the wrong type are refused naming the field.
+   */
+  encode(value: unknown, typeName: string): { data: Uint8Array; indexes: number[]; messageType: string };
 }
 
 /**
@@ -79,8 +85,28 @@ export function protobufDecoder(mainSource: string, imports: ReadonlyMap<string,
     return type;
   };
 
+  const indexesOf = (type: protobuf.Type): number[] => {
+    const path = type.fullName.replace(/^\./, "").slice(ownPackage ? ownPackage.length + 1 : 0).split(".");
+    const indexes: number[] = [];
+    let ns: protobuf.Namespace = scope;
+    for (const name of path) {
+      const messages = ns.nestedArray.filter((o): o is protobuf.Type => o instanceof protobuf.Type);
+      const index = messages.findIndex((m) => m.name === name);
+      if (index < 0) throw new Error(`message type ${type.fullName} is not declared in this schema's own file`);
+      indexes.push(index);
+      ns = messages[index]!;
+    }
+    return indexes;
+  };
+
   return {
     hasType: (name) => findByName(name) !== null,
+    encode(value, typeName) {
+      const type = byName(typeName);
+      const object = checkedObject(type, value, "");
+      const message = type.fromObject(object as Record<string, unknown>);
+      return { data: type.encode(message).finish(), indexes: indexesOf(type), messageType: type.fullName.replace(/^\./, "") };
+    },
     decode(data, select) {
       const type = "indexes" in select ? byIndexes(select.indexes) : byName(select.typeName);
       const message = type.decode(data);
@@ -105,5 +131,60 @@ function inFieldOrder(type: protobuf.Type, object: Record<string, unknown>): Rec
   }
   // Anything toObject added that is not a declared field (none today) is kept rather than dropped.
   for (const [key, value] of Object.entries(object)) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+const INTEGER_32 = new Set(["int32", "uint32", "sint32", "fixed32", "sfixed32"]);
+const INTEGER_64 = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+
+/** Throws EncodeError naming the field whose value the type cannot take. */
+function fieldValue(field: protobuf.Field, v: unknown, path: string): unknown {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return checkedObject(resolved, v, path);
+  if (resolved instanceof protobuf.Enum) {
+    if ((typeof v === "string" && v in resolved.values) || (typeof v === "number" && Number.isInteger(v))) return v;
+    throw new EncodeError(path, `expected one of ${Object.keys(resolved.values).join(", ")}, got ${JSON.stringify(v)}`);
+  }
+  const t = field.type;
+  const ok =
+    INTEGER_32.has(t) ? Number.isInteger(v)
+    : INTEGER_64.has(t) ? Number.isInteger(v) || (typeof v === "string" && /^-?\d+$/.test(v))
+    : t === "double" || t === "float" ? typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity"
+    : t === "bool" ? typeof v === "boolean"
+    : t === "string" ? typeof v === "string"
+    : t === "bytes" ? typeof v === "string" && /^[A-Za-z0-9+/]*={0,2}$/.test(v)
+    : true;
+  if (!ok) throw new EncodeError(path, `expected ${t}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+const isDefault = (v: unknown) =>
+  v === 0 || v === "0" || v === false || v === "" || (Array.isArray(v) && v.length === 0) || (v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
+
+/**
+ * The value checked against the message type, field by field; fields without presence (proto3 scalars) at their
+ * default are left out, as protoc-generated writers leave them out, so an unedited value encodes to its bytes.
+ */
+function checkedObject(type: protobuf.Type, v: unknown, path: string): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new EncodeError(path, `expected an object (message ${type.name}), got ${JSON.stringify(v)}`);
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(v)) {
+    const at = path ? `${path}.${key}` : key;
+    const field = type.fields[key];
+    if (!field) throw new EncodeError(at, `is not a field of ${type.name}`);
+    field.resolve();
+    if (item === null) continue;
+    let value: unknown;
+    if (field.map) {
+      if (typeof item !== "object" || Array.isArray(item)) throw new EncodeError(at, `expected an object (a map), got ${JSON.stringify(item)}`);
+      value = Object.fromEntries(Object.entries(item).map(([k, x]) => [k, fieldValue(field, x, `${at}.${k}`)]));
+    } else if (field.repeated) {
+      if (!Array.isArray(item)) throw new EncodeError(at, `expected an array, got ${JSON.stringify(item)}`);
+      value = item.map((x, i) => fieldValue(field, x, `${at}[${i}]`));
+    } else value = fieldValue(field, item, at);
+    const enumDefault = field.resolvedType instanceof protobuf.Enum && (value === 0 || value === Object.keys(field.resolvedType.values).find((n) => (field.resolvedType as protobuf.Enum).values[n] === 0));
+    if (!field.hasPresence && !(field.resolvedType instanceof protobuf.Type) && (isDefault(value) || enumDefault)) continue;
+    out[key] = value;
+  }
   return out;
 }

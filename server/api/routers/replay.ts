@@ -11,6 +11,8 @@ import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { isFailureHeader } from "~/server/dlq/messages";
 import { readDlqMessage } from "~/server/dlq/sources";
+import { schemaDecoderOf } from "~/server/dlq/schema-decoders";
+import { editableSchema } from "~/server/replay/schema-edit";
 import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
 import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
 import { EditingOff, replaySettings } from "~/server/replay/settings";
@@ -80,6 +82,8 @@ export const replayRouter = createTRPCRouter({
         id: name,
         target: name.optional(),
         value: z.string().max(8 * 1024 * 1024).optional(),
+        /** A schema-encoded Kafka value: the subject's version to re-encode the edited JSON with (default: the writer's). */
+        schemaVersion: z.number().int().positive().max(1_000_000).optional(),
         headers: headerEdits,
         note: z.string().trim().max(2_000).optional(),
         overrideLoopGuard: z.boolean().default(false),
@@ -93,7 +97,7 @@ export const replayRouter = createTRPCRouter({
         throw new EditingOff(input.kind, input.connection);
       }
       const { payloads } = ctx.connections.config;
-      const edit: MessageEdit = { value: input.value, headers: input.headers };
+      const edit: MessageEdit = { value: input.value, schemaVersion: input.schemaVersion, headers: input.headers };
       const options = {
         target: input.target,
         overrideLoopGuard: input.overrideLoopGuard,
@@ -134,18 +138,32 @@ export const replayRouter = createTRPCRouter({
       const access = payloadAccessFor(ctx);
       const message = await readDlqMessage(ctx, input.kind, input, input.id);
       if (!access.payloads) {
-        return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", headers: [] };
+        return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", schema: null, headers: [] };
       }
-      const masked = masksHideFields(message.value, access);
-      const text = message.value ? asText(message.value) : null;
-      const valueEditable = !masked && (message.value === null || text !== null);
+      // A schema-encoded value is edited as its decoded JSON (masked fields refuse the edit as for JSON).
+      const decodedValue = message.decoded?.value?.status === "decoded" ? message.decoded.value : null;
+      // Only Confluent-framed values are re-encoded (an Apicurio header-framed one stays binary: headers only).
+      const decoded = decodedValue?.idSource === "confluent" ? decodedValue : null;
+      const decoder = decoded ? schemaDecoderOf(ctx.connections, input.kind, input.connection) : null;
+      const schema = decoded && decoder ? await editableSchema(decoder, decoded, message.failure?.originTopic ?? input.dlq) : null;
+      const shown = schema && decoded ? Buffer.from(decoded.json, "utf8") : message.value;
+      const masked = masksHideFields(shown, access);
+      const text = shown ? asText(shown) : null;
+      const valueEditable = !masked && (shown === null || text !== null);
       return {
         allowEdit: settings.allowEdit,
         payloadsWithheld: false,
         value: valueEditable ? text : null,
         valueIsJson: text !== null && parseJson(text).ok,
         valueEditable,
-        valueNote: masked ? "Masking rules hide fields of this payload from your role: the payload cannot be edited." : valueEditable ? null : "The payload is binary: only the headers can be edited.",
+        valueNote: masked
+          ? "Masking rules hide fields of this payload from your role: the payload cannot be edited."
+          : valueEditable
+            ? null
+            : decodedValue
+              ? "The value's schema id is carried in Apicurio headers: only Confluent-framed values can be re-encoded, so only the headers can be edited."
+              : "The payload is binary: only the headers can be edited.",
+        schema,
         // Every header in order, repeated names included (SQS attributes are unique by name).
         headers: message.headerEntries.map(([headerName, bytes]) => {
           const headerText = bytes ? asText(bytes) : "";
