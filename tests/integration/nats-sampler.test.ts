@@ -151,8 +151,14 @@ describe("the NATS JetStream sampler", () => {
     const depths = await latestDepths(api.store.db, api.connections);
     expect(depths.dlqs.find((d) => d.kind === "nats" && d.name === `${POISON}.notify`)).toMatchObject({ connection: "js", sources: [POISON], depth: 1, notReplayed: 1 });
     expect(depths.dlqs.some((d) => d.name === `${LAG}.billing`)).toBe(false);
-    const history = await api.data<{ points: { name: string; depth: number }[] }>("depth.history", { kind: "query", input: { kind: "nats", connection: "js", names: [`${POISON}.notify`], range: "15m" }, headers: as(viewer) });
-    expect(history.points.at(-1)).toMatchObject({ name: `${POISON}.notify`, depth: 1 });
+    const history = await api.data<{ bucketSeconds: number; points: { at: string; name: string; depth: number }[] }>("depth.history", { kind: "query", input: { kind: "nats", connection: "js", names: [`${POISON}.notify`], range: "15m" }, headers: as(viewer) });
+    // A bucket averages its samples: the one before the poison message (0) shares the last bucket when both samples
+    // fell in it, so the expected depth is the mean of the samples the bucket holds.
+    const last = history.points.at(-1)!;
+    const start = new Date(last.at).getTime();
+    const inBucket = rows.filter((r) => r.sampledAt.getTime() >= start && r.sampledAt.getTime() < start + history.bucketSeconds * 1000);
+    expect(inBucket.map((r) => r.deadLetters)).toContain(1);
+    expect(last).toMatchObject({ name: `${POISON}.notify`, depth: inBucket.reduce((sum, r) => sum + (r.deadLetters ?? 0), 0) / inBucket.length });
   });
 
   it("folds raw samples past the raw retention into 1-minute averages", async () => {
