@@ -49,7 +49,7 @@ export function FailureGroups({ dlq, onPick }: { dlq: DlqRef; onPick: (group: Fa
             Grouped by origin, exception class and the error message with ids and numbers normalised. Click a group to list exactly its messages (by the group&apos;s fingerprint).
             {groups.isFetching ? " Refreshing…" : null}
           </p>
-          {dlq.kind === "kafka" ? (
+          {caps?.includes("schema-registry") ? (
             <label className="flex items-center gap-2 text-xs text-slate-600">
               <input type="checkbox" checked={bySchema} onChange={(event) => setBySchema(event.target.checked)} data-testid="groups-by-schema" />
               Split by schema id (the schema each value was written with)

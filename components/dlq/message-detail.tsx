@@ -225,7 +225,7 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
         </section>
       )}
 
-      {dlq.kind === "kafka" && detail.schemas.value ? <SchemaEvolutionPanel dlq={dlq} id={detail.id} /> : null}
+      {detail.schemas.value ? <SchemaEvolutionPanel dlq={dlq} id={detail.id} /> : null}
 
       {detail.sqs ? (
         <details>

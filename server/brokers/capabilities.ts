@@ -35,6 +35,8 @@ export const BROKER_CAPABILITIES = [
    * ack-pending, ack floor); dead letters are announced per consumer, not moved to a queue.
    */
   "stream-consumers",
+  /** A connection may name a schema registry: keys and values in its wire format are decoded, diffed and re-encoded. */
+  "schema-registry",
 ] as const;
 
 export type BrokerCapability = (typeof BROKER_CAPABILITIES)[number];
