@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { isAliveAs, portFree, readPid } from './stack-process.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -117,43 +117,17 @@ export function registryArgs() {
   ];
 }
 
-function readPid() {
-  try {
-    const pid = Number(fs.readFileSync(PID_FILE, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-  // Guard against pid reuse: the command line must still be our registry (by name, not by path: .stack may be
-  // a symlink shared between checkouts).
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmd.length === 0 || (cmd.includes('apicurio') && cmd.includes('quarkus-run.jar'));
-  } catch {
-    return true;
-  }
-}
+
+// Guard against pid reuse: the command line must still be our registry (by name, not by path: .stack may be a
+// symlink shared between checkouts).
+const isAlive = (pid) => isAliveAs(pid, (cmd) => cmd.includes('apicurio') && cmd.includes('quarkus-run.jar'));
 
 function runningPid() {
-  const pid = readPid();
+  const pid = readPid(PID_FILE);
   return pid && isAlive(pid) ? pid : null;
 }
 
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: HOST, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
 
 function tail(n) {
   try {
@@ -189,7 +163,7 @@ export async function registryUp({ timeoutMs = 90_000 } = {}) {
   }
   fs.rmSync(PID_FILE, { force: true });
   for (const port of [PORT, MANAGEMENT_PORT]) {
-    if (!(await portFree(port))) {
+    if (!(await portFree(port, HOST))) {
       return { ok: false, detail: `port ${port} on ${HOST} is in use by another process; choose another with APICURIO_PORT / APICURIO_MANAGEMENT_PORT` };
     }
   }

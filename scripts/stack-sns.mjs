@@ -10,7 +10,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { isAliveAs, portFree, readPid } from './stack-process.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,42 +66,16 @@ export async function snsHealth(endpoint = FAUXQS_ENDPOINT) {
   }
 }
 
-function readPid(pidFile) {
-  try {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-  // Guard against pid reuse: the command line must still be this script serving.
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmd.length === 0 || (cmd.includes('stack-sns.mjs') && cmd.includes('serve'));
-  } catch {
-    return true;
-  }
-}
+
+// Guard against pid reuse: the command line must still be this script serving.
+const isAlive = (pid) => isAliveAs(pid, (cmd) => cmd.includes('stack-sns.mjs') && cmd.includes('serve'));
 
 function runningPid(pidFile) {
   const pid = readPid(pidFile);
   return pid && isAlive(pid) ? pid : null;
 }
 
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: HOST, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
 
 function tail(logFile, n) {
   try {
@@ -123,7 +97,7 @@ export async function snsUp({ timeoutMs = 30_000, env = process.env } = {}) {
     return { ok: health.ok, pid: existing, detail: `already running (pid ${existing}): ${health.detail}` };
   }
   fs.rmSync(pidFile, { force: true });
-  if (!(await portFree(port))) return { ok: false, detail: `port ${port} on ${HOST} is in use by another process; choose another with FAUXQS_PORT` };
+  if (!(await portFree(port, HOST))) return { ok: false, detail: `port ${port} on ${HOST} is in use by another process; choose another with FAUXQS_PORT` };
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const fd = fs.openSync(logFile, 'a');
   fs.writeSync(fd, `\n===== redrive stack: starting fauxqs at ${new Date().toISOString()} =====\n`);

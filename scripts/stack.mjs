@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { isAliveAs, portFree, readPid } from './stack-process.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatKafkaStorage, kafkaClusterId, kafkaServerArgs } from './kafka-node.mjs';
@@ -300,44 +300,17 @@ async function checkHealth(part) {
 // Processes
 // ---------------------------------------------------------------------------------------------
 
-function readPid(part) {
-  try {
-    const pid = Number(fs.readFileSync(part.pidFile, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-  // Guard against pid reuse: on Linux the command line must still be our JVM.
-  try {
-    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (cmd.includes('\0<defunct>')) return false;
-    return cmd.length === 0 || cmd.includes('kafka.Kafka') || cmd.includes('org.elasticmq.server.Main');
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
+
+// Guard against pid reuse: on Linux the command line must still be our JVM.
+const isAlive = (pid) => isAliveAs(pid, (cmd) => cmd.includes('kafka.Kafka') || cmd.includes('org.elasticmq.server.Main'));
 
 function runningPid(part) {
-  const pid = readPid(part);
+  const pid = readPid(part.pidFile);
   if (pid && isAlive(pid)) return pid;
   return null;
 }
 
-function portFree(port) {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: HOST, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
 
 function tail(file, n) {
   try {
@@ -451,7 +424,7 @@ async function up() {
     }
     fs.rmSync(part.pidFile, { force: true });
     for (const { label, port } of part.ports) {
-      if (!(await portFree(port))) {
+      if (!(await portFree(port, HOST))) {
         fail(
           `${part.name} ${label} port ${port} on ${HOST} is already in use by another process (not started by this stack).\n` +
             `       Stop it, or choose another port with ${portEnvName(part, label)}=<port>.`,
