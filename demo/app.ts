@@ -1,6 +1,8 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { Partitioners, type Producer } from "kafkajs";
+import { AvroSerde } from "./avro/serde";
 import { queueUrl, type DemoConfig } from "./config";
+import { ledgerService } from "./consumers/ledger-service";
 import { inventoryService } from "./consumers/inventory-service";
 import { NotificationSender } from "./consumers/notification-sender";
 import { paymentProcessor } from "./consumers/payment-processor";
@@ -35,6 +37,8 @@ export interface DemoApp {
   nats: NatsPart | undefined;
   /** Undefined when not asked for or fauxqs is not reachable. */
   sns: SnsPart | undefined;
+  /** The payment topics' Avro serde; undefined when the config has no registry or it is not reachable (all JSON). */
+  avro: AvroSerde | undefined;
   stats(): Record<string, unknown>;
   stop(): Promise<void>;
 }
@@ -72,7 +76,8 @@ export async function startDemo(
   const producer = createProducer(config);
   await producer.connect();
   const sqs = createSqsClient(config);
-  const deps = { kafka, producer, db: handle.db, config, faults, log: opts.log };
+  const avro = await startAvro(config, faults, opts.log ?? console.log);
+  const deps = { kafka, producer, db: handle.db, config, faults, log: opts.log, avro };
   // Opt-in: a test that starts the demo must not consume from a running demo's demo.* queues.
   const rabbit = opts.rabbitmq
     ? await startRabbitPart({
@@ -90,9 +95,9 @@ export async function startDemo(
   // Opt-in as the RabbitMQ part: a test that starts the demo must not consume a running demo's stream.
   const nats = opts.nats ? await startNatsPart({ config: natsConfigFromEnv(), faults, log: opts.log }) : undefined;
 
-  const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, config, faults });
+  const relay = new OutboxRelay({ db: handle.db, producer, sqs, rabbit: rabbit?.relayTarget, avro, config, faults });
   const orchestrator = new SagaOrchestrator(deps);
-  const consumers = [paymentProcessor(deps), inventoryService(deps), shippingService(deps)];
+  const consumers = [paymentProcessor(deps), inventoryService(deps), shippingService(deps), ledgerService(deps)];
   const notifications = new NotificationSender({
     sqs,
     db: handle.db,
@@ -123,6 +128,7 @@ export async function startDemo(
     rabbit,
     nats,
     sns,
+    avro,
     stats: () => ({
       ordersPlaced: traffic.placed,
       poisonSent: poison.sent,
@@ -150,4 +156,37 @@ export async function startDemo(
         await handle.close();
       })()),
   };
+}
+
+/**
+ * The payment topics' serde, once the registry answered (writer schemas registered), with the fault knob followed:
+ * avroBreakingChange registers or rolls back the breaking version. A registry that does not answer within a few
+ * seconds leaves every topic JSON, as a missing RabbitMQ leaves out its part.
+ */
+async function startAvro(config: DemoConfig, faults: FaultStore, log: (m: string) => void): Promise<AvroSerde | undefined> {
+  if (!config.avro) return undefined;
+  const avro = new AvroSerde(config.avro, config);
+  try {
+    await avro.ready(AbortSignal.timeout(15_000));
+  } catch (err) {
+    log(`[avro] schema registry ${config.avro.registryUrl} not usable (${(err as Error).message}): the payment topics stay JSON`);
+    return undefined;
+  }
+  // One change at a time, in the order the knob moved.
+  let chain = Promise.resolve();
+  let applied: boolean | undefined;
+  const follow = (on: boolean) => {
+    if (on === applied) return;
+    applied = on;
+    chain = chain
+      .then(() => avro.setBreakingChange(on))
+      .then(() => log(`[avro] ${on ? "registered the breaking change to" : "rolled back the breaking change to"} ${avro.breakingSubject}`))
+      .catch((err: Error) => {
+        applied = undefined;
+        log(`[avro] breaking change ${on ? "on" : "off"}: ${err.message}`);
+      });
+  };
+  follow(faults.get().avroBreakingChange);
+  faults.onChange((f) => follow(f.avroBreakingChange));
+  return avro;
 }

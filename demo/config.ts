@@ -1,3 +1,4 @@
+import { TOPICS } from "./kafka/topics";
 import { snsConfigFromEnv, type SnsConfig } from "./sns/part";
 // Runtime configuration of the demo application. Everything is injectable so tests can run the
 // same components against their own database, topic prefix and queues without touching a running demo.
@@ -22,6 +23,11 @@ export interface DemoConfig {
   rabbitmq: RabbitConfig;
   /** The SNS part (demo/sns/, on the stack's fauxqs), started when startDemo is asked to (main.ts does). */
   sns: SnsConfig;
+  /**
+   * The payment topics in Avro through a schema registry (demo/avro/): the relay encodes, the payment processor
+   * decodes (JSON records still read, as during a migration). Undefined: every topic stays JSON (DEMO_AVRO=off).
+   */
+  avro: { registryUrl: string; topics: string[]; readerRefreshMs: number } | undefined;
 }
 
 export interface RabbitConfig {
@@ -38,6 +44,9 @@ export interface RabbitConfig {
 }
 
 export const DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672";
+
+/** The stack's Apicurio Registry (scripts/stack.mjs), through its Confluent-compatible API. */
+export const DEFAULT_SCHEMA_REGISTRY_URL = "http://127.0.0.1:8085/apis/ccompat/v7";
 
 export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/redrive_demo";
 
@@ -76,6 +85,14 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
       republishAttempts: 3,
     },
     sns: snsConfigFromEnv(env),
+    avro:
+      env.DEMO_AVRO === "off"
+        ? undefined
+        : {
+            registryUrl: env.SCHEMA_REGISTRY_URL || DEFAULT_SCHEMA_REGISTRY_URL,
+            topics: [TOPICS.authorizePayment, TOPICS.refundPayment, TOPICS.paymentAuthorized],
+            readerRefreshMs: 5_000,
+          },
   };
 }
 

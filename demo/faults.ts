@@ -9,9 +9,6 @@ import { z } from "zod";
 const rate = z.number().min(0).max(1);
 
 export const poisonKinds = ["unparseable-json", "unknown-schema-version", "oversized", "binary"] as const;
-/** Kafka's poison kinds add the schema-registry fault (demo/schemas.ts), switched on by the knob, not by default. */
-export const kafkaPoisonKinds = [...poisonKinds, "avro-breaking-change"] as const;
-export type KafkaPoisonKind = (typeof kafkaPoisonKinds)[number];
 export type PoisonKind = (typeof poisonKinds)[number];
 
 /** The RabbitMQ consumers (demo/rabbitmq/): names for failureRate, slowConsumers and stoppedConsumers. */
@@ -31,9 +28,15 @@ export const faultsSchema = z
       .object({
         perMinute: z.number().min(0).max(600),
         topic: z.string().min(1),
-        kinds: z.array(z.enum(kafkaPoisonKinds)).min(1),
+        kinds: z.array(z.enum(poisonKinds)).min(1),
       })
       .strict(),
+    /**
+     * The schema-registry fault (demo/avro/): true registers a breaking v2 of the payment commands' subject (merchantId
+     * required, no default); the payment processor, reading with the latest version, dead-letters every v1 command.
+     * false rolls the change back (deletes that version), after which a replay of the dead letters succeeds.
+     */
+    avroBreakingChange: z.boolean(),
     slowConsumers: z.record(z.string(), z.number().int().min(0).max(600_000)),
     stoppedConsumers: z.array(z.string()),
     sqsFailureRate: rate,
@@ -74,6 +77,7 @@ export function quietFaults(): Faults {
     compensationDelayMs: 0,
     compensationNoReplyRate: 0,
     poison: { perMinute: 0, topic: "payment.AuthorizePayment", kinds: [...poisonKinds] },
+    avroBreakingChange: false,
     slowConsumers: {},
     stoppedConsumers: [],
     sqsFailureRate: 0,

@@ -2,9 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Producer } from "kafkajs";
 import type { DemoConfig } from "./config";
 import { MAX_PAYLOAD_BYTES } from "./consumers/envelope";
-import type { FaultStore, KafkaPoisonKind, PoisonKind } from "./faults";
+import type { FaultStore, PoisonKind } from "./faults";
 import { topicName } from "./kafka/topics";
-import { avroPaymentEvent, breakingChangeFor } from "./schemas";
 
 // Poison-message injector: produces broken records straight to a topic (bypassing the outbox).
 
@@ -28,12 +27,10 @@ export async function producePoison(
   producer: Producer,
   config: Pick<DemoConfig, "topicPrefix">,
   logicalTopic: string,
-  kind: KafkaPoisonKind,
+  kind: PoisonKind,
 ): Promise<void> {
   const topic = topicName(config, logicalTopic);
-  // Avro through the registry, after a breaking change the consumer's (latest) reader schema cannot resolve.
-  const { value, eventType } =
-    kind === "avro-breaking-change" ? { value: avroPaymentEvent(await breakingChangeFor(topic), randomUUID(), 1999), eventType: "PaymentAuthorized.Avro" } : poisonMessage(kind);
+  const { value, eventType } = poisonMessage(kind);
   await producer.send({
     topic,
     acks: -1,

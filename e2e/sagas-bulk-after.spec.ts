@@ -1,10 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { inArray } from "drizzle-orm";
 import { startDemo, type DemoApp } from "../demo/app";
+import { AvroSerde } from "../demo/avro/serde";
 import { configFromEnv } from "../demo/config";
 import { INVENTORY_GROUP } from "../demo/consumers/inventory-service";
 import { PAYMENT_GROUP } from "../demo/consumers/payment-processor";
 import { SHIPPING_GROUP } from "../demo/consumers/shipping-service";
+import { LEDGER_GROUP } from "../demo/consumers/ledger-service";
 import { connect } from "../demo/db/client";
 import { migrateDatabase } from "../demo/db/migrate";
 import { sagaInstances } from "../demo/db/schema";
@@ -76,6 +78,7 @@ test("a bulk saga action's verification fills each saga's After column without a
     await demo?.stop();
     if (ids.length) await db.delete(sagaInstances).where(inArray(sagaInstances.id, ids));
     await close();
-    await deleteKafka([BROKER], allTopics(config), [ORCHESTRATOR_GROUP, PAYMENT_GROUP, INVENTORY_GROUP, SHIPPING_GROUP].map((g) => `${prefix}${g}`)).catch(() => undefined);
+    await deleteKafka([BROKER], allTopics(config), [ORCHESTRATOR_GROUP, PAYMENT_GROUP, INVENTORY_GROUP, SHIPPING_GROUP, LEDGER_GROUP].map((g) => `${prefix}${g}`)).catch(() => undefined);
+    if (config.avro) await new AvroSerde(config.avro, config).deleteSubjects();
   }
 });

@@ -6,7 +6,8 @@ import { processedEvents } from "../db/schema";
 import type { FaultStore } from "../faults";
 import { buildDltHeaders, errorClassName } from "../kafka/dlt-headers";
 import { dlqTopic, topicName } from "../kafka/topics";
-import { decodeMessage, type DecodedEvent } from "./envelope";
+import type { AvroSerde } from "../avro/serde";
+import { decodeAvroMessage, decodeMessage, isConfluentFramed, type DecodedEvent } from "./envelope";
 
 // Idempotent Kafka consumer: per message, in ONE Postgres transaction, record (event_id, consumer) in
 // processed_events and do the work; a duplicate is skipped and counted. A failure is retried in-process
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   /** Topic-partitions handled concurrently (order within a partition is kept). Default 6. */
   partitionsConcurrently?: number;
   log?: (msg: string) => void;
+  /** Reads Avro records through the registry (demo/avro/); without it a framed record is a SerializationException. */
+  avro?: AvroSerde;
 }
 
 export interface RunnerStats {
@@ -142,7 +145,11 @@ export class ConsumerRunner {
     partition: number,
     message: EachMessagePayload["message"],
   ): Promise<void> {
-    const event = decodeMessage(message, `${topic}:${partition}:${message.offset}`);
+    const fallbackId = `${topic}:${partition}:${message.offset}`;
+    const event =
+      this.o.avro && isConfluentFramed(message.value)
+        ? await decodeAvroMessage(this.o.avro, logical, message, fallbackId)
+        : decodeMessage(message, fallbackId);
     const handler = this.o.handlers[logical];
     if (!handler) throw new Error(`no handler for topic ${topic}`);
     const duplicate = await this.o.db.transaction(async (tx) => {

@@ -119,6 +119,17 @@ export const payments = pgTable("payments", {
   updatedAt: tsz("updated_at").notNull().defaultNow(),
 });
 
+/** ledger-service's record of authorized payments (from the Avro payment.PaymentAuthorized events). */
+export const ledgerEntries = pgTable("ledger_entries", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  orderId: uuid("order_id").notNull().unique(),
+  customerId: text("customer_id").notNull(),
+  amountCents: integer("amount_cents").notNull(),
+  currency: text("currency").notNull(),
+  authorizedAt: tsz("authorized_at"),
+  recordedAt: tsz("recorded_at").notNull().defaultNow(),
+});
+
 export const inventoryReservations = pgTable("inventory_reservations", {
   id: uuid("id").primaryKey().defaultRandom(),
   orderId: uuid("order_id").notNull().unique(),

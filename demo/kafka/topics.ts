@@ -24,6 +24,7 @@ export const CONSUMED_TOPICS = [
   TOPICS.releaseInventory,
   TOPICS.scheduleShipment,
   TOPICS.stepReply,
+  TOPICS.paymentAuthorized,
 ];
 
 export const dlqTopic = (topic: string) => `${topic}.DLQ`;

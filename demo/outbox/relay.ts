@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { sql } from "drizzle-orm";
 import type { Producer } from "kafkajs";
+import type { AvroSerde } from "../avro/serde";
 import { queueUrl, type DemoConfig } from "../config";
 import type { DemoDb } from "../db/client";
 import type { FaultStore } from "../faults";
@@ -33,6 +34,8 @@ export interface RelayDeps {
   sqs?: SQSClient;
   /** The RabbitMQ part's publisher and routes; absent when RabbitMQ is not part of this run. */
   rabbit?: RabbitPart["relayTarget"];
+  /** Encodes the Avro topics' Kafka records (demo/avro/); absent: every record is JSON. */
+  avro?: AvroSerde;
   config: Pick<DemoConfig, "topicPrefix" | "sqsRoutes" | "sqs">;
   faults: FaultStore;
   batchSize?: number;
@@ -103,21 +106,27 @@ export class OutboxRelay {
 
   private async publish(rows: ClaimedRow[]): Promise<void> {
     const { producer, config, sqs } = this.deps;
-    // RabbitMQ first: while it is down nothing of the batch goes anywhere, so the retries of the batch
-    // do not re-send it to Kafka and SQS on every poll (the rows wait, with last_error, in the outbox).
-    await this.publishToRabbit(rows);
     // Consecutive rows per topic, in seq order: one batch request keeps the order per partition.
-    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    const byTopic = new Map<string, { key: string; value: string | Buffer; headers: Record<string, string> }[]>();
+    const avro = this.deps.avro;
     for (const r of rows) {
-      const topic = topicName(config, `${r.aggregate_type}.${r.event_type}`);
+      const logical = `${r.aggregate_type}.${r.event_type}`;
+      const topic = topicName(config, logical);
       const list = byTopic.get(topic) ?? [];
       list.push({
         key: r.aggregate_id,
-        value: JSON.stringify(r.payload),
+        // Only Kafka carries Avro: the SQS and RabbitMQ copies stay JSON for their consumers.
+        value: avro?.encodes(logical)
+          ? await avro.encode(logical, r.payload as Record<string, unknown>, new Date(r.created_at))
+          : JSON.stringify(r.payload),
         headers: { ...(r.headers ?? {}), "event-id": r.id, "event-type": r.event_type },
       });
       byTopic.set(topic, list);
     }
+    // Encoding first (a registry that is down fails the batch before anything is sent), then RabbitMQ: while it
+    // is down nothing of the batch goes anywhere, so the retries of the batch do not re-send it to Kafka and SQS
+    // on every poll (the rows wait, with last_error, in the outbox).
+    await this.publishToRabbit(rows);
     await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),

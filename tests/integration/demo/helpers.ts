@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
+import { AvroSerde } from "../../../demo/avro/serde";
 import { configFromEnv, type DemoConfig } from "../../../demo/config";
 import { allTopics } from "../../../demo/kafka/topics";
 import { deleteKafka, KAFKA_BROKERS } from "../../fixtures/kafka";
@@ -20,8 +21,10 @@ export function testConfig(databaseUrl: string): DemoConfig {
   };
 }
 
+/** Deletes the run's topics and groups, and its payment subjects in the registry (they carry the topic prefix). */
 export async function dropTestTopics(config: DemoConfig, groups: string[] = []): Promise<void> {
   await deleteKafka(config.brokers, allTopics(config), groups.map((g) => `${config.groupPrefix}${g}`));
+  if (config.avro) await new AvroSerde(config.avro, config).deleteSubjects();
 }
 
 export async function waitFor<T>(

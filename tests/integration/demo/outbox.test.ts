@@ -1,9 +1,11 @@
 import { eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SchemaRegistry } from "@kafkajs/confluent-schema-registry";
 import { createProducer } from "../../../demo/app";
+import { AvroSerde } from "../../../demo/avro/serde";
 import { orders, outboxEvents } from "../../../demo/db/schema";
 import { FaultStore, quietFaults } from "../../../demo/faults";
-import { createKafka, ensureTopics, topicName } from "../../../demo/kafka/topics";
+import { createKafka, ensureTopics, TOPICS, topicName } from "../../../demo/kafka/topics";
 import { enqueue } from "../../../demo/outbox/outbox";
 import { OutboxRelay } from "../../../demo/outbox/relay";
 import { placeOrder, randomOrder } from "../../../demo/orders";
@@ -101,6 +103,38 @@ describe("transactional outbox", () => {
       expect(await tdb.db.$count(outboxEvents, isNull(outboxEvents.publishedAt))).toBe(1);
       faults.patch({ relayPaused: false });
       expect(await relay.runOnce()).toBe(1);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it("writes the payment events in Avro; while the registry is unreachable the rows wait in the outbox, nothing is sent", async () => {
+    await tdb.db.delete(outboxEvents);
+    const kafka = createKafka(config);
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = topicName(config, TOPICS.paymentAuthorized);
+    await ensureTopics(admin, config, [topic]);
+    await admin.disconnect();
+    const orderId = "0b7c5f5e-1d2a-4c3b-9e8f-7a6b5c4d3e2f";
+    await enqueue(tdb.db, { aggregateType: "payment", eventType: "PaymentAuthorized", aggregateId: orderId, payload: { orderId, customerId: "cust-1", amountCents: 4_250 } });
+    const producer = createProducer(config);
+    await producer.connect();
+    try {
+      // Nothing listens on port 9: the encoder fails, the batch is not sent anywhere, the row keeps its error.
+      const down = new AvroSerde({ ...config.avro!, registryUrl: "http://127.0.0.1:9/apis/ccompat/v7" }, config);
+      expect(await new OutboxRelay({ db: tdb.db, producer, avro: down, config, faults: new FaultStore(quietFaults()) }).runOnce()).toBe(0);
+      const [waiting] = await tdb.db.select().from(outboxEvents).where(isNull(outboxEvents.publishedAt));
+      expect(waiting).toMatchObject({ aggregateId: orderId, attempts: 1 });
+      expect(waiting!.lastError).toMatch(/ECONNREFUSED|fetch failed|connect/i);
+
+      const avro = new AvroSerde(config.avro!, config);
+      expect(await new OutboxRelay({ db: tdb.db, producer, avro, config, faults: new FaultStore(quietFaults()) }).runOnce()).toBe(1);
+      const [record] = await readTopic(config.brokers, topic, 1, 300);
+      expect(record!.message.key!.toString()).toBe(orderId);
+      const decoded = (await new SchemaRegistry({ host: config.avro!.registryUrl }).decode(record!.message.value!)) as Record<string, unknown>;
+      expect(decoded).toMatchObject({ orderId, customerId: "cust-1", currency: "EUR" });
+      expect(Buffer.from(decoded.amount as Buffer).toString("hex")).toBe("109a"); // 4250 cents, exact
     } finally {
       await producer.disconnect();
     }

@@ -4,6 +4,7 @@ import { startDemo, type DemoApp } from "../../../demo/app";
 import { INVENTORY_GROUP } from "../../../demo/consumers/inventory-service";
 import { PAYMENT_GROUP } from "../../../demo/consumers/payment-processor";
 import { SHIPPING_GROUP } from "../../../demo/consumers/shipping-service";
+import { LEDGER_GROUP } from "../../../demo/consumers/ledger-service";
 import { orders, sagaCommands, sagaInstances, sagaSteps, type SagaStatus } from "../../../demo/db/schema";
 import { FaultStore, quietFaults } from "../../../demo/faults";
 import { placeOrder, randomOrder } from "../../../demo/orders";
@@ -24,7 +25,7 @@ describe("order-fulfilment saga on the real stack", () => {
   });
   afterAll(async () => {
     await app?.stop();
-    await dropTestTopics(config, [ORCHESTRATOR_GROUP, PAYMENT_GROUP, INVENTORY_GROUP, SHIPPING_GROUP]).catch(() => undefined);
+    await dropTestTopics(config, [ORCHESTRATOR_GROUP, PAYMENT_GROUP, INVENTORY_GROUP, SHIPPING_GROUP, LEDGER_GROUP]).catch(() => undefined);
     await tdb?.cleanup();
   });
 
