@@ -25,6 +25,18 @@ export interface ItemUpdate {
   attempt?: boolean;
 }
 
+/** How many items of a job are in each state (states with none are 0). */
+export async function itemStateCounts(db: ControlDb, jobId: string): Promise<Record<ReplayItemState, number>> {
+  const rows = await db
+    .select({ state: replayJobItems.state, n: sql<number>`count(*)::int` })
+    .from(replayJobItems)
+    .where(eq(replayJobItems.jobId, jobId))
+    .groupBy(replayJobItems.state);
+  const counts = { pending: 0, sending: 0, sent: 0, done: 0, skipped: 0, failed: 0 };
+  for (const r of rows) counts[r.state] = Number(r.n);
+  return counts;
+}
+
 /** Sets the state (and outcome) of many items in one statement. */
 export async function updateItems(db: ControlDb, jobId: string, updates: ItemUpdate[]): Promise<void> {
   if (updates.length === 0) return;

@@ -7,7 +7,8 @@ import type { JobQueue } from "~/server/jobs/job-queue";
 import { errorMessage } from "~/server/lib/errors";
 import type { ReplayJob } from "./dry-run";
 import type { ReplayExecutor } from "./executor";
-import { addCounters } from "./items";
+import { checkCompletion } from "./completion";
+import { addCounters, itemStateCounts } from "./items";
 import { replayExecutors } from "./executors";
 import { runMoveTask } from "./move-task";
 
@@ -141,7 +142,12 @@ export async function runReplaySlice(deps: ReplayDeps, jobId: string, slice: { r
       if (outcome.finished) {
         if (canary.state === "pending") continue; // watch the canary even when it was the whole job
         await executor.checkCameBack(false);
-        await transition(db, jobId, "completed", null, { finishedAt: new Date(), rate: null });
+        const check = checkCompletion((await loadJob(db, jobId))!, await itemStateCounts(db, jobId));
+        if (!check.complete) {
+          await transition(db, jobId, "paused", check.reason, { rate: null });
+          return;
+        }
+        await transition(db, jobId, "completed", null, { finishedAt: new Date(), rate: null, ...(check.counters ?? {}) });
         return;
       }
 
