@@ -3,7 +3,7 @@ import { Kafka, logLevel } from "kafkajs";
 import Long from "long";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DlqMessageDetail, DlqMessageSummary } from "~/server/dlq/messages";
-import { deleteKafka, kafkaDlqFixture, type DlqFixture, type DlqFixtureMessage } from "../fixtures/kafka";
+import { deleteKafka, kafkaDlqFixture, subscribeFromBeginning, type DlqFixture, type DlqFixtureMessage } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
 
@@ -269,7 +269,7 @@ beforeAll(async () => {
   const consumer = new Kafka({ clientId: "t-plain-consumer", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).consumer({ groupId: group });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: dlq.dlqTopic, fromBeginning: true });
+    await subscribeFromBeginning(consumer, [dlq.dlqTopic]);
     const read = new Set<string>();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the plain consumer read ${read.size} of ${total} records`)), 30_000);
