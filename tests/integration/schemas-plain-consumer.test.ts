@@ -76,6 +76,7 @@ message Order {
     string iban = 6;
   }
   repeated string items = 7;
+  map<string, int64> attributes = 8;
 }
 message Refund {
   string reason = 1;
@@ -132,12 +133,16 @@ function payment(i: number) {
   let cents = BigInt(((i * 7717) % 600_000) - 50_000);
   // Every tenth an integral amount ("150.00" is an integer once parsed: CEL compares it as an int).
   if (i % 10 === 0) cents = (cents / 100n) * 100n;
+  // On the threshold of the first predicate, and just above it.
+  if (i === 7) cents = 100_00n;
+  if (i === 8) cents = 100_01n;
   const brand = BRANDS[i % 3]!;
   const number = brand === "AMEX" ? `${i % 2 ? "37" : "34"}${String(i).padStart(13, "0")}` : `${brand === "VISA" ? "4" : "5"}${String(i).padStart(15, "0")}`;
   return {
     id: 9_007_199_254_740_000 + i * 3,
     amount: decimalBytes(cents),
-    createdAt: Date.UTC(2026, 0, 1) + i * 3 * 86_400_000 + i * 1234,
+    // A few before 1970 (negative milliseconds, rendered with a floor, not a truncation).
+    createdAt: i % 37 === 5 ? -i * 86_400_000 - 1 : Date.UTC(2026, 0, 1) + i * 3 * 86_400_000 + i * 1234,
     card: { number, brand },
     note: i % 4 === 0 ? null : i % 4 === 1 ? "retry later" : i % 4 === 2 ? `manual retry #${i}` : "ok",
     tags: i % 5 === 0 ? ["vip", "eu"] : i % 5 === 1 ? [] : ["standard"],
@@ -154,6 +159,7 @@ function order(j: number) {
     ...(j % 3 === 0 ? {} : { coupon: j % 3 === 1 ? "" : `SPRING${j}` }),
     ...(j % 5 === 0 ? {} : j % 5 < 3 ? { card: `4111${String(j).padStart(12, "0")}` } : { iban: `DE89370400440532${String(j).padStart(6, "0")}` }),
     items: j % 4 === 0 ? ["gift", "book"] : j % 4 === 1 ? [] : ["book"],
+    attributes: j % 3 === 2 ? {} : { risk: Long.fromNumber((j * 31) % 100), ...(j % 2 ? { retries: Long.fromNumber(j % 4) } : {}) },
   };
 }
 
@@ -185,6 +191,7 @@ const predicates: Array<{ name: string; cel: string; js: (v: Decoded, k: Decoded
   { name: "optional union, contains", cel: 'record.value.note != null && record.value.note.contains("retry")', js: (v) => isPayment(v) && v.note !== null && v.note.includes("retry") },
   { name: "Avro array membership", cel: '"vip" in record.value.tags', js: (v) => isPayment(v) && v.tags.includes("vip") },
   { name: "Avro long (an id near 2^53)", cel: "record.value.id % 2 == 0 && record.value.id > 9007199254740100", js: (v) => isPayment(v) && v.id % 2 === 0 && v.id > 9_007_199_254_740_100 },
+  { name: "Avro timestamp-millis before 1970", cel: 'timestamp(record.value.createdAt) < timestamp("1970-01-01T00:00:00Z")', js: (v) => isPayment(v) && v.createdAt < 0 },
   {
     name: "Avro timestamp-millis",
     cel: 'timestamp(record.value.createdAt) >= timestamp("2026-06-01T00:00:00Z")',
@@ -203,6 +210,8 @@ const predicates: Array<{ name: string; cel: string; js: (v: Decoded, k: Decoded
   { name: "Protobuf oneof member set", cel: "has(record.value.iban)", js: (v) => isOrder(v) && v.payment === "iban" },
   // An explicitly written "" is present; unset, the library leaves the prototype's null.
   { name: "Protobuf proto3 optional present", cel: "has(record.value.coupon)", js: (v) => isOrder(v) && v.coupon !== null },
+  { name: "Protobuf map entry (int64 values)", cel: 'has(record.value.attributes.risk) && record.value.attributes.risk >= 50', js: (v) => isOrder(v) && v.attributes.risk !== undefined && big(v.attributes.risk) >= 50n },
+  { name: "Protobuf map key present", cel: '"retries" in record.value.attributes', js: (v) => isOrder(v) && "retries" in v.attributes },
   { name: "Protobuf repeated membership", cel: '"gift" in record.value.items', js: (v) => isOrder(v) && v.items.includes("gift") },
   { name: "JSON Schema string and integer", cel: 'record.value.type.startsWith("order.") && record.value.sequence % 7 == 0', js: (v) => typeof v.type === "string" && v.type.startsWith("order.") && v.sequence % 7 === 0 },
   { name: "JSON Schema optional nested object", cel: 'has(record.value.source) && record.value.source.system == "billing"', js: (v) => typeof v.type === "string" && v.source !== undefined && v.source.system === "billing" },
@@ -217,6 +226,8 @@ const registry = new SchemaRegistry({ host: REGISTRY });
 const refundRegistry = new SchemaRegistry({ host: REGISTRY }, { [SchemaType.PROTOBUF]: { messageName: "Refund" } });
 const ids = { key: 0, payment: 0, money: 0, order: 0, event: 0 };
 const kinds = new Map<string, "payment" | "order" | "refund" | "unframed" | "event">();
+/** Which payment(n), order(n), event(n)... a message id holds. */
+const ordinals = new Map<string, number>();
 const excluded = new Set<string>();
 const plain = new Map<string, { key: Decoded; value: Decoded }>();
 let total = 0;
@@ -236,22 +247,22 @@ beforeAll(async () => {
   ids.event = (await registry.register({ type: SchemaType.JSON, schema: eventSchema }, opts(subjects.event))).id;
 
   // Interleaved formats over three partitions.
-  const values: Array<{ kind: "payment" | "order" | "refund" | "unframed" | "event"; value: Buffer }> = [];
+  const values: Array<{ kind: "payment" | "order" | "refund" | "unframed" | "event"; n: number; value: Buffer }> = [];
   for (let n = 0; n < Math.max(AVRO, ORDERS, EVENTS); n++) {
-    if (n < AVRO) values.push({ kind: "payment", value: await registry.encode(ids.payment, payment(n)) });
+    if (n < AVRO) values.push({ kind: "payment", n, value: await registry.encode(ids.payment, payment(n)) });
     if (n < ORDERS) {
       // The library writes `0, id, data`; Confluent's Protobuf framing has the message indexes before the data:
       // [0] is the single byte 0.
       const bytes = await registry.encode(ids.order, order(n));
-      values.push({ kind: "order", value: Buffer.concat([bytes.subarray(0, 5), Buffer.of(0), bytes.subarray(5)]) });
+      values.push({ kind: "order", n, value: Buffer.concat([bytes.subarray(0, 5), Buffer.of(0), bytes.subarray(5)]) });
     }
-    if (n < EVENTS) values.push({ kind: "event", value: await registry.encode(ids.event, event(n)) });
+    if (n < EVENTS) values.push({ kind: "event", n, value: await registry.encode(ids.event, event(n)) });
     if (n < REFUNDS) {
       // Refund is index [1] (count 1, index 1, zig-zag: 02 02); the library encodes the data, the test frames it.
       const bytes = await refundRegistry.encode(ids.order, { reason: n % 2 ? "duplicate charge" : "fraud", cents: Long.fromString(`-${n}9223372036854775`) });
-      values.push({ kind: "refund", value: Buffer.concat([bytes.subarray(0, 5), Buffer.of(2, 2), bytes.subarray(5)]) });
+      values.push({ kind: "refund", n, value: Buffer.concat([bytes.subarray(0, 5), Buffer.of(2, 2), bytes.subarray(5)]) });
     }
-    if (n < UNFRAMED) values.push({ kind: "unframed", value: await registry.encode(ids.order, { ...order(n), orderId: Long.fromNumber(7 + n, true) }) });
+    if (n < UNFRAMED) values.push({ kind: "unframed", n, value: await registry.encode(ids.order, { ...order(n), orderId: Long.fromNumber(7 + n, true) }) });
   }
   const messages: DlqFixtureMessage[] = [];
   for (const [i, { value }] of values.entries()) messages.push({ key: await registry.encode(ids.key, keyOf(i)), value, dlt: { partition: i % PARTITIONS } });
@@ -259,9 +270,10 @@ beforeAll(async () => {
   total = messages.length;
   // Offsets follow the send order within each partition.
   const next = Array.from({ length: PARTITIONS }, () => 0);
-  for (const [i, { kind }] of values.entries()) {
+  for (const [i, { kind, n }] of values.entries()) {
     const id = `${i % PARTITIONS}:${next[i % PARTITIONS]!++}`;
     kinds.set(id, kind);
+    ordinals.set(id, n);
     if (kind === "refund" || kind === "unframed") excluded.add(id);
   }
 
@@ -349,7 +361,11 @@ describe("CEL over decoded fields matches a plain consumer using the registry's 
   });
 
   it("the decoded JSON of the detail equals the library's decoded value (representation differences normalised)", async () => {
-    const sample = sorted(plain.keys()).filter((_, n) => n % 9 === 0);
+    // Every seventh record, and the edge cases: pre-1970 timestamps, the decimals on the threshold, Orders
+    // without a total.
+    const edge = (id: string, n: number) => (kinds.get(id) === "payment" && (n % 37 === 5 || n === 7 || n === 8)) || (kinds.get(id) === "order" && n % 10 === 9);
+    const sample = sorted(plain.keys()).filter((id, at) => at % 7 === 0 || edge(id, ordinals.get(id)!));
+    expect(sample.filter((id) => edge(id, ordinals.get(id)!))).toHaveLength(4 + 2 + 10);
     const seen = new Set<string>();
     for (const id of sample) {
       const { key, value } = plain.get(id)!;
@@ -428,7 +444,7 @@ describe("CEL over decoded fields matches a plain consumer using the registry's 
 });
 
 /** The 64-bit integer fields of these .proto files (rendered as strings). */
-const LONG_FIELDS = new Set(["order_id", "units", "cents"]);
+const LONG_FIELDS = new Set(["order_id", "units", "cents", "risk", "retries"]);
 
 /** .proto names as the library's protobufjs.parse (without keepCase) gives them; 64-bit integers as strings. */
 function snakeToCamel(value: unknown, field = ""): unknown {
