@@ -1,17 +1,20 @@
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { desc, eq } from "drizzle-orm";
+import { Kafka, logLevel, type Consumer } from "kafkajs";
 import protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "~/server/db/schema";
 import { schemaDecoderFor } from "~/server/dlq/schema-decoders";
 import { confluentFrame } from "~/server/schemas/wire-format";
-import { avroEncoder } from "../fixtures/avro-bigint";
-import { kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
+import { avroEncoder, bigLongHook } from "../fixtures/avro-bigint";
+import { deleteKafka, kafkaDlqFixture, subscribeFromBeginning, type DlqFixture } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
 
 // Edit and replay of schema-encoded dead letters on the real Apicurio Registry and Kafka: the operator edits the
 // decoded JSON, picks a registered version, and the copy is re-encoded in the Confluent wire format; read back
-// by decoding with the schema fetched from the registry (avsc / protobufjs directly, not the product's decoder).
+// by a plain kafkajs consumer that decodes with the registry client library @kafkajs/confluent-schema-registry
+// (its own avsc / protobufjs / ajv and its own schema lookups, not the product's decoder).
 
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-se-src");
@@ -61,6 +64,17 @@ let original: Buffer;
 let orderBytes: Buffer;
 let Order: protobuf.Type;
 
+// The plain consumer's registry clients. avsc's default long (the library's) refuses values beyond 2^53, so
+// longs are bigint, as a consumer of 64-bit ids configures it. The library reads a Protobuf value as the file's
+// first message type (or the one named in its options) and writes or reads no message indexes
+// (kafkajs/confluent-schema-registry#248): Order, the second message, is read with it named.
+const library = new SchemaRegistry({ host: REGISTRY }, { [SchemaType.AVRO]: { typeHook: bigLongHook as never } });
+const orderLibrary = new SchemaRegistry({ host: REGISTRY }, { [SchemaType.PROTOBUF]: { messageName: "Order" } });
+const group = uniqueName("t-se-group");
+let consumer: Consumer;
+/** Every record the plain consumer has read, by `topic/partition:offset`. */
+const consumed = new Map<string, Buffer>();
+
 beforeAll(async () => {
   for (const subject of Object.values(subjects)) await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
   ids.v1 = await register(subjects.value, JSON.stringify(v1));
@@ -81,6 +95,15 @@ beforeAll(async () => {
     ],
   });
   orders = await kafkaDlqFixture({ topic: orderTopic, partitions: 1, messages: [{ key: "o-1", value: orderBytes }] });
+  // A plain consumer on the two topics replays write to, from the beginning, in its own group.
+  consumer = new Kafka({ clientId: "t-se-plain-consumer", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).consumer({ groupId: group });
+  await consumer.connect();
+  await subscribeFromBeginning(consumer, [source, orderTopic]);
+  void consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      consumed.set(`${topic}/${partition}:${message.offset}`, message.value!);
+    },
+  });
 
   api = await ApiHarness.start({
     kafka: [{ name: "local", brokers: [KAFKA_BROKER], schemaRegistry: { url: REGISTRY }, replay: { allowEdit: true } }],
@@ -92,6 +115,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await consumer?.disconnect().catch(() => undefined);
+  await deleteKafka([KAFKA_BROKER], [], [group]).catch(() => undefined);
   await dlq?.cleanup().catch(() => undefined);
   await orders?.cleanup().catch(() => undefined);
   await api?.close();
@@ -106,20 +131,27 @@ const edit = (input: Record<string, unknown>, token = editor, at: DlqFixture = d
   api.call("replay.edit", { kind: "mutation", input: { kind: "kafka", connection: "local", dlq: at.dlqTopic, id: "0:0", ...input }, headers: as(token) });
 const errorOf = (response: { body: unknown }) => (response.body as { error: { json: { message: string } } }).error.json.message;
 
+/** The replayed copy's value as the plain consumer read it from the topic. */
 async function copyOf(response: { status: number; body: unknown }, topic = source): Promise<Buffer> {
   expect(response.status, JSON.stringify(response.body)).toBe(200);
   const { targetPosition } = (response.body as { result: { data: { json: { targetPosition: string } } } }).result.data.json;
-  const [partition, offset] = targetPosition.split(":").map(Number) as [number, number];
-  const [copy] = await api.connections.kafka.get("local")!.readRecords(topic, partition, offset);
-  return copy!.value!;
+  const key = `${topic}/${targetPosition}`;
+  for (const deadline = Date.now() + 20_000; !consumed.has(key); await new Promise((resolve) => setTimeout(resolve, 50))) {
+    if (Date.now() > deadline) throw new Error(`the plain consumer has not read ${key}`);
+  }
+  return consumed.get(key)!;
 }
 
-/** Reads framed Avro with the schema the registry holds for the id in the frame (a plain consumer's view). */
-async function readBack(bytes: Buffer): Promise<{ schemaId: number; value: Record<string, unknown> }> {
+/**
+ * Framed Avro decoded by the library's registry.decode, and the registered version the library's own lookup
+ * gives for the id in the frame (getRegistryId(subject, version) for each version of the subject).
+ */
+async function readBack(bytes: Buffer): Promise<{ schemaId: number; version: number; value: Record<string, unknown> }> {
   expect(bytes[0]).toBe(0);
   const schemaId = bytes.readInt32BE(1);
-  const { schema } = await sr<{ schema: string }>("GET", `/schemas/ids/${schemaId}`);
-  return { schemaId, value: avroEncoder(JSON.parse(schema) as object).fromBuffer(bytes.subarray(5)) as Record<string, unknown> };
+  const versions = await Promise.all([1, 2].map(async (version) => ({ version, id: await library.getRegistryId(subjects.value, version) })));
+  const version = versions.find((v) => v.id === schemaId)?.version ?? 0;
+  return { schemaId, version, value: (await library.decode(bytes)) as Record<string, unknown> };
 }
 
 async function lastAudit(): Promise<Record<string, unknown>> {
@@ -167,14 +199,14 @@ describe("edit and replay of schema-encoded values", () => {
     expect(errorOf(sameV1)).toMatch(/Nothing was edited/);
 
     const asV2 = await readBack(await copyOf(await edit({ schemaVersion: 2 })));
-    expect(asV2.schemaId).toBe(ids.v2);
+    expect(asV2).toMatchObject({ schemaId: ids.v2, version: 2 });
     expect(asV2.value).toMatchObject({ id: 9_223_372_036_854_775_807n, card: { number: "4111111111111111" }, merchant: "unknown" });
   });
 
   it("an edited field re-encoded with v1 and with v2 reads back as edited, every digit kept; the audit row keeps the diff and the version", async () => {
     const edited = paymentJson.replace("-1234567890123456789.01", "98765432109876543210.99").replace('"ünïcode ✓"', "null");
     const withV1 = await readBack(await copyOf(await edit({ value: edited, note: "fix amount" })));
-    expect(withV1.schemaId).toBe(ids.v1);
+    expect(withV1).toMatchObject({ schemaId: ids.v1, version: 1 });
     expect(withV1.value.id).toBe(9_223_372_036_854_775_807n);
     expect(BigInt(`0x${(withV1.value.amount as Buffer).toString("hex")}`)).toBe(9876543210987654321099n);
     expect(withV1.value.note).toBeNull();
@@ -189,7 +221,7 @@ describe("edit and replay of schema-encoded values", () => {
     expect(JSON.stringify(row.parameters)).not.toContain("4111111111111111");
 
     const withV2 = await readBack(await copyOf(await edit({ value: edited.replace(/}$/, ',"merchant":"acme"}'), schemaVersion: 2 })));
-    expect(withV2.schemaId).toBe(ids.v2);
+    expect(withV2).toMatchObject({ schemaId: ids.v2, version: 2 });
     expect(withV2.value).toMatchObject({ id: 9_223_372_036_854_775_807n, merchant: "acme", note: null });
     expect((await lastAudit()).parameters).toMatchObject({ details: { diff: { schema: { from: { schemaId: ids.v1, version: 1 }, to: { schemaId: ids.v2, version: 2 } }, value: { changedPaths: ["amount", "note", "merchant"] } } } });
   });
@@ -220,8 +252,10 @@ describe("edit and replay of schema-encoded values", () => {
     const copy = await copyOf(await edit({ value: '{"id":18446744073709551615,"cents":-9223372036854775808,"state":"paid"}' }, editor, orders), orderTopic);
     // Magic byte, the same schema id, message indexes [1] (count 1, index 1, zig-zag: 2 2), then the data.
     expect(copy.subarray(0, 7)).toEqual(Buffer.concat([orderBytes.subarray(0, 5), Buffer.from([2, 2])]));
-    const decoded = Order.toObject(Order.decode(copy.subarray(7)), { longs: String });
-    expect(decoded).toEqual({ id: "18446744073709551615", cents: "-9223372036854775808", state: "paid" });
+    // The library, told the type, reads the data after the indexes with the schema it fetches for the id.
+    const decoded = (await orderLibrary.decode(Buffer.concat([copy.subarray(0, 5), copy.subarray(7)]))) as protobuf.Message;
+    expect(decoded.$type.fullName).toBe(".redrive.editorders.Order");
+    expect(decoded.toJSON()).toEqual({ id: "18446744073709551615", cents: "-9223372036854775808", state: "paid" });
     expect(errorOf(await edit({ value: '{"id":1,"cents":"x"}' }, editor, orders))).toMatch(/cents: expected int64/);
   });
 
@@ -231,5 +265,7 @@ describe("edit and replay of schema-encoded values", () => {
     const copy = await copyOf(await edit({ id: "0:1", value: '{"type":"refunded","sequence":2}' }));
     expect(copy.readInt32BE(1)).toBe(ids.event);
     expect(copy.subarray(5).toString()).toBe('{"type":"refunded","sequence":2}');
+    // The library validates it against the schema it fetches for the id as it decodes.
+    expect(await library.decode(copy)).toEqual({ type: "refunded", sequence: 2 });
   });
 });
