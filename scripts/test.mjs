@@ -24,7 +24,7 @@ const steps = [
   { name: "integration", command: [bin("vitest"), "run", "--project", "integration", ...vitestJson("integration")], stack: true, report: "vitest" },
   { name: "build", command: ["npm", "run", "build"] },
   // The artifact users deploy: .next/standalone copied away from the checkout, on the embedded PostgreSQL.
-  { name: "standalone", command: ["node", "scripts/smoke-standalone.mjs"] },
+  { name: "standalone", command: ["node", "scripts/smoke-standalone.mjs"], stack: true },
   { name: "e2e", command: [bin("playwright"), "test", "--reporter=list,json"], stack: true, report: "playwright" },
 ];
 

@@ -12,9 +12,10 @@
  * over its deadline or out of memory, or whose scan is cancelled, ends its worker (Piscina terminates a
  * thread whose running task is aborted) and the scan stops with a clear message.
  */
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import pLimit from "p-limit";
 import { Piscina } from "piscina";
 import { checkExpression, FilterSyntaxError } from "./cel-eval";
@@ -27,6 +28,8 @@ export type { FilterInput, FilterRecord };
 
 /** Each batch must be evaluated within this (its worker is ended otherwise). */
 export const BATCH_DEADLINE_MS = Number(process.env.REDRIVE_FILTER_DEADLINE_MS ?? 3_000);
+/** A batch whose worker has not started evaluating it by then fails (a new worker loads the CEL engine first). */
+const WORKER_START_MS = Number(process.env.REDRIVE_FILTER_START_MS ?? 120_000);
 /** Heap of each filter worker. */
 export const WORKER_HEAP_MB = 256;
 const BATCH_RECORDS = 500;
@@ -47,6 +50,8 @@ export class FilterStopped extends DomainError {
 
 interface Pool {
   piscina: Piscina;
+  /** Batches handed over whose worker has not started evaluating: a worker that fails to load stops them. */
+  waiting: Set<(error: Error) => void>;
   /** Batches handed to Piscina at most one per thread, so a deadline counts running time, not queueing. */
   slots: ReturnType<typeof pLimit>;
   ended: number;
@@ -62,6 +67,8 @@ function workerFile(): string {
 
 function pool(): Pool {
   if (holder.__redriveFilterPool) return holder.__redriveFilterPool;
+  const file = fileURLToPath(workerFile());
+  if (!existsSync(file)) throw new FilterStopped(`The filter failed: the filter workers cannot start, ${file} is missing from this installation.`, "failed");
   const piscina = new Piscina({
     filename: workerFile(),
     minThreads: 0,
@@ -73,12 +80,18 @@ function pool(): Pool {
     // is bounded by the batch deadline, the heap limit and the per-user cap on scans.
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
   });
-  const created: Pool = { piscina, slots: pLimit(THREADS), ended: 0, evaluating: 0 };
+  const created: Pool = { piscina, waiting: new Set(), slots: pLimit(THREADS), ended: 0, evaluating: 0 };
   // A worker ended by an abort or its heap limit: Piscina replaces it; count it for tests and metrics.
   piscina.on("workerDestroy", () => {
     created.ended += 1;
   });
-  piscina.on("error", () => undefined);
+  // A worker that cannot load (a file missing from an installation, a broken import) never starts a batch: fail
+  // the batches waiting for one with its error, instead of leaving the scan running until the start timeout.
+  piscina.on("error", (error: unknown) => {
+    const reason = new Error(`the filter workers could not start: ${error instanceof Error ? error.message : String(error)}`);
+    for (const fail of created.waiting) fail(reason);
+    created.waiting.clear();
+  });
   holder.__redriveFilterPool = created;
   return created;
 }
@@ -135,21 +148,31 @@ async function runBatch(task: PackedBatch, signal: AbortSignal | undefined): Pro
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
     let evaluating = false;
-    const started = waitAsync(task.started, 0, 0, 120_000);
-    const arm = () => {
+    let startFailure: Error | undefined;
+    const failStart = (error: Error) => {
+      startFailure = error;
+      deadline.abort();
+    };
+    current.waiting.add(failStart);
+    const started = waitAsync(task.started, 0, 0, WORKER_START_MS);
+    const arm = (outcome: string) => {
+      current.waiting.delete(failStart);
       if (finished) return;
+      if (outcome === "timed-out") return failStart(new Error(`no filter worker started within ${WORKER_START_MS / 1000} s`));
       evaluating = true;
       current.evaluating += 1;
       timer = setTimeout(() => deadline.abort(), BATCH_DEADLINE_MS).unref();
     };
     if (typeof started.value !== "string") void started.value.then(arm);
-    else arm();
+    else arm(started.value);
     try {
       const transferList = [task.data.buffer, task.records.buffer, task.headers.buffer] as ArrayBuffer[];
       return (await piscina.run(task, { signal: abort, transferList })) as Uint8Array;
     } catch (error) {
+      if (startFailure) throw stopped(startFailure, false, false);
       throw stopped(error, signal?.aborted === true, deadline.signal.aborted);
     } finally {
+      current.waiting.delete(failStart);
       finished = true;
       if (evaluating) current.evaluating -= 1;
       clearTimeout(timer);
