@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FilterInput } from "~/server/dlq/filter";
+import type { FilterRecord } from "~/server/dlq/filter";
 
 // A filter whose workers cannot start (an installation missing the worker's files, a broken import) fails at
 // once with that reason, instead of leaving the scan "running" until the start timeout and then blaming the
 // expression. The pool is process-wide: each case starts from none and removes its own.
 
 const holder = globalThis as unknown as { __redriveFilterPool?: { piscina: { destroy(): Promise<void> } } };
-const record = { partition: 0, offset: 0, timestampMs: 0, key: null, value: Buffer.from('{"n":2}'), headers: [], failure: null } as unknown as FilterInput;
+const record = { partition: 0, offset: 0, timestampMs: 0, key: null, value: Buffer.from('{"n":2}'), headers: [], failure: null } as unknown as FilterRecord;
 const roots: string[] = [];
 
 async function matchWithRoot(root: string): Promise<unknown> {
