@@ -18,9 +18,11 @@ const nextConfig = {
       "./server/schemas/*.ts",
       "./server/lib/*.ts",
       "./server/brokers/sqs/sns-envelope.ts",
-      "./node_modules/@marcbachmann/cel-js/**/*",
-      "./node_modules/re2js/**/*",
-      "./node_modules/zod/**/*",
+      // The workers' packages whole (tracing sees only what the bundle itself requires of them, e.g. not
+      // ajv/dist/2019.js), with their dependencies.
+      ...["@marcbachmann/cel-js", "re2js", "zod", "avsc", "protobufjs", "long", "ajv", "fast-deep-equal", "fast-uri", "json-schema-traverse", "require-from-string"].map(
+        (name) => `./node_modules/${name}/**/*`,
+      ),
     ],
   },
   // Native, WASM and socket-heavy server libraries are loaded by Node at run time, not bundled.
