@@ -59,6 +59,11 @@ export function SchemaPart({ part, schema }: { part: "key" | "value"; schema: Sc
           <dd className="inline">{ID_SOURCE[schema.idSource ?? ""] ?? "—"}</dd>
         </div>
       </dl>
+      {schema.status === "decoded" && schema.note ? (
+        <p className="text-xs text-amber-800" data-testid={`${testId}-framing-note`}>
+          Decoded, but {schema.note}.
+        </p>
+      ) : null}
       {schema.validation && schema.validation.valid === false ? (
         <p className="text-xs text-amber-800">Does not validate against its schema: {schema.validation.errors.join("; ")}</p>
       ) : null}

@@ -106,14 +106,14 @@ export interface SchemaBadge {
   schemaId: number | null;
   subject: string | null;
   version: number | null;
-  /** Why the value is shown as bytes (null when decoded). */
+  /** Why the value is shown as bytes; when decoded, what is odd about its framing (null when nothing is). */
   note: string | null;
 }
 
 export function schemaBadge(decoding: PayloadDecoding | null | undefined): SchemaBadge | null {
   if (!decoding) return null;
   if (decoding.status === "decoded") {
-    return { status: "decoded", format: decoding.format, schemaId: decoding.schemaId, subject: decoding.subject ?? null, version: decoding.version ?? null, note: null };
+    return { status: "decoded", format: decoding.format, schemaId: decoding.schemaId, subject: decoding.subject ?? null, version: decoding.version ?? null, note: decoding.framingNote ?? null };
   }
   return { status: decoding.status, format: null, schemaId: decoding.schemaId ?? null, subject: null, version: null, note: decoding.note };
 }

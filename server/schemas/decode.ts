@@ -38,6 +38,8 @@ export interface DecodedPayload {
   json: string;
   /** JSON Schema: the writer schema's verdict on the value. */
   validation?: JsonSchemaVerdict;
+  /** Set when the bytes were read despite framing that is not quite the wire format (what a person should know). */
+  framingNote?: string;
 }
 
 export interface UndecodedPayload {
@@ -62,7 +64,7 @@ interface Compiled {
   subjects: Array<{ subject: string; version: number }>;
   /** The referenced schemas, dependencies first (what compileDecoder needs besides the schema). */
   refs: Array<{ name: string; schema: string }>;
-  decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation">;
+  decode(data: Uint8Array, locator: SchemaLocator, headers: ReadonlyMap<string, Uint8Array | null>, part: RecordPart): Pick<DecodedPayload, "json" | "messageType" | "validation" | "framingNote">;
 }
 
 /** What a filter worker needs to decode with a writer's schema on its own thread (structured-cloneable). */
@@ -268,8 +270,22 @@ export function compileDecoder(schema: RegisteredSchema, refs: Array<{ name: str
           // writes message indexes; a Ref is taken only when it names a type of this schema.
           const ref = readApicurioRef(bytes, locator.dataOffset);
           if (ref && proto.hasType(ref.name)) return proto.decode(bytes.subarray(ref.dataOffset), { typeName: ref.name });
-          const { indexes, dataOffset } = readMessageIndexes(bytes, locator.dataOffset);
-          return proto.decode(bytes.subarray(dataOffset), { indexes });
+          try {
+            const { indexes, dataOffset } = readMessageIndexes(bytes, locator.dataOffset);
+            return proto.decode(bytes.subarray(dataOffset), { indexes });
+          } catch (error) {
+            // Some serializers (@kafkajs/confluent-schema-registry among them) write no message indexes: the data
+            // follows the id. Such bytes never start with 0 (no field number 0), so [0] was not read; try the
+            // file's first message on the data itself, and say so, or report the original failure.
+            if (bytes[locator.dataOffset] === 0) throw error;
+            let decoded: { json: string; messageType: string };
+            try {
+              decoded = proto.decode(bytes.subarray(locator.dataOffset), { indexes: [0] });
+            } catch {
+              throw error;
+            }
+            return { ...decoded, framingNote: "written without Confluent message indexes (read as the schema's first message type); Confluent's own deserializers cannot read it" };
+          }
         }
         // Apicurio: a Ref naming the type before the data, or the type in a header, or the file's first message.
         const ref = readApicurioRef(bytes, 0);

@@ -23,7 +23,8 @@ import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
 //   (kafkajs/confluent-schema-registry#152, #248). The Order values below are framed with Confluent's [0]
 //   index byte (which the library's trim skips); Refund values use index [1], which the library cannot read.
 // - Values exactly as the library's own encode writes them (no message index at all) are not Confluent's wire
-//   format: Redrive reports them as not decodable, the library reads them. Kept in the topic, excluded.
+//   format: Redrive reads them as the schema's first message and flags the framing, as the library reads them.
+//   Kept in the topic, excluded from the CEL comparison, compared on their own.
 
 const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-pc-src");
@@ -425,21 +426,24 @@ describe("CEL over decoded fields matches a plain consumer using the registry's 
     expect(sorted(matched)).toEqual(sorted(refunds.filter((_, n) => n % 2 === 0)));
   });
 
-  it("excluded, as they are not Confluent's wire format: values exactly as the library encodes Protobuf (no message index)", async () => {
+  it("values exactly as the library encodes Protobuf (no message index): Redrive reads them as the library does, and flags the framing", async () => {
     const unframed = sorted([...kinds].filter(([, k]) => k === "unframed").map(([id]) => id));
     expect(unframed).toHaveLength(UNFRAMED);
     const readByLibrary: string[] = [];
+    const readByRedrive: string[] = [];
     for (const id of unframed) {
       const [partition, offset] = id.split(":").map(Number) as [number, number];
       const [record] = await api.connections.kafka.get("local")!.readRecords(dlq.dlqTopic, partition, offset);
       // The library reads back what it wrote.
       readByLibrary.push(((await registry.decode(Buffer.from(record!.value!))) as Decoded).orderId.toString());
       const { schemas } = await detail(id);
-      // Read by the Confluent rule, the data's first bytes are taken as message indexes: Redrive says it cannot
-      // decode them rather than showing a wrong value.
-      expect(schemas.value, id).toMatchObject({ status: "decode-failed", schemaId: ids.order });
+      // Not readable by the Confluent rule (the data's first bytes would be message indexes): read as the schema's
+      // first message instead, and the detail says the framing is not Confluent's.
+      expect(schemas.value, id).toMatchObject({ status: "decoded", schemaId: ids.order, note: expect.stringMatching(/without Confluent message indexes/) });
+      readByRedrive.push(String((JSON.parse(schemas.value!.json!) as { order_id: number | string }).order_id));
     }
     expect(readByLibrary.sort()).toEqual(["7", "8", "9"]);
+    expect(readByRedrive.sort()).toEqual(readByLibrary);
   });
 });
 
