@@ -93,7 +93,8 @@ try {
     // The detail opens under the list: once loaded, scroll it up with the last rows of the list above it.
     await shoot(
       'dlq-messages',
-      () => detail.getByTestId('detail-payload').waitFor({ timeout: 20_000 }),
+      // A schema-encoded value shows its decoded JSON first (the raw bytes stay folded).
+      () => detail.getByTestId('detail-payload').or(detail.getByTestId('detail-schema-value-json')).first().waitFor({ timeout: 20_000 }),
       () =>
         detail.evaluate((element) => {
           element.scrollIntoView({ block: 'start' });
@@ -101,6 +102,25 @@ try {
         }),
     );
   } else console.warn('[screenshots] no Kafka DLQ yet: skipped dlq-messages.png');
+
+  // The demo's breaking schema change (faults: avroBreakingChange): an Avro dead letter with its diff and verdict.
+  const avroDlq = process.env.SCREENSHOTS_SCHEMA_DLQ || 'payment.PaymentAuthorized.DLQ';
+  if (kafkaDlqs.some((d) => d.name === avroDlq)) {
+    await page.goto(`/dlqs/kafka/${encodeURIComponent(CONNECTION)}/${encodeURIComponent(avroDlq)}`);
+    const messages = page.locator('#dlq-panel-messages');
+    await messages.getByTestId('dlq-message-row').first().waitFor({ timeout: 30_000 });
+    await messages.getByTestId('dlq-message-row').first().click();
+    const evolution = messages.getByTestId('message-detail').getByTestId('schema-evolution');
+    await shoot(
+      'schema-evolution',
+      () => evolution.getByTestId('schema-verdict').waitFor({ timeout: 30_000 }),
+      () =>
+        evolution.evaluate((element) => {
+          element.scrollIntoView({ block: 'start' });
+          window.scrollBy(0, -120);
+        }),
+    );
+  } else console.warn(`[screenshots] no ${avroDlq} yet: skipped schema-evolution.png`);
 
   await page.goto('/replays');
   await shoot('replays');
