@@ -42,10 +42,13 @@ let dlq: DlqFixture;
 let avroKey: Buffer;
 let registry: SchemaRegistry;
 
-// The DLQ's records (all in partition 0): a text key, an Avro key, a JSON key with a masked field.
+// The DLQ's records (all in partition 0): a text key, an Avro key, a JSON key with a masked field, a binary key.
 const TEXT = "0:0";
 const AVRO = "0:1";
 const MASKED = "0:2";
+const BINARY = "0:3";
+// A registry URL nothing listens on: the "down" connection reads the same DLQ with its registry unavailable.
+const NOWHERE = "http://127.0.0.1:9/apis/ccompat/v7";
 
 beforeAll(async () => {
   await sr("PUT", `/config/${encodeURIComponent(keySubject)}`, { compatibility: "BACKWARD" });
@@ -59,11 +62,15 @@ beforeAll(async () => {
       { key: "order-1", value: '{"a":1}' },
       { key: avroKey, value: "plain text value" },
       { key: maskedKey, value: '{"a":2}' },
+      { key: Buffer.from([0xff, 0x00, 0x01]), value: '{"a":3}' },
     ],
   });
   registry = new SchemaRegistry({ host: REGISTRY });
   api = await ApiHarness.start({
-    kafka: [{ name: "local", brokers: [KAFKA_BROKER], schemaRegistry: { url: REGISTRY }, replay: { allowEdit: true } }],
+    kafka: [
+      { name: "local", brokers: [KAFKA_BROKER], schemaRegistry: { url: REGISTRY }, replay: { allowEdit: true } },
+      { name: "down", brokers: [KAFKA_BROKER], schemaRegistry: { url: NOWHERE }, replay: { allowEdit: true } },
+    ],
     payloads: { readRoles: ["viewer", "operator", "admin"], masking: [{ path: "value.card.number", exemptRoles: ["admin"] }] },
   });
   // The admin is exempt from the card mask; the operator may edit, but the mask hides a field of one key from it.
@@ -81,7 +88,8 @@ afterAll(async () => {
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 const edit = (id: string, input: Record<string, unknown>, token = editor) =>
   api.call("replay.edit", { kind: "mutation", input: { kind: "kafka", connection: "local", dlq: dlq.dlqTopic, id, ...input }, headers: as(token) });
-const editable = <T>(id: string, token = editor) => api.data<T>("replay.editable", { kind: "query", input: { kind: "kafka", connection: "local", dlq: dlq.dlqTopic, id }, headers: as(token) });
+const editable = <T>(id: string, token = editor, connection = "local") =>
+  api.data<T>("replay.editable", { kind: "query", input: { kind: "kafka", connection, dlq: dlq.dlqTopic, id }, headers: as(token) });
 const errorOf = (response: { body: unknown }) => (response.body as { error: { json: { message: string } } }).error.json.message;
 
 interface Copy {
@@ -143,6 +151,27 @@ describe("edit and replay of Kafka keys", () => {
     // The value has no masked field: it stays editable for that role.
     expect(hidden.valueEditable).toBe(true);
     expect((await editable<{ key: EditableKey }>(MASKED)).key).toMatchObject({ text: maskedKey, editable: true });
+  });
+
+  it("a binary key, and an Avro key while the registry is unavailable, are not editable, each with its reason", async () => {
+    const binary = await editable<{ key: EditableKey; valueEditable: boolean }>(BINARY);
+    expect(binary.key).toMatchObject({ text: null, editable: false, schema: null });
+    expect(binary.key.note).toMatch(/^The key is binary/);
+    expect(binary.valueEditable).toBe(true);
+
+    const down = await editable<{ key: EditableKey; value: string }>(AVRO, editor, "down");
+    expect(down.key).toMatchObject({ text: null, editable: false, schema: null });
+    expect(down.key.note).toMatch(/^The key is schema-encoded but cannot be decoded now \(.*schema registry unavailable/);
+    expect(down.value).toBe("plain text value");
+    const before = await produced();
+    const onDown = await api.call("replay.edit", {
+      kind: "mutation",
+      input: { kind: "kafka", connection: "down", dlq: dlq.dlqTopic, id: AVRO, key: '{"id":"o-8","shard":3}' },
+      headers: as(editor),
+    });
+    expect(onDown.status).toBe(412);
+    expect(errorOf(onDown)).toMatch(/^The key is schema-encoded but cannot be decoded now/);
+    expect(await produced()).toBe(before);
   });
 
   it("a text key edited: the copy carries the new key and the original value bytes; the audit diff has the key change", async () => {
