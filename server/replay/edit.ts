@@ -1,7 +1,7 @@
 /**
- * Edit and replay: an operator changes the payload and/or the headers (Kafka) or message attributes (SQS)
- * of one dead letter and replays the edited copy, with the same replay headers, metadata and loop guard as
- * a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
+ * Edit and replay: an operator changes the payload, the record key (Kafka) and/or the headers (Kafka) or message
+ * attributes (SQS) of one dead letter and replays the edited copy, with the same replay headers, metadata and
+ * loop guard as a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
  */
 import { subscriberOf } from "./sns-replay";
 import type { SnsDeliveryFailure } from "~/server/brokers/sqs/sns";
@@ -34,7 +34,7 @@ import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 import { formatLogPosition } from "~/server/lib/message-id";
 import type { RecordPart, SchemaDecoder } from "~/server/schemas";
 import { EditInvalid } from "./refused";
-import { PART_WORDS, reencodePart, type SchemaChange } from "./schema-edit";
+import { PART_WORDS, reencodePart, type RecordPartBytes, type SchemaChange } from "./schema-edit";
 
 /** What the operator changed. Undefined parts stay as they were, byte for byte. */
 export interface MessageEdit {
@@ -269,7 +269,7 @@ interface EditedPart {
  * (`<topic>-key` / `<topic>-value`); any other part as UTF-8 text, valid JSON when the original is JSON.
  */
 async function editKafkaPart(
-  record: { bytes: Uint8Array | null; headers: ReadonlyMap<string, Uint8Array | null> },
+  record: RecordPartBytes,
   part: RecordPart,
   topic: string,
   change: { text?: string; schemaVersion?: number },
@@ -293,8 +293,8 @@ async function editKafkaPart(
 // ---- Kafka -----------------------------------------------------------------------------------------------
 
 /**
- * Replays an edited copy of one Kafka dead letter: the edited value (or the original bytes) and the edited
- * headers, minus the DLQ's error headers unless kept, plus the replay id, count and origin; produced
+ * Replays an edited copy of one Kafka dead letter: the edited value and key (or their original bytes) and the
+ * edited headers, minus the DLQ's error headers unless kept, plus the replay id, count and origin; produced
  * idempotently with acks=all. The DLQ record stays; the ledger row (action "edit") is written after the ack.
  */
 export async function editAndReplayKafkaMessage(
