@@ -72,6 +72,7 @@ test("edit the Avro key of a Kafka dead letter: re-encoded with the picked key s
     await form.getByRole("button", { name: "Replay edited copy…" }).click();
     const confirm = form.getByRole("group", { name: "Confirm edited replay" });
     await expect(confirm).toContainText(`Replay the edited message to ${source} with the new key {"account":"acct-2","region":"us"} (encoded with key schema v2), possibly on another partition?`);
+    await keyField.screenshot({ path: "test-results/key-edit-key-field.png" });
     await form.getByRole("button", { name: "Confirm edited replay" }).click();
     const result = form.getByTestId("edit-result");
     await expect(result).toContainText(`Replayed the edited copy to ${source} at `);
