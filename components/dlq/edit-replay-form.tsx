@@ -7,15 +7,15 @@ import type { AppRouter } from "~/server/api/root";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
 import { HeaderRows, type HeaderRow } from "./edit-header-rows";
+import { KeyField, PayloadField } from "./edit-fields";
+import { jsonError } from "./json-error";
 import { DestinationField } from "./replay-controls";
-import { SchemaVersionPicker } from "./schema-version-picker";
 import { BROKER_TERMS } from "./format";
 import type { DlqRef } from "./types";
 
 type Editable = inferRouterOutputs<AppRouter>["replay"]["editable"];
 
-
-/** "Edit and replay…": the stored payload and headers (attributes for SQS) as text, validated, then replayed as a copy. */
+/** "Edit and replay…": the stored payload, key (Kafka) and headers (attributes for SQS) as text, validated, then replayed as a copy. */
 export function EditReplayForm({
   dlq,
   id,
@@ -46,15 +46,6 @@ export function EditReplayForm({
       {editable.data ? <Editor dlq={dlq} id={id} origin={origin} data={editable.data} overrideLoopGuard={overrideLoopGuard} repeatedHeaders={repeatedHeaders} onDone={onDone} /> : null}
     </div>
   );
-}
-
-function jsonError(text: string): string | null {
-  try {
-    JSON.parse(text);
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 function Editor({
@@ -91,6 +82,8 @@ function Editor({
     })),
   );
   const [schemaVersion, setSchemaVersion] = useState<number | null>(data.schema?.version ?? null);
+  const [key, setKey] = useState(data.key?.text ?? "");
+  const [keySchemaVersion, setKeySchemaVersion] = useState<number | null>(data.key?.schema?.version ?? null);
   const [target, setTarget] = useState(origin ?? "");
   const [note, setNote] = useState("");
   const [confirming, setConfirming] = useState(false);
@@ -113,7 +106,12 @@ function Editor({
   const remove = rows.filter((r) => r.originalName !== null && (r.removed || r.name.trim() !== r.originalName)).map((r) => r.originalName!);
   // A schema-encoded payload: another registered version re-encodes the copy even when the JSON is unchanged.
   const versionChanged = data.schema !== null && schemaVersion !== null && schemaVersion !== data.schema.version;
-  const changed = valueChanged || versionChanged || set.length > 0 || remove.length > 0;
+  // The key ("edit-key" brokers) the same way: text, or a schema-encoded key's JSON and version; unchanged, its bytes are kept.
+  const keyChanged = data.key !== null && data.key.editable && key !== (data.key.text ?? "");
+  const invalidKeyJson = data.key?.isJson && keyChanged ? jsonError(key) : null;
+  const keyVersionChanged = data.key?.schema != null && keySchemaVersion !== null && keySchemaVersion !== data.key.schema.version;
+  const invalid = invalidJson !== null || invalidKeyJson !== null;
+  const changed = valueChanged || versionChanged || keyChanged || keyVersionChanged || set.length > 0 || remove.length > 0;
   // Repeated headers (Kafka): the whole header list in order, each row by its original position, so repeated names
   // stay separate and in place (unchanged and binary values are kept as their original bytes).
   const list = rows
@@ -126,39 +124,18 @@ function Editor({
 
   return (
     <div className="space-y-3">
-      <label className="flex flex-col gap-1">
-        <span className="text-xs text-slate-500">
-          Payload {data.schema ? "(decoded JSON: must stay valid JSON and fit the schema)" : data.valueIsJson ? "(JSON: must stay valid JSON)" : "(text)"}
-        </span>
-        {data.valueEditable ? (
-          <textarea
-            value={value}
-            onChange={(e) => setValue(e.target.value)}
-            rows={Math.min(20, Math.max(4, value.split("\n").length + 1))}
-            spellCheck={false}
-            aria-label="Payload"
-            aria-invalid={invalidJson !== null}
-            className={`rounded border px-2 py-1 font-mono text-xs ${invalidJson ? "border-red-500" : "border-slate-300"}`}
-          />
-        ) : (
-          <span className="text-slate-500">{data.valueNote}</span>
-        )}
-      </label>
-      {invalidJson ? (
-        <p className="text-xs text-red-700" role="alert" data-testid="edit-json-error">
-          Not valid JSON: {invalidJson}
-        </p>
-      ) : null}
-      {data.schema && data.valueEditable ? <SchemaVersionPicker schema={data.schema} value={schemaVersion} onChange={setSchemaVersion} /> : null}
-      {data.valueIsJson && data.valueEditable ? (
-        <button
-          type="button"
-          disabled={invalidJson !== null}
-          onClick={() => setValue(JSON.stringify(JSON.parse(value), null, 2))}
-          className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 disabled:opacity-50"
-        >
-          Format JSON
-        </button>
+      <PayloadField data={data} value={value} onChange={setValue} version={schemaVersion} onVersionChange={setSchemaVersion} invalidJson={invalidJson} />
+
+      {data.key ? (
+        <KeyField
+          editable={data.key}
+          value={key}
+          onChange={setKey}
+          version={keySchemaVersion}
+          onVersionChange={setKeySchemaVersion}
+          changed={keyChanged || keyVersionChanged}
+          invalidJson={invalidKeyJson}
+        />
       ) : null}
 
       <HeaderRows rows={rows} setRows={setRows} noun={headerNoun} singular={terms.header} />
@@ -174,11 +151,19 @@ function Editor({
       {confirming ? (
         <span className="flex flex-wrap items-center gap-2" role="group" aria-label="Confirm edited replay">
           <span>
-            Replay the edited message to <span className="font-mono font-medium">{destination ?? "?"}</span>?
+            Replay the edited message to <span className="font-mono font-medium">{destination ?? "?"}</span>
+            {keyChanged || keyVersionChanged ? (
+              <>
+                {" "}
+                with the new key <span className="font-mono font-medium" data-testid="edit-confirm-key">{keyChanged ? key : (data.key?.text ?? "")}</span>
+                {keyVersionChanged ? ` (encoded with key schema v${keySchemaVersion})` : ""}, possibly on another partition
+              </>
+            ) : null}
+            ?
           </span>
           <button
             type="button"
-            disabled={edit.isPending || !destination || invalidJson !== null || !changed}
+            disabled={edit.isPending || !destination || invalid || !changed}
             onClick={() =>
               edit.mutate({
                 kind: dlq.kind,
@@ -188,6 +173,8 @@ function Editor({
                 target: destination && destination !== origin ? destination : undefined,
                 value: valueChanged ? value : undefined,
                 schemaVersion: versionChanged ? (schemaVersion ?? undefined) : undefined,
+                key: keyChanged ? key : undefined,
+                keySchemaVersion: keyVersionChanged ? (keySchemaVersion ?? undefined) : undefined,
                 headers: headerEdits,
                 note: note.trim() || undefined,
                 overrideLoopGuard,
@@ -205,7 +192,7 @@ function Editor({
         <button
           type="button"
           onClick={() => setConfirming(true)}
-          disabled={!destination || invalidJson !== null || !changed}
+          disabled={!destination || invalid || !changed}
           className="rounded bg-slate-900 px-3 py-1 text-white hover:bg-slate-700 disabled:opacity-60"
         >
           Replay edited copy…
@@ -216,6 +203,7 @@ function Editor({
       {edit.data ? (
         <p className="text-emerald-700" role="status" data-testid="edit-result">
           Replayed the edited copy to {edit.data.target} at {edit.data.targetPosition} (replay {edit.data.replayCount}, id {edit.data.replayId}).
+          {edit.data.diff.key ? " Key changed." : ""}
           {edit.data.diff.value ? ` Payload changed${edit.data.diff.value.changedPaths ? `: ${edit.data.diff.value.changedPaths.join(", ")}` : ""}.` : ""}
           {edit.data.diff.schema ? ` Encoded with schema id ${edit.data.diff.schema.to.schemaId}${edit.data.diff.schema.to.version !== null ? ` (v${edit.data.diff.schema.to.version})` : ""}.` : ""}
           {` ${headerNoun}: +${edit.data.diff.headers.added.length} −${edit.data.diff.headers.removed.length} ~${edit.data.diff.headers.changed.length}.`}

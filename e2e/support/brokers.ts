@@ -10,6 +10,8 @@ const KAFKA_BROKER = process.env.KAFKA_BROKER ?? "127.0.0.1:9092";
 
 export interface ReadBack {
   key: string;
+  /** The key's bytes (a schema-encoded key is not text). */
+  keyBytes: Buffer | null;
   value: string;
   /** The value's bytes (a schema-encoded value is not text). */
   valueBytes: Buffer | null;
@@ -27,6 +29,7 @@ export async function firstRecordOf(topic: string): Promise<ReadBack> {
         eachMessage: async ({ message }) =>
           resolve({
             key: message.key?.toString() ?? "",
+            keyBytes: message.key ?? null,
             value: message.value?.toString() ?? "",
             valueBytes: message.value ?? null,
             headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),

@@ -16,6 +16,11 @@ export const BROKER_CAPABILITIES = [
   "native-move",
   /** A dead letter can be edited before it is replayed (when the connection allows it). */
   "edit",
+  /**
+   * The record key can be edited before a replay (Kafka: the key picks the partition, so a new key may move the copy
+   * to another partition than the original's and out of that key's order).
+   */
+  "edit-key",
   /** Headers are an ordered list in which a name may repeat (Kafka record headers); an edit sends the whole list. */
   "repeated-headers",
   /** A dead letter can be resolved without a copy (Kafka: marked in the ledger, the record stays; SQS: deleted, kept in the ledger). */

@@ -1,7 +1,7 @@
 /**
- * Edit and replay: an operator changes the payload and/or the headers (Kafka) or message attributes (SQS)
- * of one dead letter and replays the edited copy, with the same replay headers, metadata and loop guard as
- * a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
+ * Edit and replay: an operator changes the payload, the record key (Kafka) and/or the headers (Kafka) or message
+ * attributes (SQS) of one dead letter and replays the edited copy, with the same replay headers, metadata and
+ * loop guard as a plain replay. The ledger row says "edit"; the result carries a compact diff for the audit log.
  */
 import { subscriberOf } from "./sns-replay";
 import type { SnsDeliveryFailure } from "~/server/brokers/sqs/sns";
@@ -32,8 +32,9 @@ import { refuseAborted } from "./refused";
 import { ReplayRefused, type ReplayResult } from "./replay-one";
 import { sendSqsCopy, withReceivedSqsMessage } from "./sqs-receive";
 import { formatLogPosition } from "~/server/lib/message-id";
-import type { SchemaDecoder } from "~/server/schemas";
-import { reencodeValue, type SchemaChange } from "./schema-edit";
+import type { RecordPart, SchemaDecoder } from "~/server/schemas";
+import { EditInvalid } from "./refused";
+import { PART_WORDS, reencodePart, type RecordPartBytes, type SchemaChange } from "./schema-edit";
 
 /** What the operator changed. Undefined parts stay as they were, byte for byte. */
 export interface MessageEdit {
@@ -41,6 +42,13 @@ export interface MessageEdit {
   value?: string;
   /** A schema-encoded Kafka value: the subject's version to encode the copy with (default: the writer's schema). */
   schemaVersion?: number;
+  /**
+   * Kafka: the new record key as UTF-8 text (a schema-encoded key: the edited JSON, re-encoded). Undefined keeps
+   * the original key bytes exactly. A new key may send the copy to another partition than the original's.
+   */
+  key?: string;
+  /** A schema-encoded Kafka key: the version of `<topic>-key` to encode the copy's key with (default: the writer's). */
+  keySchemaVersion?: number;
   /**
    * Headers (Kafka) or message attributes (SQS) to set (added or replaced) and to remove, by name; or, Kafka
    * only, `list`: every header of the copy in order, each either an original header by its index (its bytes
@@ -60,11 +68,17 @@ export interface HeaderListEntry {
 
 type HeaderEntries = Iterable<readonly [string, Uint8Array | null]>;
 
+export type PartDiff = { before: string; after: string; truncated: boolean; changedPaths: string[] | null } | null;
+
 export interface EditDiff {
-  value: { before: string; after: string; truncated: boolean; changedPaths: string[] | null } | null;
+  value: PartDiff;
   headers: { added: { name: string; value: string }[]; removed: string[]; changed: { name: string; before: string; after: string }[] };
   /** A schema-encoded value: the value diff compares the decoded JSON; this names the schema before and after. */
   schema?: SchemaChange;
+  /** Kafka, only when the key changed: the key before and after (a schema-encoded key: its decoded JSON). */
+  key?: PartDiff;
+  /** A re-encoded schema-encoded key: its schema before and after. */
+  keySchema?: SchemaChange;
 }
 
 export interface EditResult extends ReplayResult {
@@ -82,7 +96,7 @@ export interface EditOptions {
   access: PayloadAccess;
   /** Every masking rule, exemptions ignored: the diff kept in the audit log is masked for its least privileged reader. */
   auditMasks: string[][];
-  /** Kafka: the connection's schema registry decoder (a schema-encoded value is edited as JSON and re-encoded). */
+  /** Kafka: the connection's schema registry decoder (a schema-encoded key or value is edited as JSON and re-encoded). */
   schemaDecoder?: SchemaDecoder | null;
 }
 
@@ -101,14 +115,15 @@ export function isJsonPayload(bytes: Uint8Array | null): boolean {
   return text !== null && parseJson(text).ok;
 }
 
-/** Refuses an edited payload that is not valid JSON when the original was JSON, with the parser's reason. */
-export function validateEditedValue(original: Uint8Array | null, edited: string): void {
+/** Refuses (as invalid input) an edited payload or key that is not valid JSON when the original was JSON, with the parser's reason. */
+export function validateEditedValue(original: Uint8Array | null, edited: string, part: RecordPart = "value"): void {
   if (!isJsonPayload(original)) return;
   try {
     JSON.parse(edited);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ReplayRefused(`The original payload is JSON, and the edited payload is not valid JSON: ${reason}`);
+    const noun = part === "value" ? "payload" : "key";
+    throw new EditInvalid(`The original ${noun} is JSON, and the edited ${noun} is not valid JSON: ${reason}`);
   }
 }
 
@@ -142,8 +157,8 @@ export function changedJsonPaths(before: unknown, after: unknown, limit = MAX_CH
   return out;
 }
 
-/** The payload part of the diff: null when the bytes did not change. */
-export function valueDiff(before: Uint8Array | null, after: Uint8Array | null, limit = DIFF_TEXT_LIMIT): EditDiff["value"] {
+/** The payload (or key) part of the diff: null when the bytes did not change. */
+export function valueDiff(before: Uint8Array | null, after: Uint8Array | null, limit = DIFF_TEXT_LIMIT): PartDiff {
   if (sameBytes(before, after)) return null;
   const b = diffText(before, limit);
   const a = diffText(after, limit);
@@ -215,10 +230,14 @@ function maskedForAudit(bytes: Uint8Array | null, masks: string[][]): Uint8Array
   return masks.length === 0 ? bytes : maskBytes(bytes, { payloads: true, masks });
 }
 
-function checkAccess(edit: MessageEdit, original: Uint8Array | null, access: PayloadAccess): void {
+function checkAccess(access: PayloadAccess): void {
   if (!access.payloads) throw new ReplayRefused("Your role may not read payloads, so it may not edit them.");
-  if (edit.value !== undefined && masksHideFields(original, access)) {
-    throw new ReplayRefused("Masking rules hide fields of this payload from your role: editing it would overwrite them. Ask a role the masks exempt.");
+}
+
+/** A key or value whose fields the role's masks hide is not edited by that role (the edit would overwrite them). */
+function checkPartAccess(part: RecordPart, edited: string | undefined, original: Uint8Array | null, access: PayloadAccess): void {
+  if (edited !== undefined && masksHideFields(original, access)) {
+    throw new ReplayRefused(`Masking rules hide fields of ${PART_WORDS[part].masked} from your role: editing it would overwrite them. Ask a role the masks exempt.`);
   }
 }
 
@@ -231,15 +250,51 @@ function guardLoop(previousCount: number, override: boolean | undefined): void {
 }
 
 /** Decided on the real bytes: a masked field edited to the same mask still differs from the original. */
-function nothingEdited(valueChanged: boolean, headers: EditDiff["headers"]): boolean {
-  return !valueChanged && headers.added.length === 0 && headers.removed.length === 0 && headers.changed.length === 0;
+function nothingEdited(partChanged: boolean, headers: EditDiff["headers"]): boolean {
+  return !partChanged && headers.added.length === 0 && headers.removed.length === 0 && headers.changed.length === 0;
+}
+
+interface EditedPart {
+  /** The copy's bytes: the original's exactly when the part was not edited. */
+  bytes: Uint8Array | null;
+  changed: boolean;
+  /** Masked for the audit log; a schema-encoded part compares its decoded JSON. */
+  diff: PartDiff;
+  schema: SchemaChange | null;
+}
+
+/**
+ * One key or value of a Kafka record as the operator edited it, the same way for both: a schema-encoded part
+ * (Confluent framing) is edited as its decoded JSON and re-encoded with the subject's version picked
+ * (`<topic>-key` / `<topic>-value`); any other part as UTF-8 text, valid JSON when the original is JSON.
+ */
+async function editKafkaPart(
+  record: RecordPartBytes,
+  part: RecordPart,
+  topic: string,
+  change: { text?: string; schemaVersion?: number },
+  options: EditOptions,
+): Promise<EditedPart> {
+  const original = record.bytes;
+  checkPartAccess(part, change.text, original, options.access);
+  const reencoded =
+    change.text !== undefined || change.schemaVersion !== undefined ? await reencodePart(options.schemaDecoder ?? null, record, part, topic, change, options.access) : null;
+  if (change.text !== undefined && !reencoded) validateEditedValue(original, change.text, part);
+  // The same JSON with the writer's schema keeps the original bytes exactly (an encoder need not reproduce them).
+  const unchanged = reencoded !== null && reencoded.afterJson === reencoded.beforeJson && reencoded.schema.to.schemaId === reencoded.schema.from.schemaId;
+  const bytes = reencoded && !unchanged ? reencoded.bytes : change.text !== undefined && !reencoded ? Buffer.from(change.text, "utf8") : original;
+  const utf8 = (text: string) => Buffer.from(text, "utf8");
+  const diff = reencoded
+    ? valueDiff(maskedForAudit(utf8(reencoded.beforeJson), options.auditMasks), maskedForAudit(utf8(reencoded.afterJson), options.auditMasks))
+    : valueDiff(maskedForAudit(original, options.auditMasks), maskedForAudit(bytes, options.auditMasks));
+  return { bytes, changed: !sameBytes(original, bytes), diff, schema: reencoded?.schema ?? null };
 }
 
 // ---- Kafka -----------------------------------------------------------------------------------------------
 
 /**
- * Replays an edited copy of one Kafka dead letter: the edited value (or the original bytes) and the edited
- * headers, minus the DLQ's error headers unless kept, plus the replay id, count and origin; produced
+ * Replays an edited copy of one Kafka dead letter: the edited value and key (or their original bytes) and the
+ * edited headers, minus the DLQ's error headers unless kept, plus the replay id, count and origin; produced
  * idempotently with acks=all. The DLQ record stays; the ledger row (action "edit") is written after the ack.
  */
 export async function editAndReplayKafkaMessage(
@@ -253,29 +308,25 @@ export async function editAndReplayKafkaMessage(
   const message = await kafkaMessage(adapter, dlq, position.partition, position.offset);
   if (!message) throw new ReplayRefused(`No record at ${position.partition}:${position.offset} of ${dlq} (removed by retention?).`);
   refuseAborted(message);
-  checkAccess(edit, message.value, options.access);
+  checkAccess(options.access);
   const target = options.target ?? message.failure?.originTopic ?? null;
   if (!target) throw new ReplayRefused("The record names no original topic (no kafka_dlt-original-topic or __connect.errors.topic header): pick a destination.");
   if (target === dlq) throw new ReplayRefused("The destination is the DLQ itself.");
-  // A schema-encoded value is edited as its decoded JSON and re-encoded (the subject is the origin topic's).
-  const reencoded =
-    edit.value !== undefined || edit.schemaVersion !== undefined
-      ? await reencodeValue(options.schemaDecoder ?? null, message, message.failure?.originTopic ?? dlq, edit, options.access)
-      : null;
-  if (edit.value !== undefined && !reencoded) validateEditedValue(message.value, edit.value);
+  // A schema-encoded key or value is edited as its decoded JSON and re-encoded (the subjects are the origin topic's).
+  const topic = message.failure?.originTopic ?? dlq;
+  const value = await editKafkaPart({ bytes: message.value, headers: message.headers }, "value", topic, { text: edit.value, schemaVersion: edit.schemaVersion }, options);
+  const key = await editKafkaPart({ bytes: message.key, headers: message.headers }, "key", topic, { text: edit.key, schemaVersion: edit.keySchemaVersion }, options);
 
-  const value = reencoded ? reencoded.bytes : edit.value !== undefined ? Buffer.from(edit.value, "utf8") : message.value;
   // Every header in order, repeated names included, as the record holds them.
   const edited = applyHeaderEdits(message.headerEntries, edit.headers);
-  const utf8 = (text: string) => Buffer.from(text, "utf8");
   const diff: EditDiff = {
-    value: reencoded
-      ? valueDiff(maskedForAudit(utf8(reencoded.beforeJson), options.auditMasks), maskedForAudit(utf8(reencoded.afterJson), options.auditMasks))
-      : valueDiff(maskedForAudit(message.value, options.auditMasks), maskedForAudit(value, options.auditMasks)),
+    value: value.diff,
     headers: headerDiff(message.headerEntries, edited),
-    ...(reencoded ? { schema: reencoded.schema } : {}),
+    ...(value.schema ? { schema: value.schema } : {}),
+    ...(key.changed ? { key: key.diff } : {}),
+    ...(key.schema ? { keySchema: key.schema } : {}),
   };
-  if (nothingEdited(!sameBytes(message.value, value), diff.headers)) {
+  if (nothingEdited(value.changed || key.changed, diff.headers)) {
     throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");
   }
 
@@ -285,8 +336,8 @@ export async function editAndReplayKafkaMessage(
   const replayId = randomUUID();
   const from = `${dlq}/${position.partition}/${position.offset}`;
   const written = await adapter.produce(target, {
-    key: message.key ? Buffer.from(message.key) : null,
-    value: value ? Buffer.from(value) : null,
+    key: key.bytes ? Buffer.from(key.bytes) : null,
+    value: value.bytes ? Buffer.from(value.bytes) : null,
     headers: replayHeaders(edited, { replayId, count, from, keepErrorHeaders: options.keepErrorHeaders ?? false }),
   });
   const targetPosition = formatLogPosition(written);
@@ -359,10 +410,12 @@ export async function editAndReplaySqsMessage(
   edit: MessageEdit,
   options: EditOptions,
 ): Promise<EditResult> {
-  if (edit.schemaVersion !== undefined) throw new ReplayRefused("SQS messages are not schema-encoded: a schema version applies to Kafka values only.");
+  if (edit.schemaVersion !== undefined || edit.keySchemaVersion !== undefined) throw new ReplayRefused("SQS messages are not schema-encoded: a schema version applies to Kafka keys and values only.");
+  if (edit.key !== undefined) throw new ReplayRefused("SQS messages have no key to edit.");
   return withReceivedSqsMessage(adapter, dlq, messageId, async (found, dlqUrl) => {
     const originalBody = Buffer.from(found.body, "utf8");
-    checkAccess(edit, originalBody, options.access);
+    checkAccess(options.access);
+    checkPartAccess("value", edit.value, originalBody, options.access);
     const failure = sqsFailure(found.messageAttributes, found.attributes, found.body);
     const target = options.target ?? failure.sourceQueue ?? (failure.sns ? await editedSubscriberQueue(adapter, dlq, failure.sns) : null);
     if (!target) throw new ReplayRefused("SQS did not record a source queue for this message: pick a destination.");

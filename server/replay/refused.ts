@@ -12,3 +12,12 @@ export class ReplayRefused extends DomainError {
 export function refuseAborted(message: { aborted?: boolean }): void {
   if (message.aborted) throw new ReplayRefused("This record belongs to an aborted transaction: consumers never saw it, so it is not replayed.");
 }
+
+/** An edit refused for what the operator typed (not valid JSON, does not fit the chosen schema): shown as a 400. */
+export class EditInvalid extends DomainError {
+  readonly refusal = "invalid";
+  constructor(message: string) {
+    super(message);
+    this.name = "EditInvalid";
+  }
+}

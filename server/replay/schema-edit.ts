@@ -1,11 +1,13 @@
 /**
- * Edit and replay of a schema-encoded Kafka value: the operator edits the decoded JSON, and the copy is
+ * Edit and replay of a schema-encoded Kafka key or value: the operator edits the decoded JSON, and the copy is
  * re-encoded with a version of the subject the operator picks (the writer's schema by default), validated
  * against it, in the Confluent wire format. The audit diff compares the JSON, and names the schema before and after.
+ * Keys and values take the same path; only the subject (`<topic>-key` / `<topic>-value`) and the wording differ.
  */
 import { decodedBytes } from "~/server/dlq/schema-decoding";
 import { masksHideFields, type PayloadAccess } from "~/server/dlq/masking";
-import { EncodeError, locateSchema, RegistryError, type DecodedPayload, type RegisteredSchema, type SubjectVersion, type SchemaDecoder, type SchemaFormat } from "~/server/schemas";
+import { EncodeError, locateSchema, RegistryError, type DecodedPayload, type RecordPart, type RegisteredSchema, type SubjectVersion, type SchemaDecoder, type SchemaFormat } from "~/server/schemas";
+import { EditInvalid } from "./refused";
 import { ReplayRefused } from "./replay-one";
 
 /** At most this many versions of a subject are listed (newest first). */
@@ -20,7 +22,7 @@ export interface SchemaChange {
 }
 
 export interface Reencoded {
-  /** The framed bytes of the copy's value. */
+  /** The framed bytes of the copy's key or value. */
   bytes: Uint8Array;
   /** The decoded JSON before and the edited JSON (what the diff compares). */
   beforeJson: string;
@@ -33,8 +35,13 @@ export interface Reencoded {
  * one of its versions carries the writer's id, asked fresh (a registry reuses an id for identical schemas under
  * several subjects, so the subjects cached with the id can be stale); else the decoder's answer.
  */
-async function writerSubject(decoder: SchemaDecoder, decoding: DecodedPayload, topic: string): Promise<{ subject: string | null; version: number | null; versions: SubjectVersion[] | null }> {
-  const own = `${topic}-value`;
+async function writerSubject(
+  decoder: SchemaDecoder,
+  decoding: DecodedPayload,
+  topic: string,
+  part: RecordPart,
+): Promise<{ subject: string | null; version: number | null; versions: SubjectVersion[] | null }> {
+  const own = `${topic}-${part}`;
   try {
     const numbers = (await decoder.client.versions(own)).sort((a, b) => b - a).slice(0, MAX_VERSIONS);
     const versions = await Promise.all(numbers.map((v) => decoder.client.subjectVersion(own, v)));
@@ -46,44 +53,53 @@ async function writerSubject(decoder: SchemaDecoder, decoding: DecodedPayload, t
   return { subject: decoding.subject ?? null, version: decoding.version ?? null, versions: null };
 }
 
-interface Record {
-  value: Uint8Array | null;
+/** One key or value of a record, with the record's headers (Apicurio ids are carried there). */
+export interface RecordPartBytes {
+  bytes: Uint8Array | null;
   headers: ReadonlyMap<string, Uint8Array | null>;
 }
 
+/** How refusals name the part: "the value" is "this payload" where masks are concerned, as it always was. */
+export const PART_WORDS: { [P in RecordPart]: { noun: string; plural: string; masked: string } } = {
+  value: { noun: "value", plural: "values", masked: "this payload" },
+  key: { noun: "key", plural: "keys", masked: "this key" },
+};
+
 /**
- * The re-encoded value, or null when the value carries no schema id (a text or JSON edit as before). Refuses
- * (ReplayRefused) when the value cannot be decoded now, masks hide fields of it, the version does not exist,
- * or the edit does not fit the chosen schema (naming the field).
+ * The re-encoded key or value, or null when it carries no schema id (a text or JSON edit as before). Refuses
+ * (ReplayRefused) when it cannot be decoded now, masks hide fields of it, the version does not exist; refuses
+ * as invalid input (EditInvalid) an edit that does not fit the chosen schema (naming the field).
  */
-export async function reencodeValue(
+export async function reencodePart(
   decoder: SchemaDecoder | null,
-  message: Record,
+  record: RecordPartBytes,
+  part: RecordPart,
   topic: string,
-  edit: { value?: string; schemaVersion?: number },
+  edit: { text?: string; schemaVersion?: number },
   access: PayloadAccess,
 ): Promise<Reencoded | null> {
-  if (!message.value || message.value.length === 0) {
-    if (edit.schemaVersion !== undefined) throw new ReplayRefused("The value is empty: there is nothing to encode with a schema version.");
+  const words = PART_WORDS[part];
+  if (!record.bytes || record.bytes.length === 0) {
+    if (edit.schemaVersion !== undefined) throw new ReplayRefused(`The ${words.noun} is empty: there is nothing to encode with a schema version.`);
     return null;
   }
-  const locator = locateSchema(message.value, message.headers, "value");
+  const locator = locateSchema(record.bytes, record.headers, part);
   if (!locator || !decoder) {
-    if (edit.schemaVersion !== undefined) throw new ReplayRefused("The value is not schema-encoded (or the connection has no schema registry): no schema version applies.");
+    if (edit.schemaVersion !== undefined) throw new ReplayRefused(`The ${words.noun} is not schema-encoded (or the connection has no schema registry): no schema version applies.`);
     return null;
   }
-  const decoding = await decoder.decode(message.value, message.headers, "value", { topic });
-  if (decoding.status !== "decoded") throw new ReplayRefused(`The value is schema-encoded but cannot be decoded now (${decoding.note}), so it cannot be edited.`);
-  if (locator.kind !== "confluent") throw new ReplayRefused("The value's schema id is in Apicurio headers: only Confluent-framed values can be re-encoded.");
+  const decoding = await decoder.decode(record.bytes, record.headers, part, { topic });
+  if (decoding.status !== "decoded") throw new ReplayRefused(`The ${words.noun} is schema-encoded but cannot be decoded now (${decoding.note}), so it cannot be edited.`);
+  if (locator.kind !== "confluent") throw new ReplayRefused(`The ${words.noun}'s schema id is in Apicurio headers: only Confluent-framed ${words.plural} can be re-encoded.`);
   if (masksHideFields(decodedBytes(decoding), access)) {
-    throw new ReplayRefused("Masking rules hide fields of this payload from your role: editing it would overwrite them. Ask a role the masks exempt.");
+    throw new ReplayRefused(`Masking rules hide fields of ${words.masked} from your role: editing it would overwrite them. Ask a role the masks exempt.`);
   }
   let subject: string | null = decoding.subject ?? null;
   let writerVersion: number | null = decoding.version ?? null;
   let schema: RegisteredSchema;
   let version: number | null;
   try {
-    const writer = await writerSubject(decoder, decoding, topic);
+    const writer = await writerSubject(decoder, decoding, topic, part);
     subject = writer.subject;
     writerVersion = writer.version;
     if (edit.schemaVersion !== undefined && edit.schemaVersion !== writer.version) {
@@ -96,18 +112,18 @@ export async function reencodeValue(
     }
   } catch (error) {
     if (error instanceof RegistryError && error.kind === "not-found") throw new ReplayRefused(`${subject} has no version ${edit.schemaVersion}.`);
-    if (error instanceof RegistryError) throw new ReplayRefused(`The schema registry did not answer (${error.message}): the value cannot be re-encoded now.`);
+    if (error instanceof RegistryError) throw new ReplayRefused(`The schema registry did not answer (${error.message}): the ${words.noun} cannot be re-encoded now.`);
     throw error;
   }
-  const afterJson = edit.value ?? decoding.json;
+  const afterJson = edit.text ?? decoding.json;
   const named = `${subject ?? `schema id ${schema.id}`}${version !== null ? ` v${version}` : ""} (schema id ${schema.id})`;
   let bytes: Uint8Array;
   try {
     bytes = await decoder.encode(schema, afterJson, decoding.messageType);
   } catch (error) {
-    if (error instanceof EncodeError) throw new ReplayRefused(`The edited value does not fit ${named}: ${error.message}`);
-    if (error instanceof RegistryError) throw new ReplayRefused(`The schema registry did not answer (${error.message}): the value cannot be re-encoded now.`);
-    throw new ReplayRefused(`The edited value cannot be encoded with ${named}: ${(error as Error).message}`);
+    if (error instanceof EncodeError) throw new EditInvalid(`The edited ${words.noun} does not fit ${named}: ${error.message}`);
+    if (error instanceof RegistryError) throw new ReplayRefused(`The schema registry did not answer (${error.message}): the ${words.noun} cannot be re-encoded now.`);
+    throw new EditInvalid(`The edited ${words.noun} cannot be encoded with ${named}: ${(error as Error).message}`);
   }
   return {
     bytes,
@@ -129,12 +145,11 @@ export interface EditableSchema {
   note: string | null;
 }
 
-
-/** What the editor offers for a decoded value: the writer's schema and the subject's versions to pick from. */
-export async function editableSchema(decoder: SchemaDecoder, decoding: DecodedPayload, topic: string): Promise<EditableSchema> {
+/** What the editor offers for a decoded key or value: the writer's schema and the subject's versions to pick from. */
+export async function editableSchema(decoder: SchemaDecoder, decoding: DecodedPayload, topic: string, part: RecordPart): Promise<EditableSchema> {
   const base = { format: decoding.format, schemaId: decoding.schemaId };
   try {
-    const writer = await writerSubject(decoder, decoding, topic);
+    const writer = await writerSubject(decoder, decoding, topic, part);
     const named = { ...base, subject: writer.subject, version: writer.version };
     if (!writer.subject) return { ...named, versions: [], note: `Schema id ${decoding.schemaId} is not registered under this topic's subject: the copy is encoded with the writer's schema.` };
     const found =

@@ -109,7 +109,7 @@ describe("edit and replay, Kafka", () => {
     const created = await kafkaDlqFixture({ messages: [{ key: "k", value: '{"a":1}' }], partitions: 1 });
     cleanups.push(created.cleanup);
     const refused = await mutate("replay.edit", { kind: "kafka", dlq: created.dlqTopic, id: "0:0", value: '{"a": 1,' });
-    expect(refused.status).toBe(412);
+    expect(refused.status).toBe(400);
     expect(errorMessage(refused)).toMatch(/^The original payload is JSON, and the edited payload is not valid JSON: /);
     expect(await api.connections.kafka.get("local")!.topicOffsets(created.topic)).toEqual([expect.objectContaining({ logEndOffset: 0 })]);
     const audit = await latestAudit("replay.edit");
@@ -209,7 +209,7 @@ describe("edit and discard, SQS", () => {
     const id = pair.messageIds[0]!;
 
     const refused = await mutate("replay.edit", { kind: "sqs", dlq: pair.dlq, id, value: "{qty: 1}" });
-    expect(refused.status).toBe(412);
+    expect(refused.status).toBe(400);
     expect(errorMessage(refused)).toContain("not valid JSON");
     expect(await depth(pair.dlqUrl)).toMatchObject({ ApproximateNumberOfMessages: "1", ApproximateNumberOfMessagesNotVisible: "0" });
 

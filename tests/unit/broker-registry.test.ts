@@ -52,7 +52,7 @@ describe("broker registry", () => {
 
   it("answers, for each kind, exactly the capabilities its plugin declares", () => {
     const declared = {
-      kafka: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count", "schema-registry"],
+      kafka: ["log-with-offsets", "edit", "edit-key", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count", "schema-registry"],
       sqs: ["snapshot-browsing", "native-move", "edit", "discard", "bulk-replay"],
       rabbitmq: ["live-browsing", "native-move", "bulk-replay"],
       nats: ["stream-consumers", "bulk-replay"],

@@ -4,7 +4,7 @@ import { ChannelError } from "~/server/alerts/notify/channels";
 import { OutOfScope } from "~/server/auth/permissions";
 import { FilterSyntaxError } from "~/server/dlq/cel-eval";
 import { TooManyScans } from "~/server/dlq/scan-slots";
-import { ReplayRefused } from "~/server/replay/refused";
+import { EditInvalid, ReplayRefused } from "~/server/replay/refused";
 import { SagaBulkRefused } from "~/server/sagas/bulk";
 import { SagaCommandError } from "~/server/sagas/commands";
 import { UnknownDatabaseError } from "~/server/sagas/context";
@@ -12,6 +12,7 @@ import { UnknownDatabaseError } from "~/server/sagas/context";
 describe("domain errors at the tRPC edge", () => {
   it.each([
     [new ReplayRefused("target gone"), "PRECONDITION_FAILED", "target gone"],
+    [new EditInvalid("The edited key does not fit k-key v1 (schema id 3): id: expected a long"), "BAD_REQUEST", "The edited key does not fit k-key v1 (schema id 3): id: expected a long"],
     [new SagaBulkRefused("busy"), "PRECONDITION_FAILED", "busy"],
     [new UnknownDatabaseError('No database "x".'), "NOT_FOUND", 'No database "x".'],
     [new OutOfScope("No group."), "NOT_FOUND", "No group."],

@@ -8,16 +8,16 @@ import { readableAudience } from "~/server/replay/audience";
 import { replayDestinations } from "~/server/replay/destinations";
 import { recentReplays } from "~/server/replay/history";
 import { replayLedger } from "~/server/db/schema";
-import { asText, parseJson } from "~/server/dlq/bytes";
+import { asText } from "~/server/dlq/bytes";
 import { isFailureHeader } from "~/server/dlq/messages";
 import { readDlqMessage } from "~/server/dlq/sources";
 import { schemaDecoderOf } from "~/server/dlq/schema-decoders";
-import { editableSchema } from "~/server/replay/schema-edit";
-import { masksHideFields, type MessageEdit } from "~/server/replay/edit";
-import { discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
+import { editablePart } from "~/server/replay/editable";
+import type { MessageEdit } from "~/server/replay/edit";
+import { BrokerCannot, discardOf, editOf, oneMessageActions } from "~/server/replay/one-message";
 import { EditingOff, replaySettings } from "~/server/replay/settings";
 import { replayBrokerOf, requireBroker } from "~/server/connections/registry";
-import { BROKER_KINDS, type BrokerKind } from "~/server/brokers/registry";
+import { BROKER_KINDS, can, type BrokerKind } from "~/server/brokers/registry";
 import { publishDeadLetterToTopic, topicAudience } from "~/server/replay/sns-replay";
 import { mustRead } from "~/server/auth/permissions";
 import { arnName } from "~/server/brokers/sqs/sns";
@@ -84,6 +84,10 @@ export const replayRouter = createTRPCRouter({
         value: z.string().max(8 * 1024 * 1024).optional(),
         /** A schema-encoded Kafka value: the subject's version to re-encode the edited JSON with (default: the writer's). */
         schemaVersion: z.number().int().positive().max(1_000_000).optional(),
+        /** Kafka ("edit-key"): the new record key as text (schema-encoded: its edited JSON). Unset keeps the key's bytes. */
+        key: z.string().max(1024 * 1024).optional(),
+        /** A schema-encoded Kafka key: the version of `<topic>-key` to re-encode the edited key with (default: the writer's). */
+        keySchemaVersion: z.number().int().positive().max(1_000_000).optional(),
         headers: headerEdits,
         note: z.string().trim().max(2_000).optional(),
         overrideLoopGuard: z.boolean().default(false),
@@ -97,7 +101,10 @@ export const replayRouter = createTRPCRouter({
         throw new EditingOff(input.kind, input.connection);
       }
       const { payloads } = ctx.connections.config;
-      const edit: MessageEdit = { value: input.value, schemaVersion: input.schemaVersion, headers: input.headers };
+      if ((input.key !== undefined || input.keySchemaVersion !== undefined) && !can(input.kind, "edit-key")) {
+        throw new BrokerCannot(input.kind, "given a new key");
+      }
+      const edit: MessageEdit = { value: input.value, schemaVersion: input.schemaVersion, key: input.key, keySchemaVersion: input.keySchemaVersion, headers: input.headers };
       const options = {
         target: input.target,
         overrideLoopGuard: input.overrideLoopGuard,
@@ -107,8 +114,8 @@ export const replayRouter = createTRPCRouter({
         access: payloadAccessFor(ctx),
         auditMasks: payloads.masking.map((rule) => rule.path.replace(/^value\./, "").split(".")),
       };
-      // The payload itself stays out of the audit log (viewers read it), refused or not; the diff there is masked.
-      ctx.audit.omitInput = ["value"];
+      // The payload and key themselves stay out of the audit log (viewers read it), refused or not; the diff there is masked.
+      ctx.audit.omitInput = ["value", "key"];
       const result = await editAndReplay(ctx, input, edit, options);
       ctx.audit.details = { diff: result.diff, replayId: result.replayId, target: result.target, targetPosition: result.targetPosition };
       // The diff holds payload text and header values: the payload gate decides what the caller sees of it.
@@ -127,8 +134,9 @@ export const replayRouter = createTRPCRouter({
   settings: viewerProcedure.input(z.object({ kind, connection: name })).query(({ ctx, input }) => replaySettings(ctx.connections, input.kind, input.connection)),
 
   /**
-   * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented) and the
-   * headers or attributes as text. Binary parts are not editable as text; masked payloads are not editable.
+   * One message as the editor starts from: the payload as it is stored (UTF-8 text, not re-indented), the key
+   * where the broker can edit keys ("edit-key"), and the headers or attributes as text. Schema-encoded keys and
+   * values as their decoded JSON; binary parts are not editable as text; masked ones are not editable.
    */
   editable: editProcedure
     .input(z.object({ kind, connection: name, dlq: name, id: name, snapshotId: z.uuid().optional() }))
@@ -138,32 +146,23 @@ export const replayRouter = createTRPCRouter({
       const access = payloadAccessFor(ctx);
       const message = await readDlqMessage(ctx, input.kind, input, input.id);
       if (!access.payloads) {
-        return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", schema: null, headers: [] };
+        return { allowEdit: settings.allowEdit, payloadsWithheld: true, value: null, valueIsJson: false, valueEditable: false, valueNote: "Your role may not read payloads.", schema: null, key: null, headers: [] };
       }
-      // A schema-encoded value is edited as its decoded JSON (masked fields refuse the edit as for JSON).
-      const decodedValue = message.decoded?.value?.status === "decoded" ? message.decoded.value : null;
-      // Only Confluent-framed values are re-encoded (an Apicurio header-framed one stays binary: headers only).
-      const decoded = decodedValue?.idSource === "confluent" ? decodedValue : null;
-      const decoder = decoded ? schemaDecoderOf(ctx.connections, input.kind, input.connection) : null;
-      const schema = decoded && decoder ? await editableSchema(decoder, decoded, message.failure?.originTopic ?? input.dlq) : null;
-      const shown = schema && decoded ? Buffer.from(decoded.json, "utf8") : message.value;
-      const masked = masksHideFields(shown, access);
-      const text = shown ? asText(shown) : null;
-      const valueEditable = !masked && (shown === null || text !== null);
+      // Keys and values alike: a schema-encoded one is edited as its decoded JSON, re-encoded with the subject's version picked.
+      const topic = message.failure?.originTopic ?? input.dlq;
+      const decoderOf = () => schemaDecoderOf(ctx.connections, input.kind, input.connection);
+      const value = await editablePart(message, "value", topic, access, decoderOf);
+      const key = can(input.kind, "edit-key") ? { ...(await editablePart(message, "key", topic, access, decoderOf)), wasNull: message.key === null } : null;
       return {
         allowEdit: settings.allowEdit,
         payloadsWithheld: false,
-        value: valueEditable ? text : null,
-        valueIsJson: text !== null && parseJson(text).ok,
-        valueEditable,
-        valueNote: masked
-          ? "Masking rules hide fields of this payload from your role: the payload cannot be edited."
-          : valueEditable
-            ? null
-            : decodedValue
-              ? "The value's schema id is carried in Apicurio headers: only Confluent-framed values can be re-encoded, so only the headers can be edited."
-              : "The payload is binary: only the headers can be edited.",
-        schema,
+        value: value.text,
+        valueIsJson: value.isJson,
+        valueEditable: value.editable,
+        valueNote: value.note,
+        schema: value.schema,
+        /** The record key (null: this broker's keys cannot be edited). */
+        key,
         // Every header in order, repeated names included (SQS attributes are unique by name).
         headers: message.headerEntries.map(([headerName, bytes]) => {
           const headerText = bytes ? asText(bytes) : "";

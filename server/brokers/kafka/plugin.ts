@@ -11,7 +11,7 @@ export const kafkaPlugin = {
   resourceNoun: "topic",
   configSchema: kafkaConnectionSchema,
   ids: logPositionIds,
-  capabilities: ["log-with-offsets", "edit", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count", "schema-registry"],
+  capabilities: ["log-with-offsets", "edit", "edit-key", "repeated-headers", "discard", "bulk-replay", "consumer-groups", "exact-duplicate-count", "schema-registry"],
   describeTarget: (config) => [config.brokers.join(", "), ...(config.schemaRegistry ? [describeSchemaRegistry(config.schemaRegistry)] : [])].join(" · "),
   describeSecurity: (config) => describeKafkaSecurity(config),
   createAdapter: (config) => new KafkaAdapter(config),
