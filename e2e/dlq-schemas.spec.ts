@@ -4,20 +4,15 @@ import { confluentFrame } from "../server/schemas/wire-format";
 import { avroEncoder } from "../tests/fixtures/avro-bigint";
 import { firstRecordOf, kafkaForSpec, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
+import { registerSchema, sr } from "../tests/fixtures/schema-registry";
 
 // An Avro dead letter written through the stack's Apicurio Registry, after a breaking schema change (a required
 // field without a default): the detail shows the decoded value with its schema, and the schema evolution panel
 // shows the diff and the registry's verdict.
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const MAX_LONG = "9223372036854775807";
 const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-dlq-schemas");
 
-async function sr(method: string, path: string, body?: unknown): Promise<{ id?: number }> {
-  const res = await fetch(`${REGISTRY}${path}`, { method, headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id?: number };
-}
 
 const payment = {
   type: "record",
@@ -34,9 +29,9 @@ test("an Avro dead letter: decoded with its schema, and the breaking change that
   const dlqTopic = `${source}.DLQ`;
   const subject = `${source}-value`;
   await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "NONE" }).catch(() => undefined);
-  const v1 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(payment) })).id!;
+  const v1 = await registerSchema(subject, JSON.stringify(payment));
   await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "NONE" });
-  const v2 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify({ ...payment, fields: [...payment.fields, { name: "merchant", type: "string" }] }) })).id!;
+  const v2 = await registerSchema(subject, JSON.stringify({ ...payment, fields: [...payment.fields, { name: "merchant", type: "string" }] }));
   await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
 
   const value = Buffer.from(confluentFrame(v1, avroEncoder(payment).toBuffer({ id: BigInt(MAX_LONG), amount: Buffer.from([0x30, 0x39]) })));
@@ -106,10 +101,10 @@ test("edit an Avro dead letter as JSON and replay it re-encoded with the version
   const dlqTopic = `${source}.DLQ`;
   const subject = `${source}-value`;
   await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
-  const v1 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(payment) })).id!;
+  const v1 = await registerSchema(subject, JSON.stringify(payment));
   // A compatible change: a new field with a default.
   const withMerchant = { ...payment, fields: [...payment.fields, { name: "merchant", type: "string", default: "unknown" }] };
-  const v2 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(withMerchant) })).id!;
+  const v2 = await registerSchema(subject, JSON.stringify(withMerchant));
 
   const value = Buffer.from(confluentFrame(v1, avroEncoder(payment).toBuffer({ id: BigInt(MAX_LONG), amount: Buffer.from([0x30, 0x39]) })));
   const admin = kafka.admin();

@@ -5,19 +5,14 @@ import { confluentFrame } from "../server/schemas/wire-format";
 import { avroEncoder } from "../tests/fixtures/avro-bigint";
 import { firstRecordOf, kafkaForSpec, uniqueName } from "./support/brokers";
 import { signInAsAdmin } from "./support/session";
+import { SCHEMA_REGISTRY_URL as REGISTRY, registerSchema, sr } from "../tests/fixtures/schema-registry";
 
 // A Kafka dead letter whose key is Avro through the stack's Apicurio Registry (subject `<topic>-key`): the operator
 // edits the key's JSON in the browser, picks the key schema's v2, is told the copy may change partition, confirms
 // the new key, and a consumer on the registry's own client reads the new key back.
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const { kafka, createdTopics } = kafkaForSpec("redrive-e2e-key-edit");
 
-async function sr(method: string, path: string, body?: unknown): Promise<{ id?: number }> {
-  const res = await fetch(`${REGISTRY}${path}`, { method, headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return (await res.json()) as { id?: number };
-}
 
 const keyV1 = { type: "record", name: "AccountKey", namespace: "redrive.e2ekey", fields: [{ name: "account", type: "string" }] };
 const keyV2 = { ...keyV1, fields: [...keyV1.fields, { name: "region", type: "string", default: "eu" }] };
@@ -27,8 +22,8 @@ test("edit the Avro key of a Kafka dead letter: re-encoded with the picked key s
   const dlqTopic = `${source}.DLQ`;
   const subject = `${source}-key`;
   await sr("PUT", `/config/${encodeURIComponent(subject)}`, { compatibility: "BACKWARD" });
-  const v1 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(keyV1) })).id!;
-  const v2 = (await sr("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(keyV2) })).id!;
+  const v1 = await registerSchema(subject, JSON.stringify(keyV1));
+  const v2 = await registerSchema(subject, JSON.stringify(keyV2));
   const key = Buffer.from(confluentFrame(v1, avroEncoder(keyV1).toBuffer({ account: "acct-1" })));
 
   const admin = kafka.admin();

@@ -12,28 +12,15 @@ import { avroEncoder } from "../fixtures/avro-bigint";
 import { kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { SCHEMA_REGISTRY_URL as REGISTRY, sr, registerSchema as register } from "../fixtures/schema-registry";
 
 // Dead letters written through the real Apicurio Registry (Confluent wire format) on the real Kafka, read back
 // through the DLQ page's own tRPC procedures: the page, the detail, a CEL search and the export show the
 // decoded values exactly as encoded; masking rules reach decoded fields; a registry that is stopped gives the
 // bytes and a note, never a failed page; replay writes the original bytes.
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-sr-src");
 
-async function sr<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${REGISTRY}${path}`, {
-    method,
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-const register = async (subject: string, schema: string, schemaType?: string, references?: unknown[]) =>
-  (await sr<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema, schemaType, references })).id;
 
 const subjects = { value: `${source}-value`, key: `${source}-key`, money: `${uniqueName("t-sr-money")}`, order: `${uniqueName("t-sr-order")}`, event: `${uniqueName("t-sr-event")}` };
 

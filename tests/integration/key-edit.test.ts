@@ -7,27 +7,15 @@ import { avroEncoder } from "../fixtures/avro-bigint";
 import { kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { SCHEMA_REGISTRY_URL as REGISTRY, sr, registerSchema as register } from "../fixtures/schema-registry";
 
 // Edit and replay of Kafka record keys on the real Apicurio Registry and Kafka: a text key edited as text, an Avro
 // key (Confluent wire format, subject `<topic>-key`) edited as JSON and re-encoded with a picked version, read back
 // with the registry's own client (@kafkajs/confluent-schema-registry) as an independent consumer would.
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-ke-src");
 const keySubject = `${source}-key`;
 
-async function sr<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${REGISTRY}${path}`, {
-    method,
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-const register = async (subject: string, schema: string) => (await sr<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema })).id;
 
 const keyV1 = { type: "record", name: "OrderKey", namespace: "redrive.keyedit", fields: [{ name: "id", type: "string" }, { name: "shard", type: "int" }] };
 // Backward compatible: a new field with a default.

@@ -10,27 +10,15 @@ import { avroEncoder, bigLongHook } from "../fixtures/avro-bigint";
 import { deleteKafka, kafkaDlqFixture, subscribeFromBeginning, type DlqFixture } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { SCHEMA_REGISTRY_URL as REGISTRY, sr, registerSchema as register } from "../fixtures/schema-registry";
 
 // Edit and replay of schema-encoded dead letters on the real Apicurio Registry and Kafka: the operator edits the
 // decoded JSON, picks a registered version, and the copy is re-encoded in the Confluent wire format; read back
 // by a plain kafkajs consumer that decodes with the registry client library @kafkajs/confluent-schema-registry
 // (its own avsc / protobufjs / ajv and its own schema lookups, not the product's decoder).
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-se-src");
 
-async function sr<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${REGISTRY}${path}`, {
-    method,
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-const register = async (subject: string, schema: string, schemaType?: string) => (await sr<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema, schemaType })).id;
 
 const orderTopic = uniqueName("t-se-orders");
 const subjects = { value: `${source}-value`, order: `${orderTopic}-value`, event: `${uniqueName("t-se-event")}-value` };

@@ -6,6 +6,7 @@ import type { DlqMessageDetail, DlqMessageSummary } from "~/server/dlq/messages"
 import { deleteKafka, kafkaDlqFixture, subscribeFromBeginning, type DlqFixture, type DlqFixtureMessage } from "../fixtures/kafka";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { SCHEMA_REGISTRY_URL as REGISTRY, sr } from "../fixtures/schema-registry";
 
 // Issue #19, point 7: CEL matches on decoded fields exactly as a plain consumer with the registry's client
 // would. The dead letters are registered and encoded with an independent implementation, the registry client
@@ -26,7 +27,6 @@ import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
 //   format: Redrive reads them as the schema's first message and flags the framing, as the library reads them.
 //   Kept in the topic, excluded from the CEL comparison, compared on their own.
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const source = uniqueName("t-pc-src");
 const subjects = {
   key: `${source}-key`,
@@ -36,15 +36,6 @@ const subjects = {
   event: uniqueName("t-pc-event"),
 };
 
-async function sr(method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${REGISTRY}${path}`, {
-    method,
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
-}
 
 // --- the schemas -------------------------------------------------------------------------------------------
 const keySchema = { type: "record", name: "PaymentKey", namespace: "redrive.plaintest", fields: [{ name: "region", type: "string" }, { name: "shard", type: "int" }] };

@@ -9,13 +9,13 @@ import { SchemaRegistryClient } from "~/server/schemas/registry-client";
 import { confluentFrame } from "~/server/schemas/wire-format";
 import { avroEncoder } from "../fixtures/avro-bigint";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { SCHEMA_REGISTRY_URL as REGISTRY, sr, registerSchema as register } from "../fixtures/schema-registry";
 
 // Dead letters in the Confluent wire format and with Apicurio's id headers, written to the real Kafka with
 // schemas registered in the real Apicurio Registry of the local stack (scripts/stack-registry.mjs), decoded by
 // Redrive to exactly what was encoded; then the registry's compatibility verdicts, and a registry that is
 // stopped or does not answer (bytes and a note, never an exception).
 
-const REGISTRY = process.env.SCHEMA_REGISTRY_URL ?? "http://127.0.0.1:8085/apis/ccompat/v7";
 const NATIVE = REGISTRY.replace(/\/apis\/ccompat\/v\d+$/, "/apis/registry/v3");
 const run = uniqueName("sr");
 const topic = run;
@@ -28,20 +28,7 @@ const subjects = {
   json: `${run}-event-value`,
 };
 
-async function sr<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${REGISTRY}${path}`, {
-    method,
-    headers: { "content-type": "application/vnd.schemaregistry.v1+json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
-const register = async (subject: string, schema: string, schemaType?: string, references?: unknown[]) =>
-  (await sr<{ id: number }>("POST", `/subjects/${encodeURIComponent(subject)}/versions`, { schema, schemaType, references })).id;
 
 // --- the schemas -------------------------------------------------------------------------------------------
 const paymentSchema = {
