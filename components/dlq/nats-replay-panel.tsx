@@ -5,9 +5,8 @@ import { useState } from "react";
 import { TargetAudience } from "../replay-jobs/audience";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import { formatDateTime } from "./format";
 import type { ReplaySection } from "./message-detail";
-import { actionLabel, useCanReplay } from "./replay-controls";
+import { ConfirmReplayButtons, LoopGuardOverride, ReplayHistoryList, useCanReplay } from "./replay-controls";
 import type { DlqRef } from "./types";
 
 /**
@@ -59,37 +58,17 @@ export function NatsReplayPanel({ dlq, id, subject, gone }: { dlq: DlqRef; id: s
             </span>
             <TargetAudience kind={dlq.kind} connection={dlq.connection} target={destination} />
           </span>
-          <button
-            type="button"
-            disabled={replay.isPending}
-            onClick={() => replay.mutate({ ...ref, target: destination === subject ? undefined : destination, overrideLoopGuard: override })}
-            className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
-          >
-            {replay.isPending ? "Replaying…" : "Confirm replay"}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)} className="rounded border border-slate-300 px-2 py-1">
-            Cancel
-          </button>
+          <ConfirmReplayButtons pending={replay.isPending} onConfirm={() => replay.mutate({ ...ref, target: destination === subject ? undefined : destination, overrideLoopGuard: override })} onCancel={() => setConfirming(false)} />
         </div>
       ) : null}
-      <label className="flex items-center gap-1 text-xs text-slate-600">
-        <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> override the loop guard (quarantined messages)
-      </label>
+      <LoopGuardOverride checked={override} onChange={setOverride} />
       {replay.error ? <ErrorBox title="Replay refused" message={replay.error.message} /> : null}
       {replay.data ? (
         <p className="text-sm text-emerald-700" role="status" data-testid="replay-result">
           Replayed to {replay.data.target}, stored as {replay.data.targetPosition} (replay {replay.data.replayCount}, id {replay.data.replayId}).
         </p>
       ) : null}
-      {history.data && history.data.length > 0 ? (
-        <ul className="text-xs text-slate-600" data-testid="replay-history">
-          {history.data.map((row) => (
-            <li key={row.replayId}>
-              {formatDateTime(row.replayedAt.getTime())}: {actionLabel(row.action)} (replay {row.replayCount}) to <span className="font-mono">{row.target}</span> by {row.replayedBy}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ReplayHistoryList rows={history.data} />
     </section>
   );
 }

@@ -4,8 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ErrorBox } from "../ui";
 import { useTRPC } from "../trpc";
-import { formatDateTime } from "./format";
-import { actionLabel, useCanReplay } from "./replay-controls";
+import { ConfirmReplayButtons, LoopGuardOverride, ReplayHistoryList, useCanReplay } from "./replay-controls";
 import type { ReplaySection } from "./message-detail";
 import type { DlqRef } from "./types";
 
@@ -65,37 +64,17 @@ export function RabbitReplayPanel({ dlq, id, origin }: { dlq: DlqRef; id: string
             Publish a copy to exchange <span className="font-mono font-medium">{exchangeName(exchange)}</span> with routing key{" "}
             <span className="font-mono font-medium">{routingKey}</span>, then remove this message from {dlq.dlq} once the broker confirms it?
           </span>
-          <button
-            type="button"
-            disabled={replay.isPending}
-            onClick={() => replay.mutate({ ...ref, destination: isOrigin ? undefined : { exchange, routingKey }, overrideLoopGuard: override })}
-            className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
-          >
-            {replay.isPending ? "Replaying…" : "Confirm replay"}
-          </button>
-          <button type="button" onClick={() => setConfirming(false)} className="rounded border border-slate-300 px-2 py-1">
-            Cancel
-          </button>
+          <ConfirmReplayButtons pending={replay.isPending} onConfirm={() => replay.mutate({ ...ref, destination: isOrigin ? undefined : { exchange, routingKey }, overrideLoopGuard: override })} onCancel={() => setConfirming(false)} />
         </div>
       ) : null}
-      <label className="flex items-center gap-1 text-xs text-slate-600">
-        <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> override the loop guard (quarantined messages)
-      </label>
+      <LoopGuardOverride checked={override} onChange={setOverride} />
       {replay.error ? <ErrorBox title="Replay refused" message={replay.error.message} /> : null}
       {replay.data ? (
         <p className="text-sm text-emerald-700" role="status" data-testid="replay-result">
           Replayed to {replay.data.target}, {replay.data.targetPosition} (replay {replay.data.replayCount}, id {replay.data.replayId}); removed from {dlq.dlq}.
         </p>
       ) : null}
-      {history.data && history.data.length > 0 ? (
-        <ul className="text-xs text-slate-600" data-testid="replay-history">
-          {history.data.map((row) => (
-            <li key={row.replayId}>
-              {formatDateTime(row.replayedAt.getTime())}: {actionLabel(row.action)} (replay {row.replayCount}) to <span className="font-mono">{row.target}</span> by {row.replayedBy}
-            </li>
-          ))}
-        </ul>
-      ) : null}
+      <ReplayHistoryList rows={history.data} />
     </section>
   );
 }

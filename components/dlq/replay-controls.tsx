@@ -4,7 +4,7 @@ import { allows, type Action } from "~/server/auth/permissions";
 import { useQuery } from "@tanstack/react-query";
 import { useId } from "react";
 import { useTRPC } from "../trpc";
-import { targetNoun } from "./format";
+import { formatDateTime, targetNoun } from "./format";
 import type { DlqRef } from "./types";
 
 /** Whether the signed-in role may do this (replay by default) on this DLQ, or on some DLQ when none is given. */
@@ -73,4 +73,41 @@ export function ExportButton({ dlq, ids, snapshotId, label, className }: { dlq: 
 /** "replay" | "edit" | "discard" as words for the message views. */
 export function actionLabel(action: "replay" | "edit" | "discard"): string {
   return action === "discard" ? "discarded" : action === "edit" ? "edited and replayed" : "replayed";
+}
+
+/** The confirm step's two buttons, as every one-message replay panel shows them. */
+export function ConfirmReplayButtons({ pending, disabled = false, onConfirm, onCancel }: { pending: boolean; disabled?: boolean; onConfirm: () => void; onCancel: () => void }) {
+  return (
+    <>
+      <button type="button" disabled={pending || disabled} onClick={onConfirm} className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60">
+        {pending ? "Replaying…" : "Confirm replay"}
+      </button>
+      <button type="button" onClick={onCancel} className="rounded border border-slate-300 px-2 py-1">
+        Cancel
+      </button>
+    </>
+  );
+}
+
+/** The checkbox that lets an operator replay a message the loop guard quarantined. */
+export function LoopGuardOverride({ checked, onChange }: { checked: boolean; onChange: (checked: boolean) => void }) {
+  return (
+    <label className="flex items-center gap-1 text-xs text-slate-600">
+      <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} /> override the loop guard (quarantined messages)
+    </label>
+  );
+}
+
+/** Earlier replays of one message (the ledger's rows), newest as the ledger lists them. */
+export function ReplayHistoryList({ rows }: { rows: ReadonlyArray<{ replayId: string; replayedAt: Date; action: "replay" | "edit" | "discard"; replayCount: number; target: string | null; replayedBy: string }> | undefined }) {
+  if (!rows || rows.length === 0) return null;
+  return (
+    <ul className="text-xs text-slate-600" data-testid="replay-history">
+      {rows.map((row) => (
+        <li key={row.replayId}>
+          {formatDateTime(row.replayedAt.getTime())}: {actionLabel(row.action)} (replay {row.replayCount}) to <span className="font-mono">{row.target}</span> by {row.replayedBy}
+        </li>
+      ))}
+    </ul>
+  );
 }

@@ -8,7 +8,7 @@ import { useTRPC } from "../trpc";
 import { DiscardForm } from "./discard-form";
 import { EditReplayForm } from "./edit-replay-form";
 import { formatDateTime } from "./format";
-import { actionLabel, DestinationField, useCanReplay } from "./replay-controls";
+import { actionLabel, ConfirmReplayButtons, DestinationField, LoopGuardOverride, useCanReplay } from "./replay-controls";
 import type { DlqRef } from "./types";
 import { useCapabilities } from "../connections/use-capabilities";
 
@@ -75,17 +75,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
                     </span>
                     {destination ? <TargetAudience kind={dlq.kind} connection={dlq.connection} target={destination} /> : null}
                   </span>
-                  <button
-                    type="button"
-                    disabled={replay.isPending || !destination || targetExists === false}
-                    onClick={() => replay.mutate({ ...ref, target: destination && destination !== origin ? destination : undefined, overrideLoopGuard: override })}
-                    className="rounded bg-amber-600 px-3 py-1 text-white hover:bg-amber-500 disabled:opacity-60"
-                  >
-                    {replay.isPending ? "Replaying…" : "Confirm replay"}
-                  </button>
-                  <button type="button" onClick={() => setConfirming(false)} className="rounded border border-slate-300 px-2 py-1">
-                    Cancel
-                  </button>
+                  <ConfirmReplayButtons pending={replay.isPending} disabled={!destination || targetExists === false} onConfirm={() => replay.mutate({ ...ref, target: destination && destination !== origin ? destination : undefined, overrideLoopGuard: override })} onCancel={() => setConfirming(false)} />
                 </span>
               ) : (
                 <button
@@ -98,9 +88,7 @@ export function ReplayPanel({ dlq, id, origin, snapshotId }: { dlq: DlqRef; id: 
                 </button>
               )}
             </div>
-            <label className="flex items-center gap-1 text-xs text-slate-600">
-              <input type="checkbox" checked={override} onChange={(e) => setOverride(e.target.checked)} /> override the loop guard (quarantined messages)
-            </label>
+            <LoopGuardOverride checked={override} onChange={setOverride} />
           </div>
         ) : (
           <p className="text-sm text-slate-500">Replaying needs the operator role.</p>
