@@ -45,6 +45,43 @@ function counts(step) {
   }
   return null;
 }
+
+/** "file > test: first line of the error" for each failed test in a step's report, so the run's last lines name them. */
+function failures(step) {
+  try {
+    if (step.report === "vitest") {
+      const report = JSON.parse(readFileSync(path.join(reports, `${step.name}.json`), "utf8"));
+      return report.testResults.flatMap((file) => {
+        const where = path.relative(root, file.name);
+        const failedTests = file.assertionResults.filter((test) => test.status === "failed");
+        // A file that failed outside any test (an import error, a failing hook) has no failed assertion to name.
+        if (failedTests.length === 0 && file.status === "failed") return [`${where}: ${firstLine(file.message)}`];
+        return failedTests.map((test) => `${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      });
+    }
+    if (step.report === "playwright") {
+      const report = JSON.parse(readFileSync(path.join(reports, "e2e.json"), "utf8"));
+      const named = [];
+      const walk = (suite, titles) => {
+        for (const spec of suite.specs ?? []) {
+          for (const test of spec.tests ?? []) {
+            if (test.status !== "unexpected" && test.status !== "flaky") continue;
+            const error = test.results?.find((result) => result.error)?.error?.message;
+            named.push(`${spec.file} > ${[...titles, spec.title].join(" > ")}${test.status === "flaky" ? " (flaky)" : ""}: ${firstLine(error)}`);
+          }
+        }
+        for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+      };
+      for (const suite of report.suites ?? []) walk(suite, []);
+      return named;
+    }
+  } catch {
+    // no report: the runner crashed, and its own output says why
+  }
+  return [];
+}
+// Runners colour their messages with ANSI escapes.
+const firstLine = (text) => (text ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find((line) => line.trim())?.trim().slice(0, 300) ?? "";
 const wanted = process.env.TEST_STEPS?.split(",").map((s) => s.trim());
 const selected = wanted ? steps.filter((step) => wanted.includes(step.name)) : steps;
 
@@ -79,7 +116,7 @@ try {
     const started = Date.now();
     console.log(`\n=== ${step.name} ===`);
     const status = run(step.command, step.report === "playwright" ? { env: { ...env, E2E_RETRIES: env.E2E_RETRIES ?? "1", PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") } } : {});
-    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step) });
+    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step), failures: failures(step) });
     if (status !== 0) {
       failed = true;
       break; // later steps build on earlier ones
@@ -97,6 +134,9 @@ for (const result of results) {
   const flaky = result.tests?.flaky ? `, ${result.tests.flaky} flaky: passed on retry` : "";
   const tests = result.tests ? ` (${result.tests.passed} passed, ${result.tests.failed} failed${flaky})` : "";
   console.log(`${result.ok ? "ok  " : "FAIL"} ${result.name.padEnd(12)} ${result.seconds.toFixed(1)} s${tests}`);
+}
+for (const result of results) {
+  for (const failure of result.failures ?? []) console.log(`  ${result.name}: ${failure}`);
 }
 const skippedSteps = selected.length - results.length;
 if (skippedSteps > 0) console.log(`${skippedSteps} step(s) not run after the failure`);
