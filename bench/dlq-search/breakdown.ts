@@ -116,7 +116,7 @@ export async function breakdown(adapter: KafkaAdapter, access: PayloadAccess): P
     perRecord("celContext + record.value (text, JSON.parse, withIntegers)", sample, (m) => celContext(m).record.value),
     perRecord("cel-js evaluate on a prepared context", sample, () => evaluate(contexts[i++ % contexts.length])),
     perRecord("compileFilter(...)(record) (all of the above)", sample, (m) => filter(m)),
-    perRecord("maskBytes (scans.ts visible(), no masks configured)", sample, (m) => maskBytes(m.value, access)),
+    perRecord("maskBytes (scans.ts visible(), no masks configured)", sample, (m) => maskBytes(m.value, access, "value")),
   ];
   // fromKafkaRecord alone, on records re-read into memory.
   const raw = await adapter.readPartitions(

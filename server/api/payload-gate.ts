@@ -10,27 +10,31 @@
  * found anywhere in an output are gated as payload bytes too, so a forgotten wrapper fails closed.
  */
 import { asText, parseJson } from "~/server/dlq/bytes";
-import { maskBytes, type PayloadAccess } from "~/server/dlq/masking";
+import { hasMasks, maskBytes, type PayloadAccess } from "~/server/dlq/masking";
+import type { RecordPart } from "~/server/schemas";
 import { isFailureHeader } from "~/server/dlq/messages";
 
 type GateKind = "bytes" | "text" | "json" | "header" | "audit";
+/** Which masking rules apply: a key's (key.…), a value's, or, for bytes found unwrapped, both (fails closed). */
+type GatePart = RecordPart | "unknown";
 
 class Gated {
   constructor(
     readonly kind: GateKind,
     readonly raw: unknown,
     readonly name: string | null = null,
+    readonly part: GatePart = "value",
   ) {}
 }
 
 /** Wrappers typed as what the caller will see (the value, or null when withheld). */
 export const gate = {
-  /** Message bytes (key, value). */
-  bytes: (value: Uint8Array | null): Uint8Array | null => new Gated("bytes", value) as unknown as Uint8Array | null,
-  /** A payload as text, whole or cut (a preview, an archived SQS body): masked when it is whole JSON, withheld when masks apply and it cannot be parsed. */
-  text: (value: string | null | undefined): string | null => new Gated("text", value ?? null) as unknown as string | null,
-  /** A JSON value from a payload or a saga's context. */
-  json: <T>(value: T): T | null => new Gated("json", value) as unknown as T | null,
+  /** Message bytes: a value's unless `part` says key (masked with that part's rules). */
+  bytes: (value: Uint8Array | null, part: RecordPart = "value"): Uint8Array | null => new Gated("bytes", value, null, part) as unknown as Uint8Array | null,
+  /** A key or value as text, whole or cut (a preview, an archived SQS body): masked when it is whole JSON, withheld when masks for its part apply and it cannot be parsed. */
+  text: (value: string | null | undefined, part: RecordPart = "value"): string | null => new Gated("text", value ?? null, null, part) as unknown as string | null,
+  /** A JSON value from a payload (a value's unless `part` says key) or a saga's context. */
+  json: <T>(value: T, part: RecordPart = "value"): T | null => new Gated("json", value, null, part) as unknown as T | null,
   /** A header or message attribute value: failure headers stay readable for every role. */
   header: (name: string, value: string | null): string | null => new Gated("header", value, name) as unknown as string | null,
   /** Audit parameters and details: edits and diffs carry payloads and header values. */
@@ -41,17 +45,28 @@ export const gate = {
 const AUDIT_PAYLOAD_KEYS = new Set(["value", "before", "after", "body", "payload", "context", "preview", "archived", "key", "messageAttributes"]);
 export const WITHHELD = "[withheld: your role may not read payloads]";
 
-function maskedText(text: string, access: PayloadAccess): string | null {
-  if (access.masks.length === 0) return text;
+const partsOf = (part: GatePart): RecordPart[] => (part === "unknown" ? ["value", "key"] : [part]);
+
+/** The part's masks applied to JSON bytes (every part's, one after the other, when the part is unknown). */
+function maskedBytes(bytes: Uint8Array | null, access: PayloadAccess, part: GatePart): Uint8Array | null {
+  return partsOf(part).reduce((masked, one) => maskBytes(masked, access, one), bytes);
+}
+
+function masksApply(access: PayloadAccess, part: GatePart): boolean {
+  return partsOf(part).some((one) => hasMasks(access, one));
+}
+
+function maskedText(text: string, access: PayloadAccess, part: GatePart): string | null {
+  if (!masksApply(access, part)) return text;
   const parsed = parseJson(text);
-  if (parsed.ok) return asText(maskBytes(Buffer.from(text, "utf8"), access) ?? new Uint8Array()) ?? null;
+  if (parsed.ok) return asText(maskedBytes(Buffer.from(text, "utf8"), access, part) ?? new Uint8Array()) ?? null;
   // A cut JSON preview cannot be masked field by field: withheld rather than shown unmasked.
   return /^\s*[[{]/.test(text) ? null : text;
 }
 
-function maskedJson(value: unknown, access: PayloadAccess): unknown {
-  if (value === null || value === undefined || access.masks.length === 0) return value ?? null;
-  const masked = maskBytes(Buffer.from(JSON.stringify(value), "utf8"), access);
+function maskedJson(value: unknown, access: PayloadAccess, part: GatePart): unknown {
+  if (value === null || value === undefined || !masksApply(access, part)) return value ?? null;
+  const masked = maskedBytes(Buffer.from(JSON.stringify(value), "utf8"), access, part);
   return masked ? (JSON.parse(Buffer.from(masked).toString("utf8")) as unknown) : null;
 }
 
@@ -62,11 +77,11 @@ function withheldAuditParts(value: unknown): unknown {
 function resolve(gated: Gated, access: PayloadAccess): unknown {
   switch (gated.kind) {
     case "bytes":
-      return access.payloads ? maskBytes(gated.raw as Uint8Array | null, access) : null;
+      return access.payloads ? maskedBytes(gated.raw as Uint8Array | null, access, gated.part) : null;
     case "text":
-      return access.payloads && typeof gated.raw === "string" ? maskedText(gated.raw, access) : null;
+      return access.payloads && typeof gated.raw === "string" ? maskedText(gated.raw, access, gated.part) : null;
     case "json":
-      return access.payloads ? maskedJson(gated.raw, access) : null;
+      return access.payloads ? maskedJson(gated.raw, access, gated.part) : null;
     case "header":
       return access.payloads || (gated.name !== null && isFailureHeader(gated.name)) ? gated.raw : null;
     case "audit":
@@ -108,14 +123,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Every gate in an output resolved for one caller's access; raw bytes are treated as gated bytes. */
+/** Every gate in an output resolved for one caller's access; raw bytes are gated bytes of an unknown part (every mask applies). */
 export function resolveGates(output: unknown, access: PayloadAccess): unknown {
   return mapTree(output, (_key, value) => {
     if (value instanceof Gated) {
       const resolved = resolve(value, access);
       return resolved === undefined ? null : resolved;
     }
-    if (value instanceof Uint8Array) return resolve(new Gated("bytes", value), access) ?? null;
+    if (value instanceof Uint8Array) return resolve(new Gated("bytes", value, null, "unknown"), access) ?? null;
     if (value instanceof Map) return new Map([...value].map(([k, v]) => [k, resolveGates(v, access)]));
     return undefined;
   });
@@ -148,8 +163,8 @@ export function gateAuditRow<T extends { parameters: unknown }>(row: T): T {
   return { ...row, parameters: gate.audit(row.parameters) };
 }
 
-/** A message detail: the decoded JSON of a schema-encoded key and value is payload (masked or withheld per caller). */
+/** A message detail: the decoded JSON of a schema-encoded key and value is payload, each masked with its part's rules (or withheld) per caller. */
 export function gateSchemaDetails<T extends { schemas: { key: { json: string | null } | null; value: { json: string | null } | null } }>(detail: T): T {
-  const one = <S extends { json: string | null } | null>(schema: S): S => (schema ? { ...schema, json: gate.text(schema.json) } : schema);
-  return { ...detail, schemas: { key: one(detail.schemas.key), value: one(detail.schemas.value) } };
+  const one = <S extends { json: string | null } | null>(schema: S, part: RecordPart): S => (schema ? { ...schema, json: gate.text(schema.json, part) } : schema);
+  return { ...detail, schemas: { key: one(detail.schemas.key, "key"), value: one(detail.schemas.value, "value") } };
 }

@@ -36,15 +36,26 @@ const collectorSettings = z
 
 const roleEnum = z.enum(["viewer", "operator", "admin"]);
 
+/** A masking rule's path: "key." or "value." (or no prefix: the value) and a field path that is not empty. */
+const maskingPath = z
+  .string()
+  .min(1)
+  .refine((path) => !/^(key|value)\.$/.test(path), {
+    error: (issue) => `masking path "${String(issue.input)}" names no field: write the field after the prefix, e.g. "${String(issue.input)}customer.email"`,
+  });
+
 const payloadSettings = z
   .object({
     /** Roles that may read message payloads; the others see counts and errors only. */
     readRoles: z.array(roleEnum).default(["viewer", "operator", "admin"]),
     /** Roles that may read and export Kafka topics that are not DLQs (business topics, __consumer_offsets). */
     readAnyTopicRoles: z.array(roleEnum).default(["admin"]),
-    /** Fields masked on the server before a payload reaches a browser or a filter. */
+    /**
+     * Fields masked on the server before a payload reaches a browser or a filter: "key.customer.email" masks a
+     * field of the message key, "value.card.number" or "card.number" a field of the value.
+     */
     masking: z
-      .array(z.object({ path: z.string().min(1), exemptRoles: z.array(z.string().min(1)).default([]) }).strict())
+      .array(z.object({ path: maskingPath, exemptRoles: z.array(z.string().min(1)).default([]) }).strict())
       .default([]),
   })
   .strict();

@@ -7,7 +7,7 @@ import { clientAddress } from "~/server/auth/client-address";
 import { identify, isCrossSite } from "~/server/auth/request";
 import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
-import { payloadAccess } from "./masking";
+import { hasMasks, payloadAccess } from "./masking";
 import { identifyOptions } from "~/server/auth/session-policy";
 import { can } from "~/server/auth/permissions";
 import { BROKER_KINDS, isBrokerKind } from "~/server/brokers/registry";
@@ -45,7 +45,7 @@ export async function handleDownload(request: Request, deps: { db: ControlDb; co
   if (!can(principal.role, all.config, "read", { connection, resource: dlq })) return text(403, `The ${principal.role} role may not read "${dlq}" on "${connection}".`);
   const access = payloadAccess(principal.role, all.config.payloads, { roles: all.config.auth.roles, scope: { connection, resource: dlq } });
   if (!access.payloads) return text(403, `The ${principal.role} role may not read payloads.`);
-  if (access.masks.length > 0) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
+  if (hasMasks(access)) return text(403, "Masking rules apply to your role: the exact bytes would reveal masked fields.");
   const id = params.get("id") ?? "";
   const part = params.get("part") === "key" ? "key" : "value";
 

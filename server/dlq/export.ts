@@ -8,7 +8,8 @@
  * the DLQ views. Streams: a whole topic is read batch by batch as the client takes the lines.
  * A Kafka key or value written through the connection's schema registry adds `decoded.key` / `decoded.value`:
  * { status, format, schemaId, subject, version, note, json } with `json` the decoded value as JSON text
- * (numbers with every digit); with masking rules in force, `json` is masked and the encoded bytes are null.
+ * (numbers with every digit); with masking rules for that part in force, `json` is masked and the encoded bytes
+ * are null. Key rules (`key.…`) mask the key, the others the value.
  */
 import { isUtf8 } from "node:buffer";
 import { recordAudit } from "~/server/audit";
@@ -21,7 +22,7 @@ import type { Connections } from "~/server/connections/registry";
 import type { ControlDb } from "~/server/db/control-store";
 import { compileFilter, FilterSyntaxError, type CompiledFilter } from "./filter";
 import { takeScanSlot, TooManyScans } from "./scan-slots";
-import { payloadAccess, maskBytes, type PayloadAccess } from "./masking";
+import { hasMasks, payloadAccess, maskBytes, type PayloadAccess } from "./masking";
 import { isFailureHeader, schemaBadge, type RawDlqMessage, type SchemaBadge } from "./messages";
 import type { PayloadDecoding } from "~/server/schemas";
 import { filterPayload, visibleDecoded, visibleRaw } from "./schema-decoding";
@@ -63,7 +64,7 @@ export function decodeBytes(exported: ExportedBytes): Buffer | null {
 
 /**
  * What a role may see of a message, as the DLQ views show it: without payload access no key, no value and
- * only failure headers' values (other headers keep their names, valued null); with masks, the masked value.
+ * only failure headers' values (other headers keep their names, valued null); with masks, the masked key and value.
  */
 export function visibleMessage(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) {
@@ -80,14 +81,14 @@ export function visibleMessage(message: RawDlqMessage, access: PayloadAccess): R
       decoded: { key: masked(message.decoded.key, "key"), value: masked(message.decoded.value, "value") },
     };
   }
-  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+  return hasMasks(access) ? { ...message, key: maskBytes(message.key, access, "key"), value: maskBytes(message.value, access, "value") } : message;
 }
 
 /** What a CEL filter may see (as in server-side search): without payload access, metadata and failure headers only. */
 function filterView(message: RawDlqMessage, access: PayloadAccess): RawDlqMessage {
   if (!access.payloads) return { ...message, key: null, value: null, decoded: undefined, headers: new Map([...message.headers].filter(([name]) => isFailureHeader(name))), headerEntries: message.headerEntries.filter(([name]) => isFailureHeader(name)) };
   if (message.decoded) return { ...message, key: filterPayload(message.key, message.decoded.key, access, "key"), value: filterPayload(message.value, message.decoded.value, access, "value") };
-  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+  return hasMasks(access) ? { ...message, key: maskBytes(message.key, access, "key"), value: maskBytes(message.value, access, "value") } : message;
 }
 
 function exportedDecoding(decoding: PayloadDecoding | null): ExportedDecoding | null {
@@ -250,7 +251,7 @@ export async function handleExport(request: Request, deps: ExportDependencies): 
       throw error;
     }
   }
-  const payloads = !access.payloads ? "withheld" : access.masks.length > 0 ? "masked" : "exact";
+  const payloads = !access.payloads ? "withheld" : hasMasks(access) ? "masked" : "exact";
   await audit("ok", null, { payloads });
   const filename = `${dlq.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date().toISOString().replace(/[:.]/g, "-")}.ndjson`;
   return new Response(ndjsonStream(batches, filter, access, release), {

@@ -8,7 +8,7 @@ import { errorText, logger } from "~/server/lib/logger";
 import { compileFilter, FilterStopped } from "./filter";
 import type { FetchedRecord } from "~/server/brokers/kafka/kafka-records";
 import type { FilterInput } from "./filter-batch";
-import { maskBytes, type PayloadAccess } from "./masking";
+import { hasMasks, maskBytes, type PayloadAccess } from "./masking";
 import { fromKafkaRecord, isFailureHeader, summarise, type DlqMessageSummary, type RawDlqMessage } from "./messages";
 import { takeScanSlot } from "./scan-slots";
 import type { DlqDeps } from "./source";
@@ -75,7 +75,7 @@ export function filterView(message: RawDlqMessage, access: PayloadAccess): RawDl
   if (message.decoded) {
     return { ...message, key: filterPayload(message.key, message.decoded.key, access, "key"), value: filterPayload(message.value, message.decoded.value, access, "value") };
   }
-  return access.masks.length > 0 ? { ...message, value: maskBytes(message.value, access) } : message;
+  return hasMasks(access) ? { ...message, key: maskBytes(message.key, access, "key"), value: maskBytes(message.value, access, "value") } : message;
 }
 
 /**
@@ -174,7 +174,7 @@ export async function startScan(
     logPartitions = [];
     if (records.length === 0) return null;
     const { payloads } = input.access;
-    const masked = payloads && input.access.masks.length > 0;
+    const masked = payloads && hasMasks(input.access);
     // With a schema registry, keys and values are decoded here before the workers filter them (record.value is
     // the decoded value); a registry that is down leaves the bytes, as a page shows them.
     const decodings: (MessageDecoding | null)[] = new Array(records.length).fill(null);
@@ -226,8 +226,8 @@ export async function startScan(
           partition: partitions[i]!,
           offset: Number(record.offset),
           timestampMs: Number(record.timestamp),
-          key: !payloads ? null : decoded ? filterPayload(record.key, decoded.key, input.access, "key") : record.key,
-          value: !payloads ? null : decoded ? filterPayload(record.value, decoded.value, input.access, "value") : masked ? maskBytes(record.value, input.access) : record.value,
+          key: !payloads ? null : decoded ? filterPayload(record.key, decoded.key, input.access, "key") : maskBytes(record.key, input.access, "key"),
+          value: !payloads ? null : decoded ? filterPayload(record.value, decoded.value, input.access, "value") : maskBytes(record.value, input.access, "value"),
           headers: record.headers,
         };
       });

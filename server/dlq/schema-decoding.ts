@@ -1,13 +1,14 @@
 import { locateSchema, type PayloadDecoding, type SchemaDecoder } from "~/server/schemas";
-import { maskBytes, type PayloadAccess } from "./masking";
+import { hasMasks, maskBytes, type PayloadAccess } from "./masking";
 import type { MessageDecoding, RawDlqMessage } from "./messages";
 
 // Kafka keys and values written through a schema registry (Confluent wire format, Apicurio id headers) are
 // decoded once, where a page, a record, a search batch or an export batch is read, and carried on the message
 // (`decoded`). What every view does with them is decided here: the views show the decoded value as JSON, CEL
-// filters read it as record.value, and masking rules apply to its fields. The bytes themselves are never
-// changed (replay writes them as read); with masking rules in force, the bytes of a schema-encoded value are
-// not shown (they would reveal the masked fields), only the masked decoded value.
+// filters read it as record.value, and masking rules apply to its fields (key.… rules to the key's, the others to
+// the value's). The bytes themselves are never changed (replay writes them as read); with masking rules for a
+// part in force, the bytes of that part when schema-encoded are not shown (they would reveal the masked fields),
+// only its masked decoded JSON.
 
 /** Only what carries a schema id is kept: plain JSON and text records read exactly as before. */
 const kept = (decoding: PayloadDecoding): PayloadDecoding | null => (decoding.status === "not-schema-encoded" ? null : decoding);
@@ -72,28 +73,27 @@ export function decodedBytes(decoding: PayloadDecoding | null | undefined): Uint
 
 /**
  * What a CEL filter reads as a key or value: the decoded JSON when decoded, else the bytes; a schema-encoded
- * part that could not be decoded reads as null when masking rules apply (its bytes hold the masked fields).
- * Masks apply to the value (as for plain JSON records).
+ * part that could not be decoded reads as null when masking rules for that part apply (its bytes hold the
+ * masked fields). Each part is masked with its own rules (key.… for keys, value.… for values).
  */
 export function filterPayload(raw: Uint8Array | null, decoding: PayloadDecoding | null | undefined, access: PayloadAccess, part: "key" | "value"): Uint8Array | null {
-  const masked = access.masks.length > 0;
   const decoded = decodedBytes(decoding);
-  if (decoded) return masked && part === "value" ? maskBytes(decoded, access) : decoded;
-  if (decoding && masked) return null;
-  return masked && part === "value" ? maskBytes(raw, access) : raw;
+  if (decoded) return maskBytes(decoded, access, part);
+  if (decoding && hasMasks(access, part)) return null;
+  return maskBytes(raw, access, part);
 }
 
-/** The bytes a view may show of a key or value: none of a schema-encoded one while masking rules apply. */
+/** The bytes a view may show of a key or value: none of a schema-encoded one while masking rules for that part apply. */
 export function visibleRaw(raw: Uint8Array | null, decoding: PayloadDecoding | null | undefined, access: PayloadAccess, part: "key" | "value"): Uint8Array | null {
-  if (decoding && access.masks.length > 0) return null;
-  return part === "value" ? maskBytes(raw, access) : raw;
+  if (decoding && hasMasks(access, part)) return null;
+  return maskBytes(raw, access, part);
 }
 
-/** The decoded value as masked JSON text for this role (null: not decoded, or no payload access). */
+/** The decoded key or value as JSON text masked with that part's rules for this role (null: not decoded, or no payload access). */
 export function visibleDecoded(decoding: PayloadDecoding | null | undefined, access: PayloadAccess, part: "key" | "value"): string | null {
   if (!access.payloads || decoding?.status !== "decoded") return null;
-  if (part === "key" || access.masks.length === 0) return decoding.json;
-  const masked = maskBytes(utf8.encode(decoding.json), access);
+  if (!hasMasks(access, part)) return decoding.json;
+  const masked = maskBytes(utf8.encode(decoding.json), access, part);
   return masked ? Buffer.from(masked).toString("utf8") : null;
 }
 

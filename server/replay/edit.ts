@@ -14,7 +14,7 @@ import { replayLedger } from "~/server/db/schema";
 import { asText, parseJson } from "~/server/dlq/bytes";
 import { sqsFailure } from "~/server/dlq/failure";
 import { kafkaMessage } from "~/server/dlq/kafka-dlq";
-import { maskBytes, masksHideFields, type PayloadAccess } from "~/server/dlq/masking";
+import { maskBytes, masksHideFields, type MaskPath, type PayloadAccess } from "~/server/dlq/masking";
 
 export { masksHideFields };
 import {
@@ -95,7 +95,7 @@ export interface EditOptions {
   /** The caller's payload access: an edit needs payload access, and a payload edit must not overwrite masked fields. */
   access: PayloadAccess;
   /** Every masking rule, exemptions ignored: the diff kept in the audit log is masked for its least privileged reader. */
-  auditMasks: string[][];
+  auditMasks: MaskPath[];
   /** Kafka: the connection's schema registry decoder (a schema-encoded key or value is edited as JSON and re-encoded). */
   schemaDecoder?: SchemaDecoder | null;
 }
@@ -226,8 +226,8 @@ export function applyHeaderEdits(original: HeaderEntries, edits: MessageEdit["he
   return headers;
 }
 
-function maskedForAudit(bytes: Uint8Array | null, masks: string[][]): Uint8Array | null {
-  return masks.length === 0 ? bytes : maskBytes(bytes, { payloads: true, masks });
+function maskedForAudit(bytes: Uint8Array | null, masks: MaskPath[], part: RecordPart): Uint8Array | null {
+  return maskBytes(bytes, { payloads: true, masks }, part);
 }
 
 function checkAccess(access: PayloadAccess): void {
@@ -236,7 +236,7 @@ function checkAccess(access: PayloadAccess): void {
 
 /** A key or value whose fields the role's masks hide is not edited by that role (the edit would overwrite them). */
 function checkPartAccess(part: RecordPart, edited: string | undefined, original: Uint8Array | null, access: PayloadAccess): void {
-  if (edited !== undefined && masksHideFields(original, access)) {
+  if (edited !== undefined && masksHideFields(original, access, part)) {
     throw new ReplayRefused(`Masking rules hide fields of ${PART_WORDS[part].masked} from your role: editing it would overwrite them. Ask a role the masks exempt.`);
   }
 }
@@ -285,8 +285,8 @@ async function editKafkaPart(
   const bytes = reencoded && !unchanged ? reencoded.bytes : change.text !== undefined && !reencoded ? Buffer.from(change.text, "utf8") : original;
   const utf8 = (text: string) => Buffer.from(text, "utf8");
   const diff = reencoded
-    ? valueDiff(maskedForAudit(utf8(reencoded.beforeJson), options.auditMasks), maskedForAudit(utf8(reencoded.afterJson), options.auditMasks))
-    : valueDiff(maskedForAudit(original, options.auditMasks), maskedForAudit(bytes, options.auditMasks));
+    ? valueDiff(maskedForAudit(utf8(reencoded.beforeJson), options.auditMasks, part), maskedForAudit(utf8(reencoded.afterJson), options.auditMasks, part))
+    : valueDiff(maskedForAudit(original, options.auditMasks, part), maskedForAudit(bytes, options.auditMasks, part));
   return { bytes, changed: !sameBytes(original, bytes), diff, schema: reencoded?.schema ?? null };
 }
 
@@ -431,7 +431,7 @@ export async function editAndReplaySqsMessage(
     if (edit.headers?.list) throw new ReplayRefused("SQS message attributes are unique by name: edit them with set and remove.");
     const attributes = applyAttributeEdits(original, edit.headers);
     const diff: EditDiff = {
-      value: valueDiff(maskedForAudit(originalBody, options.auditMasks), maskedForAudit(Buffer.from(body, "utf8"), options.auditMasks)),
+      value: valueDiff(maskedForAudit(originalBody, options.auditMasks, "value"), maskedForAudit(Buffer.from(body, "utf8"), options.auditMasks, "value")),
       headers: headerDiff(attributeMap(original), attributeMap(attributes)),
     };
     if (nothingEdited(body !== found.body, diff.headers)) throw new ReplayRefused("Nothing was edited: use Replay to send the message unchanged.");

@@ -55,8 +55,8 @@ export async function editablePart(
   const decoder = decoded ? decoderOf() : null;
   const schema = decoded && decoder ? await editableSchema(decoder, decoded, topic, part) : null;
   const shown = schema && decoded ? Buffer.from(decoded.json, "utf8") : raw;
-  // A schema-encoded part is edited as its decoded JSON: masked fields refuse the edit as for JSON.
-  const masked = masksHideFields(shown, access);
+  // A schema-encoded part is edited as its decoded JSON: masked fields (of this part's rules) refuse the edit as for JSON.
+  const masked = masksHideFields(shown, access, part);
   const text = shown ? asText(shown) : null;
   const editable = !masked && (shown === null || text !== null);
   const notes = NOTES[part];

@@ -91,7 +91,7 @@ export async function reencodePart(
   const decoding = await decoder.decode(record.bytes, record.headers, part, { topic });
   if (decoding.status !== "decoded") throw new ReplayRefused(`The ${words.noun} is schema-encoded but cannot be decoded now (${decoding.note}), so it cannot be edited.`);
   if (locator.kind !== "confluent") throw new ReplayRefused(`The ${words.noun}'s schema id is in Apicurio headers: only Confluent-framed ${words.plural} can be re-encoded.`);
-  if (masksHideFields(decodedBytes(decoding), access)) {
+  if (masksHideFields(decodedBytes(decoding), access, part)) {
     throw new ReplayRefused(`Masking rules hide fields of ${words.masked} from your role: editing it would overwrite them. Ask a role the masks exempt.`);
   }
   let subject: string | null = decoding.subject ?? null;

@@ -109,7 +109,13 @@ beforeAll(async () => {
       { name: "local", brokers: [KAFKA_BROKER], schemaRegistry: { url: REGISTRY } },
       { name: "dead", brokers: [KAFKA_BROKER], schemaRegistry: { url: `http://127.0.0.1:${deadPort}/apis/ccompat/v7`, timeoutMs: 300, auth: { type: "bearer", token: "s3cret-registry-token" } } },
     ],
-    payloads: { readRoles: ["viewer", "operator", "admin"], masking: [{ path: "value.card.number", exemptRoles: ["operator", "admin"] }] },
+    payloads: {
+      readRoles: ["viewer", "operator", "admin"],
+      masking: [
+        { path: "value.card.number", exemptRoles: ["operator", "admin"] },
+        { path: "key.customer.email", exemptRoles: ["operator", "admin"] },
+      ],
+    },
   });
   viewer = await api.tokenFor("viewer");
   operator = await api.tokenFor("operator");
@@ -189,6 +195,43 @@ describe("the DLQ page decodes through the connection's schema registry", () => 
     const { messages } = await page(viewer);
     expect(messages[0]!.valuePreview).toMatch(/"number": "\*\*\*\*"/);
     expect(messages[0]!.valuePreview).not.toContain("4111");
+  });
+
+  it("a decoded Avro key is masked by a key. rule, not by the value rule of the same field name", async () => {
+    const topic = uniqueName("t-sr-keyed");
+    const keySchema = {
+      type: "record",
+      name: "CustomerKey",
+      namespace: "redrive.dlqtest",
+      fields: [
+        { name: "customer", type: { type: "record", name: "Customer", fields: [{ name: "email", type: "string" }] } },
+        { name: "card", type: { type: "record", name: "KeyCard", fields: [{ name: "number", type: "string" }] } },
+      ],
+    };
+    const keyId = await register(`${topic}-key`, JSON.stringify(keySchema));
+    cleanups.push(() => sr("DELETE", `/subjects/${encodeURIComponent(`${topic}-key`)}`).then(() => sr("DELETE", `/subjects/${encodeURIComponent(`${topic}-key`)}?permanent=true`)));
+    const key = Buffer.from(confluentFrame(keyId, avroEncoder(keySchema).toBuffer({ customer: { email: "a@b.c" }, card: { number: "5500" } })));
+    const keyed = await kafkaDlqFixture({ topic, partitions: 1, messages: [{ key, value: '{"card":{"number":"4111"}}' }] });
+    cleanups.push(keyed.cleanup);
+    const shown = async (token: string) => {
+      const detail = await api.data<DlqMessageDetail>("dlq.message", { kind: "query", input: { kind: "kafka", connection: "local", dlq: keyed.dlqTopic, id: "0:0" }, headers: as(token) });
+      const { messages } = await api.data<{ messages: DlqMessageSummary[] }>("dlq.kafkaMessages", { kind: "query", input: { connection: "local", topic: keyed.dlqTopic }, headers: as(token) });
+      const exported = await handleExport(new Request(`http://redrive.test/api/dlq/export?kind=kafka&connection=local&dlq=${keyed.dlqTopic}&ids=0:0`, { headers: as(token) }), { db: api.store.db, connections: api.connections });
+      const line = JSON.parse(await exported.text()) as ExportLine;
+      return { detail, preview: messages[0]!.keyPreview, exported: line.decoded?.key?.json, value: JSON.parse(detail.value!.text!) as unknown };
+    };
+    const masked = await shown(viewer);
+    // The key's card.number is not masked: "value.card.number" names the value's field only.
+    expect(JSON.parse(masked.detail.schemas.key!.json!)).toEqual({ customer: { email: "****" }, card: { number: "5500" } });
+    expect(JSON.parse(masked.exported!)).toEqual({ customer: { email: "****" }, card: { number: "5500" } });
+    expect(JSON.parse(masked.preview!)).toEqual({ customer: { email: "****" }, card: { number: "5500" } });
+    expect(masked.detail.key).toBeNull();
+    expect(masked.value).toEqual({ card: { number: "****" } });
+    const exempt = await shown(operator);
+    expect(JSON.parse(exempt.detail.schemas.key!.json!)).toEqual({ customer: { email: "a@b.c" }, card: { number: "5500" } });
+    expect(JSON.parse(exempt.exported!)).toEqual({ customer: { email: "a@b.c" }, card: { number: "5500" } });
+    expect(exempt.detail.key).toMatchObject({ encoding: "binary", hex: key.toString("hex") });
+    expect(exempt.value).toEqual({ card: { number: "4111" } });
   });
 
   it("CEL filters read the decoded value as record.value: 64-bit ids, nested Protobuf fields, JSON Schema text", async () => {

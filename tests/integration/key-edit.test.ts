@@ -59,9 +59,16 @@ beforeAll(async () => {
       { name: "local", brokers: [KAFKA_BROKER], schemaRegistry: { url: REGISTRY }, replay: { allowEdit: true } },
       { name: "down", brokers: [KAFKA_BROKER], schemaRegistry: { url: NOWHERE }, replay: { allowEdit: true } },
     ],
-    payloads: { readRoles: ["viewer", "operator", "admin"], masking: [{ path: "value.card.number", exemptRoles: ["admin"] }] },
+    // Key fields are masked by key. rules only: the value rule alone would leave the JSON key's card.number shown.
+    payloads: {
+      readRoles: ["viewer", "operator", "admin"],
+      masking: [
+        { path: "value.card.number", exemptRoles: ["admin"] },
+        { path: "key.card.number", exemptRoles: ["admin"] },
+      ],
+    },
   });
-  // The admin is exempt from the card mask; the operator may edit, but the mask hides a field of one key from it.
+  // The admin is exempt from the card masks; the operator may edit, but the key mask hides a field of one key from it.
   editor = await api.tokenFor("admin");
   masked = await api.tokenFor("operator");
 }, 120_000);

@@ -59,9 +59,9 @@ describe("a hostile record's detail and preview", () => {
   });
 
   it("keeps integers exact under masking, and withholds a payload too deep to mask", () => {
-    const masks = { payloads: true, masks: [["card"]] };
-    expect(maskBytes(utf(`{"id": ${MAX_LONG}, "card": "4111"}`), masks)!.toString()).toBe(`{"id":${MAX_LONG},"card":"${MASK}"}`);
-    expect(maskBytes(utf(`{"card": "4111", "deep": ${deep(20_000)}}`), masks)!.toString()).toBe(JSON.stringify(MASK));
+    const masks = { payloads: true, masks: [{ part: "value" as const, path: ["card"] }] };
+    expect(maskBytes(utf(`{"id": ${MAX_LONG}, "card": "4111"}`), masks, "value")!.toString()).toBe(`{"id":${MAX_LONG},"card":"${MASK}"}`);
+    expect(maskBytes(utf(`{"card": "4111", "deep": ${deep(20_000)}}`), masks, "value")!.toString()).toBe(JSON.stringify(MASK));
   });
 
   it("keeps invisible characters in keys and headers as data, and the browser shows them as badges", () => {

@@ -70,7 +70,7 @@ describe("a browsed RabbitMQ dead letter in the broker-neutral message shape", (
 
   it("masks a JSON body by the role's rules, as for the other brokers", () => {
     const message = fromBrowsedMessage(browsed({ "x-death": X_DEATH }, Buffer.from('{"card":{"number":"4111"},"order":1}')));
-    expect(detail(message, { payloads: true, masks: [["card", "number"]] }).value!.text).toContain('"number": "****"');
+    expect(detail(message, { payloads: true, masks: [{ part: "value", path: ["card", "number"] }] }).value!.text).toContain('"number": "****"');
   });
 
   it("counts RabbitMQ's and Spring AMQP's failure headers as failure headers", () => {

@@ -68,11 +68,11 @@ describe("edit: diff", () => {
   });
 
   it("knows when masks hide a field of a payload (not just reformat it)", () => {
-    const access = { payloads: true, masks: [["card", "number"]] };
-    expect(masksHideFields(bytes('{ "card": { "number": "4111" } }'), access)).toBe(true);
-    expect(masksHideFields(bytes('{\n  "order": 1\n}'), access)).toBe(false);
-    expect(masksHideFields(bytes("not json"), access)).toBe(false);
-    expect(masksHideFields(bytes('{"card":{"number":"4111"}}'), { payloads: true, masks: [] })).toBe(false);
+    const access = { payloads: true, masks: [{ part: "value" as const, path: ["card", "number"] }] };
+    expect(masksHideFields(bytes('{ "card": { "number": "4111" } }'), access, "value")).toBe(true);
+    expect(masksHideFields(bytes('{\n  "order": 1\n}'), access, "value")).toBe(false);
+    expect(masksHideFields(bytes("not json"), access, "value")).toBe(false);
+    expect(masksHideFields(bytes('{"card":{"number":"4111"}}'), { payloads: true, masks: [] }, "value")).toBe(false);
   });
 });
 
@@ -101,7 +101,7 @@ describe("export: bytes", () => {
       headerEntries: [...headers({ "trace-id": "t", "kafka_dlt-exception-fqcn": "E" })],
       failure: null,
     };
-    expect(exportLine(visibleMessage(message, { payloads: true, masks: [["card", "number"]] }))).toEqual({
+    expect(exportLine(visibleMessage(message, { payloads: true, masks: [{ part: "value", path: ["card", "number"] }] }))).toEqual({
       id: "0:5",
       partition: 0,
       offset: 5,

@@ -9,6 +9,7 @@ import { replayDestinations } from "~/server/replay/destinations";
 import { recentReplays } from "~/server/replay/history";
 import { replayLedger } from "~/server/db/schema";
 import { asText } from "~/server/dlq/bytes";
+import { parseMaskPath } from "~/server/dlq/masking";
 import { isFailureHeader } from "~/server/dlq/messages";
 import { readDlqMessage } from "~/server/dlq/sources";
 import { schemaDecoderOf } from "~/server/dlq/schema-decoders";
@@ -112,7 +113,7 @@ export const replayRouter = createTRPCRouter({
         replayedBy: ctx.principal.name,
         note: input.note || undefined,
         access: payloadAccessFor(ctx),
-        auditMasks: payloads.masking.map((rule) => rule.path.replace(/^value\./, "").split(".")),
+        auditMasks: payloads.masking.map((rule) => parseMaskPath(rule.path)),
       };
       // The payload and key themselves stay out of the audit log (viewers read it), refused or not; the diff there is masked.
       ctx.audit.omitInput = ["value", "key"];
