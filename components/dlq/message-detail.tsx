@@ -156,7 +156,13 @@ function DetailBody({ detail, dlq, snapshotId, replay }: { detail: DlqMessageDet
         <section aria-label="Key" className="space-y-2">
           <h3 className="text-sm font-semibold text-slate-700">Key</h3>
           {detail.schemas.key ? <SchemaPart part="key" schema={detail.schemas.key} /> : null}
-          {detail.key ? <BytesView bytes={detail.key} testId="detail-key" /> : detail.schemas.key ? null : <p className="text-sm text-slate-500">No key.</p>}
+          {detail.key ? (
+            <BytesView bytes={detail.key} testId="detail-key" />
+          ) : detail.schemas.key?.status === "decoded" ? (
+            <p className="text-xs text-slate-500">The encoded key bytes are not shown while masking rules apply to your role.</p>
+          ) : detail.schemas.key ? null : (
+            <p className="text-sm text-slate-500">No key.</p>
+          )}
         </section>
       )}
 
