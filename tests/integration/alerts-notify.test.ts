@@ -13,6 +13,7 @@ import { Collector } from "~/server/jobs/collector";
 import { ApiHarness } from "./helpers/api";
 import { createTestDatabase, KAFKA_BROKER, uniqueName } from "./helpers/environment";
 import { httpReceiver, smtpReceiver } from "./helpers/receivers";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 const SECRET = "test-signing-secret-0123456789";
 const FOR_SECONDS = 4;
@@ -89,6 +90,7 @@ beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await waitUntilHosted([topic]);
   producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `m${i}` })) });

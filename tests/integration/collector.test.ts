@@ -18,6 +18,7 @@ import { renderMetrics } from "~/server/metrics/prometheus";
 import { createQueuePair, sqsClient, type QueuePair } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
 import { createTestDatabase, KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 const sqs = sqsClient(SQS_ENDPOINT);
 const kafka = new Kafka({ clientId: "collector-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
@@ -93,6 +94,7 @@ describe("the collector", () => {
     const plain = `${prefix}-orders`;
     topics.push(byPattern, mapped, plain);
     await admin.createTopics({ topics: [byPattern, mapped, plain].map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
+    await waitUntilHosted([byPattern, mapped, plain]);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: byPattern, messages: Array.from({ length: 5 }, (_, i) => ({ partition: i % 2, value: `x${i}` })) });

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
+import { waitUntilHosted, kafkaDlqFixture, type DlqFixture } from "../fixtures/kafka";
 import { sqsClient, sqsDlqFixture } from "../fixtures/sqs";
 import { Collector } from "~/server/jobs/collector";
 import { decodeBytes, handleExport, type ExportLine } from "~/server/dlq/export";
@@ -157,6 +157,7 @@ describe("Kafka DLQ browsing", () => {
       topics: [{ topic: created.dlqTopic, numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: String(5 * 1024 * 1024) }] }],
       waitForLeaders: true,
     });
+    await waitUntilHosted([created.dlqTopic]);
     for (const m of [
       { key: null, value: Buffer.from([0x00, 0x01, 0xff, 0xfe]) },
       { key: "bad-utf8", value: Buffer.from([0x7b, 0xc3, 0x28, 0x7d]) },

@@ -4,6 +4,7 @@ import { consoleConsumer } from "../fixtures/kafka-tools";
 import { Collector } from "~/server/jobs/collector";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // A consumer on Kafka 4's consumer protocol (KIP-848), run by Kafka's own console consumer, next to the
 // classic groups Redrive always knew: listed with its type, described with its real state, and never STOP.
@@ -16,6 +17,7 @@ let consumer: { stop: () => Promise<void> } | null = null;
 
 beforeAll(async () => {
   await admin.createTopics({ topics: [topic], partitions: 2, replicas: 1 });
+  await waitUntilHosted([topic]);
   const producer = new Producer({ clientId: "groups-test", bootstrapBrokers: [KAFKA_BROKER], idempotent: true, acks: ProduceAcks.ALL });
   try {
     await producer.send({ messages: Array.from({ length: 10 }, (_, i) => ({ topic, partition: i % 2, key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`) })) });

@@ -6,6 +6,7 @@ import { decodeBytes, handleExport, type ExportLine } from "~/server/dlq/export"
 import type { DlqMessageDetail, DlqMessageSummary } from "~/server/dlq/messages";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // Every record a real cluster holds: DLQs written by Kafka's own (Java) producer with each codec, and by a
 // transactional producer with committed and aborted transactions; all read, searched, exported and replayed.
@@ -19,6 +20,7 @@ const codecDlq = new Map<string, { source: string; dlq: string }>();
 async function createTopics(names: string[], configs: { name: string; value: string }[] = []): Promise<void> {
   topics.push(...names);
   await admin.createTopics({ topics: names, partitions: 1, replicas: 1, configs });
+  await waitUntilHosted(names);
 }
 
 beforeAll(async () => {

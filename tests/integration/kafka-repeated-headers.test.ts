@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeBytes, handleExport, type ExportLine } from "~/server/dlq/export";
 import { ApiHarness, type ApiResponse } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // A dead letter with two headers of the same name (and a binary one between them): export and
 // edit-and-replay keep every header, in order, byte for byte (Kafka clients' lastHeader() would keep one).
@@ -21,6 +22,7 @@ let operator: string;
 
 beforeAll(async () => {
   await admin.createTopics({ topics: [source, dlq], partitions: 1, replicas: 1 });
+  await waitUntilHosted([source, dlq]);
   const producer = new Producer({ clientId: "repeated-headers-test", bootstrapBrokers: [KAFKA_BROKER], idempotent: true, acks: ProduceAcks.ALL });
   try {
     // A Map keyed by distinct Buffer objects holds a name twice, in order.

@@ -12,6 +12,7 @@ import { configSchema, type RedriveConfigInput } from "~/server/config/schema";
 import type { ConnectionHealth } from "~/server/jobs/health-monitor";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // The local stack's secured listeners (scripts/stack.mjs, scripts/stack-tls.mjs): SSL requiring a client
 // certificate, and SASL_SSL with SCRAM-SHA-512. Certificates live under .stack/tls of the repo that started it.
@@ -52,6 +53,7 @@ beforeAll(async () => {
   admin = plain.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await waitUntilHosted([topic]);
   const producer = plain.producer();
   await producer.connect();
   await producer.send({ topic, messages: [{ key: "order-1", value: JSON.stringify({ id: 1 }) }] });

@@ -6,6 +6,7 @@ import { Collector } from "~/server/jobs/collector";
 import { renderMetrics } from "~/server/metrics/prometheus";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 const kafka = new Kafka({ clientId: "lag-test", brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
 let admin: Admin;
@@ -38,6 +39,7 @@ async function newTopic(partitions: number): Promise<string> {
   const topic = uniqueName("lag");
   topics.push(topic);
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await waitUntilHosted([topic]);
   return topic;
 }
 

@@ -7,6 +7,7 @@ import type { ConnectionHealth } from "~/server/jobs/health-monitor";
 import { createQueuePair, sqsClient, type QueuePair } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 type Outcome<T> = { ok: true; data: T } | { ok: false; error: string };
 interface Overview {
@@ -35,6 +36,7 @@ beforeAll(async () => {
     ],
     waitForLeaders: true,
   });
+  await waitUntilHosted([topics[0]!, topics[1]!]);
   const pair = await createQueuePair(sqs, { sourceQueue: source, dlq });
   queuePairs.push(pair);
   const dlqUrl = pair.dlqUrl;

@@ -23,6 +23,7 @@ import {
 import { sqsClient } from "../fixtures/sqs";
 import { ApiHarness } from "./helpers/api";
 import { KAFKA_BROKER, SQS_ENDPOINT, uniqueName } from "./helpers/environment";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // Issue 13, point 9, the gaps the lists test left: consumer groups by their name, replay history paged with the
 // scope in the query, the audit log, alert deliveries and the rule editor's preview, and the answers given for
@@ -185,6 +186,7 @@ beforeAll(async () => {
 
   // Replay audience: a real topic with a group the role may read and one it may not.
   await admin.createTopics({ topics: [target], partitions: 1, replicas: 1 });
+  await waitUntilHosted([target]);
   for (const groupId of [`orders.reader-${suffix}`, `payments.reader-${suffix}`]) {
     await admin.alterConsumerGroupOffsets({ groupId, topics: [{ name: target, partitionOffsets: [{ partition: 0, offset: 0n }] }] });
   }

@@ -10,6 +10,7 @@ import { confluentFrame } from "~/server/schemas/wire-format";
 import { avroEncoder } from "../fixtures/avro-bigint";
 import { KAFKA_BROKER, uniqueName } from "./helpers/environment";
 import { SCHEMA_REGISTRY_URL as REGISTRY, sr, registerSchema as register } from "../fixtures/schema-registry";
+import { waitUntilHosted } from "../fixtures/kafka";
 
 // Dead letters in the Confluent wire format and with Apicurio's id headers, written to the real Kafka with
 // schemas registered in the real Apicurio Registry of the local stack (scripts/stack-registry.mjs), decoded by
@@ -140,6 +141,7 @@ beforeAll(async () => {
   await Promise.all([admin.connect(), producer.connect()]);
   try {
     await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await waitUntilHosted([topic]);
     await producer.send({
       topic,
       acks: -1,
