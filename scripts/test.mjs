@@ -30,59 +30,54 @@ const steps = [
   { name: "e2e", command: [bin("playwright"), "test", "--reporter=list,json"], stack: true, report: "playwright" },
 ];
 
-/** { passed, failed } from a step's JSON report (vitest: numPassedTests; Playwright: stats). */
-function counts(step) {
+/** A step's JSON report (vitest or Playwright), or null when the runner crashed before writing it. */
+function readReport(step) {
   try {
-    if (step.report === "vitest") {
-      const report = JSON.parse(readFileSync(path.join(reports, `${step.name}.json`), "utf8"));
-      // Flaky: passed, but holds the errors of the attempts before its retry.
-      const flaky = report.testResults.flatMap((file) => file.assertionResults).filter((test) => test.status === "passed" && test.failureMessages?.length > 0).length;
-      return { passed: report.numPassedTests, failed: report.numFailedTests, flaky };
-    }
-    if (step.report === "playwright") {
-      const stats = JSON.parse(readFileSync(path.join(reports, "e2e.json"), "utf8")).stats;
-      // Flaky: failed once, then passed on its one retry. Counted as passed, and named in the summary.
-      return { passed: stats.expected + stats.flaky, failed: stats.unexpected, flaky: stats.flaky };
-    }
+    return JSON.parse(readFileSync(path.join(reports, `${step.name}.json`), "utf8"));
   } catch {
-    return { passed: 0, failed: 1 }; // a runner that crashed before reporting counts as a failure
+    return null;
   }
-  return null;
 }
 
-/** "file > test: first line of the error" for each failed test in a step's report, so the run's last lines name them. */
-function failures(step) {
-  try {
-    if (step.report === "vitest") {
-      const report = JSON.parse(readFileSync(path.join(reports, `${step.name}.json`), "utf8"));
-      return report.testResults.flatMap((file) => {
-        const where = path.relative(root, file.name);
-        const named = file.assertionResults.filter((test) => test.failureMessages?.length > 0);
-        // A file that failed outside any test (an import error, a failing hook) has no failed assertion to name.
-        if (named.length === 0 && file.status === "failed") return [`${where}: ${firstLine(file.message)}`];
-        return named.map((test) => `${where} > ${test.fullName}${test.status === "passed" ? " (flaky)" : ""}: ${firstLine(test.failureMessages[0])}`);
-      });
-    }
-    if (step.report === "playwright") {
-      const report = JSON.parse(readFileSync(path.join(reports, "e2e.json"), "utf8"));
-      const named = [];
-      const walk = (suite, titles) => {
-        for (const spec of suite.specs ?? []) {
-          for (const test of spec.tests ?? []) {
-            if (test.status !== "unexpected" && test.status !== "flaky") continue;
-            const error = test.results?.find((result) => result.error)?.error?.message;
-            named.push(`${spec.file} > ${[...titles, spec.title].join(" > ")}${test.status === "flaky" ? " (flaky)" : ""}: ${firstLine(error)}`);
-          }
-        }
-        for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
-      };
-      for (const suite of report.suites ?? []) walk(suite, []);
-      return named;
-    }
-  } catch {
-    // no report: the runner crashed, and its own output says why
+/** { passed, failed, flaky } from a step's report (vitest: numPassedTests; Playwright: stats). */
+function counts(step, report) {
+  if (!step.report) return null;
+  if (!report) return { passed: 0, failed: 1 }; // a runner that crashed before reporting counts as a failure
+  if (step.report === "vitest") {
+    // Flaky: passed, but holds the errors of the attempts before its retry.
+    const flaky = report.testResults.flatMap((file) => file.assertionResults).filter((test) => test.status === "passed" && test.failureMessages?.length > 0).length;
+    return { passed: report.numPassedTests, failed: report.numFailedTests, flaky };
   }
-  return [];
+  // Flaky: failed once, then passed on its one retry. Counted as passed, and named in the summary.
+  const { stats } = report;
+  return { passed: stats.expected + stats.flaky, failed: stats.unexpected, flaky: stats.flaky };
+}
+
+/** "file > test: first line of the error" for each failed or flaky test in a step's report, so the run's last lines name them. */
+function failures(step, report) {
+  if (!report) return []; // no report: the runner crashed, and its own output says why
+  if (step.report === "vitest") {
+    return report.testResults.flatMap((file) => {
+      const where = path.relative(root, file.name);
+      const named = file.assertionResults.filter((test) => test.failureMessages?.length > 0);
+      // A file that failed outside any test (an import error, a failing hook) has no failed assertion to name.
+      if (named.length === 0 && file.status === "failed") return [`${where}: ${firstLine(file.message)}`];
+      return named.map((test) => `${where} > ${test.fullName}${test.status === "passed" ? " (flaky)" : ""}: ${firstLine(test.failureMessages[0])}`);
+    });
+  }
+  const named = [];
+  const walk = (suite, titles) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status !== "unexpected" && test.status !== "flaky") continue;
+        const error = test.results?.find((result) => result.error)?.error?.message;
+        named.push(`${spec.file} > ${[...titles, spec.title].join(" > ")}${test.status === "flaky" ? " (flaky)" : ""}: ${firstLine(error)}`);
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+  };
+  for (const suite of report.suites ?? []) walk(suite, []);
+  return named;
 }
 // Runners colour their messages with ANSI escapes.
 const firstLine = (text) => (text ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find((line) => line.trim())?.trim().slice(0, 300) ?? "";
@@ -119,8 +114,9 @@ try {
   for (const step of selected) {
     const started = Date.now();
     console.log(`\n=== ${step.name} ===`);
-    const status = run(step.command, step.report === "playwright" ? { env: { ...env, E2E_RETRIES: env.E2E_RETRIES ?? "1", PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, "e2e.json") } } : {});
-    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step), failures: failures(step) });
+    const status = run(step.command, step.report === "playwright" ? { env: { ...env, E2E_RETRIES: env.E2E_RETRIES ?? "1", PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(reports, `${step.name}.json`) } } : {});
+    const report = step.report ? readReport(step) : null;
+    results.push({ name: step.name, ok: status === 0, seconds: (Date.now() - started) / 1000, tests: counts(step, report), failures: failures(step, report) });
     if (status !== 0) {
       failed = true;
       break; // later steps build on earlier ones
